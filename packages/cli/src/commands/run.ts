@@ -1,0 +1,36 @@
+import * as path from 'node:path';
+import { loadConfig, Pipeline, Report } from '@nncompress/core';
+import { ProgressReporter } from '../progress';
+import { formatTable, int, pct } from '../table';
+
+export interface RunCommandOptions {
+  readonly out?: string;
+  readonly seed?: number;
+  readonly verbose?: boolean;
+}
+
+export function summaryTable(report: Report): string {
+  const b = report.baseline;
+  const f = report.final;
+  const rows = [
+    ['baseline', pct(b.accuracy), int(b.params), int(b.nonzeroParams), '–', int(b.flops), int(b.bytesFloat32), '1.00x', '–'],
+    ...report.stages.map((s) => [s.name, pct(s.accuracyAfter), int(s.params), '–', pct(s.sparsity), int(s.flops), '–', '–', `${(s.durationMs / 1000).toFixed(1)} s`]),
+    ['final', pct(f.accuracy), int(f.params), int(f.nonzeroParams), pct(f.sparsity), int(f.flops), int(f.encodedBytes), `${f.compressionRatio.toFixed(2)}x`, `${(report.durationMs / 1000).toFixed(1)} s`],
+  ];
+  return formatTable(['', 'accuracy', 'params', 'non-zero', 'sparsity', 'FLOPs', 'bytes', 'ratio', 'time'], rows);
+}
+
+export async function runCommand(configFile: string, options: RunCommandOptions): Promise<void> {
+  const loaded = loadConfig(configFile);
+  const outDir = options.out ?? path.join('nncompress-out', path.basename(configFile).replace(/\.[^.]+$/, ''));
+  const reporter = new ProgressReporter(process.stderr, options.verbose);
+  const pipeline = new Pipeline(loaded, { outDir, seed: options.seed, logger: reporter });
+  reporter.attach(pipeline.hooks);
+  try {
+    const report = await pipeline.run();
+    reporter.done();
+    process.stdout.write(`\n${summaryTable(report)}\n\nbackend ${report.backend}, seed ${report.seed}; wrote ${path.resolve(outDir)}/{model/,report.json,report.html}\n`);
+  } finally {
+    reporter.done();
+  }
+}

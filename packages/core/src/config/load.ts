@@ -1,0 +1,76 @@
+/**
+ * Reads a pipeline config from YAML, JSON, or a JS/TS module exporting it, and validates it
+ * against core's schema. Plugin options are validated later, once plugins are resolved.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseDocument } from 'yaml';
+import { ConfigError } from '../errors';
+import { pipelineConfigSchema } from './schema';
+import type { PipelineConfig } from './types';
+import { validateAgainst } from './validate';
+import { requireModule } from '../util/require-module';
+
+export interface LoadedConfig {
+  readonly file: string;
+  readonly dir: string;
+  readonly config: PipelineConfig;
+}
+
+function parse(file: string): unknown {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.ts' || ext === '.js' || ext === '.cjs' || ext === '.mts' || ext === '.mjs') {
+    const mod = requireModule(file) as { default?: unknown };
+    return mod && typeof mod === 'object' && 'default' in mod ? mod.default : mod;
+  }
+  const text = fs.readFileSync(file, 'utf8');
+  if (ext === '.json') {
+    try {
+      return JSON.parse(text);
+    } catch (err) {
+      throw new ConfigError(`${file}: invalid JSON: ${(err as Error).message}`, file);
+    }
+  }
+  const doc = parseDocument(text, { prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    const where = e.linePos ? `:${e.linePos[0].line}:${e.linePos[0].col}` : '';
+    throw new ConfigError(`${file}${where}: invalid YAML: ${e.message.split('\n')[0]}`, file);
+  }
+  return doc.toJS();
+}
+
+export function loadConfig(configFile: string): LoadedConfig {
+  const file = path.resolve(configFile);
+  if (!fs.existsSync(file)) throw new ConfigError(`config file not found: ${configFile}`, configFile);
+  const raw = parse(file);
+  const config = checkConfig(raw, file);
+  return { file, dir: path.dirname(file), config };
+}
+
+/** Validates an in-memory config (filling defaults); `file` is only used in messages. */
+export function checkConfig(raw: unknown, file = '<config>'): PipelineConfig {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError(`${file}: the config must be a mapping with model, data and stages`, file);
+  }
+  const problem = validateAgainst(pipelineConfigSchema, raw);
+  if (problem) throw new ConfigError(`${file}: ${problem}`, file, problem.split(':')[0]);
+  const config = raw as PipelineConfig;
+  const declared = Object.keys(config.plugins ?? {});
+  config.stages.forEach((stage, i) => {
+    stage.use?.forEach((name, j) => {
+      if (!declared.includes(name)) {
+        const known = declared.length ? declared.join(', ') : 'none';
+        throw new ConfigError(`${file}: stages[${i}].use[${j}]: no plugin instance named "${name}" (declared: ${known})`, file, `stages[${i}].use[${j}]`);
+      }
+    });
+    const s = stage.schedule;
+    if (s?.initialSparsity !== undefined && stage.target?.sparsity !== undefined && s.initialSparsity > stage.target.sparsity) {
+      throw new ConfigError(`${file}: stages[${i}].schedule.initialSparsity: must be <= stages[${i}].target.sparsity`, file, `stages[${i}].schedule.initialSparsity`);
+    }
+    if (s && s.kind !== 'one-shot' && stage.target?.sparsity === undefined) {
+      throw new ConfigError(`${file}: stages[${i}].target.sparsity: required by a ${s.kind} schedule`, file, `stages[${i}].target.sparsity`);
+    }
+  });
+  return config;
+}

@@ -1,0 +1,66 @@
+/** JSON Schema of a pipeline config; plugin options are checked against each plugin's own schema. */
+export const pipelineConfigSchema = {
+  $id: 'nncompress/pipeline',
+  type: 'object',
+  additionalProperties: false,
+  required: ['model', 'data', 'stages'],
+  properties: {
+    $schema: { type: 'string', description: 'Editor hint; ignored.' },
+    model: { type: 'string', minLength: 1, description: 'Path to the input model.json, relative to the config file.' },
+    seed: { type: 'integer', minimum: 0, maximum: 2147483647, default: 42, description: 'Seed for every random choice.' },
+    backend: { enum: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto', description: 'TensorFlow.js backend.' },
+    data: {
+      type: 'object',
+      required: ['source'],
+      description: 'Dataset for evaluation and fine-tuning.',
+      properties: {
+        source: { type: 'string', description: 'Registered dataset source, e.g. mnist.' },
+        train: { type: 'integer', minimum: 1, description: 'Max training examples.' },
+        test: { type: 'integer', minimum: 1, description: 'Max test examples.' },
+      },
+    },
+    plugins: {
+      type: 'object',
+      description: 'Named plugin instances.',
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['use'],
+        properties: {
+          use: { type: 'string', minLength: 1, description: 'Package name or relative path.' },
+          options: { type: 'object', description: "Options checked against the plugin's schema." },
+        },
+      },
+    },
+    stages: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name'],
+        properties: {
+          name: { type: 'string', minLength: 1 },
+          use: { type: 'array', items: { type: 'string' }, description: 'Active plugin instances (default: all).' },
+          target: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              sparsity: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'Kernel sparsity at the end of the stage.' },
+            },
+          },
+          schedule: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['kind'],
+            properties: {
+              kind: { enum: ['one-shot', 'iterative', 'gradual'] },
+              rounds: { type: 'integer', minimum: 1, maximum: 1000 },
+              initialSparsity: { type: 'number', minimum: 0, exclusiveMaximum: 1 },
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;

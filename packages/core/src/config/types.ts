@@ -1,0 +1,48 @@
+import type { BackendPreference } from '../backend/choose';
+import type { DataSpec } from '../datasets/registry';
+
+/** A named plugin instance (Distiller-style): which plugin, with which options. */
+export interface PluginInstanceConfig {
+  /** Package name (`@nncompress/plugin-magnitude`) or a path relative to the config file. */
+  readonly use: string;
+  readonly options?: Record<string, unknown>;
+}
+
+export type ScheduleKind = 'one-shot' | 'iterative' | 'gradual';
+
+export interface ScheduleConfig {
+  /** one-shot: one round to the target; iterative: equal steps; gradual: Zhu & Gupta's cubic. */
+  readonly kind: ScheduleKind;
+  /** Rounds of score → select → prune → finetune (one-shot: 1). */
+  readonly rounds?: number;
+  /** Sparsity the gradual schedule starts from (its first round prunes to above this). */
+  readonly initialSparsity?: number;
+}
+
+export interface StageTarget {
+  /** Kernel sparsity to reach at the end of the stage, in [0, 1). */
+  readonly sparsity?: number;
+}
+
+export interface StageConfig {
+  readonly name: string;
+  /** Plugin instances active in this stage (default: all declared instances). */
+  readonly use?: readonly string[];
+  readonly target?: StageTarget;
+  readonly schedule?: ScheduleConfig;
+}
+
+export interface PipelineConfig {
+  /** Path to the input model.json, relative to the config file. */
+  readonly model: string;
+  readonly seed?: number;
+  readonly backend?: BackendPreference;
+  readonly data: DataSpec;
+  readonly plugins?: Readonly<Record<string, PluginInstanceConfig>>;
+  readonly stages: readonly StageConfig[];
+}
+
+/** Identity helper for typed `.ts` configs: `export default defineConfig({...})`. */
+export function defineConfig(config: PipelineConfig): PipelineConfig {
+  return config;
+}

@@ -1,0 +1,53 @@
+/**
+ * @nncompress/core: the pipeline, its hooks and plugin contract, and the shared mechanisms
+ * every technique uses (model I/O and statistics, masks, datasets, training, backend).
+ */
+import 'reflect-metadata';
+
+export { tf } from './tf';
+export { NncError, ConfigError, InputError, PluginError } from './errors';
+export { Rng } from './util/rng';
+export { ConsoleLogger, silentLogger } from './util/logger';
+export type { Logger } from './util/logger';
+export { chooseBackend } from './backend/choose';
+export type { BackendInfo, BackendName, BackendPreference } from './backend/choose';
+export { registerConv2DBackpropFilter } from './backend/conv2d-backprop-filter';
+
+export { loadModel, saveModel, readModelArtifacts, float32Bytes } from './model/model-io';
+export { modelStats, isKernelWeight } from './model/model-stats';
+export type { ModelStats, LayerStats } from './model/model-stats';
+export { MaskSet, prunableWeights } from './model/masks';
+export type { PrunableWeight } from './model/masks';
+
+export { ArrayDataset, modelInputShape } from './datasets/dataset';
+export type { Batch } from './datasets/dataset';
+export { loadMnist } from './datasets/mnist';
+export { DatasetRegistry } from './datasets/registry';
+export type { DataSpec, DataSplits, DatasetSource } from './datasets/registry';
+
+export { evaluate } from './training/evaluate';
+export type { Evaluation } from './training/evaluate';
+export { train, forEachGradient } from './training/train';
+export type { TrainOptions, TrainResult, EpochResult, OptimizerName } from './training/train';
+export { crossEntropy } from './training/loss';
+
+export { createHooks, TapStage } from './pipeline/hooks';
+export type { PipelineHooks } from './pipeline/hooks';
+export type * from './pipeline/types';
+export { roundTargets } from './pipeline/schedule';
+export { Pipeline } from './pipeline/pipeline';
+export type { RunOptions } from './pipeline/pipeline';
+export type { Report, ReportStage, ReportLayer } from './report/report';
+export { renderHtml } from './report/html';
+
+export { definePlugin } from './plugins/plugin';
+export type { Plugin, PluginClass, PluginObject, PluginInstance, PluginContext, JsonSchema } from './plugins/plugin';
+export { Services, inject, injectable } from './plugins/di';
+export { resolvePlugin, pluginFromExports } from './plugins/loader';
+export { validateAgainst } from './config/validate';
+
+export { loadConfig, checkConfig } from './config/load';
+export type { LoadedConfig } from './config/load';
+export { defineConfig } from './config/types';
+export type { PipelineConfig, StageConfig, ScheduleConfig, StageTarget, PluginInstanceConfig } from './config/types';
+export { pipelineConfigSchema } from './config/schema';

@@ -1,0 +1,106 @@
+/**
+ * Reading and writing tfjs LayersModel artifacts (model.json + weight shards) on disk,
+ * without tfjs-node (whose file:// handler is unavailable here).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { InputError } from '../errors';
+import { writeFileAtomic } from '../util/fs-atomic';
+
+interface ModelJson {
+  modelTopology?: unknown;
+  weightsManifest?: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
+  format?: string;
+  generatedBy?: string;
+  convertedBy?: string | null;
+  trainingConfig?: tf.io.TrainingConfig;
+  userDefinedMetadata?: { [key: string]: {} };
+}
+
+/** Reads model.json and its shards into memory; errors name the file that is wrong. */
+export function readModelArtifacts(modelJsonPath: string): tf.io.ModelArtifacts {
+  if (!fs.existsSync(modelJsonPath)) throw new InputError(`model file not found: ${modelJsonPath}`);
+  let json: ModelJson;
+  try {
+    json = JSON.parse(fs.readFileSync(modelJsonPath, 'utf8')) as ModelJson;
+  } catch (err) {
+    throw new InputError(`${modelJsonPath}: not valid JSON (${(err as Error).message})`);
+  }
+  if (!json || typeof json !== 'object' || !json.modelTopology) {
+    throw new InputError(`${modelJsonPath}: no modelTopology; expected a tfjs LayersModel model.json`);
+  }
+  const manifest = json.weightsManifest ?? [];
+  const specs: tf.io.WeightsManifestEntry[] = [];
+  const buffers: Buffer[] = [];
+  const dir = path.dirname(modelJsonPath);
+  for (const group of manifest) {
+    for (const p of group.paths) {
+      const shard = path.join(dir, p);
+      if (!fs.existsSync(shard)) throw new InputError(`${modelJsonPath}: weight shard not found: ${shard}`);
+      buffers.push(fs.readFileSync(shard));
+    }
+    specs.push(...group.weights);
+  }
+  const all = Buffer.concat(buffers);
+  const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
+  const expected = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
+  if (specs.every((s) => s.dtype === 'float32' && !s.quantization) && expected !== weightData.byteLength) {
+    throw new InputError(`${modelJsonPath}: weight shards hold ${weightData.byteLength} bytes, manifest needs ${expected}`);
+  }
+  return {
+    modelTopology: json.modelTopology as tf.io.ModelArtifacts['modelTopology'],
+    weightSpecs: specs,
+    weightData,
+    format: json.format,
+    generatedBy: json.generatedBy,
+    convertedBy: json.convertedBy ?? undefined,
+    trainingConfig: json.trainingConfig,
+    userDefinedMetadata: json.userDefinedMetadata,
+  };
+}
+
+/** Loads a LayersModel from a model.json path on disk. */
+export async function loadModel(modelJsonPath: string): Promise<tf.LayersModel> {
+  const artifacts = readModelArtifacts(modelJsonPath);
+  try {
+    return await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+  } catch (err) {
+    throw new InputError(`${modelJsonPath}: cannot build the model (${(err as Error).message.split('\n')[0]})`);
+  }
+}
+
+/** The bytes a model's weights take as float32 (what plain tfjs stores). */
+export function float32Bytes(model: tf.LayersModel): number {
+  return model.getWeights().reduce((n, w) => n + w.size * 4, 0);
+}
+
+/**
+ * Saves a model as model.json + one weight shard in `dir` (created if needed), each file
+ * written atomically. Returns the byte size of the weight shard.
+ */
+export async function saveModel(model: tf.LayersModel, dir: string): Promise<number> {
+  fs.mkdirSync(dir, { recursive: true });
+  let shardBytes = 0;
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const shardName = 'weights.bin';
+      const data = artifacts.weightData
+        ? Buffer.from(tf.io.CompositeArrayBuffer.join(artifacts.weightData))
+        : Buffer.alloc(0);
+      shardBytes = data.byteLength;
+      const json: ModelJson = {
+        modelTopology: artifacts.modelTopology,
+        format: artifacts.format,
+        generatedBy: artifacts.generatedBy,
+        convertedBy: artifacts.convertedBy ?? null,
+        weightsManifest: [{ paths: [shardName], weights: artifacts.weightSpecs ?? [] }],
+        ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
+      };
+      writeFileAtomic(path.join(dir, shardName), data);
+      writeFileAtomic(path.join(dir, 'model.json'), JSON.stringify(json));
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    }),
+  );
+  return shardBytes;
+}

@@ -1,0 +1,249 @@
+/**
+ * The pipeline: load model → baseline evaluation → stages (rounds of score → select →
+ * prune → finetune) → encode → write artifacts → report. Core drives the hooks; plugins do
+ * the work.
+ */
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+import { BackendInfo, chooseBackend } from '../backend/choose';
+import type { LoadedConfig } from '../config/load';
+import type { StageConfig } from '../config/types';
+import { DatasetRegistry, DataSplits } from '../datasets/registry';
+import { NncError, PluginError } from '../errors';
+import { MaskSet, prunableWeights } from '../model/masks';
+import { float32Bytes, loadModel, saveModel } from '../model/model-io';
+import { modelStats, ModelStats } from '../model/model-stats';
+import { createContainer } from '../plugins/di';
+import { PluginHost } from '../plugins/host';
+import { resolvePlugin } from '../plugins/loader';
+import { renderHtml } from '../report/html';
+import { layerRows, Report, ReportStage } from '../report/report';
+import { evaluate, Evaluation } from '../training/evaluate';
+import { writeFileAtomic } from '../util/fs-atomic';
+import { ConsoleLogger, Logger } from '../util/logger';
+import { Rng } from '../util/rng';
+import { createHooks, PipelineHooks, TapStage } from './hooks';
+import { OutputFolder } from './output';
+import { roundTargets } from './schedule';
+import type { EncodedArtifact, EncodedTensor, ModelState, PruningPlan, RoundContext, RunContext, StageContext } from './types';
+
+export interface RunOptions {
+  /** Output folder; created or replaced atomically. */
+  readonly outDir: string;
+  /** Overrides the config's seed. */
+  readonly seed?: number;
+  readonly logger?: Logger;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const VERSION = (require('../../package.json') as { version: string }).version;
+
+/** Applies an unstructured plan: merges its masks into the model state and zeroes the weights. */
+function applyWeightPlan(state: ModelState, plan: PruningPlan): void {
+  const weights = new Map(prunableWeights(state.model).map((w) => [w.name, w] as const));
+  for (const [name, mask] of plan.masks) {
+    const w = weights.get(name);
+    if (!w) throw new PluginError(`plan from ${plan.selectedBy} names "${name}", which is not a prunable weight`, plan.selectedBy, 'prune');
+    if (mask.length !== w.size) throw new PluginError(`plan from ${plan.selectedBy}: mask for "${name}" has ${mask.length} entries, the weight has ${w.size}`, plan.selectedBy, 'prune');
+    state.masks.set(name, mask);
+  }
+  state.masks.apply(state.model);
+}
+
+export class Pipeline {
+  /** Tap these before `run()` to observe or extend the run (the CLI's progress bar does). */
+  readonly hooks: PipelineHooks = createHooks();
+  private readonly logger: Logger;
+  private readonly emitted = new Map<string, string | Uint8Array>();
+
+  constructor(
+    private readonly loaded: LoadedConfig,
+    private readonly options: RunOptions,
+  ) {
+    this.logger = options.logger ?? new ConsoleLogger();
+    this.hooks.prune.tapPromise({ name: 'nncompress:apply-weight-plan', stage: TapStage.LATE }, async (plan, round) => {
+      if (plan.kind === 'weights') applyWeightPlan(round.state, plan);
+    });
+  }
+
+  async run(): Promise<Report> {
+    const started = performance.now();
+    const { config, file, dir } = this.loaded;
+    const seed = this.options.seed ?? config.seed ?? 42;
+    const modelPath = path.resolve(dir, config.model);
+    const output = new OutputFolder(this.options.outDir, [modelPath, file]);
+    if (!fs.existsSync(modelPath)) throw new NncError('E_INPUT', `${file}: model: file not found: ${modelPath}`);
+
+    const backend = await chooseBackend(config.backend ?? 'auto');
+    this.logger.info(`backend: ${backend.name}${backend.notes.length ? ` (${backend.notes.join('; ')})` : ''}`);
+    const datasets = new DatasetRegistry();
+    const rng = new Rng(seed);
+    const state: ModelState = { model: await loadModel(modelPath), masks: new MaskSet() };
+    const host = this.applyPlugins(state, datasets, backend, rng);
+    let data: DataSplits;
+    try {
+      data = datasets.load(config.data);
+    } catch (err) {
+      throw new NncError('E_CONFIG', `${file}: data: ${(err as Error).message}`);
+    }
+    const run: RunContext = { state, data, seed, backend: backend.name };
+
+    output.open();
+    try {
+      const report = await this.execute(run, host, started, output);
+      output.commit();
+      return report;
+    } catch (err) {
+      output.abandon();
+      throw err;
+    } finally {
+      state.masks.dispose();
+    }
+  }
+
+  private applyPlugins(state: ModelState, datasets: DatasetRegistry, backend: BackendInfo, rng: Rng): PluginHost {
+    const { config, dir } = this.loaded;
+    const host = new PluginHost(this.hooks);
+    const container = createContainer({ Logger: this.logger, Rng: rng, Datasets: datasets, Backend: backend, ModelState: state });
+    for (const [instanceName, spec] of Object.entries(config.plugins ?? {})) {
+      const where = `plugins.${instanceName}`;
+      const { plugin } = resolvePlugin(spec.use, dir, `${this.loaded.file}: ${where}.use`);
+      host.apply(instanceName, plugin, spec.options, {
+        instanceName,
+        logger: this.logger,
+        rng: rng.fork(instanceName),
+        datasets,
+        backend,
+        emitFile: (name, bytes) => this.emitted.set(name, bytes),
+      }, container, `${this.loaded.file}: ${where}`);
+    }
+    return host;
+  }
+
+  private async measure(label: string, run: RunContext): Promise<Evaluation> {
+    this.hooks.progress.call({ phase: 'evaluate', message: label });
+    const result = evaluate(run.state.model, run.data.test);
+    await this.hooks.evaluate.promise({ label, ...result }, run);
+    return result;
+  }
+
+  private async runStage(stage: StageConfig, stageIndex: number, run: RunContext, host: PluginHost, accuracyBefore: number): Promise<{ row: ReportStage; accuracy: number }> {
+    const started = performance.now();
+    const ctx: StageContext = { ...run, stage, stageIndex };
+    host.setActive(stage.use);
+    const activeIds = host.applied.filter((p) => !stage.use || stage.use.includes(p.instanceName)).map((p) => p.id);
+    await this.hooks.beforeStage.promise(ctx);
+    const targets = stage.target?.sparsity !== undefined ? roundTargets(stage.target.sparsity, stage.schedule) : [undefined];
+    for (let round = 0; round < targets.length; round++) {
+      const target = targets[round];
+      const roundCtx: RoundContext = { ...ctx, round, rounds: targets.length, targetSparsity: target ?? 0 };
+      this.hooks.progress.call({ phase: 'stage', message: `${stage.name}: round ${round + 1}/${targets.length}${target !== undefined ? `, target sparsity ${(100 * target).toFixed(1)}%` : ''}` });
+      if (target !== undefined) {
+        const scores = await this.hooks.score.promise({ weights: new Map() }, roundCtx);
+        const plan = await this.hooks.select.promise(scores, roundCtx);
+        if (!plan) {
+          throw new PluginError(`${this.loaded.file}: stages[${stageIndex}] (${stage.name}): target sparsity ${target.toFixed(3)} but no active plugin answered "select"`, 'core', 'select');
+        }
+        await this.hooks.prune.promise(plan, roundCtx);
+      }
+      await this.hooks.finetune.promise(roundCtx);
+      run.state.masks.apply(run.state.model);
+      await this.hooks.afterRound.promise(roundCtx);
+    }
+    const after = await this.measure(stage.name, run);
+    const stats = modelStats(run.state.model);
+    const row: ReportStage = {
+      name: stage.name,
+      plugin: activeIds.join('+'),
+      target: stage.target ?? {},
+      rounds: targets.length,
+      accuracyBefore,
+      accuracyAfter: after.accuracy,
+      sparsity: stats.sparsity,
+      params: stats.params,
+      flops: stats.flops,
+      durationMs: Math.round(performance.now() - started),
+    };
+    await this.hooks.afterStage.promise(ctx, row);
+    this.logger.info(`stage ${stage.name}: accuracy ${(100 * accuracyBefore).toFixed(2)}% → ${(100 * after.accuracy).toFixed(2)}%, sparsity ${(100 * stats.sparsity).toFixed(2)}%`);
+    return { row, accuracy: after.accuracy };
+  }
+
+  private async encode(run: RunContext): Promise<EncodedArtifact> {
+    if (!this.hooks.encodeTensor.isUsed()) return { tensors: [] };
+    const tensors: EncodedTensor[] = [];
+    for (const w of run.state.model.weights) {
+      const values = w.read().dataSync() as Float32Array;
+      const encoded = await this.hooks.encodeTensor.promise({ name: w.name, shape: w.shape.map((d) => d ?? 0), values }, run);
+      if (!encoded) throw new PluginError(`no encoder answered "encodeTensor" for ${w.name}`, 'core', 'encodeTensor');
+      tensors.push(encoded);
+    }
+    return this.hooks.encodeArtifact.promise({ tensors }, run);
+  }
+
+  private async execute(run: RunContext, host: PluginHost, started: number, output: OutputFolder): Promise<Report> {
+    const { config } = this.loaded;
+    const baselineStats: ModelStats = modelStats(run.state.model);
+    const bytesFloat32 = float32Bytes(run.state.model);
+    await this.hooks.beforeRun.promise(run);
+    const baseline = await this.measure('baseline', run);
+    this.logger.info(`baseline: accuracy ${(100 * baseline.accuracy).toFixed(2)}% on ${baseline.examples} test examples, ${baselineStats.params} params`);
+
+    const stages: ReportStage[] = [];
+    let accuracy = baseline.accuracy;
+    for (let i = 0; i < config.stages.length; i++) {
+      const result = await this.runStage(config.stages[i], i, run, host, accuracy);
+      stages.push(result.row);
+      accuracy = result.accuracy;
+    }
+    host.setActive(undefined);
+    const finalStats = modelStats(run.state.model);
+    const finalEval = await this.measure('final', run);
+
+    const shardBytes = await saveModel(run.state.model, output.file('model'));
+    const artifact = await this.encode(run);
+    let encodedBytes = shardBytes;
+    let encodedAs = 'float32 weights (no encoder)';
+    if (artifact.fileName && artifact.bytes) {
+      writeFileAtomic(output.file(artifact.fileName), artifact.bytes);
+      encodedBytes = artifact.bytes.byteLength;
+      encodedAs = artifact.fileName;
+    }
+    for (const [name, bytes] of this.emitted) writeFileAtomic(output.file(name), bytes);
+
+    const report: Report = {
+      tool: { name: '@nncompress/core', version: VERSION },
+      config: path.basename(this.loaded.file),
+      model: config.model,
+      backend: run.backend,
+      seed: run.seed,
+      durationMs: Math.round(performance.now() - started),
+      plugins: host.applied.map((p) => ({ instance: p.instanceName, id: p.id })),
+      baseline: {
+        accuracy: baseline.accuracy,
+        loss: baseline.loss,
+        params: baselineStats.params,
+        nonzeroParams: baselineStats.nonzeroParams,
+        flops: baselineStats.flops,
+        bytesFloat32,
+      },
+      final: {
+        accuracy: finalEval.accuracy,
+        loss: finalEval.loss,
+        params: finalStats.params,
+        nonzeroParams: finalStats.nonzeroParams,
+        flops: finalStats.flops,
+        sparsity: finalStats.sparsity,
+        encodedBytes,
+        encodedAs,
+        compressionRatio: bytesFloat32 / encodedBytes,
+      },
+      stages,
+      layers: layerRows(baselineStats, finalStats),
+    };
+    writeFileAtomic(output.file('report.json'), `${JSON.stringify(report, null, 2)}\n`);
+    writeFileAtomic(output.file('report.html'), renderHtml(report));
+    await this.hooks.afterRun.promise(run, { baseline: { ...baselineStats, accuracy: baseline.accuracy }, final: { ...finalStats, accuracy: finalEval.accuracy } });
+    return report;
+  }
+}

@@ -1,0 +1,96 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { MaskSet } from '../model/masks';
+import type { ModelStats } from '../model/model-stats';
+import type { DataSplits } from '../datasets/registry';
+import type { StageConfig } from '../config/types';
+
+/** The model being compressed. Structured `prune` taps may replace `model`. */
+export interface ModelState {
+  model: tf.LayersModel;
+  readonly masks: MaskSet;
+}
+
+export interface RunContext {
+  readonly state: ModelState;
+  readonly data: DataSplits;
+  readonly seed: number;
+  readonly backend: string;
+}
+
+/** An accuracy measurement on the test set, announced through the `evaluate` hook. */
+export interface EvaluationEvent {
+  /** `baseline`, `final`, or `<stage name>` after a stage. */
+  readonly label: string;
+  readonly accuracy: number;
+  readonly loss: number;
+  readonly examples: number;
+}
+
+export interface StageContext extends RunContext {
+  readonly stage: StageConfig;
+  readonly stageIndex: number;
+}
+
+export interface RoundContext extends StageContext {
+  /** 0-based round within the stage. */
+  readonly round: number;
+  readonly rounds: number;
+  /** Kernel sparsity this round must reach, from the stage's target and schedule. */
+  readonly targetSparsity: number;
+}
+
+/** Importance per prunable unit; higher means more important. Taps of `score` add or refine. */
+export interface ImportanceScores {
+  /** One score per weight entry, keyed by weight name (unstructured pruning). */
+  readonly weights: Map<string, Float32Array>;
+}
+
+/** What `select` decided. `masks` maps weight name → 0/1 per entry (unstructured). */
+export interface PruningPlan {
+  readonly kind: 'weights';
+  readonly masks: Map<string, Uint8Array>;
+  /** Who made the plan, for the report. */
+  readonly selectedBy: string;
+}
+
+export interface StageResult {
+  readonly accuracyBefore: number;
+  readonly accuracyAfter: number;
+  readonly sparsity: number;
+  readonly params: number;
+  readonly flops: number;
+  readonly durationMs: number;
+}
+
+export interface ProgressEvent {
+  /** What is running, e.g. `finetune` or `evaluate`. */
+  readonly phase: string;
+  readonly message?: string;
+  /** Units done and total, when known. */
+  readonly done?: number;
+  readonly total?: number;
+}
+
+export interface TensorToEncode {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly values: Float32Array;
+}
+
+export interface EncodedTensor {
+  readonly name: string;
+  readonly codec: string;
+  readonly bytes: Uint8Array;
+}
+
+export interface EncodedArtifact {
+  /** File name in the output folder, e.g. `model.nnc`; undefined when no encoder ran. */
+  readonly fileName?: string;
+  readonly tensors: EncodedTensor[];
+  readonly bytes?: Uint8Array;
+}
+
+export interface RunSummary {
+  readonly baseline: ModelStats & { readonly accuracy: number };
+  readonly final: ModelStats & { readonly accuracy: number };
+}

@@ -1,0 +1,121 @@
+/**
+ * Applies plugin instances to the hooks and scopes them to stages.
+ *
+ * Every instance is applied once. While an instance's `apply` runs, a tapable `register`
+ * interceptor records it as the owner of each tap it makes and wraps the tap so that
+ *  - on the round hooks (score, select, prune, finetune, afterRound) the tap only runs in
+ *    stages whose `use` lists the instance (a skipped waterfall tap passes its value on);
+ *  - an exception names the plugin instance and the hook.
+ * Plugin authors see none of this: they tap hooks as usual.
+ */
+import type { Container } from 'inversify';
+import { PluginError, NncError } from '../errors';
+import type { PipelineHooks } from '../pipeline/hooks';
+import { validateAgainst } from '../config/validate';
+import { instantiatePlugin } from './di';
+import { isPluginClass, Plugin, PluginContext, PluginInstance } from './plugin';
+
+const ROUND_HOOKS = new Set(['score', 'select', 'prune', 'finetune', 'afterRound']);
+const WATERFALLS = new Set(['score', 'encodeArtifact']);
+
+type AnyFn = (...args: unknown[]) => unknown;
+interface TapLike {
+  type: 'sync' | 'async' | 'promise';
+  name: string;
+  fn: AnyFn;
+}
+
+export interface AppliedPlugin {
+  readonly instanceName: string;
+  readonly id: string;
+}
+
+export class PluginHost {
+  private owner: { instance: string; id: string } | undefined;
+  private active: ReadonlySet<string> | undefined;
+  readonly applied: AppliedPlugin[] = [];
+
+  constructor(private readonly hooks: PipelineHooks) {
+    for (const [hookName, hook] of Object.entries(hooks)) {
+      (hook as { intercept(i: { register(tap: TapLike): TapLike }): void }).intercept({
+        register: (tap) => this.wrap(hookName, tap),
+      });
+    }
+  }
+
+  /** Limits round hooks to these instances (undefined: all). */
+  setActive(instances: readonly string[] | undefined): void {
+    this.active = instances ? new Set(instances) : undefined;
+  }
+
+  /** Validates options, instantiates and applies one plugin instance. */
+  apply(instanceName: string, plugin: Plugin, rawOptions: Record<string, unknown> | undefined, ctx: PluginContext, container: Container, where: string): void {
+    const options = structuredClone(rawOptions ?? {});
+    if (plugin.optionsSchema) {
+      const problem = validateAgainst(plugin.optionsSchema, options, `${where}.options`);
+      if (problem) throw new PluginError(`${problem} (plugin ${plugin.id})`, plugin.id);
+    }
+    const instance: PluginInstance<Record<string, unknown>> = isPluginClass(plugin) ? instantiatePlugin(container, plugin) : plugin;
+    this.owner = { instance: instanceName, id: plugin.id };
+    try {
+      instance.apply(this.hooks, options, ctx);
+    } catch (err) {
+      if (err instanceof NncError) throw err;
+      throw new PluginError(`plugin ${instanceName} (${plugin.id}) failed to apply: ${(err as Error).message}`, plugin.id);
+    } finally {
+      this.owner = undefined;
+    }
+    this.applied.push({ instanceName, id: plugin.id });
+  }
+
+  private wrap(hookName: string, tap: TapLike): TapLike {
+    const owner = this.owner;
+    if (!owner) return tap;
+    const gated = ROUND_HOOKS.has(hookName);
+    const isActive = (): boolean => !gated || !this.active || this.active.has(owner.instance);
+    const pass = (args: unknown[]): unknown => (WATERFALLS.has(hookName) ? args[0] : undefined);
+    const fail = (err: unknown): PluginError => {
+      if (err instanceof PluginError) return err;
+      const message = err instanceof Error ? err.message : String(err);
+      const wrapped = new PluginError(`plugin ${owner.instance} (${owner.id}) failed in hook "${hookName}": ${message}`, owner.id, hookName);
+      if (err instanceof Error) wrapped.stack = `${wrapped.message}\n${err.stack ?? ''}`;
+      return wrapped;
+    };
+    const fn = tap.fn;
+    let wrappedFn: AnyFn;
+    switch (tap.type) {
+      case 'sync':
+        wrappedFn = (...args) => {
+          if (!isActive()) return pass(args);
+          try {
+            return fn(...args);
+          } catch (err) {
+            throw fail(err);
+          }
+        };
+        break;
+      case 'promise':
+        wrappedFn = async (...args) => {
+          if (!isActive()) return pass(args);
+          try {
+            return await fn(...args);
+          } catch (err) {
+            throw fail(err);
+          }
+        };
+        break;
+      case 'async':
+        wrappedFn = (...args) => {
+          const callback = args[args.length - 1] as (err: unknown, result?: unknown) => void;
+          if (!isActive()) return callback(null, pass(args));
+          try {
+            return fn(...args.slice(0, -1), (err: unknown, result?: unknown) => callback(err ? fail(err) : null, result));
+          } catch (err) {
+            return callback(fail(err));
+          }
+        };
+        break;
+    }
+    return { ...tap, fn: wrappedFn };
+  }
+}

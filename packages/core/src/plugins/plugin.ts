@@ -1,0 +1,59 @@
+/**
+ * The plugin contract. A plugin is either
+ *  - a class with static `id` and `optionsSchema` whose instances have `apply`; its
+ *    constructor may ask for services by injection (`@inject(Services.Logger)`), or
+ *  - a plain object with `id`, `optionsSchema` and `apply`.
+ * Either way `apply(hooks, options, ctx)` taps hooks; `options` were validated against
+ * `optionsSchema` (with defaults filled in) before `apply` is called, and `ctx` carries
+ * every service, so a plugin author never needs the DI container.
+ */
+import type { BackendInfo } from '../backend/choose';
+import type { DatasetRegistry } from '../datasets/registry';
+import type { PipelineHooks } from '../pipeline/hooks';
+import type { Logger } from '../util/logger';
+import type { Rng } from '../util/rng';
+
+/** A JSON Schema (draft 2020-12 subset understood by ajv). */
+export type JsonSchema = Record<string, unknown>;
+
+export interface PluginContext {
+  /** The instance name given in the config (`plugins.<name>`). */
+  readonly instanceName: string;
+  readonly logger: Logger;
+  /** A generator seeded from the run seed and the instance name. */
+  readonly rng: Rng;
+  readonly datasets: DatasetRegistry;
+  readonly backend: BackendInfo;
+  /** Adds a file to the run's output folder (written atomically with the rest). */
+  emitFile(fileName: string, data: string | Uint8Array): void;
+}
+
+export interface PluginInstance<O> {
+  apply(hooks: PipelineHooks, options: O, ctx: PluginContext): void;
+}
+
+export interface PluginObject<O = Record<string, unknown>> extends PluginInstance<O> {
+  readonly id: string;
+  readonly optionsSchema?: JsonSchema;
+}
+
+export interface PluginClass<O = Record<string, unknown>> {
+  new (...services: never[]): PluginInstance<O>;
+  readonly id: string;
+  readonly optionsSchema?: JsonSchema;
+}
+
+export type Plugin<O = Record<string, unknown>> = PluginObject<O> | PluginClass<O>;
+
+/** Identity helper that types a plain-object plugin. */
+export function definePlugin<O>(plugin: PluginObject<O>): PluginObject<O> {
+  return plugin;
+}
+
+export function isPluginClass(value: unknown): value is PluginClass {
+  return typeof value === 'function' && typeof (value as { id?: unknown }).id === 'string' && typeof (value as { prototype?: { apply?: unknown } }).prototype?.apply === 'function';
+}
+
+export function isPluginObject(value: unknown): value is PluginObject {
+  return typeof value === 'object' && value !== null && typeof (value as { id?: unknown }).id === 'string' && typeof (value as { apply?: unknown }).apply === 'function';
+}

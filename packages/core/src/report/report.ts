@@ -1,0 +1,77 @@
+/** report.json: the keys DESIGN.md fixes, plus a few more for the HTML report. */
+import type { ModelStats } from '../model/model-stats';
+
+export interface ReportStage {
+  readonly name: string;
+  /** Plugin ids active in the stage, joined with `+`. */
+  readonly plugin: string;
+  readonly target: { readonly sparsity?: number };
+  readonly rounds: number;
+  readonly accuracyBefore: number;
+  readonly accuracyAfter: number;
+  readonly sparsity: number;
+  readonly params: number;
+  readonly flops: number;
+  readonly durationMs: number;
+}
+
+export interface ReportLayer {
+  readonly name: string;
+  readonly className: string;
+  readonly paramsBefore: number;
+  readonly paramsAfter: number;
+  readonly nonzeroAfter: number;
+  readonly flopsBefore: number;
+  readonly flopsAfter: number;
+  /** Kernel sparsity of the layer after the run (0 for layers without a kernel). */
+  readonly sparsity: number;
+}
+
+export interface Report {
+  readonly tool: { readonly name: string; readonly version: string };
+  readonly config: string;
+  readonly model: string;
+  readonly backend: string;
+  readonly seed: number;
+  readonly durationMs: number;
+  readonly plugins: readonly { readonly instance: string; readonly id: string }[];
+  readonly baseline: {
+    readonly accuracy: number;
+    readonly loss: number;
+    readonly params: number;
+    readonly nonzeroParams: number;
+    readonly flops: number;
+    readonly bytesFloat32: number;
+  };
+  readonly final: {
+    readonly accuracy: number;
+    readonly loss: number;
+    readonly params: number;
+    readonly nonzeroParams: number;
+    readonly flops: number;
+    readonly sparsity: number;
+    /** Bytes of the encoded artifact, or of the float32 weight shard when no encoder ran. */
+    readonly encodedBytes: number;
+    readonly encodedAs: string;
+    readonly compressionRatio: number;
+  };
+  readonly stages: readonly ReportStage[];
+  readonly layers: readonly ReportLayer[];
+}
+
+export function layerRows(before: ModelStats, after: ModelStats): ReportLayer[] {
+  const afterByName = new Map(after.layers.map((l) => [l.name, l] as const));
+  return before.layers.map((b) => {
+    const a = afterByName.get(b.name);
+    return {
+      name: b.name,
+      className: b.className,
+      paramsBefore: b.params,
+      paramsAfter: a?.params ?? 0,
+      nonzeroAfter: a?.nonzeroParams ?? 0,
+      flopsBefore: b.flops,
+      flopsAfter: a?.flops ?? 0,
+      sparsity: a && a.kernelParams > 0 ? a.kernelZeros / a.kernelParams : 0,
+    };
+  });
+}

@@ -1,0 +1,163 @@
+/**
+ * The training loop every technique shares: mini-batch training with a seeded shuffle,
+ * mask-aware (masked weights are re-zeroed after every optimizer step, and their gradients
+ * zeroed so optimizer state does not push them), optional validation with early stopping
+ * that restores the best weights.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ArrayDataset, modelInputShape } from '../datasets/dataset';
+import { MaskSet } from '../model/masks';
+import { Rng } from '../util/rng';
+import { evaluate, Evaluation } from './evaluate';
+import { crossEntropy } from './loss';
+
+export type OptimizerName = 'adam' | 'sgd' | 'momentum' | 'rmsprop';
+
+export interface TrainOptions {
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly learningRate: number;
+  readonly optimizer?: OptimizerName;
+  /** Multiplies the learning rate after every epoch (1 = constant). */
+  readonly learningRateDecay?: number;
+  readonly rng: Rng;
+  readonly masks?: MaskSet;
+  readonly validation?: ArrayDataset;
+  /** Stop when validation accuracy has not improved by minDelta for `patience` epochs. */
+  readonly earlyStopping?: { readonly patience: number; readonly minDelta?: number };
+  /** Called after every epoch (for progress output). */
+  readonly onEpoch?: (epoch: number, result: EpochResult) => void;
+  /** Called after every batch with the number of batches done and the total. */
+  readonly onBatch?: (done: number, total: number) => void;
+}
+
+export interface EpochResult {
+  readonly epoch: number;
+  readonly loss: number;
+  readonly validation?: Evaluation;
+}
+
+export interface TrainResult {
+  readonly epochs: EpochResult[];
+  /** True when early stopping ended training before `epochs`. */
+  readonly stoppedEarly: boolean;
+}
+
+function makeOptimizer(name: OptimizerName, lr: number): tf.Optimizer {
+  switch (name) {
+    case 'adam':
+      return tf.train.adam(lr);
+    case 'sgd':
+      return tf.train.sgd(lr);
+    case 'momentum':
+      return tf.train.momentum(lr, 0.9);
+    case 'rmsprop':
+      return tf.train.rmsprop(lr);
+  }
+}
+
+function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
+  (optimizer as unknown as { learningRate: number }).learningRate = lr;
+}
+
+export function train(model: tf.LayersModel, data: ArrayDataset, options: TrainOptions): TrainResult {
+  if (data.size === 0) throw new Error(`cannot train on an empty dataset (${data.name})`);
+  const inputShape = modelInputShape(model);
+  const optimizer = makeOptimizer(options.optimizer ?? 'adam', options.learningRate);
+  const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const masks = options.masks;
+  const maskTensors = new Map<string, tf.Tensor>();
+  if (masks) {
+    for (const w of model.trainableWeights) {
+      const m = masks.get(w.name);
+      if (m) maskTensors.set(trainable[model.trainableWeights.indexOf(w)].name, tf.tensor(Float32Array.from(m), w.shape.map((d) => d ?? 0)));
+    }
+    masks.apply(model);
+  }
+  const totalBatches = Math.ceil(data.size / options.batchSize) * options.epochs;
+  const epochs: EpochResult[] = [];
+  let best: { accuracy: number; weights: tf.Tensor[] } | undefined;
+  let sinceBest = 0;
+  let stoppedEarly = false;
+  let lr = options.learningRate;
+  let done = 0;
+  try {
+    for (let epoch = 0; epoch < options.epochs; epoch++) {
+      let lossSum = 0;
+      for (const batch of data.batches(options.batchSize, inputShape, options.rng)) {
+        const lossValue = tf.tidy(() => {
+          const { value, grads } = tf.variableGrads(
+            () => crossEntropy(batch.y, model.apply(batch.x, { training: true }) as tf.Tensor),
+            trainable,
+          );
+          for (const [name, mask] of maskTensors) grads[name] = tf.mul(grads[name], mask);
+          optimizer.applyGradients(grads);
+          for (const v of trainable) {
+            const mask = maskTensors.get(v.name);
+            if (mask) v.assign(tf.mul(v, mask));
+          }
+          return value.dataSync()[0];
+        });
+        lossSum += lossValue * batch.size;
+        tf.dispose([batch.x, batch.y]);
+        options.onBatch?.(++done, totalBatches);
+      }
+      const result: EpochResult = {
+        epoch,
+        loss: lossSum / data.size,
+        validation: options.validation ? evaluate(model, options.validation) : undefined,
+      };
+      epochs.push(result);
+      options.onEpoch?.(epoch, result);
+      if (options.earlyStopping && result.validation) {
+        const minDelta = options.earlyStopping.minDelta ?? 0;
+        if (!best || result.validation.accuracy > best.accuracy + minDelta) {
+          best?.weights.forEach((t) => t.dispose());
+          best = { accuracy: result.validation.accuracy, weights: model.getWeights().map((t) => t.clone()) };
+          sinceBest = 0;
+        } else if (++sinceBest >= options.earlyStopping.patience) {
+          stoppedEarly = true;
+          break;
+        }
+      }
+      if (options.learningRateDecay !== undefined && options.learningRateDecay !== 1) {
+        lr *= options.learningRateDecay;
+        setLearningRate(optimizer, lr);
+      }
+    }
+    if (best && sinceBest > 0) model.setWeights(best.weights);
+  } finally {
+    best?.weights.forEach((t) => t.dispose());
+    for (const t of maskTensors.values()) t.dispose();
+    optimizer.dispose();
+  }
+  return { epochs, stoppedEarly };
+}
+
+/**
+ * Calls `visit` with the loss gradient of every trainable weight (keyed by weight name) on
+ * `batches` batches of `data`. Gradient tensors are disposed after `visit` returns.
+ */
+export function forEachGradient(
+  model: tf.LayersModel,
+  data: ArrayDataset,
+  options: { readonly batches: number; readonly batchSize: number; readonly rng: Rng },
+  visit: (grads: Map<string, tf.Tensor>) => void,
+): void {
+  if (data.size === 0) throw new Error(`cannot compute gradients on an empty dataset (${data.name})`);
+  const inputShape = modelInputShape(model);
+  const weights = model.trainableWeights;
+  const variables = weights.map((w) => w.read() as tf.Variable);
+  let n = 0;
+  for (const batch of data.batches(options.batchSize, inputShape, options.rng)) {
+    if (n++ >= options.batches) {
+      tf.dispose([batch.x, batch.y]);
+      break;
+    }
+    tf.tidy(() => {
+      const { grads } = tf.variableGrads(() => crossEntropy(batch.y, model.apply(batch.x, { training: false }) as tf.Tensor), variables);
+      visit(new Map(weights.map((w, i) => [w.name, grads[variables[i].name]] as const)));
+    });
+    tf.dispose([batch.x, batch.y]);
+  }
+}

@@ -1,0 +1,28 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Rng, tf } from '../src';
+
+export function tmpDir(prefix = 'nnc-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A small MLP on 28×28×1 digits, initialised from `seed`. */
+export function smallMlp(seed = 1, hidden = 32): tf.LayersModel {
+  const rng = new Rng(seed);
+  const init = (): tf.initializers.Initializer => tf.initializers.glorotUniform({ seed: rng.childSeed() });
+  return tf.sequential({
+    layers: [
+      tf.layers.flatten({ inputShape: [28, 28, 1], name: 'flat' }),
+      tf.layers.dense({ units: hidden, activation: 'relu', kernelInitializer: init(), name: 'hidden' }),
+      tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: init(), name: 'out' }),
+    ],
+  });
+}
+
+/** Writes a YAML config next to a model and returns its path. */
+export function writeConfig(dir: string, yaml: string, name = 'pipeline.yaml'): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, yaml);
+  return file;
+}

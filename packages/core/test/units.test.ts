@@ -1,0 +1,119 @@
+import fc from 'fast-check';
+import { ArrayDataset, loadMnist, MaskSet, Rng, roundTargets, tf, chooseBackend } from '../src';
+import { toConfigPath } from '../src/config/validate';
+
+beforeAll(async () => {
+  await chooseBackend('wasm');
+});
+
+describe('Rng', () => {
+  it('gives the same sequence for the same seed and a different one for another seed', () => {
+    const a = Array.from({ length: 8 }, ((r) => () => r.nextUint32())(new Rng(5)));
+    const b = Array.from({ length: 8 }, ((r) => () => r.nextUint32())(new Rng(5)));
+    const c = Array.from({ length: 8 }, ((r) => () => r.nextUint32())(new Rng(6)));
+    expect(a).toEqual(b);
+    expect(a).not.toEqual(c);
+  });
+
+  it('shuffle returns a permutation and next() stays in [0, 1)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 0, max: 200 }), (seed, n) => {
+        const rng = new Rng(seed);
+        const items = Array.from({ length: n }, (_, i) => i);
+        const shuffled = rng.shuffle(items.slice());
+        expect(shuffled.slice().sort((x, y) => x - y)).toEqual(items);
+        const v = rng.next();
+        expect(v).toBeGreaterThanOrEqual(0);
+        expect(v).toBeLessThan(1);
+      }),
+    );
+  });
+});
+
+describe('roundTargets', () => {
+  it('one-shot is a single round at the target', () => {
+    expect(roundTargets(0.9, { kind: 'one-shot' })).toEqual([0.9]);
+  });
+
+  it('iterative takes equal steps', () => {
+    const t = roundTargets(0.8, { kind: 'iterative', rounds: 4 });
+    expect(t.map((x) => +x.toFixed(10))).toEqual([0.2, 0.4, 0.6, 0.8]);
+  });
+
+  it('gradual follows s_f + (s_i - s_f)(1 - k/n)^3 (hand-checked for n = 2)', () => {
+    // k=1: 0.9 + (0.5-0.9)*(1/2)^3 = 0.9 - 0.05 = 0.85; k=2: 0.9
+    const t = roundTargets(0.9, { kind: 'gradual', rounds: 2, initialSparsity: 0.5 });
+    expect(t[0]).toBeCloseTo(0.85, 12);
+    expect(t[1]).toBeCloseTo(0.9, 12);
+  });
+
+  it('gradual targets increase and end at the target', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 0.99, noNaN: true }), fc.integer({ min: 1, max: 50 }), (target, rounds) => {
+        const t = roundTargets(target, { kind: 'gradual', rounds });
+        for (let i = 1; i < t.length; i++) expect(t[i]).toBeGreaterThanOrEqual(t[i - 1]);
+        expect(t[t.length - 1]).toBeCloseTo(target, 12);
+      }),
+    );
+  });
+});
+
+describe('toConfigPath', () => {
+  it('turns JSON pointers into config paths', () => {
+    expect(toConfigPath('', '/stages/1/target/sparsity')).toBe('stages[1].target.sparsity');
+    expect(toConfigPath('plugins.prune.options', '/scope')).toBe('plugins.prune.options.scope');
+    expect(toConfigPath('', '')).toBe('(root)');
+  });
+});
+
+describe('mnist source', () => {
+  it('splits the package digits into fixed train and test pools with every class present', () => {
+    const { train, test } = loadMnist();
+    expect(train.size).toBeGreaterThan(7900);
+    expect(test.size).toBeGreaterThan(1900);
+    expect(train.size + test.size).toBeGreaterThanOrEqual(10000);
+    const classes = new Set(test.labels);
+    expect(classes.size).toBe(10);
+    for (const v of test.features.subarray(0, 784 * 5)) {
+      expect(v).toBeGreaterThanOrEqual(0);
+      expect(v).toBeLessThanOrEqual(1);
+    }
+    // Limits take a prefix of the fixed order: the same digits every time.
+    const again = loadMnist({ test: 100 });
+    expect(Array.from(again.test.labels)).toEqual(Array.from(test.labels.subarray(0, 100)));
+  });
+});
+
+describe('ArrayDataset', () => {
+  it('batches cover every example once with one-hot labels', () => {
+    const ds = new ArrayDataset('t', Float32Array.from({ length: 10 * 2 }, (_, i) => i), Uint8Array.from([0, 1, 2, 0, 1, 2, 0, 1, 2, 0]), [2], 3);
+    let seen = 0;
+    const firsts: number[] = [];
+    for (const b of ds.batches(4, [2], new Rng(1))) {
+      seen += b.size;
+      const x = b.x.arraySync() as number[][];
+      const y = b.y.arraySync() as number[][];
+      x.forEach((row, i) => {
+        firsts.push(row[0]);
+        expect(y[i].reduce((s, v) => s + v, 0)).toBe(1);
+        expect(y[i][ds.labels[row[0] / 2]]).toBe(1);
+      });
+      tf.dispose([b.x, b.y]);
+    }
+    expect(seen).toBe(10);
+    expect(firsts.sort((a, b) => a - b)).toEqual([0, 2, 4, 6, 8, 10, 12, 14, 16, 18]);
+  });
+});
+
+describe('MaskSet', () => {
+  it('writes exact zeros where the mask is 0 and leaves other weights alone', () => {
+    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2, kernelInitializer: 'ones', name: 'd' })] });
+    const kernel = model.weights.find((w) => w.name.endsWith('kernel'))!;
+    const masks = new MaskSet();
+    masks.set(kernel.name, Uint8Array.from([1, 0, 0, 1, 1, 0]));
+    masks.apply(model);
+    expect(Array.from(kernel.read().dataSync())).toEqual([1, 0, 0, 1, 1, 0]);
+    expect(masks.prunedFraction()).toBeCloseTo(0.5, 12);
+    masks.dispose();
+  });
+});

@@ -1,0 +1,41 @@
+import { inject, injectable, Logger, PipelineHooks, PluginContext, Services, train } from '@nncompress/core';
+import { FinetuneOptions, finetuneOptionsSchema } from './schema';
+
+/**
+ * Recovers accuracy after pruning with core's mask-aware training loop: gradients of pruned
+ * weights are zeroed and the masks re-applied after every step, so pruned weights stay
+ * exactly zero.
+ */
+@injectable()
+export class FinetunePlugin {
+  static readonly id = '@nncompress/plugin-finetune';
+  static readonly optionsSchema = finetuneOptionsSchema;
+
+  constructor(@inject(Services.Logger) private readonly logger: Logger) {}
+
+  apply(hooks: PipelineHooks, options: FinetuneOptions, ctx: PluginContext): void {
+    if (options.patience > 0 && options.validationSplit === 0) {
+      throw new Error('patience needs a validation set: set validationSplit > 0');
+    }
+    hooks.finetune.tapPromise(FinetunePlugin.name, async (round) => {
+      if (options.epochs === 0) return;
+      if (options.when === 'last-round' && round.round !== round.rounds - 1) return;
+      const [trainSet, validation] = options.validationSplit > 0 ? round.data.train.split(options.validationSplit) : [round.data.train, undefined];
+      const label = `${round.stage.name} round ${round.round + 1}/${round.rounds}`;
+      const result = train(round.state.model, trainSet, {
+        epochs: options.epochs,
+        batchSize: options.batchSize,
+        learningRate: options.learningRate,
+        optimizer: options.optimizer,
+        learningRateDecay: options.learningRateDecay,
+        rng: ctx.rng,
+        masks: round.state.masks,
+        validation,
+        earlyStopping: options.patience > 0 ? { patience: options.patience } : undefined,
+        onBatch: (done, total) => hooks.progress.call({ phase: 'finetune', message: label, done, total }),
+      });
+      const last = result.epochs[result.epochs.length - 1];
+      this.logger.debug(`${ctx.instanceName}: ${label}: ${result.epochs.length} epoch(s), loss ${last?.loss.toFixed(4)}${result.stoppedEarly ? ' (stopped early)' : ''}`);
+    });
+  }
+}

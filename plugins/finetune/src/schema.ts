@@ -1,0 +1,30 @@
+import type { JsonSchema, OptimizerName } from '@nncompress/core';
+
+export interface FinetuneOptions {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  optimizer: OptimizerName;
+  learningRateDecay: number;
+  /** Fraction of the training data held out for validation (0 = none). */
+  validationSplit: number;
+  /** Stop after this many epochs without validation improvement (0 = off; needs validationSplit > 0). */
+  patience: number;
+  /** `every-round`: fine-tune after each pruning round; `last-round`: only after a stage's last round. */
+  when: 'every-round' | 'last-round';
+}
+
+export const finetuneOptionsSchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    epochs: { type: 'integer', minimum: 0, maximum: 10000, default: 1, description: 'Epochs over the training data per fine-tune.' },
+    batchSize: { type: 'integer', minimum: 1, maximum: 65536, default: 64, description: 'Mini-batch size.' },
+    learningRate: { type: 'number', exclusiveMinimum: 0, maximum: 10, default: 0.0005, description: 'Initial learning rate.' },
+    optimizer: { enum: ['adam', 'sgd', 'momentum', 'rmsprop'], default: 'adam', description: 'Optimizer (momentum = SGD with momentum 0.9).' },
+    learningRateDecay: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 1, description: 'Learning rate multiplier applied after each epoch.' },
+    validationSplit: { type: 'number', minimum: 0, maximum: 0.5, default: 0, description: 'Fraction of the training data held out for validation.' },
+    patience: { type: 'integer', minimum: 0, default: 0, description: 'Early stopping: epochs without validation improvement before stopping (0 = off). The best weights are restored.' },
+    when: { enum: ['every-round', 'last-round'], default: 'every-round', description: 'Fine-tune after every pruning round, or only after the last round of a stage.' },
+  },
+};
