@@ -10,7 +10,7 @@ export function tmpDir(prefix = 'nnc-test-'): string {
 /** A small MLP on 28×28×1 digits, initialised from `seed`. */
 export function smallMlp(seed = 1, hidden = 32): tf.LayersModel {
   const rng = new Rng(seed);
-  const init = (): tf.initializers.Initializer => tf.initializers.glorotUniform({ seed: rng.childSeed() });
+  const init = (): ReturnType<typeof tf.initializers.glorotUniform> => tf.initializers.glorotUniform({ seed: rng.childSeed() });
   return tf.sequential({
     layers: [
       tf.layers.flatten({ inputShape: [28, 28, 1], name: 'flat' }),

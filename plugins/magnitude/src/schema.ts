@@ -20,7 +20,7 @@ export const magnitudeOptionsSchema: JsonSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    criterion: { enum: ['magnitude', 'taylor'], default: 'magnitude', description: 'Importance of a weight: |w|, or the first-order Taylor estimate |w·∂L/∂w| of the loss change when it is removed.' },
+    criterion: { enum: ['magnitude', 'taylor'], default: 'magnitude', description: 'Importance of a weight: magnitude = abs(w); taylor = abs(w·∂L/∂w), the first-order estimate of the loss change when the weight is removed.' },
     scope: { enum: ['layer', 'global'], default: 'global', description: 'layer: each layer pruned to the round target; global: one threshold over all layers (layers keep what they need).' },
     exclude: { type: 'array', items: { type: 'string' }, default: [], description: 'Names of layers that are never pruned.' },
     taylorBatches: { type: 'integer', minimum: 1, maximum: 1000, default: 8, description: 'Calibration batches averaged for the Taylor criterion.' },

@@ -31,7 +31,7 @@ function parse(file: string): unknown {
       throw new ConfigError(`${file}: invalid JSON: ${(err as Error).message}`, file);
     }
   }
-  const doc = parseDocument(text, { prettyErrors: false });
+  const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
     const where = e.linePos ? `:${e.linePos[0].line}:${e.linePos[0].col}` : '';

@@ -34,6 +34,20 @@ export function prunableWeights(model: tf.LayersModel): PrunableWeight[] {
   return out;
 }
 
+/** A boolean tensor of a 0/1 mask, for `applyMask`. */
+export function maskTensor(mask: Uint8Array, shape: readonly number[]): tf.Tensor {
+  return tf.tensor(mask, shape as number[], 'bool');
+}
+
+/**
+ * Zeroes the entries of `values` where `keep` is false. Uses `where`, not multiplication,
+ * because w·0 is −0 for negative w: a different bit pattern that would change the bytes of
+ * the saved model and hurt encoders that look for zeros.
+ */
+export function applyMask(values: tf.Tensor, keep: tf.Tensor): tf.Tensor {
+  return tf.where(keep, values, tf.zerosLike(values));
+}
+
 export class MaskSet {
   private readonly masks = new Map<string, Uint8Array>();
   private readonly tensors = new Map<string, tf.Tensor>();
@@ -77,12 +91,12 @@ export class MaskSet {
       if (!variable) throw new Error(`mask for unknown weight "${name}"`);
       let t = this.tensors.get(name);
       if (!t) {
-        t = tf.tensor(Float32Array.from(mask), variable.shape.map((d) => d ?? 0));
+        t = maskTensor(mask, variable.shape.map((d) => d ?? 0));
         this.tensors.set(name, t);
       }
-      const maskTensor = t;
+      const keep = t;
       tf.tidy(() => {
-        variable.write(tf.mul(variable.read(), maskTensor));
+        variable.write(applyMask(variable.read(), keep));
       });
     }
   }

@@ -5,7 +5,8 @@
  * all run in order.
  */
 import { AsyncSeriesBailHook, AsyncSeriesHook, AsyncSeriesWaterfallHook, SyncHook } from 'tapable';
-import type { ImportanceScores, PruningPlan, RoundContext, RunContext, StageContext, StageResult, ProgressEvent, RunSummary, TensorToEncode, EncodedTensor, EncodedArtifact, EvaluationEvent } from './types';
+import type { ReportStage } from '../report/report';
+import type { ImportanceScores, PruningPlan, RoundContext, RunContext, StageContext, ProgressEvent, RunSummary, TensorToEncode, EncodedTensor, EncodedArtifact, EvaluationEvent } from './types';
 
 export interface PipelineHooks {
   // run lifecycle
@@ -17,7 +18,7 @@ export interface PipelineHooks {
   readonly prune: AsyncSeriesHook<[PruningPlan, RoundContext]>;
   readonly finetune: AsyncSeriesHook<[RoundContext]>;
   readonly afterRound: AsyncSeriesHook<[RoundContext]>;
-  readonly afterStage: AsyncSeriesHook<[StageContext, StageResult]>;
+  readonly afterStage: AsyncSeriesHook<[StageContext, ReportStage]>;
   // measurement
   readonly evaluate: AsyncSeriesHook<[EvaluationEvent, RunContext]>;
   // encoding: one bail per tensor picks a codec; the waterfall may rewrite the artifact
@@ -37,7 +38,7 @@ export function createHooks(): PipelineHooks {
     prune: new AsyncSeriesHook<[PruningPlan, RoundContext]>(['plan', 'round']),
     finetune: new AsyncSeriesHook<[RoundContext]>(['round']),
     afterRound: new AsyncSeriesHook<[RoundContext]>(['round']),
-    afterStage: new AsyncSeriesHook<[StageContext, StageResult]>(['stage', 'result']),
+    afterStage: new AsyncSeriesHook<[StageContext, ReportStage]>(['stage', 'result']),
     evaluate: new AsyncSeriesHook<[EvaluationEvent, RunContext]>(['evaluation', 'run']),
     encodeTensor: new AsyncSeriesBailHook<[TensorToEncode, RunContext], EncodedTensor | undefined>(['tensor', 'run']),
     encodeArtifact: new AsyncSeriesWaterfallHook<[EncodedArtifact, RunContext]>(['artifact', 'run']),

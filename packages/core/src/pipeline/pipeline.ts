@@ -9,13 +9,14 @@ import { BackendInfo, chooseBackend } from '../backend/choose';
 import type { LoadedConfig } from '../config/load';
 import type { StageConfig } from '../config/types';
 import { DatasetRegistry, DataSplits } from '../datasets/registry';
-import { NncError, PluginError } from '../errors';
+import { ConfigError, InputError, PluginError } from '../errors';
 import { MaskSet, prunableWeights } from '../model/masks';
 import { float32Bytes, loadModel, saveModel } from '../model/model-io';
 import { modelStats, ModelStats } from '../model/model-stats';
 import { createContainer } from '../plugins/di';
 import { PluginHost } from '../plugins/host';
 import { resolvePlugin } from '../plugins/loader';
+import type { Plugin } from '../plugins/plugin';
 import { renderHtml } from '../report/html';
 import { layerRows, Report, ReportStage } from '../report/report';
 import { evaluate, Evaluation } from '../training/evaluate';
@@ -26,6 +27,12 @@ import { createHooks, PipelineHooks, TapStage } from './hooks';
 import { OutputFolder } from './output';
 import { roundTargets } from './schedule';
 import type { EncodedArtifact, EncodedTensor, ModelState, PruningPlan, RoundContext, RunContext, StageContext } from './types';
+
+interface PreparedPlugin {
+  readonly instanceName: string;
+  readonly plugin: Plugin;
+  readonly options: Record<string, unknown>;
+}
 
 export interface RunOptions {
   /** Output folder; created or replaced atomically. */
@@ -72,19 +79,22 @@ export class Pipeline {
     const seed = this.options.seed ?? config.seed ?? 42;
     const modelPath = path.resolve(dir, config.model);
     const output = new OutputFolder(this.options.outDir, [modelPath, file]);
-    if (!fs.existsSync(modelPath)) throw new NncError('E_INPUT', `${file}: model: file not found: ${modelPath}`);
+    if (!fs.existsSync(modelPath)) throw new InputError(`${file}: model: file not found: ${modelPath}`);
+
+    // Every config and plugin error is raised here, before anything is printed or loaded.
+    const plugins = this.preparePlugins();
 
     const backend = await chooseBackend(config.backend ?? 'auto');
     this.logger.info(`backend: ${backend.name}${backend.notes.length ? ` (${backend.notes.join('; ')})` : ''}`);
     const datasets = new DatasetRegistry();
     const rng = new Rng(seed);
     const state: ModelState = { model: await loadModel(modelPath), masks: new MaskSet() };
-    const host = this.applyPlugins(state, datasets, backend, rng);
+    const host = this.applyPlugins(plugins, state, datasets, backend, rng);
     let data: DataSplits;
     try {
       data = datasets.load(config.data);
     } catch (err) {
-      throw new NncError('E_CONFIG', `${file}: data: ${(err as Error).message}`);
+      throw new ConfigError(`${file}: data: ${(err as Error).message}`, file, 'data');
     }
     const run: RunContext = { state, data, seed, backend: backend.name };
 
@@ -101,21 +111,27 @@ export class Pipeline {
     }
   }
 
-  private applyPlugins(state: ModelState, datasets: DatasetRegistry, backend: BackendInfo, rng: Rng): PluginHost {
-    const { config, dir } = this.loaded;
+  private preparePlugins(): PreparedPlugin[] {
+    const { config, dir, file } = this.loaded;
+    return Object.entries(config.plugins ?? {}).map(([instanceName, spec]) => {
+      const where = `${file}: plugins.${instanceName}`;
+      const { plugin } = resolvePlugin(spec.use, dir, `${where}.use`);
+      return { instanceName, plugin, options: PluginHost.prepareOptions(plugin, spec.options, where) };
+    });
+  }
+
+  private applyPlugins(plugins: readonly PreparedPlugin[], state: ModelState, datasets: DatasetRegistry, backend: BackendInfo, rng: Rng): PluginHost {
     const host = new PluginHost(this.hooks);
     const container = createContainer({ Logger: this.logger, Rng: rng, Datasets: datasets, Backend: backend, ModelState: state });
-    for (const [instanceName, spec] of Object.entries(config.plugins ?? {})) {
-      const where = `plugins.${instanceName}`;
-      const { plugin } = resolvePlugin(spec.use, dir, `${this.loaded.file}: ${where}.use`);
-      host.apply(instanceName, plugin, spec.options, {
+    for (const { instanceName, plugin, options } of plugins) {
+      host.apply(instanceName, plugin, options, {
         instanceName,
         logger: this.logger,
         rng: rng.fork(instanceName),
         datasets,
         backend,
         emitFile: (name, bytes) => this.emitted.set(name, bytes),
-      }, container, `${this.loaded.file}: ${where}`);
+      }, container);
     }
     return host;
   }
@@ -170,7 +186,8 @@ export class Pipeline {
   }
 
   private async encode(run: RunContext): Promise<EncodedArtifact> {
-    if (!this.hooks.encodeTensor.isUsed()) return { tensors: [] };
+    // `taps`, not isUsed(): the plugin host's interceptor makes every hook look used.
+    if (this.hooks.encodeTensor.taps.length === 0) return { tensors: [] };
     const tensors: EncodedTensor[] = [];
     for (const w of run.state.model.weights) {
       const values = w.read().dataSync() as Float32Array;
@@ -209,7 +226,6 @@ export class Pipeline {
       encodedBytes = artifact.bytes.byteLength;
       encodedAs = artifact.fileName;
     }
-    for (const [name, bytes] of this.emitted) writeFileAtomic(output.file(name), bytes);
 
     const report: Report = {
       tool: { name: '@nncompress/core', version: VERSION },
@@ -241,9 +257,11 @@ export class Pipeline {
       stages,
       layers: layerRows(baselineStats, finalStats),
     };
+    await this.hooks.afterRun.promise(run, { baseline: { ...baselineStats, accuracy: baseline.accuracy }, final: { ...finalStats, accuracy: finalEval.accuracy } });
+    // Files plugins emitted (up to and including afterRun) go out with the report.
+    for (const [name, bytes] of this.emitted) writeFileAtomic(output.file(name), bytes);
     writeFileAtomic(output.file('report.json'), `${JSON.stringify(report, null, 2)}\n`);
     writeFileAtomic(output.file('report.html'), renderHtml(report));
-    await this.hooks.afterRun.promise(run, { baseline: { ...baselineStats, accuracy: baseline.accuracy }, final: { ...finalStats, accuracy: finalEval.accuracy } });
     return report;
   }
 }

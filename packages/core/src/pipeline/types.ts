@@ -53,15 +53,6 @@ export interface PruningPlan {
   readonly selectedBy: string;
 }
 
-export interface StageResult {
-  readonly accuracyBefore: number;
-  readonly accuracyAfter: number;
-  readonly sparsity: number;
-  readonly params: number;
-  readonly flops: number;
-  readonly durationMs: number;
-}
-
 export interface ProgressEvent {
   /** What is running, e.g. `finetune` or `evaluate`. */
   readonly phase: string;

@@ -48,13 +48,21 @@ export class PluginHost {
     this.active = instances ? new Set(instances) : undefined;
   }
 
-  /** Validates options, instantiates and applies one plugin instance. */
-  apply(instanceName: string, plugin: Plugin, rawOptions: Record<string, unknown> | undefined, ctx: PluginContext, container: Container, where: string): void {
+  /**
+   * Checks a plugin's options against its schema and returns a copy with defaults filled in.
+   * `where` is the config path prefix for messages, e.g. `pipeline.yaml: plugins.prune`.
+   */
+  static prepareOptions(plugin: Plugin, rawOptions: Record<string, unknown> | undefined, where: string): Record<string, unknown> {
     const options = structuredClone(rawOptions ?? {});
     if (plugin.optionsSchema) {
       const problem = validateAgainst(plugin.optionsSchema, options, `${where}.options`);
       if (problem) throw new PluginError(`${problem} (plugin ${plugin.id})`, plugin.id);
     }
+    return options;
+  }
+
+  /** Instantiates and applies one plugin instance; `options` come from prepareOptions. */
+  apply(instanceName: string, plugin: Plugin, options: Record<string, unknown>, ctx: PluginContext, container: Container): void {
     const instance: PluginInstance<Record<string, unknown>> = isPluginClass(plugin) ? instantiatePlugin(container, plugin) : plugin;
     this.owner = { instance: instanceName, id: plugin.id };
     try {

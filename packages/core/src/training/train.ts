@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ArrayDataset, modelInputShape } from '../datasets/dataset';
-import { MaskSet } from '../model/masks';
+import { applyMask, MaskSet, maskTensor } from '../model/masks';
 import { Rng } from '../util/rng';
 import { evaluate, Evaluation } from './evaluate';
 import { crossEntropy } from './loss';
@@ -70,7 +70,7 @@ export function train(model: tf.LayersModel, data: ArrayDataset, options: TrainO
   if (masks) {
     for (const w of model.trainableWeights) {
       const m = masks.get(w.name);
-      if (m) maskTensors.set(trainable[model.trainableWeights.indexOf(w)].name, tf.tensor(Float32Array.from(m), w.shape.map((d) => d ?? 0)));
+      if (m) maskTensors.set(trainable[model.trainableWeights.indexOf(w)].name, maskTensor(m, w.shape.map((d) => d ?? 0)));
     }
     masks.apply(model);
   }
@@ -90,11 +90,11 @@ export function train(model: tf.LayersModel, data: ArrayDataset, options: TrainO
             () => crossEntropy(batch.y, model.apply(batch.x, { training: true }) as tf.Tensor),
             trainable,
           );
-          for (const [name, mask] of maskTensors) grads[name] = tf.mul(grads[name], mask);
+          for (const [name, keep] of maskTensors) grads[name] = applyMask(grads[name], keep);
           optimizer.applyGradients(grads);
           for (const v of trainable) {
-            const mask = maskTensors.get(v.name);
-            if (mask) v.assign(tf.mul(v, mask));
+            const keep = maskTensors.get(v.name);
+            if (keep) v.assign(applyMask(v, keep));
           }
           return value.dataSync()[0];
         });

@@ -1,0 +1,51 @@
+/**
+ * nncompress-plugin-stage-csv: an example third-party plugin. It lives outside the
+ * monorepo's plugins/ folder, depends only on @nncompress/core, and writes one CSV row per
+ * stage (accuracy, sparsity, params, FLOPs, time) into the run's output folder.
+ */
+import { definePlugin, JsonSchema, ReportStage } from '@nncompress/core';
+
+export interface StageCsvOptions {
+  /** File name inside the output folder. */
+  fileName: string;
+  /** Digits after the decimal point for fractions. */
+  decimals: number;
+}
+
+export const stageCsvOptionsSchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    fileName: { type: 'string', pattern: '^[\\w.-]+\\.csv$', default: 'stages.csv', description: 'CSV file name in the output folder.' },
+    decimals: { type: 'integer', minimum: 0, maximum: 12, default: 4, description: 'Digits after the decimal point for accuracies and sparsity.' },
+  },
+};
+
+const COLUMNS = ['stage', 'plugins', 'accuracyBefore', 'accuracyAfter', 'sparsity', 'params', 'flops', 'durationMs'] as const;
+
+/** Quotes a CSV field when it holds a comma, quote or newline (RFC 4180). */
+function field(value: string): string {
+  return /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+export function stageRow(stage: ReportStage, decimals: number): string {
+  const f = (x: number): string => x.toFixed(decimals);
+  return [field(stage.name), field(stage.plugin), f(stage.accuracyBefore), f(stage.accuracyAfter), f(stage.sparsity), String(stage.params), String(stage.flops), String(stage.durationMs)].join(',');
+}
+
+const stageCsvPlugin = definePlugin<StageCsvOptions>({
+  id: 'nncompress-plugin-stage-csv',
+  optionsSchema: stageCsvOptionsSchema,
+  apply(hooks, options, ctx) {
+    const rows: string[] = [COLUMNS.join(',')];
+    hooks.afterStage.tap('StageCsvPlugin', (_stage, result) => {
+      rows.push(stageRow(result, options.decimals));
+    });
+    hooks.afterRun.tap('StageCsvPlugin', () => {
+      ctx.emitFile(options.fileName, `${rows.join('\n')}\n`);
+      ctx.logger.debug(`${ctx.instanceName}: wrote ${rows.length - 1} stage rows to ${options.fileName}`);
+    });
+  },
+});
+
+export default stageCsvPlugin;

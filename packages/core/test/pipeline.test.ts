@@ -1,0 +1,233 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { chooseBackend, ConfigError, InputError, loadConfig, loadMnist, Pipeline, PluginError, prunableWeights, Report, saveModel, silentLogger, tf, train, Rng, readModelArtifacts } from '../src';
+import { smallMlp, tmpDir, writeConfig } from './helpers';
+
+let dir: string;
+
+const baseConfig = (extra = ''): string => `
+model: ./model/model.json
+seed: 3
+data: { source: mnist, train: 600, test: 400 }
+plugins:
+  prune:
+    use: '@nncompress/plugin-magnitude'
+    options: { scope: global }
+  tune:
+    use: '@nncompress/plugin-finetune'
+    options: { epochs: 1, learningRate: 0.001 }
+${extra}`;
+
+async function runConfig(file: string, out: string, seed?: number, observe?: (p: Pipeline) => void): Promise<Report> {
+  const pipeline = new Pipeline(loadConfig(file), { outDir: out, seed, logger: silentLogger });
+  observe?.(pipeline);
+  return pipeline.run();
+}
+
+beforeAll(async () => {
+  await chooseBackend('wasm');
+  dir = tmpDir();
+  // A small baseline trained on real digits, so pruning has real weights to act on.
+  const model = smallMlp(11);
+  train(model, loadMnist({ train: 600 }).train, { epochs: 3, batchSize: 32, learningRate: 0.003, rng: new Rng(1) });
+  await saveModel(model, path.join(dir, 'model'));
+});
+
+describe('pipeline', () => {
+  it('runs hooks in order and repeats rounds per stage schedule', async () => {
+    const file = writeConfig(dir, baseConfig(`
+stages:
+  - name: gradual
+    target: { sparsity: 0.6 }
+    schedule: { kind: gradual, rounds: 3 }
+  - name: polish
+    use: [tune]
+`), 'order.yaml');
+    const calls: string[] = [];
+    const report = await runConfig(file, path.join(dir, 'out-order'), undefined, (p) => {
+      p.hooks.beforeRun.tap('rec', () => void calls.push('beforeRun'));
+      p.hooks.beforeStage.tap('rec', (s) => void calls.push(`beforeStage:${s.stage.name}`));
+      p.hooks.score.tap('rec', (scores, r) => {
+        calls.push(`score:${r.stage.name}:${r.round}`);
+        return scores;
+      });
+      p.hooks.prune.tap('rec', (plan, r) => void calls.push(`prune:${r.stage.name}:${r.round}:${plan.selectedBy}`));
+      p.hooks.finetune.tap('rec', (r) => void calls.push(`finetune:${r.stage.name}:${r.round}`));
+      p.hooks.afterStage.tap('rec', (s) => void calls.push(`afterStage:${s.stage.name}`));
+      p.hooks.evaluate.tap('rec', (e) => void calls.push(`evaluate:${e.label}`));
+      p.hooks.afterRun.tap('rec', () => void calls.push('afterRun'));
+    });
+    expect(calls).toEqual([
+      'beforeRun',
+      'evaluate:baseline',
+      'beforeStage:gradual',
+      'score:gradual:0', 'prune:gradual:0:@nncompress/plugin-magnitude', 'finetune:gradual:0',
+      'score:gradual:1', 'prune:gradual:1:@nncompress/plugin-magnitude', 'finetune:gradual:1',
+      'score:gradual:2', 'prune:gradual:2:@nncompress/plugin-magnitude', 'finetune:gradual:2',
+      'evaluate:gradual',
+      'afterStage:gradual',
+      'beforeStage:polish',
+      'finetune:polish:0',
+      'evaluate:polish',
+      'afterStage:polish',
+      'evaluate:final',
+      'afterRun',
+    ]);
+    expect(report.stages.map((s) => [s.name, s.rounds])).toEqual([['gradual', 3], ['polish', 1]]);
+    // The polish stage only lists `tune`, so the magnitude plugin's taps were skipped there.
+    expect(report.stages[1].plugin).toBe('@nncompress/plugin-finetune');
+  });
+
+  it('prunes to the target end to end, keeps pruned weights at zero, and writes loadable artifacts', async () => {
+    const file = writeConfig(dir, baseConfig(`
+stages:
+  - name: gradual
+    target: { sparsity: 0.8 }
+    schedule: { kind: gradual, rounds: 2 }
+`), 'e2e.yaml');
+    const out = path.join(dir, 'out-e2e');
+    const report = await runConfig(file, out);
+    for (const key of ['backend', 'seed', 'durationMs', 'baseline', 'final', 'stages', 'layers'] as const) expect(report).toHaveProperty(key);
+    for (const key of ['accuracy', 'params', 'nonzeroParams', 'flops', 'bytesFloat32']) expect(report.baseline).toHaveProperty(key);
+    for (const key of ['accuracy', 'params', 'nonzeroParams', 'flops', 'sparsity', 'encodedBytes', 'compressionRatio']) expect(report.final).toHaveProperty(key);
+    expect(report.backend).toBe('wasm');
+    expect(report.final.sparsity).toBeGreaterThan(0.795);
+    expect(report.final.sparsity).toBeLessThan(0.805);
+    expect(report.baseline.accuracy).toBeGreaterThan(0.7);
+    expect(report.final.accuracy).toBeGreaterThan(report.baseline.accuracy - 0.05);
+    expect(report.final.params).toBe(report.baseline.params);
+    expect(report.baseline.bytesFloat32).toBe(report.baseline.params * 4);
+    const onDisk = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as Report;
+    expect(onDisk.final.sparsity).toBe(report.final.sparsity);
+    expect(fs.readFileSync(path.join(out, 'report.html'), 'utf8')).toMatch(/<svg[^>]*aria-label="Kernel sparsity per layer"/);
+    // The saved model loads in plain tfjs and carries the zeros.
+    const reloaded = await tf.loadLayersModel(tf.io.fromMemory(readModelArtifacts(path.join(out, 'model', 'model.json'))));
+    let zeros = 0;
+    let total = 0;
+    for (const w of prunableWeights(reloaded)) {
+      const v = w.variable.read().dataSync();
+      total += v.length;
+      for (const x of v) if (x === 0) zeros++;
+    }
+    expect(zeros / total).toBeCloseTo(report.final.sparsity, 6);
+    expect(fs.readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('gives the same masks and bytes for the same seed, and different training for another seed', async () => {
+    const file = writeConfig(dir, baseConfig(`
+stages:
+  - name: one
+    target: { sparsity: 0.7 }
+    schedule: { kind: iterative, rounds: 2 }
+`), 'det.yaml');
+    const bytes = async (out: string, seed: number): Promise<Buffer> => {
+      await runConfig(file, path.join(dir, out), seed);
+      return fs.readFileSync(path.join(dir, out, 'model', 'weights.bin'));
+    };
+    const a = await bytes('det-a', 5);
+    const b = await bytes('det-b', 5);
+    const c = await bytes('det-c', 6);
+    expect(a.equals(b)).toBe(true);
+    expect(a.equals(c)).toBe(false);
+  });
+});
+
+describe('plugin loading and errors', () => {
+  it('loads a plain-object plugin by relative path and runs its taps', async () => {
+    fs.writeFileSync(path.join(dir, 'counter-plugin.js'), `
+module.exports = {
+  id: 'counter',
+  optionsSchema: { type: 'object', additionalProperties: false, properties: { label: { type: 'string', default: 'n' } } },
+  apply(hooks, options, ctx) {
+    let n = 0;
+    hooks.finetune.tap('counter', () => { n++; });
+    hooks.afterRun.tap('counter', () => ctx.emitFile('count.txt', options.label + '=' + n));
+  },
+};`);
+    const file = writeConfig(dir, `
+model: ./model/model.json
+data: { source: mnist, train: 100, test: 100 }
+plugins:
+  count: { use: ./counter-plugin.js, options: { label: rounds } }
+stages:
+  - name: a
+  - name: b
+`, 'relative.yaml');
+    const out = path.join(dir, 'out-relative');
+    await runConfig(file, out);
+    expect(fs.readFileSync(path.join(out, 'count.txt'), 'utf8')).toBe('rounds=2');
+  });
+
+  it('names an unknown plugin, a bad option, and a failing tap', async () => {
+    const bad = (name: string, text: string): string => writeConfig(dir, text, name);
+    const stages = 'stages:\n  - name: s\n    target: { sparsity: 0.5 }\n';
+    await expect(runConfig(bad('unknown.yaml', `model: ./model/model.json\ndata: { source: mnist }\nplugins:\n  x: { use: nncompress-plugin-does-not-exist }\n${stages}`), path.join(dir, 'o1'))).rejects.toThrow(
+      /plugins\.x\.use: cannot find plugin "nncompress-plugin-does-not-exist"/,
+    );
+    await expect(runConfig(bad('badopt.yaml', `model: ./model/model.json\ndata: { source: mnist }\nplugins:\n  prune: { use: '@nncompress/plugin-magnitude', options: { scope: everywhere } }\n${stages}`), path.join(dir, 'o2'))).rejects.toThrow(
+      /plugins\.prune\.options\.scope: must be one of "layer", "global" \(plugin @nncompress\/plugin-magnitude\)/,
+    );
+    fs.writeFileSync(path.join(dir, 'throwing.js'), `module.exports = { id: 'thrower', apply(h) { h.score.tap('t', () => { throw new Error('boom'); }); } };`);
+    const err = await runConfig(bad('throw.yaml', `model: ./model/model.json\ndata: { source: mnist, train: 50, test: 50 }\nplugins:\n  t: { use: ./throwing.js }\n${stages}`), path.join(dir, 'o3')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PluginError);
+    expect((err as Error).message).toBe('plugin t (thrower) failed in hook "score": boom');
+    // Nothing was written for any failed run.
+    for (const o of ['o1', 'o2', 'o3']) expect(fs.existsSync(path.join(dir, o))).toBe(false);
+    expect(fs.readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('fails when a stage has a sparsity target but no plugin selects', async () => {
+    const file = writeConfig(dir, `model: ./model/model.json\ndata: { source: mnist, train: 50, test: 50 }\nstages:\n  - name: lonely\n    target: { sparsity: 0.5 }\n`, 'noselect.yaml');
+    await expect(runConfig(file, path.join(dir, 'o4'))).rejects.toThrow(/stages\[0\] \(lonely\): target sparsity 0\.500 but no active plugin answered "select"/);
+  });
+});
+
+describe('config validation', () => {
+  const check = (text: string, name = 'c.yaml'): Error => {
+    const file = writeConfig(dir, text, name);
+    try {
+      loadConfig(file);
+    } catch (err) {
+      return err as Error;
+    }
+    throw new Error('expected a config error');
+  };
+
+  it('names the path of an out-of-range value', () => {
+    const err = check('model: m.json\ndata: { source: mnist }\nstages:\n  - name: a\n  - name: b\n    target: { sparsity: 1.5 }\n');
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toMatch(/c\.yaml: stages\[1\]\.target\.sparsity: must be < 1$/);
+  });
+
+  it('names unknown properties, missing keys, wrong types and bad references', () => {
+    expect(check('model: m.json\ndata: { source: mnist }\nstages: [{ name: a, sparsity: 0.5 }]\n').message).toMatch(/stages\[0\]: unknown property "sparsity"/);
+    expect(check('data: { source: mnist }\nstages: [{ name: a }]\n').message).toMatch(/\(root\): missing required property "model"/);
+    expect(check('model: m.json\nseed: many\ndata: { source: mnist }\nstages: [{ name: a }]\n').message).toMatch(/seed: must be integer/);
+    expect(check('model: m.json\ndata: { source: mnist }\nstages: [{ name: a, use: [ghost] }]\n').message).toMatch(/stages\[0\]\.use\[0\]: no plugin instance named "ghost" \(declared: none\)/);
+    expect(check('model: m.json\ndata: { source: mnist }\nstages: [{ name: a, schedule: { kind: gradual } }]\n').message).toMatch(/stages\[0\]\.target\.sparsity: required by a gradual schedule/);
+  });
+
+  it('reports malformed YAML with its line', () => {
+    const err = check('model: m.json\nstages: [\n  - name: a\n', 'broken.yaml');
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toMatch(/broken\.yaml:\d+:\d+: invalid YAML: /);
+  });
+
+  it('loads JSON and typed .ts configs to the same result as YAML', () => {
+    const yamlFile = writeConfig(dir, 'model: m.json\ndata: { source: mnist, train: 10 }\nstages: [{ name: a }]\n', 'same.yaml');
+    const jsonFile = writeConfig(dir, JSON.stringify({ model: 'm.json', data: { source: 'mnist', train: 10 }, stages: [{ name: 'a' }] }), 'same.json');
+    const tsFile = writeConfig(dir, "const config = { model: 'm.json', data: { source: 'mnist', train: 10 }, stages: [{ name: 'a' }] };\nexport default config;\n", 'same.ts');
+    const a = loadConfig(yamlFile).config;
+    expect(loadConfig(jsonFile).config).toEqual(a);
+    expect(loadConfig(tsFile).config).toEqual(a);
+  });
+
+  it('refuses an output folder that holds the input model, before writing anything', async () => {
+    const file = writeConfig(dir, baseConfig('stages: [{ name: a }]\n'), 'outcheck.yaml');
+    const before = fs.readdirSync(path.join(dir, 'model')).sort();
+    const err = await new Pipeline(loadConfig(file), { outDir: path.join(dir, 'model'), logger: silentLogger }).run().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toMatch(/would overwrite the input/);
+    expect(fs.readdirSync(path.join(dir, 'model')).sort()).toEqual(before);
+  });
+});

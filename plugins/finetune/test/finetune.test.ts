@@ -1,0 +1,89 @@
+import { chooseBackend, createHooks, DatasetRegistry, evaluate, loadMnist, MaskSet, prunableWeights, Rng, RoundContext, silentLogger, tf, train, validateAgainst } from '@nncompress/core';
+import FinetunePlugin, { FinetuneOptions, finetuneOptionsSchema } from '../src';
+
+function mlp(): tf.LayersModel {
+  const rng = new Rng(9);
+  const init = (): ReturnType<typeof tf.initializers.glorotUniform> => tf.initializers.glorotUniform({ seed: rng.childSeed() });
+  return tf.sequential({
+    layers: [
+      tf.layers.flatten({ inputShape: [28, 28, 1] }),
+      tf.layers.dense({ units: 40, activation: 'relu', kernelInitializer: init() }),
+      tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: init() }),
+    ],
+  });
+}
+
+function options(overrides: Partial<FinetuneOptions> = {}): FinetuneOptions {
+  const o: Record<string, unknown> = { ...overrides };
+  expect(validateAgainst(finetuneOptionsSchema, o)).toBeUndefined();
+  return o as unknown as FinetuneOptions;
+}
+
+function setup(opts: FinetuneOptions, model: tf.LayersModel, masks: MaskSet, rounds = 1): { hooks: ReturnType<typeof createHooks>; ctx: (round: number) => RoundContext } {
+  const hooks = createHooks();
+  const data = loadMnist({ train: 600, test: 300 });
+  const plugin = new FinetunePlugin(silentLogger);
+  plugin.apply(hooks, opts, { instanceName: 'tune', logger: silentLogger, rng: new Rng(4), datasets: new DatasetRegistry(), backend: { name: 'wasm', notes: [] }, emitFile: () => {} });
+  const ctx = (round: number): RoundContext => ({
+    state: { model, masks },
+    data,
+    seed: 1,
+    backend: 'wasm',
+    stage: { name: 's' },
+    stageIndex: 0,
+    round,
+    rounds,
+    targetSparsity: 0.7,
+  });
+  return { hooks, ctx };
+}
+
+describe('finetune plugin', () => {
+  beforeAll(async () => {
+    await chooseBackend('wasm');
+  });
+
+  it('keeps masked weights exactly zero while training the others, and recovers accuracy', async () => {
+    const model = mlp();
+    const data = loadMnist({ train: 600, test: 300 });
+    train(model, data.train, { epochs: 2, batchSize: 32, learningRate: 0.003, rng: new Rng(1) });
+    const masks = new MaskSet();
+    const rng = new Rng(77);
+    for (const w of prunableWeights(model)) masks.set(w.name, Uint8Array.from({ length: w.size }, () => (rng.next() < 0.8 ? 0 : 1)));
+    masks.apply(model);
+    const prunedAccuracy = evaluate(model, data.test).accuracy;
+    const before = new Map(prunableWeights(model).map((w) => [w.name, w.variable.read().dataSync().slice()] as const));
+
+    const { hooks, ctx } = setup(options({ epochs: 3, learningRate: 0.003 }), model, masks);
+    await hooks.finetune.promise(ctx(0));
+
+    let changed = 0;
+    for (const w of prunableWeights(model)) {
+      const after = w.variable.read().dataSync();
+      const mask = masks.get(w.name)!;
+      const old = before.get(w.name)!;
+      for (let i = 0; i < after.length; i++) {
+        if (mask[i] === 0) expect(after[i]).toBe(0);
+        else if (after[i] !== old[i]) changed++;
+      }
+    }
+    expect(changed).toBeGreaterThan(1000);
+    expect(evaluate(model, data.test).accuracy).toBeGreaterThan(prunedAccuracy);
+  });
+
+  it('with when=last-round, trains only in the last round of a stage', async () => {
+    const model = mlp();
+    const { hooks, ctx } = setup(options({ epochs: 1, when: 'last-round' }), model, new MaskSet(), 2);
+    const w0 = model.getWeights()[0].dataSync().slice();
+    await hooks.finetune.promise(ctx(0));
+    expect(Array.from(model.getWeights()[0].dataSync())).toEqual(Array.from(w0));
+    await hooks.finetune.promise(ctx(1));
+    expect(Array.from(model.getWeights()[0].dataSync())).not.toEqual(Array.from(w0));
+  });
+
+  it('rejects early stopping without a validation split, and bad option values', () => {
+    expect(() => setup(options({ patience: 2 }), mlp(), new MaskSet())).toThrow(/patience needs a validation set/);
+    expect(validateAgainst(finetuneOptionsSchema, { learningRate: -1 }, 'plugins.tune.options')).toBe('plugins.tune.options.learningRate: must be > 0');
+    expect(validateAgainst(finetuneOptionsSchema, { epochs: 'two' }, 'plugins.tune.options')).toBe('plugins.tune.options.epochs: must be integer');
+  });
+});

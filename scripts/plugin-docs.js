@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+/*
+ * Writes each plugin README's options table from the plugin's JSON Schema, between the
+ * markers <!-- options:start --> and <!-- options:end -->. Run after `npm run build`:
+ *   npm run docs
+ */
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const { optionsMarkdownTable, pluginFromExports } = require('@nncompress/core');
+
+const root = path.resolve(__dirname, '..');
+const dirs = ['plugins/magnitude', 'plugins/finetune', 'examples/third-party-plugin'];
+for (const dir of dirs) {
+  const plugin = pluginFromExports(require(path.join(root, dir)));
+  const readme = path.join(root, dir, 'README.md');
+  const text = fs.readFileSync(readme, 'utf8');
+  const next = text.replace(/(<!-- options:start -->)[\s\S]*?(<!-- options:end -->)/, (_, start, end) => `${start}\n${optionsMarkdownTable(plugin.optionsSchema)}\n${end}`);
+  if (next === text) continue;
+  fs.writeFileSync(readme, next);
+  console.log(`updated ${path.relative(root, readme)}`);
+}
