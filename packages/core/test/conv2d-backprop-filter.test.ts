@@ -26,7 +26,6 @@ function maxRelativeError(a: Float32Array, ref: Float32Array): number {
 
 describe('Conv2DBackpropFilter on wasm', () => {
   beforeAll(async () => {
-    tf.env().set('IS_TEST', true); // silences the cpu backend's "install tfjs-node" banner
     const info = await chooseBackend('wasm');
     expect(info.name).toBe('wasm');
   });

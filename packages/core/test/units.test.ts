@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ArrayDataset, loadMnist, MaskSet, Rng, roundTargets, tf, chooseBackend } from '../src';
+import { ArrayDataset, loadMnist, MaskSet, prunableWeights, Rng, roundTargets, tf, train, chooseBackend } from '../src';
 import { toConfigPath } from '../src/config/validate';
 
 beforeAll(async () => {
@@ -116,6 +116,27 @@ describe('MaskSet', () => {
     // +0, not -0, where a negative weight was pruned (toEqual tells them apart).
     expect(Array.from(kernel.read().dataSync())).toEqual([-1, 0, 0, 4, -5, 0]);
     expect(masks.prunedFraction()).toBeCloseTo(0.5, 12);
+    masks.dispose();
+  });
+});
+
+describe('train', () => {
+  it('leaves no tensors behind (conv model, masks, wasm kernel in the loop)', () => {
+    const rng = new Rng(3);
+    const model = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 4, kernelSize: 5, strides: 2, kernelInitializer: tf.initializers.glorotUniform({ seed: rng.childSeed() }) }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: rng.childSeed() }) }),
+      ],
+    });
+    const data = loadMnist({ train: 128 }).train;
+    const masks = new MaskSet();
+    for (const w of prunableWeights(model)) masks.set(w.name, Uint8Array.from({ length: w.size }, (_, i) => i % 2));
+    masks.apply(model); // caches the mask tensors
+    const before = tf.memory().numTensors;
+    train(model, data, { epochs: 2, batchSize: 32, learningRate: 0.001, rng, masks });
+    expect(tf.memory().numTensors).toBe(before);
     masks.dispose();
   });
 });
