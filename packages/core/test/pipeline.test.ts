@@ -231,3 +231,31 @@ describe('config validation', () => {
     expect(fs.readdirSync(path.join(dir, 'model')).sort()).toEqual(before);
   });
 });
+
+describe('the README plugin (examples/protect-plugin)', () => {
+  const pluginFile = path.resolve(__dirname, '../../../examples/protect-plugin/protect-plugin.js');
+
+  it('is shown verbatim in the README', () => {
+    const readme = fs.readFileSync(path.resolve(__dirname, '../../../README.md'), 'utf8');
+    expect(readme).toContain(`\`\`\`js\n${fs.readFileSync(pluginFile, 'utf8')}\`\`\``);
+  });
+
+  it('keeps the protected layer dense while the rest reaches the target', async () => {
+    const file = writeConfig(dir, `
+model: ./model/model.json
+data: { source: mnist, train: 100, test: 100 }
+plugins:
+  keep: { use: ${pluginFile}, options: { layer: out } }
+  prune: { use: '@nncompress/plugin-magnitude', options: { scope: global } }
+stages:
+  - name: cut
+    target: { sparsity: 0.5 }
+`, 'protect.yaml');
+    const report = await runConfig(file, path.join(dir, 'out-protect'));
+    const out = report.layers.find((l) => l.name === 'out')!;
+    const hidden = report.layers.find((l) => l.name === 'hidden')!;
+    expect(out.sparsity).toBe(0);
+    expect(report.final.sparsity).toBeCloseTo(0.5, 3);
+    expect(hidden.sparsity).toBeGreaterThan(0.5);
+  });
+});
