@@ -12,7 +12,16 @@ function lowest(scores: Float32Array, count: number): Uint32Array {
 }
 
 /**
- * Masks (1 keep, 0 prune) that bring the kernel sparsity of the whole model to `sparsity`.
+ * How many of `n` weights to prune so that at least a fraction `sparsity` is pruned. The
+ * tolerance keeps float noise (0.92 · 430500 = 396060.00000000006) from adding one.
+ */
+export function pruneCount(sparsity: number, n: number): number {
+  return Math.max(0, Math.min(n, Math.ceil(sparsity * n - 1e-9)));
+}
+
+/**
+ * Masks (1 keep, 0 prune) that bring the kernel sparsity of the whole model to at least
+ * `sparsity` (by less than one weight per layer over it).
  * `totalKernelSize` counts every kernel entry, scored or not: weights without scores
  * (excluded layers) count as kept, so scored layers are pruned harder to reach the target.
  */
@@ -24,7 +33,7 @@ export function selectMasks(
 ): Map<string, Uint8Array> {
   if (!(sparsity >= 0 && sparsity < 1)) throw new Error(`sparsity must be in [0, 1), got ${sparsity}`);
   const scored = [...scores.values()].reduce((n, s) => n + s.length, 0);
-  const toPrune = Math.round(sparsity * totalKernelSize);
+  const toPrune = pruneCount(sparsity, totalKernelSize);
   if (toPrune > scored) {
     throw new Error(`sparsity ${sparsity} needs ${toPrune} pruned weights but only ${scored} are prunable (the rest are excluded)`);
   }
@@ -33,7 +42,7 @@ export function selectMasks(
     const rate = scored === 0 ? 0 : toPrune / scored;
     for (const [name, s] of scores) {
       const mask = new Uint8Array(s.length).fill(1);
-      for (const i of lowest(s, Math.round(rate * s.length))) mask[i] = 0;
+      for (const i of lowest(s, pruneCount(rate, s.length))) mask[i] = 0;
       masks.set(name, mask);
     }
     return masks;

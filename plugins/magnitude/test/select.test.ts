@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { selectMasks } from '../src';
+import { pruneCount, selectMasks } from '../src';
 
 const f = (xs: number[]): Float32Array => Float32Array.from(xs);
 
@@ -45,7 +45,19 @@ describe('selectMasks (hand-checked)', () => {
 describe('selectMasks (properties)', () => {
   const layers = fc.array(fc.array(fc.float({ min: 0, max: 100, noNaN: true }), { minLength: 1, maxLength: 40 }), { minLength: 1, maxLength: 5 });
 
-  it('global: prunes exactly round(s·N) weights and every pruned score ≤ every kept score', () => {
+  it('pruneCount is the least count reaching the sparsity', () => {
+    expect(pruneCount(0.92, 430500)).toBe(396060); // 0.92·430500 is 396060.00000000006 in floats
+    expect(pruneCount(0.5, 3)).toBe(2);
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 0.999, noNaN: true }), fc.integer({ min: 1, max: 10 ** 7 }), (s, n) => {
+        const k = pruneCount(s, n);
+        expect(k / n).toBeGreaterThanOrEqual(s - 1e-9);
+        expect((k - 1) / n).toBeLessThan(s);
+      }),
+    );
+  });
+
+  it('global: prunes exactly pruneCount(s, N) weights and every pruned score ≤ every kept score', () => {
     fc.assert(
       fc.property(layers, fc.double({ min: 0, max: 0.99, noNaN: true }), (ls, s) => {
         const scores = new Map<string, Float32Array>(ls.map((l, i) => [`w${i}`, Float32Array.from(l)]));
@@ -64,23 +76,26 @@ describe('selectMasks (properties)', () => {
             }
           });
         }
-        expect(pruned).toBe(Math.round(s * total));
+        expect(pruned).toBe(pruneCount(s, total));
         expect(maxPruned).toBeLessThanOrEqual(minKept);
       }),
     );
   });
 
-  it('layer: every layer is pruned to round(s·n) of its own weights', () => {
+  it('layer: every layer is pruned to the same rate, reaching at least the target', () => {
     fc.assert(
       fc.property(layers, fc.double({ min: 0, max: 0.99, noNaN: true }), (ls, s) => {
         const scores = new Map<string, Float32Array>(ls.map((l, i) => [`w${i}`, Float32Array.from(l)]));
         const total = ls.reduce((n, l) => n + l.length, 0);
         const masks = selectMasks(scores, s, 'layer', total);
-        const rate = Math.round(s * total) / total;
+        const rate = pruneCount(s, total) / total;
+        let allZeros = 0;
         for (const [name, m] of masks) {
           const zeros = m.reduce((n, v) => n + (v === 0 ? 1 : 0), 0);
-          expect(zeros).toBe(Math.round(rate * scores.get(name)!.length));
+          expect(zeros).toBe(pruneCount(rate, scores.get(name)!.length));
+          allZeros += zeros;
         }
+        expect(allZeros / total).toBeGreaterThanOrEqual(s - 1e-9);
       }),
     );
   });

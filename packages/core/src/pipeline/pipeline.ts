@@ -62,6 +62,7 @@ export class Pipeline {
   readonly hooks: PipelineHooks = createHooks();
   private readonly logger: Logger;
   private readonly emitted = new Map<string, string | Uint8Array>();
+  private started = false;
 
   constructor(
     private readonly loaded: LoadedConfig,
@@ -73,7 +74,10 @@ export class Pipeline {
     });
   }
 
+  /** Runs the pipeline once; taps and emitted files belong to one run, so a second call throws. */
   async run(): Promise<Report> {
+    if (this.started) throw new Error('a Pipeline runs once; create a new Pipeline for another run');
+    this.started = true;
     const started = performance.now();
     const { config, file, dir } = this.loaded;
     const seed = this.options.seed ?? config.seed ?? 42;
@@ -108,6 +112,7 @@ export class Pipeline {
       throw err;
     } finally {
       state.masks.dispose();
+      state.model.dispose();
     }
   }
 
