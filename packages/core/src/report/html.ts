@@ -8,7 +8,8 @@ const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeA
 const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 const int = (x: number): string => Math.round(x).toLocaleString('en-US');
 
-function barChart(title: string, rows: { label: string; value: number }[], format: (v: number) => string, max = 1): string {
+/** Horizontal bars for values in [min, max]; `min` > 0 zooms in on small differences. */
+function barChart(title: string, rows: { label: string; value: number }[], format: (v: number) => string, min = 0, max = 1): string {
   const barH = 22;
   const labelW = 160;
   const width = 640;
@@ -17,7 +18,7 @@ function barChart(title: string, rows: { label: string; value: number }[], forma
   const bars = rows
     .map((r, i) => {
       const y = 24 + i * barH;
-      const w = max > 0 ? Math.max(0, (r.value / max) * plotW) : 0;
+      const w = max > min ? Math.max(0, ((r.value - min) / (max - min)) * plotW) : 0;
       return `<text x="${labelW - 6}" y="${y + 15}" text-anchor="end">${esc(r.label)}</text>` +
         `<rect x="${labelW}" y="${y + 3}" width="${w.toFixed(1)}" height="${barH - 6}" fill="#3b6ea5"/>` +
         `<text x="${(labelW + w + 6).toFixed(1)}" y="${y + 15}">${esc(format(r.value))}</text>`;
@@ -32,8 +33,11 @@ export function renderHtml(report: Report): string {
   const f = report.final;
   const prunable = report.layers.filter((l) => l.paramsBefore > 0);
   const accRows = [{ label: 'baseline', value: b.accuracy }, ...report.stages.map((s) => ({ label: s.name, value: s.accuracyAfter }))];
+  // Start the axis a little below the lowest accuracy (on a 5-point grid) so that changes of
+  // a fraction of a point stay visible.
+  const accMin = Math.max(0, Math.floor((Math.min(...accRows.map((r) => r.value)) - 0.02) * 20) / 20);
   const layerTable = report.layers
-    .map((l) => `<tr><td>${esc(l.name)}</td><td>${esc(l.className)}</td><td>${int(l.paramsBefore)}</td><td>${int(l.paramsAfter)}</td><td>${int(l.nonzeroAfter)}</td><td>${pct(l.sparsity)}</td><td>${int(l.flopsBefore)}</td><td>${int(l.flopsAfter)}</td></tr>`)
+    .map((l) => `<tr><td>${esc(l.name)}</td><td>${esc(l.className)}</td><td>${int(l.paramsBefore)}</td><td>${int(l.paramsAfter)}</td><td>${int(l.nonzeroAfter)}</td><td>${l.paramsBefore > 0 && l.flopsBefore > 0 ? pct(l.sparsity) : '–'}</td><td>${int(l.flopsBefore)}</td><td>${int(l.flopsAfter)}</td></tr>`)
     .join('');
   const stageTable = report.stages
     .map((s) => `<tr><td>${esc(s.name)}</td><td>${esc(s.plugin)}</td><td>${s.target.sparsity === undefined ? '–' : pct(s.target.sparsity)}</td><td>${s.rounds}</td><td>${pct(s.accuracyBefore)}</td><td>${pct(s.accuracyAfter)}</td><td>${pct(s.sparsity)}</td><td>${(s.durationMs / 1000).toFixed(1)} s</td></tr>`)
@@ -48,7 +52,7 @@ export function renderHtml(report: Report): string {
 <tr><td>baseline</td><td>${pct(b.accuracy)}</td><td>${int(b.params)}</td><td>${int(b.nonzeroParams)}</td><td>–</td><td>${int(b.flops)}</td><td>${int(b.bytesFloat32)} (float32)</td></tr>
 <tr><td>final</td><td>${pct(f.accuracy)}</td><td>${int(f.params)}</td><td>${int(f.nonzeroParams)}</td><td>${pct(f.sparsity)}</td><td>${int(f.flops)}</td><td>${int(f.encodedBytes)} (${esc(f.encodedAs)}), ${f.compressionRatio.toFixed(2)}x</td></tr></table>
 ${barChart('Kernel sparsity per layer', prunable.map((l) => ({ label: l.name, value: l.sparsity })), pct)}
-${barChart('Test accuracy after each stage', accRows, pct)}
+${barChart(`Test accuracy after each stage (axis from ${pct(accMin)})`, accRows, pct, accMin)}
 <h2>Stages</h2>
 <table><tr><th>stage</th><th>plugins</th><th>target</th><th>rounds</th><th>acc. before</th><th>acc. after</th><th>sparsity</th><th>time</th></tr>${stageTable}</table>
 <h2>Layers</h2>
