@@ -107,6 +107,17 @@ describe('nncompress run / inspect / plugins', () => {
     expect(fs.readdirSync(out).sort()).toEqual(['model', 'report.html', 'report.json']);
   });
 
+  it('runs a typed .ts config (transpiled on load)', () => {
+    const out = path.join(dir, 'o-ts');
+    const r = nncompress(['run', 'examples/mnist-lenet/quick.ts', '--out', out]);
+    expect(r.stderr).not.toMatch(/error/);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as { config: string; final: { sparsity: number } };
+    expect(report.config).toBe('quick.ts');
+    expect(report.final.sparsity).toBeGreaterThanOrEqual(0.5);
+    expect(report.final.sparsity).toBeLessThan(0.501);
+  });
+
   it('inspect prints every layer with params and FLOPs', () => {
     const r = nncompress(['inspect', path.join(REPO, 'examples/mnist-lenet/models/lenet-5/model.json')]);
     expect(r.code).toBe(0);
