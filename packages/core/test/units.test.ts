@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ArrayDataset, loadMnist, MaskSet, prunableWeights, Rng, roundTargets, tf, train, chooseBackend } from '../src';
+import { ArrayDataset, evaluate, loadMnist, MaskSet, prunableWeights, Rng, roundTargets, tf, train, chooseBackend } from '../src';
 import { toConfigPath } from '../src/config/validate';
 
 beforeAll(async () => {
@@ -138,5 +138,37 @@ describe('train', () => {
     train(model, data, { epochs: 2, batchSize: 32, learningRate: 0.001, rng, masks });
     expect(tf.memory().numTensors).toBe(before);
     masks.dispose();
+  });
+});
+
+describe('train with early stopping', () => {
+  it('stops once validation accuracy stops improving and keeps the best weights', () => {
+    const rng = new Rng(8);
+    const model = tf.sequential({
+      layers: [
+        tf.layers.flatten({ inputShape: [28, 28, 1] }),
+        tf.layers.dense({ units: 32, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: rng.childSeed() }) }),
+        tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: rng.childSeed() }) }),
+      ],
+    });
+    // Validating on the training digits: accuracy saturates, so improvement must stop.
+    const data = loadMnist({ train: 64 }).train;
+    const seen: number[] = [];
+    const result = train(model, data, {
+      epochs: 60,
+      batchSize: 16,
+      learningRate: 0.01,
+      rng,
+      validation: data,
+      earlyStopping: { patience: 2 },
+      onEpoch: (_, r) => seen.push(r.validation!.accuracy),
+    });
+    expect(result.stoppedEarly).toBe(true);
+    expect(result.epochs.length).toBeLessThan(60);
+    const best = Math.max(...seen);
+    const bestEpoch = seen.indexOf(best);
+    // Stopped `patience` epochs after the best one, and the restored weights score the best.
+    expect(result.epochs.length).toBe(bestEpoch + 1 + 2);
+    expect(evaluate(model, data).accuracy).toBe(best);
   });
 });
