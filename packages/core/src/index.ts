@@ -12,6 +12,7 @@ export type { Logger } from './util/logger';
 export { chooseBackend } from './backend/choose';
 export type { BackendInfo, BackendName, BackendPreference } from './backend/choose';
 export { registerConv2DBackpropFilter } from './backend/conv2d-backprop-filter';
+export { registerDepthwiseBackprop } from './backend/depthwise-backprop';
 
 export { loadModel, saveModel, readModelArtifacts, float32Bytes } from './model/model-io';
 export { modelStats, isKernelWeight } from './model/model-stats';

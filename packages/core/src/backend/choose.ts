@@ -1,10 +1,12 @@
 /**
  * Picks the fastest backend that works on this machine: tfjs-node (optional; its native part
  * is often missing, and requiring it then throws), then wasm (given the Conv2DBackpropFilter
- * kernel it lacks, so convnets train), then the pure-JS cpu backend.
+ * and depthwise backprop kernels it lacks, so convnets and MobileNets train), then the pure-JS
+ * cpu backend.
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerConv2DBackpropFilter } from './conv2d-backprop-filter';
+import { registerDepthwiseBackprop } from './depthwise-backprop';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export type BackendPreference = BackendName | 'auto';
@@ -59,6 +61,7 @@ export async function chooseBackend(preference: BackendPreference = 'auto'): Pro
         continue;
       }
       registerConv2DBackpropFilter('wasm');
+      registerDepthwiseBackprop('wasm');
     }
     if (await trySet(name)) {
       await tf.ready();

@@ -1,0 +1,172 @@
+import fc from 'fast-check';
+import { chooseBackend, tf } from '../src';
+
+/**
+ * The kernels core supplies to the wasm backend (Conv2DBackpropFilter, the depthwise backprop
+ * pair) against the cpu backend's, through tf.grads — the path training takes.
+ */
+type Conv = (x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: 'same' | 'valid') => tf.Tensor;
+const conv: Conv = (x, w, stride, pad) => tf.conv2d(x, w, stride, pad);
+const depthwise: Conv = (x, w, stride, pad) => tf.depthwiseConv2d(x, w, stride, pad);
+
+function convGrads(op: Conv, x: Float32Array, xShape: number[], w: Float32Array, wShape: number[], r: Float32Array, stride: number, pad: 'same' | 'valid'): [Float32Array, Float32Array] {
+  return tf.tidy(() => {
+    const f = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => {
+      const y = op(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad);
+      return tf.sum(tf.mul(y, tf.tensor(r.subarray(0, y.size), y.shape)));
+    };
+    const [dx, dw] = tf.grads(f)([tf.tensor(x, xShape), tf.tensor(w, wShape)]);
+    return [dx.dataSync() as Float32Array, dw.dataSync() as Float32Array];
+  });
+}
+
+function maxRelativeError(a: Float32Array, ref: Float32Array): number {
+  let scale = 1e-6;
+  for (const v of ref) scale = Math.max(scale, Math.abs(v));
+  let err = 0;
+  for (let i = 0; i < a.length; i++) err = Math.max(err, Math.abs(a[i] - ref[i]));
+  return err / scale;
+}
+
+describe('wasm gradient kernels', () => {
+  beforeAll(async () => {
+    const info = await chooseBackend('wasm');
+    expect(info.name).toBe('wasm');
+  });
+
+  afterAll(async () => {
+    await tf.setBackend('wasm');
+  });
+
+  it('Conv2DBackpropFilter matches the cpu backend for random shapes, strides 1 and 2, same and valid padding', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          n: fc.integer({ min: 1, max: 3 }),
+          h: fc.integer({ min: 5, max: 12 }),
+          w: fc.integer({ min: 5, max: 12 }),
+          cin: fc.integer({ min: 1, max: 4 }),
+          cout: fc.integer({ min: 1, max: 5 }),
+          k: fc.integer({ min: 1, max: 5 }),
+          stride: fc.constantFrom(1, 2),
+          pad: fc.constantFrom<'same' | 'valid'>('same', 'valid'),
+          seed: fc.integer({ min: 0, max: 1 << 30 }),
+        }),
+        async ({ n, h, w, cin, cout, k, stride, pad, seed }) => {
+          const xShape = [n, h, w, cin];
+          const wShape = [k, k, cin, cout];
+          const x = tf.randomNormal(xShape, 0, 1, 'float32', seed).dataSync() as Float32Array;
+          const wt = tf.randomNormal(wShape, 0, 1, 'float32', seed + 1).dataSync() as Float32Array;
+          const r = tf.randomNormal([n * h * w * cout], 0, 1, 'float32', seed + 2).dataSync() as Float32Array;
+          await tf.setBackend('wasm');
+          const [dxWasm, dwWasm] = convGrads(conv, x, xShape, wt, wShape, r, stride, pad);
+          await tf.setBackend('cpu');
+          const [dxCpu, dwCpu] = convGrads(conv, x, xShape, wt, wShape, r, stride, pad);
+          await tf.setBackend('wasm');
+          expect(dwWasm.length).toBe(dwCpu.length);
+          expect(maxRelativeError(dwWasm, dwCpu)).toBeLessThanOrEqual(1e-4);
+          expect(maxRelativeError(dxWasm, dxCpu)).toBeLessThanOrEqual(1e-4);
+        },
+      ),
+      { numRuns: 40, seed: 4242 },
+    );
+  });
+
+  it('depthwise backprop (filter and input) matches the cpu backend, multipliers 1 and 2', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          n: fc.integer({ min: 1, max: 3 }),
+          h: fc.integer({ min: 4, max: 12 }),
+          w: fc.integer({ min: 4, max: 12 }),
+          c: fc.integer({ min: 1, max: 6 }),
+          m: fc.constantFrom(1, 2),
+          k: fc.integer({ min: 1, max: 5 }),
+          stride: fc.constantFrom(1, 2),
+          pad: fc.constantFrom<'same' | 'valid'>('same', 'valid'),
+          seed: fc.integer({ min: 0, max: 1 << 30 }),
+        }).filter(({ h, w, k, pad }) => pad === 'same' || (h >= k && w >= k)),
+        async ({ n, h, w, c, m, k, stride, pad, seed }) => {
+          const xShape = [n, h, w, c];
+          const wShape = [k, k, c, m];
+          const x = tf.randomNormal(xShape, 0, 1, 'float32', seed).dataSync() as Float32Array;
+          const wt = tf.randomNormal(wShape, 0, 1, 'float32', seed + 1).dataSync() as Float32Array;
+          const r = tf.randomNormal([n * h * w * c * m], 0, 1, 'float32', seed + 2).dataSync() as Float32Array;
+          await tf.setBackend('wasm');
+          const [dxWasm, dwWasm] = convGrads(depthwise, x, xShape, wt, wShape, r, stride, pad);
+          await tf.setBackend('cpu');
+          const [dxCpu, dwCpu] = convGrads(depthwise, x, xShape, wt, wShape, r, stride, pad);
+          await tf.setBackend('wasm');
+          expect(dwWasm.length).toBe(dwCpu.length);
+          expect(dxWasm.length).toBe(dxCpu.length);
+          expect(maxRelativeError(dwWasm, dwCpu)).toBeLessThanOrEqual(1e-4);
+          expect(maxRelativeError(dxWasm, dxCpu)).toBeLessThanOrEqual(1e-4);
+        },
+      ),
+      { numRuns: 60, seed: 777 },
+    );
+  });
+
+  it('composed kernels leave no tensors or wasm buffers behind', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.randomNormal([2, 9, 9, 4], 0, 1, 'float32', 1);
+    const w = tf.randomNormal([3, 3, 4, 2], 0, 1, 'float32', 2);
+    const wc = tf.randomNormal([3, 3, 4, 5], 0, 1, 'float32', 3);
+    const step = (): void =>
+      tf.tidy(() => {
+        const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'))))([x, w]);
+        const [, dwc] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'))))([x, wc]);
+        void [dx.dataSync(), dw.dataSync(), dwc.dataSync()];
+      });
+    step();
+    const before = tf.memory();
+    for (let i = 0; i < 3; i++) step();
+    const after = tf.memory();
+    expect(after.numTensors).toBe(before.numTensors);
+    expect(after.numBytes).toBe(before.numBytes);
+    expect(after.numDataBuffers).toBe(before.numDataBuffers);
+    tf.dispose([x, w, wc]);
+  });
+
+  it('trains a Conv2D layer without activation (the fused path that bypasses the gradient registry)', async () => {
+    await tf.setBackend('wasm');
+    const model = tf.sequential({
+      layers: [tf.layers.conv2d({ inputShape: [6, 6, 2], filters: 3, kernelSize: 3, strides: 2, padding: 'same' }), tf.layers.flatten(), tf.layers.dense({ units: 1 })],
+    });
+    const x = tf.randomNormal([4, 6, 6, 2], 0, 1, 'float32', 3);
+    const { grads } = tf.variableGrads(() => tf.sum(tf.square(model.apply(x) as tf.Tensor)) as tf.Scalar);
+    const kernelGrad = grads[(model.layers[0].weights[0].read() as tf.Variable).name];
+    expect(kernelGrad.shape).toEqual([3, 3, 2, 3]);
+    expect(tf.sum(tf.abs(kernelGrad)).dataSync()[0]).toBeGreaterThan(0);
+  });
+});
+
+describe('a MobileNet-style block trains on wasm', () => {
+  it('gives kernel gradients matching cpu for DepthwiseConv2D + BatchNorm + ReLU6 + pointwise Conv2D', async () => {
+    const build = (): tf.LayersModel =>
+      tf.sequential({
+        layers: [
+          tf.layers.depthwiseConv2d({ inputShape: [10, 10, 3], kernelSize: 3, strides: 2, padding: 'same', useBias: false, depthwiseInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
+          tf.layers.batchNormalization(),
+          tf.layers.reLU({ maxValue: 6 }),
+          tf.layers.conv2d({ filters: 4, kernelSize: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
+          tf.layers.flatten(),
+          tf.layers.dense({ units: 2, kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }),
+        ],
+      });
+    const grads = async (backend: string): Promise<Float32Array[]> => {
+      await tf.setBackend(backend);
+      const model = build();
+      const x = tf.randomNormal([3, 10, 10, 3], 0, 1, 'float32', 5);
+      const { grads: g } = tf.variableGrads(() => tf.sum(tf.square(model.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar, model.trainableWeights.map((w) => w.read() as tf.Variable));
+      const out = model.trainableWeights.map((w) => g[(w.read() as tf.Variable).name].dataSync() as Float32Array);
+      model.dispose();
+      return out;
+    };
+    const wasm = await grads('wasm');
+    const cpu = await grads('cpu');
+    await tf.setBackend('wasm');
+    expect(wasm).toHaveLength(cpu.length);
+    wasm.forEach((g, i) => expect(maxRelativeError(g, cpu[i])).toBeLessThanOrEqual(1e-4));
+  });
+});
