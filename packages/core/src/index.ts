@@ -20,6 +20,13 @@ export type { ModelStats, LayerStats } from './model/model-stats';
 export { MaskSet, prunableWeights } from './model/masks';
 export type { PrunableWeight } from './model/masks';
 
+export { buildModelGraph } from './graph/model-graph';
+export type { GraphNode, ModelGraph } from './graph/model-graph';
+export { analyzeChannels } from './graph/channel-groups';
+export type { ChannelAnalysis, ChannelGroup, ChannelMember } from './graph/channel-groups';
+export { removeChannels } from './graph/surgery';
+export type { ChannelRemovals } from './graph/surgery';
+
 export { ArrayDataset, modelInputShape } from './datasets/dataset';
 export type { Batch } from './datasets/dataset';
 export { loadMnist } from './datasets/mnist';
