@@ -125,6 +125,11 @@ describe('nncompress run / inspect / plugins', () => {
     const row = (name: string): string[] => rows.find((l) => l.startsWith(`${name} `))!.trim().split(/\s+/);
     // conv1: 5·5·1·20 + 20 params; 2·(5·5·1·20)·24·24 FLOPs.
     expect(row('conv1')).toEqual(['conv1', 'Conv2D', '[?,24,24,20]', '520', '0.00%', '576,000']);
+    // Channel groups follow the layer table: conv1 is pruned along conv2, fc2 is the output.
+    const groupLine = (producer: string): string => rows.find((l) => new RegExp(`^\\s*\\d+\\s+\\d+\\s+${producer}\\s`).test(l))!;
+    expect(groupLine('conv1')).toMatch(/^\s*0\s+20\s+conv1\s+conv2\s+prunable$/);
+    expect(groupLine('conv2')).toMatch(/\s50\s+conv2\s+fc1\s+prunable$/);
+    expect(groupLine('fc2')).toMatch(/blocked: model output fc2$/);
     const total = row('total');
     const sum = ['conv1', 'conv2', 'fc1', 'fc2'].reduce((n, l) => n + Number(row(l)[3].replace(/,/g, '')), 0);
     expect(Number(total[1].replace(/,/g, ''))).toBe(sum);

@@ -1,4 +1,4 @@
-import { chooseBackend, loadModel, modelStats } from '@nncompress/core';
+import { analyzeChannels, chooseBackend, loadModel, modelStats } from '@nncompress/core';
 import { formatTable, int, pct } from '../table';
 
 export async function inspectCommand(modelJson: string): Promise<void> {
@@ -14,5 +14,14 @@ export async function inspectCommand(modelJson: string): Promise<void> {
     int(l.flops),
   ]);
   rows.push(['total', '', '', int(stats.params), pct(stats.sparsity), int(stats.flops)]);
-  process.stdout.write(`${formatTable(['layer', 'type', 'output', 'params', 'sparsity', 'FLOPs'], rows)}\n`);
+  process.stdout.write(`${formatTable(['layer', 'type', 'output', 'params', 'sparsity', 'FLOPs'], rows)}\n\n`);
+
+  // Channel groups: what structured pruning may remove together.
+  const analysis = analyzeChannels(model);
+  const groupRows = analysis.groups.map((g) => {
+    const follow = [...new Set(g.members.filter((m) => m.role !== 'producer').map((m) => m.layer))];
+    return [String(g.id), String(g.size), g.producers.join('+'), follow.join(', ') || '–', g.blocked ? `blocked: ${g.blocked}` : 'prunable'];
+  });
+  process.stdout.write(`${formatTable(['group', 'channels', 'producers', 'pruned along', 'status'], groupRows)}\n`);
+  for (const u of analysis.unsupported) process.stdout.write(`note: ${u.className} layer ${u.layer} is not understood by the channel analysis; channels through it are kept\n`);
 }
