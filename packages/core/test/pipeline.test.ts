@@ -182,7 +182,7 @@ stages:
 
   it('fails when a stage has a sparsity target but no plugin selects', async () => {
     const file = writeConfig(dir, `model: ./model/model.json\ndata: { source: mnist, train: 50, test: 50 }\nstages:\n  - name: lonely\n    target: { sparsity: 0.5 }\n`, 'noselect.yaml');
-    await expect(runConfig(file, path.join(dir, 'o4'))).rejects.toThrow(/stages\[0\] \(lonely\): target sparsity 0\.500 but no active plugin answered "select"/);
+    await expect(runConfig(file, path.join(dir, 'o4'))).rejects.toThrow(/stages\[0\] \(lonely\): target sparsity 50\.0% but no active plugin answered "select"/);
   });
 });
 
@@ -208,7 +208,7 @@ describe('config validation', () => {
     expect(check('data: { source: mnist }\nstages: [{ name: a }]\n').message).toMatch(/\(root\): missing required property "model"/);
     expect(check('model: m.json\nseed: many\ndata: { source: mnist }\nstages: [{ name: a }]\n').message).toMatch(/seed: must be integer/);
     expect(check('model: m.json\ndata: { source: mnist }\nstages: [{ name: a, use: [ghost] }]\n').message).toMatch(/stages\[0\]\.use\[0\]: no plugin instance named "ghost" \(declared: none\)/);
-    expect(check('model: m.json\ndata: { source: mnist }\nstages: [{ name: a, schedule: { kind: gradual } }]\n').message).toMatch(/stages\[0\]\.target\.sparsity: required by a gradual schedule/);
+    expect(check('model: m.json\ndata: { source: mnist }\nstages: [{ name: a, schedule: { kind: gradual } }]\n').message).toMatch(/stages\[0\]\.target: a gradual schedule needs a target \(sparsity or filterRatio\)/);
   });
 
   it('reports malformed YAML with its line', () => {

@@ -42,7 +42,7 @@ describe('roundTargets', () => {
 
   it('gradual follows s_f + (s_i - s_f)(1 - k/n)^3 (hand-checked for n = 2)', () => {
     // k=1: 0.9 + (0.5-0.9)*(1/2)^3 = 0.9 - 0.05 = 0.85; k=2: 0.9
-    const t = roundTargets(0.9, { kind: 'gradual', rounds: 2, initialSparsity: 0.5 });
+    const t = roundTargets(0.9, { kind: 'gradual', rounds: 2, initial: 0.5 });
     expect(t[0]).toBeCloseTo(0.85, 12);
     expect(t[1]).toBeCloseTo(0.9, 12);
   });

@@ -34,6 +34,7 @@ function setup(opts: FinetuneOptions, model: tf.LayersModel, masks: MaskSet, rou
     round,
     rounds,
     targetSparsity: 0.7,
+    targetFilterRatio: 0,
   });
   return { hooks, ctx };
 }

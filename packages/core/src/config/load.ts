@@ -65,11 +65,12 @@ export function checkConfig(raw: unknown, file = '<config>'): PipelineConfig {
       }
     });
     const s = stage.schedule;
-    if (s?.initialSparsity !== undefined && stage.target?.sparsity !== undefined && s.initialSparsity > stage.target.sparsity) {
-      throw new ConfigError(`${file}: stages[${i}].schedule.initialSparsity: must be <= stages[${i}].target.sparsity`, file, `stages[${i}].schedule.initialSparsity`);
+    const final = stage.target?.sparsity ?? stage.target?.filterRatio;
+    if (s?.initial !== undefined && final !== undefined && s.initial > final) {
+      throw new ConfigError(`${file}: stages[${i}].schedule.initial: must be <= the stage's target`, file, `stages[${i}].schedule.initial`);
     }
-    if (s && s.kind !== 'one-shot' && stage.target?.sparsity === undefined) {
-      throw new ConfigError(`${file}: stages[${i}].target.sparsity: required by a ${s.kind} schedule`, file, `stages[${i}].target.sparsity`);
+    if (s && s.kind !== 'one-shot' && stage.target?.sparsity === undefined && stage.target?.filterRatio === undefined) {
+      throw new ConfigError(`${file}: stages[${i}].target: a ${s.kind} schedule needs a target (sparsity or filterRatio)`, file, `stages[${i}].target`);
     }
   });
   return config;

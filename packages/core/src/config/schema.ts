@@ -47,6 +47,7 @@ export const pipelineConfigSchema = {
             additionalProperties: false,
             properties: {
               sparsity: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'Kernel sparsity at the end of the stage.' },
+              filterRatio: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'Fraction of prunable channels (filters) removed by the end of the stage.' },
             },
           },
           schedule: {
@@ -56,7 +57,7 @@ export const pipelineConfigSchema = {
             properties: {
               kind: { enum: ['one-shot', 'iterative', 'gradual'] },
               rounds: { type: 'integer', minimum: 1, maximum: 1000 },
-              initialSparsity: { type: 'number', minimum: 0, exclusiveMaximum: 1 },
+              initial: { type: 'number', minimum: 0, exclusiveMaximum: 1 },
             },
           },
         },

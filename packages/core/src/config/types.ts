@@ -15,13 +15,15 @@ export interface ScheduleConfig {
   readonly kind: ScheduleKind;
   /** Rounds of score → select → prune → finetune (one-shot: 1). */
   readonly rounds?: number;
-  /** Sparsity the gradual schedule starts from (its first round prunes to above this). */
-  readonly initialSparsity?: number;
+  /** Value of the target (sparsity or filter ratio) the gradual schedule starts from. */
+  readonly initial?: number;
 }
 
 export interface StageTarget {
   /** Kernel sparsity to reach at the end of the stage, in [0, 1). */
   readonly sparsity?: number;
+  /** Fraction of the prunable channels (filters) removed by the end of the stage, in [0, 1). */
+  readonly filterRatio?: number;
 }
 
 export interface StageConfig {

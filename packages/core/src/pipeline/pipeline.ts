@@ -4,6 +4,8 @@
  * the work.
  */
 import * as path from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
+import { removeChannels } from '../graph/surgery';
 import * as fs from 'node:fs';
 import { BackendInfo, chooseBackend } from '../backend/choose';
 import type { LoadedConfig } from '../config/load';
@@ -26,7 +28,7 @@ import { Rng } from '../util/rng';
 import { createHooks, PipelineHooks, TapStage } from './hooks';
 import { OutputFolder } from './output';
 import { roundTargets } from './schedule';
-import type { EncodedArtifact, EncodedTensor, ModelState, PruningPlan, RoundContext, RunContext, StageContext } from './types';
+import type { ChannelPlan, EncodedArtifact, EncodedTensor, ModelState, RoundContext, RunContext, StageContext, WeightPlan } from './types';
 
 interface PreparedPlugin {
   readonly instanceName: string;
@@ -46,7 +48,7 @@ export interface RunOptions {
 const VERSION = (require('../../package.json') as { version: string }).version;
 
 /** Applies an unstructured plan: merges its masks into the model state and zeroes the weights. */
-function applyWeightPlan(state: ModelState, plan: PruningPlan): void {
+function applyWeightPlan(state: ModelState, plan: WeightPlan): void {
   const weights = new Map(prunableWeights(state.model).map((w) => [w.name, w] as const));
   for (const [name, mask] of plan.masks) {
     const w = weights.get(name);
@@ -55,6 +57,24 @@ function applyWeightPlan(state: ModelState, plan: PruningPlan): void {
     state.masks.set(name, mask);
   }
   state.masks.apply(state.model);
+}
+
+/** Applies a structured plan: replaces the model with a physically smaller one. */
+async function applyChannelPlan(state: ModelState, plan: ChannelPlan): Promise<void> {
+  if (plan.analysis.graph.nodes.get(state.model.layers[0].name)?.layer !== state.model.layers[0]) {
+    throw new PluginError(`plan from ${plan.selectedBy} was computed for another model; analyze round.state.model in the same round`, plan.selectedBy, 'prune');
+  }
+  if (state.masks.size > 0) {
+    throw new PluginError(`plan from ${plan.selectedBy}: removing channels after unstructured pruning is not supported yet; run structured stages first`, plan.selectedBy, 'prune');
+  }
+  let smaller: tf.LayersModel;
+  try {
+    smaller = await removeChannels(state.model, plan.analysis, plan.removals);
+  } catch (err) {
+    throw new PluginError(`plan from ${plan.selectedBy}: ${(err as Error).message}`, plan.selectedBy, 'prune');
+  }
+  state.model.dispose();
+  state.model = smaller;
 }
 
 export class Pipeline {
@@ -69,8 +89,9 @@ export class Pipeline {
     private readonly options: RunOptions,
   ) {
     this.logger = options.logger ?? new ConsoleLogger();
-    this.hooks.prune.tapPromise({ name: 'nncompress:apply-weight-plan', stage: TapStage.LATE }, async (plan, round) => {
+    this.hooks.prune.tapPromise({ name: 'nncompress:apply-plan', stage: TapStage.LATE }, async (plan, round) => {
       if (plan.kind === 'weights') applyWeightPlan(round.state, plan);
+      else await applyChannelPlan(round.state, plan);
     });
   }
 
@@ -154,16 +175,21 @@ export class Pipeline {
     host.setActive(stage.use);
     const activeIds = host.applied.filter((p) => !stage.use || stage.use.includes(p.instanceName)).map((p) => p.id);
     await this.hooks.beforeStage.promise(ctx);
-    const targets = stage.target?.sparsity !== undefined ? roundTargets(stage.target.sparsity, stage.schedule) : [undefined];
-    for (let round = 0; round < targets.length; round++) {
-      const target = targets[round];
-      const roundCtx: RoundContext = { ...ctx, round, rounds: targets.length, targetSparsity: target ?? 0 };
-      this.hooks.progress.call({ phase: 'stage', message: `${stage.name}: round ${round + 1}/${targets.length}${target !== undefined ? `, target sparsity ${(100 * target).toFixed(1)}%` : ''}` });
-      if (target !== undefined) {
-        const scores = await this.hooks.score.promise({ weights: new Map() }, roundCtx);
+    const sparsity = stage.target?.sparsity !== undefined ? roundTargets(stage.target.sparsity, stage.schedule) : undefined;
+    const filterRatio = stage.target?.filterRatio !== undefined ? roundTargets(stage.target.filterRatio, stage.schedule) : undefined;
+    const rounds = (sparsity ?? filterRatio ?? [0]).length;
+    for (let round = 0; round < rounds; round++) {
+      const roundCtx: RoundContext = { ...ctx, round, rounds, targetSparsity: sparsity?.[round] ?? 0, targetFilterRatio: filterRatio?.[round] ?? 0 };
+      const goals = [
+        sparsity ? `sparsity ${(100 * sparsity[round]).toFixed(1)}%` : '',
+        filterRatio ? `filter ratio ${(100 * filterRatio[round]).toFixed(1)}%` : '',
+      ].filter(Boolean);
+      this.hooks.progress.call({ phase: 'stage', message: `${stage.name}: round ${round + 1}/${rounds}${goals.length ? `, target ${goals.join(', ')}` : ''}` });
+      if (goals.length > 0) {
+        const scores = await this.hooks.score.promise({ weights: new Map(), channels: new Map() }, roundCtx);
         const plan = await this.hooks.select.promise(scores, roundCtx);
         if (!plan) {
-          throw new PluginError(`${this.loaded.file}: stages[${stageIndex}] (${stage.name}): target sparsity ${target.toFixed(3)} but no active plugin answered "select"`, 'core', 'select');
+          throw new PluginError(`${this.loaded.file}: stages[${stageIndex}] (${stage.name}): target ${goals.join(', ')} but no active plugin answered "select"`, 'core', 'select');
         }
         await this.hooks.prune.promise(plan, roundCtx);
       }
@@ -177,7 +203,7 @@ export class Pipeline {
       name: stage.name,
       plugin: activeIds.join('+'),
       target: stage.target ?? {},
-      rounds: targets.length,
+      rounds,
       accuracyBefore,
       accuracyAfter: after.accuracy,
       sparsity: stats.sparsity,

@@ -12,7 +12,7 @@ import type { ScheduleConfig } from '../config/types';
 export function roundTargets(target: number, schedule: ScheduleConfig | undefined): number[] {
   const kind = schedule?.kind ?? 'one-shot';
   const rounds = kind === 'one-shot' ? 1 : (schedule?.rounds ?? 4);
-  const initial = schedule?.initialSparsity ?? 0;
+  const initial = schedule?.initial ?? 0;
   const out: number[] = [];
   for (let k = 1; k <= rounds; k++) {
     if (kind === 'gradual') out.push(target + (initial - target) * (1 - k / rounds) ** 3);

@@ -3,6 +3,7 @@ import type { MaskSet } from '../model/masks';
 import type { ModelStats } from '../model/model-stats';
 import type { DataSplits } from '../datasets/registry';
 import type { StageConfig } from '../config/types';
+import type { ChannelAnalysis } from '../graph/channel-groups';
 
 /** The model being compressed. Structured `prune` taps may replace `model`. */
 export interface ModelState {
@@ -35,23 +36,38 @@ export interface RoundContext extends StageContext {
   /** 0-based round within the stage. */
   readonly round: number;
   readonly rounds: number;
-  /** Kernel sparsity this round must reach, from the stage's target and schedule. */
+  /** Kernel sparsity this round must reach, from the stage's target and schedule (0 when none). */
   readonly targetSparsity: number;
+  /** Fraction of prunable channels this round must have removed in all (0 when none). */
+  readonly targetFilterRatio: number;
 }
 
 /** Importance per prunable unit; higher means more important. Taps of `score` add or refine. */
 export interface ImportanceScores {
   /** One score per weight entry, keyed by weight name (unstructured pruning). */
   readonly weights: Map<string, Float32Array>;
+  /** One score per channel, keyed by channel group id (structured pruning). */
+  readonly channels: Map<number, Float32Array>;
 }
 
-/** What `select` decided. `masks` maps weight name → 0/1 per entry (unstructured). */
-export interface PruningPlan {
+/** Unstructured: weight name → 0/1 per entry; core applies it as masks. */
+export interface WeightPlan {
   readonly kind: 'weights';
   readonly masks: Map<string, Uint8Array>;
   /** Who made the plan, for the report. */
   readonly selectedBy: string;
 }
+
+/** Structured: channels to remove per group of `analysis`; core rebuilds the model smaller. */
+export interface ChannelPlan {
+  readonly kind: 'channels';
+  readonly analysis: ChannelAnalysis;
+  readonly removals: Map<number, number[]>;
+  readonly selectedBy: string;
+}
+
+/** What `select` decided. */
+export type PruningPlan = WeightPlan | ChannelPlan;
 
 export interface ProgressEvent {
   /** What is running, e.g. `finetune` or `evaluate`. */
