@@ -25,6 +25,7 @@ export type { GraphNode, ModelGraph } from './graph/model-graph';
 export { analyzeChannels } from './graph/channel-groups';
 export type { ChannelAnalysis, ChannelGroup, ChannelMember } from './graph/channel-groups';
 export { removeChannels } from './graph/surgery';
+export { replaceHead, reinitialize } from './graph/transfer';
 export type { ChannelRemovals } from './graph/surgery';
 
 export { ArrayDataset, modelInputShape } from './datasets/dataset';

@@ -54,6 +54,8 @@ export interface ChannelGroup {
 export interface ChannelAnalysis {
   readonly graph: ModelGraph;
   readonly groups: readonly ChannelGroup[];
+  /** Layers whose output channels are exactly one group's (producers, BN, activations, Add…) → group id. */
+  readonly outputGroups: ReadonlyMap<string, number>;
   /** Layers the analysis did not understand, by name and class; their channels are blocked. */
   readonly unsupported: readonly { readonly layer: string; readonly className: string }[];
 }
@@ -222,10 +224,12 @@ export function analyzeChannels(model: tf.LayersModel): ChannelAnalysis {
     byRoot.set(r, [...(byRoot.get(r) ?? []), i]);
   });
   const groups: ChannelGroup[] = [];
-  for (const members of byRoot.values()) {
+  const groupOfRoot = new Map<number, number>();
+  for (const [root, members] of byRoot) {
     const producers = members.map((i) => spaces[i].producer).filter((p): p is string => p !== undefined);
     if (producers.length === 0) continue; // inputs and outputs of blocked layers: nothing to prune
     const blocked = members.map((i) => spaces[i].blocked).find((b) => b !== undefined);
+    groupOfRoot.set(root, groups.length);
     groups.push({
       id: groups.length,
       size: spaces[members[0]].size,
@@ -234,5 +238,12 @@ export function analyzeChannels(model: tf.LayersModel): ChannelAnalysis {
       ...(blocked ? { blocked } : {}),
     });
   }
-  return { graph, groups, unsupported };
+  const outputGroups = new Map<string, number>();
+  for (const [layer, map] of maps) {
+    const [only] = map.segments;
+    if (map.flatten || map.segments.length !== 1 || only.start !== 0 || only.length !== spaces[only.space].size) continue;
+    const id = groupOfRoot.get(uf.find(only.space));
+    if (id !== undefined && graph.nodes.has(layer)) outputGroups.set(layer, id);
+  }
+  return { graph, groups, outputGroups, unsupported };
 }

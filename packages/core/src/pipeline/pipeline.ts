@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { removeChannels } from '../graph/surgery';
+import { analyzeChannels, ChannelAnalysis } from '../graph/channel-groups';
 import * as fs from 'node:fs';
 import { BackendInfo, chooseBackend } from '../backend/choose';
 import type { LoadedConfig } from '../config/load';
@@ -179,7 +180,15 @@ export class Pipeline {
     const filterRatio = stage.target?.filterRatio !== undefined ? roundTargets(stage.target.filterRatio, stage.schedule) : undefined;
     const rounds = (sparsity ?? filterRatio ?? [0]).length;
     for (let round = 0; round < rounds; round++) {
-      const roundCtx: RoundContext = { ...ctx, round, rounds, targetSparsity: sparsity?.[round] ?? 0, targetFilterRatio: filterRatio?.[round] ?? 0 };
+      let analysis: ChannelAnalysis | undefined;
+      const roundCtx: RoundContext = {
+        ...ctx,
+        round,
+        rounds,
+        targetSparsity: sparsity?.[round] ?? 0,
+        targetFilterRatio: filterRatio?.[round] ?? 0,
+        channels: () => (analysis ??= analyzeChannels(run.state.model)),
+      };
       const goals = [
         sparsity ? `sparsity ${(100 * sparsity[round]).toFixed(1)}%` : '',
         filterRatio ? `filter ratio ${(100 * filterRatio[round]).toFixed(1)}%` : '',
@@ -231,9 +240,10 @@ export class Pipeline {
 
   private async execute(run: RunContext, host: PluginHost, started: number, output: OutputFolder): Promise<Report> {
     const { config } = this.loaded;
+    // beforeRun may change the model (a new head for transfer learning): measure after it.
+    await this.hooks.beforeRun.promise(run);
     const baselineStats: ModelStats = modelStats(run.state.model);
     const bytesFloat32 = float32Bytes(run.state.model);
-    await this.hooks.beforeRun.promise(run);
     const baseline = await this.measure('baseline', run);
     this.logger.info(`baseline: accuracy ${(100 * baseline.accuracy).toFixed(2)}% on ${baseline.examples} test examples, ${baselineStats.params} params`);
 

@@ -40,6 +40,8 @@ export interface RoundContext extends StageContext {
   readonly targetSparsity: number;
   /** Fraction of prunable channels this round must have removed in all (0 when none). */
   readonly targetFilterRatio: number;
+  /** Channel groups of the current model (computed once per round, on first use). */
+  channels(): ChannelAnalysis;
 }
 
 /** Importance per prunable unit; higher means more important. Taps of `score` add or refine. */

@@ -1,0 +1,80 @@
+import { ChannelAnalysis, inject, injectable, Logger, PipelineHooks, PluginContext, reinitialize, replaceHead, RoundContext, Services, TapStage } from '@nncompress/core';
+import { scoreChannels } from './criteria';
+import { FilterPruningOptions, filterPruningOptionsSchema } from './schema';
+import { selectChannels } from './select';
+
+/**
+ * Filter pruning for transfer learning (seed 003): scores every output channel of every
+ * Conv2D/Dense channel group, on the target data for the activation criteria, and removes
+ * the least important physically (core's channel groups keep BatchNorm, depthwise, residual
+ * partners and the next layer's input in step). Optionally replaces the classification head
+ * for the target classes and re-initialises the pruned model.
+ */
+@injectable()
+export class FilterPruningPlugin {
+  static readonly id = '@nncompress/plugin-filter-pruning';
+  static readonly optionsSchema = filterPruningOptionsSchema;
+
+  /** Group sizes when first seen, by first producer: ratios are relative to these. */
+  private readonly original = new Map<string, number>();
+
+  constructor(@inject(Services.Logger) private readonly logger: Logger) {}
+
+  private active(round: RoundContext, options: FilterPruningOptions): boolean {
+    return round.targetFilterRatio > 0 || Object.keys(options.layerRatios).length > 0;
+  }
+
+  /** Prunable groups minus protected ones; unknown protected names are an error. */
+  private candidates(analysis: ChannelAnalysis, options: FilterPruningOptions): ChannelAnalysis['groups'] {
+    for (const name of options.protect) {
+      if (!analysis.graph.nodes.has(name)) throw new Error(`protect: the model has no layer named "${name}"`);
+    }
+    for (const name of Object.keys(options.layerRatios)) {
+      if (!analysis.graph.nodes.has(name)) throw new Error(`layerRatios: the model has no layer named "${name}"`);
+    }
+    const protectedNames = new Set(options.protect);
+    return analysis.groups.filter((g) => !g.blocked && !g.members.some((m) => protectedNames.has(m.layer)));
+  }
+
+  apply(hooks: PipelineHooks, options: FilterPruningOptions, ctx: PluginContext): void {
+    const name = FilterPruningPlugin.name;
+    hooks.beforeRun.tapPromise(name, async (run) => {
+      const classes = run.data.train.numClasses;
+      const outputs = run.state.model.outputs[0].shape[run.state.model.outputs[0].shape.length - 1];
+      if (options.head !== 'auto' || outputs === classes) return;
+      const previous = run.state.model;
+      run.state.model = await replaceHead(previous, classes, ctx.rng.childSeed());
+      previous.dispose();
+      this.logger.info(`${ctx.instanceName}: new ${classes}-class head replaces the ${outputs}-class output layer`);
+    });
+    hooks.score.tapPromise(name, async (scores, round) => {
+      if (!this.active(round, options)) return scores;
+      const analysis = round.channels();
+      for (const g of analysis.groups) if (!this.original.has(g.producers[0])) this.original.set(g.producers[0], g.size);
+      const computed = scoreChannels(round.state.model, analysis, { criterion: options.criterion, data: round.data.train, batches: options.batches, batchSize: options.batchSize, rng: ctx.rng });
+      for (const [id, s] of computed) if (!scores.channels.has(id)) scores.channels.set(id, s);
+      return scores;
+    });
+    hooks.select.tapPromise({ name, stage: TapStage.NORMAL }, async (scores, round) => {
+      if (!this.active(round, options)) return undefined;
+      const analysis = round.channels();
+      const removals = selectChannels(this.candidates(analysis, options), scores.channels, {
+        ratio: round.targetFilterRatio,
+        scope: options.scope,
+        normalize: options.normalize,
+        layerRatios: options.layerRatios,
+        minChannels: options.minChannels,
+        original: this.original,
+      });
+      const removed = [...removals.values()].reduce((n, r) => n + r.length, 0);
+      this.logger.debug(`${ctx.instanceName}: removing ${removed} channels from ${removals.size} groups (${options.criterion}, ${options.scope})`);
+      return { kind: 'channels', analysis, removals, selectedBy: FilterPruningPlugin.id };
+    });
+    hooks.finetune.tapPromise({ name, stage: TapStage.EARLY }, async (round) => {
+      if (options.reinit && this.active(round, options) && round.round === round.rounds - 1) {
+        reinitialize(round.state.model, ctx.rng.childSeed());
+        this.logger.debug(`${ctx.instanceName}: re-initialised the pruned model`);
+      }
+    });
+  }
+}

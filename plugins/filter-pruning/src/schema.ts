@@ -1,0 +1,44 @@
+import type { JsonSchema } from '@nncompress/core';
+
+export type FilterCriterion = 'min-weight' | 'average-weight' | 'l2-weight' | 'mean-activation' | 'apoz';
+
+export interface FilterPruningOptions {
+  criterion: FilterCriterion;
+  scope: 'global' | 'layer';
+  /** Global scope: how each group's scores are scaled before they compete. */
+  normalize: 'mean' | 'max' | 'none';
+  /** Layer scope: per-producer ratios overriding the stage's filter ratio. */
+  layerRatios: Record<string, number>;
+  /** Layers whose channel groups are never pruned. */
+  protect: string[];
+  /** Channels every group keeps at least. */
+  minChannels: number;
+  /** Activation criteria: batches of the training (target) data, and their size. */
+  batches: number;
+  batchSize: number;
+  /** Replace the output Dense layer when the dataset has another number of classes. */
+  head: 'auto' | 'keep';
+  /** Re-initialise all weights after pruning (train the pruned structure from scratch). */
+  reinit: boolean;
+}
+
+export const filterPruningOptionsSchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    criterion: {
+      enum: ['min-weight', 'average-weight', 'l2-weight', 'mean-activation', 'apoz'],
+      default: 'average-weight',
+      description: 'Importance of a channel: sum (min-weight, Li et al.) or mean (average-weight) of the absolute weights of its filters, their L2 norm, its mean activation on the target data, or 1 − APoZ (the fraction of non-zero activations after ReLU).',
+    },
+    scope: { enum: ['global', 'layer'], default: 'global', description: 'global: normalised scores compete across groups; layer: every group loses the same fraction (or its layerRatios entry).' },
+    normalize: { enum: ['mean', 'max', 'none'], default: 'mean', description: "Global scope: divide each group's scores by their mean or max so groups of different scale compete fairly." },
+    layerRatios: { type: 'object', additionalProperties: { type: 'number', minimum: 0, exclusiveMaximum: 1 }, default: {}, description: "Layer scope: fraction removed from the group a producer layer belongs to, overriding the stage's filterRatio." },
+    protect: { type: 'array', items: { type: 'string' }, default: [], description: 'Layers whose channel groups are never pruned (any member layer name).' },
+    minChannels: { type: 'integer', minimum: 1, default: 1, description: 'Channels every group keeps at least.' },
+    batches: { type: 'integer', minimum: 1, maximum: 1000, default: 4, description: 'Activation criteria: batches of target (training) data measured.' },
+    batchSize: { type: 'integer', minimum: 1, maximum: 1024, default: 16, description: 'Activation criteria: batch size (memory grows with it).' },
+    head: { enum: ['auto', 'keep'], default: 'auto', description: 'auto: replace the output Dense layer with a fresh one when the dataset has another number of classes (transfer learning).' },
+    reinit: { type: 'boolean', default: false, description: 'Re-initialise all weights after pruning, so fine-tuning trains the pruned structure from scratch.' },
+  },
+};

@@ -1,0 +1,102 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chooseBackend, loadConfig, loadMnist, Pipeline, Rng, saveModel, silentLogger, tf, train } from '@nncompress/core';
+
+/**
+ * conv(8)-BN-relu-pool-conv(16)-BN-relu-pool-flatten-fc(32)-fc(classes): a small VGG-style net.
+ * BN momentum 0.9: with tfjs's default 0.99 the moving statistics lag far behind after the
+ * ~100 steps this test trains, and inference accuracy with them.
+ */
+function cnn(classes: number): tf.LayersModel {
+  const rng = new Rng(21);
+  const init = (): ReturnType<typeof tf.initializers.glorotUniform> => tf.initializers.glorotUniform({ seed: rng.childSeed() });
+  return tf.sequential({
+    layers: [
+      tf.layers.conv2d({ name: 'conv1', inputShape: [28, 28, 1], filters: 8, kernelSize: 3, kernelInitializer: init() }),
+      tf.layers.batchNormalization({ name: 'bn1', momentum: 0.9 }),
+      tf.layers.reLU({ name: 'relu1' }),
+      tf.layers.maxPooling2d({ name: 'pool1', poolSize: 2 }),
+      tf.layers.conv2d({ name: 'conv2', filters: 16, kernelSize: 3, kernelInitializer: init() }),
+      tf.layers.batchNormalization({ name: 'bn2', momentum: 0.9 }),
+      tf.layers.reLU({ name: 'relu2' }),
+      tf.layers.maxPooling2d({ name: 'pool2', poolSize: 2 }),
+      tf.layers.flatten({ name: 'flatten' }),
+      tf.layers.dense({ name: 'fc1', units: 32, activation: 'relu', kernelInitializer: init() }),
+      tf.layers.dense({ name: 'fc2', units: classes, activation: 'softmax', kernelInitializer: init() }),
+    ],
+  });
+}
+
+let dir: string;
+
+const config = (options: string, extra = ''): string => `
+model: ./model/model.json
+seed: 4
+data: { source: mnist, train: 1500, test: 500 }
+plugins:
+  filters: { use: '@nncompress/plugin-filter-pruning', options: ${options} }
+  tune: { use: '@nncompress/plugin-finetune', options: { epochs: 2, learningRate: 0.002 } }
+stages:
+  - name: prune
+    target: { filterRatio: 0.5 }
+    schedule: { kind: iterative, rounds: 2 }
+${extra}`;
+
+async function run(name: string, text: string): Promise<{ report: Awaited<ReturnType<Pipeline['run']>>; out: string }> {
+  fs.writeFileSync(path.join(dir, name), text);
+  const out = path.join(dir, `out-${name}`);
+  const report = await new Pipeline(loadConfig(path.join(dir, name)), { outDir: out, logger: silentLogger }).run();
+  return { report, out };
+}
+
+beforeAll(async () => {
+  await chooseBackend('wasm');
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nnc-filters-'));
+  const model = cnn(10);
+  train(model, loadMnist({ train: 1500 }).train, { epochs: 2, batchSize: 32, learningRate: 0.003, rng: new Rng(2) });
+  await saveModel(model, path.join(dir, 'model'));
+  const five = cnn(5);
+  await saveModel(five, path.join(dir, 'five'));
+});
+
+describe('filter pruning in a pipeline', () => {
+  it('removes half the channels physically, shrinking params and FLOPs, and fine-tunes back', async () => {
+    const { report, out } = await run('half.yaml', config('{ criterion: average-weight, scope: global }'));
+    expect(report.final.params).toBeLessThan(0.6 * report.baseline.params);
+    expect(report.final.flops).toBeLessThan(0.6 * report.baseline.flops);
+    expect(report.final.accuracy).toBeGreaterThan(report.baseline.accuracy - 0.08);
+    const conv1 = report.layers.find((l) => l.name === 'conv1')!;
+    expect(conv1.paramsAfter).toBeLessThan(conv1.paramsBefore);
+    // The smaller model loads in plain tfjs with its new shapes; fc2 keeps 10 classes.
+    const json = JSON.parse(fs.readFileSync(path.join(out, 'model', 'model.json'), 'utf8')) as { weightsManifest: { weights: { name: string; shape: number[] }[] }[] };
+    const shapes = Object.fromEntries(json.weightsManifest[0].weights.map((w) => [w.name, w.shape]));
+    const kept = (name: string): number => shapes[name].slice(-1)[0];
+    // 56 prunable channels (8 + 16 + 32): 50% = 28 removed in all.
+    expect(kept('conv1/kernel') + kept('conv2/kernel') + kept('fc1/kernel')).toBe(28);
+    expect(kept('fc2/kernel')).toBe(10);
+    expect(shapes['bn2/gamma']).toEqual([kept('conv2/kernel')]);
+    expect(shapes['fc1/kernel'][0]).toBe(5 * 5 * kept('conv2/kernel'));
+  });
+
+  it('APoZ and per-layer ratios work end to end, and the same seed gives the same model bytes', async () => {
+    const text = config('{ criterion: apoz, scope: layer, batches: 2, batchSize: 32 }');
+    const a = await run('apoz-a.yaml', text);
+    const b = await run('apoz-b.yaml', text);
+    expect(fs.readFileSync(path.join(a.out, 'model', 'weights.bin')).equals(fs.readFileSync(path.join(b.out, 'model', 'weights.bin')))).toBe(true);
+    const conv2 = a.report.layers.find((l) => l.name === 'conv2')!;
+    // Layer scope: conv2 (16 filters) keeps 8, and its input lost half of conv1's 8 channels.
+    expect(conv2.paramsAfter).toBe(3 * 3 * 4 * 8 + 8);
+  });
+
+  it('replaces the head when the dataset has another number of classes', async () => {
+    const { report } = await run('head.yaml', config('{ criterion: l2-weight }').replace('./model/model.json', './five/model.json'));
+    const head = report.layers.find((l) => l.name === 'fc2')!;
+    expect(head.paramsBefore).toBe(32 * 10 + 10);
+    expect(report.final.accuracy).toBeGreaterThan(0.5);
+  });
+
+  it('names a protected layer that does not exist', async () => {
+    await expect(run('protect.yaml', config('{ protect: [conv9] }'))).rejects.toThrow(/plugin filters \(@nncompress\/plugin-filter-pruning\) failed in hook "select": protect: the model has no layer named "conv9"/);
+  });
+});
