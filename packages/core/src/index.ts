@@ -18,6 +18,8 @@ export { loadModel, saveModel, readModelArtifacts, float32Bytes } from './model/
 export { modelStats, isKernelWeight } from './model/model-stats';
 export type { ModelStats, LayerStats } from './model/model-stats';
 export { MaskSet, prunableWeights } from './model/masks';
+export { measureLatency, medianPredictMs } from './model/latency';
+export type { Latency } from './model/latency';
 export type { PrunableWeight } from './model/masks';
 
 export { buildModelGraph } from './graph/model-graph';

@@ -17,7 +17,10 @@ export function summaryTable(report: Report): string {
     ...report.stages.map((s) => [s.name, pct(s.accuracyAfter), int(s.params), '–', pct(s.sparsity), int(s.flops), '–', '–', `${(s.durationMs / 1000).toFixed(1)} s`]),
     ['final', pct(f.accuracy), int(f.params), int(f.nonzeroParams), pct(f.sparsity), int(f.flops), int(f.encodedBytes), `${f.compressionRatio.toFixed(2)}x`, `${(report.durationMs / 1000).toFixed(1)} s`],
   ];
-  return formatTable(['', 'accuracy', 'params', 'non-zero', 'sparsity', 'FLOPs', 'bytes', 'ratio', 'time'], rows);
+  const table = formatTable(['', 'accuracy', 'params', 'non-zero', 'sparsity', 'FLOPs', 'bytes', 'ratio', 'time'], rows);
+  if (!b.latencyMs || !f.latencyMs) return table;
+  const speedup = (x: number, y: number): string => `${(x / y).toFixed(2)}x`;
+  return `${table}\n\nlatency (median): batch 1 ${b.latencyMs.batch1.toFixed(1)} → ${f.latencyMs.batch1.toFixed(1)} ms (${speedup(b.latencyMs.batch1, f.latencyMs.batch1)}), batch 32 ${b.latencyMs.batch32.toFixed(1)} → ${f.latencyMs.batch32.toFixed(1)} ms (${speedup(b.latencyMs.batch32, f.latencyMs.batch32)})`;
 }
 
 export async function runCommand(configFile: string, options: RunCommandOptions): Promise<void> {

@@ -19,6 +19,12 @@ export const pipelineConfigSchema = {
         test: { type: 'integer', minimum: 1, description: 'Max test examples.' },
       },
     },
+    latency: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'Measure baseline and final inference latency at batch 1 and 32.',
+      properties: { repeats: { type: 'integer', minimum: 1, maximum: 1000, default: 5, description: 'Timed runs per batch size (batch 1 runs twice as many); the median is reported.' } },
+    },
     plugins: {
       type: 'object',
       description: 'Named plugin instances.',

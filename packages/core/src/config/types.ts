@@ -42,6 +42,8 @@ export interface PipelineConfig {
   readonly data: DataSpec;
   readonly plugins?: Readonly<Record<string, PluginInstanceConfig>>;
   readonly stages: readonly StageConfig[];
+  /** When present, baseline and final inference latency are measured (median of `repeats`). */
+  readonly latency?: { readonly repeats?: number };
 }
 
 /** Identity helper for typed `.ts` configs: `export default defineConfig({...})`. */

@@ -16,6 +16,7 @@ import { ConfigError, InputError, PluginError } from '../errors';
 import { MaskSet, prunableWeights } from '../model/masks';
 import { float32Bytes, loadModel, saveModel } from '../model/model-io';
 import { modelStats, ModelStats } from '../model/model-stats';
+import { Latency, measureLatency } from '../model/latency';
 import { createContainer } from '../plugins/di';
 import { PluginHost } from '../plugins/host';
 import { resolvePlugin } from '../plugins/loader';
@@ -244,6 +245,12 @@ export class Pipeline {
     await this.hooks.beforeRun.promise(run);
     const baselineStats: ModelStats = modelStats(run.state.model);
     const bytesFloat32 = float32Bytes(run.state.model);
+    const latency = (label: string): Latency | undefined => {
+      if (!config.latency) return undefined;
+      this.hooks.progress.call({ phase: 'latency', message: label });
+      return measureLatency(run.state.model, config.latency.repeats ?? 5);
+    };
+    const baselineLatency = latency('baseline');
     const baseline = await this.measure('baseline', run);
     this.logger.info(`baseline: accuracy ${(100 * baseline.accuracy).toFixed(2)}% on ${baseline.examples} test examples, ${baselineStats.params} params`);
 
@@ -257,6 +264,7 @@ export class Pipeline {
     host.setActive(undefined);
     const finalStats = modelStats(run.state.model);
     const finalEval = await this.measure('final', run);
+    const finalLatency = latency('final');
 
     const shardBytes = await saveModel(run.state.model, output.file('model'));
     const artifact = await this.encode(run);
@@ -283,6 +291,7 @@ export class Pipeline {
         nonzeroParams: baselineStats.nonzeroParams,
         flops: baselineStats.flops,
         bytesFloat32,
+        ...(baselineLatency ? { latencyMs: baselineLatency } : {}),
       },
       final: {
         accuracy: finalEval.accuracy,
@@ -294,6 +303,7 @@ export class Pipeline {
         encodedBytes,
         encodedAs,
         compressionRatio: bytesFloat32 / encodedBytes,
+        ...(finalLatency ? { latencyMs: finalLatency } : {}),
       },
       stages,
       layers: layerRows(baselineStats, finalStats),

@@ -36,6 +36,10 @@ export function renderHtml(report: Report): string {
   // Start the axis a little below the lowest accuracy (on a 5-point grid) so that changes of
   // a fraction of a point stay visible.
   const accMin = Math.max(0, Math.floor((Math.min(...accRows.map((r) => r.value)) - 0.02) * 20) / 20);
+  const lat = (l: { batch1: number; batch32: number } | undefined): string => (l ? `${l.batch1.toFixed(1)} / ${l.batch32.toFixed(1)} ms` : '–');
+  const latencyHead = b.latencyMs ? '<th>latency batch 1 / 32</th>' : '';
+  const latencyBase = b.latencyMs ? `<td>${lat(b.latencyMs)}</td>` : '';
+  const latencyFinal = b.latencyMs ? `<td>${lat(f.latencyMs)}${f.latencyMs ? ` (${(b.latencyMs.batch32 / f.latencyMs.batch32).toFixed(2)}x at 32)` : ''}</td>` : '';
   const layerTable = report.layers
     .map((l) => `<tr><td>${esc(l.name)}</td><td>${esc(l.className)}</td><td>${int(l.paramsBefore)}</td><td>${int(l.paramsAfter)}</td><td>${int(l.nonzeroAfter)}</td><td>${l.paramsBefore > 0 && l.flopsBefore > 0 ? pct(l.sparsity) : '–'}</td><td>${int(l.flopsBefore)}</td><td>${int(l.flopsAfter)}</td></tr>`)
     .join('');
@@ -48,9 +52,9 @@ export function renderHtml(report: Report): string {
 </head><body>
 <h1>nncompress report</h1>
 <p>Model <code>${esc(report.model)}</code>, config <code>${esc(report.config)}</code>, backend <b>${esc(report.backend)}</b>, seed ${report.seed}, ${(report.durationMs / 1000).toFixed(1)} s.</p>
-<table><tr><th></th><th>accuracy</th><th>params</th><th>non-zero params</th><th>kernel sparsity</th><th>FLOPs</th><th>bytes</th></tr>
-<tr><td>baseline</td><td>${pct(b.accuracy)}</td><td>${int(b.params)}</td><td>${int(b.nonzeroParams)}</td><td>–</td><td>${int(b.flops)}</td><td>${int(b.bytesFloat32)} (float32)</td></tr>
-<tr><td>final</td><td>${pct(f.accuracy)}</td><td>${int(f.params)}</td><td>${int(f.nonzeroParams)}</td><td>${pct(f.sparsity)}</td><td>${int(f.flops)}</td><td>${int(f.encodedBytes)} (${esc(f.encodedAs)}), ${f.compressionRatio.toFixed(2)}x</td></tr></table>
+<table><tr><th></th><th>accuracy</th><th>params</th><th>non-zero params</th><th>kernel sparsity</th><th>FLOPs</th><th>bytes</th>${latencyHead}</tr>
+<tr><td>baseline</td><td>${pct(b.accuracy)}</td><td>${int(b.params)}</td><td>${int(b.nonzeroParams)}</td><td>–</td><td>${int(b.flops)}</td><td>${int(b.bytesFloat32)} (float32)</td>${latencyBase}</tr>
+<tr><td>final</td><td>${pct(f.accuracy)}</td><td>${int(f.params)}</td><td>${int(f.nonzeroParams)}</td><td>${pct(f.sparsity)}</td><td>${int(f.flops)}</td><td>${int(f.encodedBytes)} (${esc(f.encodedAs)}), ${f.compressionRatio.toFixed(2)}x</td>${latencyFinal}</tr></table>
 ${barChart('Kernel sparsity per layer', prunable.map((l) => ({ label: l.name, value: l.sparsity })), pct)}
 ${barChart(`Test accuracy after each stage (axis from ${pct(accMin)})`, accRows, pct, accMin)}
 <h2>Stages</h2>

@@ -1,5 +1,6 @@
 /** report.json: the keys DESIGN.md fixes, plus a few more for the HTML report. */
 import type { ModelStats } from '../model/model-stats';
+import type { Latency } from '../model/latency';
 
 export interface ReportStage {
   readonly name: string;
@@ -42,6 +43,8 @@ export interface Report {
     readonly nonzeroParams: number;
     readonly flops: number;
     readonly bytesFloat32: number;
+    /** Median inference time, when the config asks for it. */
+    readonly latencyMs?: Latency;
   };
   readonly final: {
     readonly accuracy: number;
@@ -54,6 +57,7 @@ export interface Report {
     readonly encodedBytes: number;
     readonly encodedAs: string;
     readonly compressionRatio: number;
+    readonly latencyMs?: Latency;
   };
   readonly stages: readonly ReportStage[];
   readonly layers: readonly ReportLayer[];
