@@ -14,7 +14,7 @@ export type { BackendInfo, BackendName, BackendPreference } from './backend/choo
 export { registerConv2DBackpropFilter } from './backend/conv2d-backprop-filter';
 export { registerDepthwiseBackprop } from './backend/depthwise-backprop';
 
-export { loadModel, saveModel, readModelArtifacts, float32Bytes } from './model/model-io';
+export { loadModel, loadModelFromModule, saveModel, readModelArtifacts, float32Bytes } from './model/model-io';
 export { modelStats, isKernelWeight } from './model/model-stats';
 export type { ModelStats, LayerStats } from './model/model-stats';
 export { MaskSet, prunableWeights } from './model/masks';
@@ -33,6 +33,7 @@ export type { ChannelRemovals } from './graph/surgery';
 export { ArrayDataset, modelInputShape } from './datasets/dataset';
 export type { Batch } from './datasets/dataset';
 export { loadMnist } from './datasets/mnist';
+export { loadMnistRgb } from './datasets/mnist-rgb';
 export { DatasetRegistry } from './datasets/registry';
 export type { DataSpec, DataSplits, DatasetSource } from './datasets/registry';
 
@@ -61,5 +62,5 @@ export { validateAgainst } from './config/validate';
 export { loadConfig, checkConfig } from './config/load';
 export type { LoadedConfig } from './config/load';
 export { defineConfig } from './config/types';
-export type { PipelineConfig, StageConfig, ScheduleConfig, StageTarget, PluginInstanceConfig } from './config/types';
+export type { PipelineConfig, StageConfig, ScheduleConfig, StageTarget, PluginInstanceConfig, ModelModuleRef } from './config/types';
 export { pipelineConfigSchema } from './config/schema';

@@ -1,17 +1,4 @@
-import { analyzeChannels, ChannelGroup, chooseBackend, modelStats, removeChannels, tf } from '../src';
-
-/** The pretrained MobileNetV2 shipped in the nsfwjs package (files only; no network). */
-async function loadMobileNetV2(): Promise<tf.LayersModel> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { MobileNetV2Model } = require('nsfwjs/models/mobilenet_v2') as {
-    MobileNetV2Model: { modelJson(): Promise<{ default: { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] } }>; weightBundles: (() => Promise<{ default: string }>)[] };
-  };
-  const topology = (await MobileNetV2Model.modelJson()).default;
-  const shard = Buffer.from((await MobileNetV2Model.weightBundles[0]()).default, 'base64');
-  return tf.loadLayersModel(
-    tf.io.fromMemory({ modelTopology: topology.modelTopology, weightSpecs: topology.weightsManifest[0].weights, weightData: new Uint8Array(shard).buffer }),
-  );
-}
+import { analyzeChannels, ChannelGroup, chooseBackend, InputError, loadModelFromModule, modelStats, removeChannels, tf } from '../src';
 
 /** Zeroes, in every consumer of `group`, the input slices of `channels` (kernel axis −2). */
 function cutConsumers(model: tf.LayersModel, group: ChannelGroup, channels: readonly number[]): void {
@@ -34,7 +21,16 @@ describe('surgery on the pretrained MobileNetV2 (nsfwjs)', () => {
 
   beforeAll(async () => {
     await chooseBackend('wasm');
-    model = await loadMobileNetV2();
+    // The pretrained MobileNetV2 shipped in the nsfwjs package, loaded from its files.
+    model = await loadModelFromModule('nsfwjs/models/mobilenet_v2', 'MobileNetV2Model', __dirname);
+  });
+
+  it('loads as the 2,619,461-parameter, 162-layer model, and bad module references are named', async () => {
+    expect(modelStats(model).params).toBe(2619461);
+    expect(model.layers).toHaveLength(162);
+    await expect(loadModelFromModule('nsfwjs/models/no_such_model', undefined, __dirname)).rejects.toThrow(InputError);
+    await expect(loadModelFromModule('nsfwjs/models/no_such_model', undefined, __dirname)).rejects.toThrow(/model module not found: nsfwjs\/models\/no_such_model/);
+    await expect(loadModelFromModule('yaml', 'parse', __dirname)).rejects.toThrow(/yaml#parse: not a model module \(expected modelJson\(\) and weightBundles\)/);
   });
 
   it('finds every channel group, with residual partners joined and only the classifier blocked', () => {

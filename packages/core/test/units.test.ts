@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ArrayDataset, evaluate, loadMnist, MaskSet, prunableWeights, Rng, roundTargets, tf, train, chooseBackend } from '../src';
+import { ArrayDataset, evaluate, loadMnist, loadMnistRgb, MaskSet, prunableWeights, Rng, roundTargets, tf, train, chooseBackend } from '../src';
 import { toConfigPath } from '../src/config/validate';
 
 beforeAll(async () => {
@@ -81,6 +81,28 @@ describe('mnist source', () => {
     // Limits take a prefix of the fixed order: the same digits every time.
     const again = loadMnist({ test: 100 });
     expect(Array.from(again.test.labels)).toEqual(Array.from(test.labels.subarray(0, 100)));
+  });
+});
+
+describe('mnist-rgb source', () => {
+  it('resizes the same digits to RGB at the chosen size, grey in all three channels', () => {
+    const grey = loadMnist({ train: 3, test: 2 });
+    const rgb = loadMnistRgb({ train: 3, test: 2, size: 32 });
+    expect(rgb.train.featureShape).toEqual([32, 32, 3]);
+    expect(Array.from(rgb.train.labels)).toEqual(Array.from(grey.train.labels));
+    const img = rgb.train.features.subarray(0, 32 * 32 * 3);
+    let ink = 0;
+    for (let p = 0; p < 32 * 32; p++) {
+      expect(img[3 * p]).toBe(img[3 * p + 1]);
+      expect(img[3 * p]).toBe(img[3 * p + 2]);
+      expect(img[3 * p]).toBeGreaterThanOrEqual(0);
+      expect(img[3 * p]).toBeLessThanOrEqual(1);
+      ink += img[3 * p];
+    }
+    // Resizing keeps the mean intensity close to the 28×28 original's.
+    const mean = grey.train.features.subarray(0, 784).reduce((a, b) => a + b, 0) / 784;
+    expect(ink / 1024).toBeCloseTo(mean, 1);
+    expect(() => loadMnistRgb({ size: 4 })).toThrow(/size must be an integer from 8 to 512, got 4/);
   });
 });
 

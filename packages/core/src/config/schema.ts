@@ -6,7 +6,13 @@ export const pipelineConfigSchema = {
   required: ['model', 'data', 'stages'],
   properties: {
     $schema: { type: 'string', description: 'Editor hint; ignored.' },
-    model: { type: 'string', minLength: 1, description: 'Path to the input model.json, relative to the config file.' },
+    model: {
+      description: 'Path to the input model.json (relative to the config file), or { module, export } for a model shipped as a JS module in a package.',
+      anyOf: [
+        { type: 'string', minLength: 1 },
+        { type: 'object', additionalProperties: false, required: ['module'], properties: { module: { type: 'string', minLength: 1 }, export: { type: 'string', minLength: 1 } } },
+      ],
+    },
     seed: { type: 'integer', minimum: 0, maximum: 2147483647, default: 42, description: 'Seed for every random choice.' },
     backend: { enum: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto', description: 'TensorFlow.js backend.' },
     data: {

@@ -34,9 +34,19 @@ export interface StageConfig {
   readonly schedule?: ScheduleConfig;
 }
 
+/**
+ * A pretrained model shipped inside an npm package as a JS module (the nsfwjs layout): the
+ * export has `modelJson()` resolving to `{ default: { modelTopology, weightsManifest } }` and
+ * `weightBundles`, functions resolving to `{ default: <base64 weight shard> }`.
+ */
+export interface ModelModuleRef {
+  readonly module: string;
+  readonly export?: string;
+}
+
 export interface PipelineConfig {
-  /** Path to the input model.json, relative to the config file. */
-  readonly model: string;
+  /** Path to the input model.json (relative to the config file), or a packaged model module. */
+  readonly model: string | ModelModuleRef;
   readonly seed?: number;
   readonly backend?: BackendPreference;
   readonly data: DataSpec;

@@ -1,9 +1,10 @@
 /**
- * Named dataset sources. Core registers `mnist`; plugins may register more (for example a
- * resized-RGB variant) through the Datasets service.
+ * Named dataset sources. Core registers `mnist` and `mnist-rgb` (digits resized to RGB,
+ * option `size`); plugins may register more through the Datasets service.
  */
 import { ArrayDataset } from './dataset';
 import { loadMnist } from './mnist';
+import { loadMnistRgb } from './mnist-rgb';
 
 export interface DataSpec {
   readonly source: string;
@@ -24,6 +25,7 @@ export class DatasetRegistry {
 
   constructor() {
     this.register('mnist', (spec) => loadMnist({ train: spec.train, test: spec.test }));
+    this.register('mnist-rgb', (spec) => loadMnistRgb({ train: spec.train, test: spec.test, size: spec.size as number | undefined }));
   }
 
   register(name: string, source: DatasetSource): void {

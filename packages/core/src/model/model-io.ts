@@ -104,3 +104,37 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<num
   );
   return shardBytes;
 }
+
+interface ModelModule {
+  modelJson(): Promise<{ default: { modelTopology: unknown; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] } }>;
+  weightBundles: (() => Promise<{ default: string }>)[];
+}
+
+/**
+ * Loads a model shipped as a JS module in a package (nsfwjs's layout), resolved from
+ * `baseDir`; `exportName` picks the export (default: the module's only object export).
+ */
+export async function loadModelFromModule(moduleId: string, exportName: string | undefined, baseDir: string): Promise<tf.LayersModel> {
+  let resolved: string;
+  try {
+    resolved = require.resolve(moduleId, { paths: [baseDir, process.cwd()] });
+  } catch {
+    throw new InputError(`model module not found: ${moduleId} (install the package that ships it)`);
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const exports = require(resolved) as Record<string, unknown>;
+  const candidate = (exportName ? exports[exportName] : Object.values(exports).find((v) => typeof v === 'object' && v !== null && 'modelJson' in v)) as ModelModule | undefined;
+  if (!candidate || typeof candidate.modelJson !== 'function' || !Array.isArray(candidate.weightBundles)) {
+    throw new InputError(`${moduleId}${exportName ? `#${exportName}` : ''}: not a model module (expected modelJson() and weightBundles)`);
+  }
+  const topology = (await candidate.modelJson()).default;
+  const shards = await Promise.all(candidate.weightBundles.map(async (load) => Buffer.from((await load()).default, 'base64')));
+  const all = Buffer.concat(shards);
+  return tf.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: topology.modelTopology as tf.io.ModelArtifacts['modelTopology'],
+      weightSpecs: topology.weightsManifest.flatMap((g) => g.weights),
+      weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength),
+    }),
+  );
+}

@@ -14,7 +14,7 @@ import type { StageConfig } from '../config/types';
 import { DatasetRegistry, DataSplits } from '../datasets/registry';
 import { ConfigError, InputError, PluginError } from '../errors';
 import { MaskSet, prunableWeights } from '../model/masks';
-import { float32Bytes, loadModel, saveModel } from '../model/model-io';
+import { float32Bytes, loadModel, loadModelFromModule, saveModel } from '../model/model-io';
 import { modelStats, ModelStats } from '../model/model-stats';
 import { Latency, measureLatency } from '../model/latency';
 import { createContainer } from '../plugins/di';
@@ -104,9 +104,9 @@ export class Pipeline {
     const started = performance.now();
     const { config, file, dir } = this.loaded;
     const seed = this.options.seed ?? config.seed ?? 42;
-    const modelPath = path.resolve(dir, config.model);
-    const output = new OutputFolder(this.options.outDir, [modelPath, file]);
-    if (!fs.existsSync(modelPath)) throw new InputError(`${file}: model: file not found: ${modelPath}`);
+    const modelPath = typeof config.model === 'string' ? path.resolve(dir, config.model) : undefined;
+    const output = new OutputFolder(this.options.outDir, modelPath ? [modelPath, file] : [file]);
+    if (modelPath && !fs.existsSync(modelPath)) throw new InputError(`${file}: model: file not found: ${modelPath}`);
 
     // Every config and plugin error is raised here, before anything is printed or loaded.
     const plugins = this.preparePlugins();
@@ -115,7 +115,8 @@ export class Pipeline {
     this.logger.info(`backend: ${backend.name}${backend.notes.length ? ` (${backend.notes.join('; ')})` : ''}`);
     const datasets = new DatasetRegistry();
     const rng = new Rng(seed);
-    const state: ModelState = { model: await loadModel(modelPath), masks: new MaskSet() };
+    const model = typeof config.model === 'string' ? await loadModel(modelPath!) : await loadModelFromModule(config.model.module, config.model.export, dir);
+    const state: ModelState = { model, masks: new MaskSet() };
     const host = this.applyPlugins(plugins, state, datasets, backend, rng);
     let data: DataSplits;
     try {
@@ -279,7 +280,7 @@ export class Pipeline {
     const report: Report = {
       tool: { name: '@nncompress/core', version: VERSION },
       config: path.basename(this.loaded.file),
-      model: config.model,
+      model: typeof config.model === 'string' ? config.model : `${config.model.module}${config.model.export ? `#${config.model.export}` : ''}`,
       backend: run.backend,
       seed: run.seed,
       durationMs: Math.round(performance.now() - started),
