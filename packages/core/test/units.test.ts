@@ -194,3 +194,30 @@ describe('train with early stopping', () => {
     expect(evaluate(model, data).accuracy).toBe(best);
   });
 });
+
+describe('train with batchNorm freeze', () => {
+  it('keeps BatchNorm moving statistics while gamma and beta still train; update mode changes them', () => {
+    const build = (): tf.LayersModel =>
+      tf.sequential({
+        layers: [
+          tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 4, kernelSize: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
+          tf.layers.batchNormalization({ name: 'bn' }),
+          tf.layers.flatten(),
+          tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
+        ],
+      });
+    const data = loadMnist({ train: 64 }).train;
+    const bnWeights = (m: tf.LayersModel): number[][] => m.getLayer('bn').getWeights().map((w) => Array.from(w.dataSync()));
+    const frozen = build();
+    const [gamma0, beta0, mean0, var0] = bnWeights(frozen);
+    train(frozen, data, { epochs: 1, batchSize: 16, learningRate: 0.01, rng: new Rng(1), batchNorm: 'freeze' });
+    const [gamma1, beta1, mean1, var1] = bnWeights(frozen);
+    expect(mean1).toEqual(mean0);
+    expect(var1).toEqual(var0);
+    expect(gamma1).not.toEqual(gamma0);
+    expect(beta1).not.toEqual(beta0);
+    const updated = build();
+    train(updated, data, { epochs: 1, batchSize: 16, learningRate: 0.01, rng: new Rng(1) });
+    expect(bnWeights(updated)[2]).not.toEqual(mean0);
+  });
+});

@@ -32,6 +32,7 @@ export class FinetunePlugin {
         masks: round.state.masks,
         validation,
         earlyStopping: options.patience > 0 ? { patience: options.patience } : undefined,
+        batchNorm: options.batchNorm,
         onBatch: (done, total) => hooks.progress.call({ phase: 'finetune', message: label, done, total }),
       });
       const last = result.epochs[result.epochs.length - 1];

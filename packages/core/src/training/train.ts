@@ -29,6 +29,14 @@ export interface TrainOptions {
   readonly onEpoch?: (epoch: number, result: EpochResult) => void;
   /** Called after every batch with the number of batches done and the total. */
   readonly onBatch?: (done: number, total: number) => void;
+  /**
+   * `update` (default): layers run in training mode, so BatchNorm normalises with batch
+   * statistics and updates its moving averages. `freeze`: layers run in inference mode, so
+   * BatchNorm keeps its (pretrained) statistics while its scale and shift still train — the
+   * usual choice when transferring to small data, where batch statistics are noisy and the
+   * moving averages would lag behind.
+   */
+  readonly batchNorm?: 'update' | 'freeze';
 }
 
 export interface EpochResult {
@@ -87,7 +95,7 @@ export function train(model: tf.LayersModel, data: ArrayDataset, options: TrainO
       for (const batch of data.batches(options.batchSize, inputShape, options.rng)) {
         const lossValue = tf.tidy(() => {
           const { value, grads } = tf.variableGrads(
-            () => crossEntropy(batch.y, model.apply(batch.x, { training: true }) as tf.Tensor),
+            () => crossEntropy(batch.y, model.apply(batch.x, { training: options.batchNorm !== 'freeze' }) as tf.Tensor),
             trainable,
           );
           for (const [name, keep] of maskTensors) grads[name] = applyMask(grads[name], keep);
