@@ -1,20 +1,23 @@
 import { analyzeChannels, ChannelAnalysis, chooseBackend, modelStats, removeChannels, tf } from '../src';
 
 const init = (seed: number): ReturnType<typeof tf.initializers.glorotUniform> => tf.initializers.glorotUniform({ seed });
+/** Seeded, so every run builds the same test models. */
+let normalSeed = 100;
+const normal = (): ReturnType<typeof tf.initializers.randomNormal> => tf.initializers.randomNormal({ seed: normalSeed++ });
 
 /** conv1(8)-BN-relu-pool-conv2(12)-BN-relu-flatten-fc1(16)-fc2(10): the VGG pattern. */
 function vgg(): tf.LayersModel {
   return tf.sequential({
     layers: [
-      tf.layers.conv2d({ name: 'conv1', inputShape: [12, 12, 3], filters: 8, kernelSize: 3, padding: 'same', kernelInitializer: init(1), biasInitializer: 'randomNormal' }),
-      tf.layers.batchNormalization({ name: 'bn1', betaInitializer: 'randomNormal', gammaInitializer: 'randomNormal', movingMeanInitializer: 'randomNormal', movingVarianceInitializer: 'ones' }),
+      tf.layers.conv2d({ name: 'conv1', inputShape: [12, 12, 3], filters: 8, kernelSize: 3, padding: 'same', kernelInitializer: init(1), biasInitializer: normal() }),
+      tf.layers.batchNormalization({ name: 'bn1', betaInitializer: normal(), gammaInitializer: normal(), movingMeanInitializer: normal(), movingVarianceInitializer: 'ones' }),
       tf.layers.reLU({ name: 'relu1' }),
       tf.layers.maxPooling2d({ name: 'pool1', poolSize: 2 }),
-      tf.layers.conv2d({ name: 'conv2', filters: 12, kernelSize: 3, kernelInitializer: init(2), biasInitializer: 'randomNormal' }),
-      tf.layers.batchNormalization({ name: 'bn2', betaInitializer: 'randomNormal' }),
+      tf.layers.conv2d({ name: 'conv2', filters: 12, kernelSize: 3, kernelInitializer: init(2), biasInitializer: normal() }),
+      tf.layers.batchNormalization({ name: 'bn2', betaInitializer: normal() }),
       tf.layers.reLU({ name: 'relu2' }),
       tf.layers.flatten({ name: 'flatten' }),
-      tf.layers.dense({ name: 'fc1', units: 16, activation: 'relu', kernelInitializer: init(3), biasInitializer: 'randomNormal' }),
+      tf.layers.dense({ name: 'fc1', units: 16, activation: 'relu', kernelInitializer: init(3), biasInitializer: normal() }),
       tf.layers.dense({ name: 'fc2', units: 10, activation: 'softmax', kernelInitializer: init(4) }),
     ],
   });
@@ -23,11 +26,11 @@ function vgg(): tf.LayersModel {
 /** a(6)-BN-relu-depthwise-BN-b(6); add(relu_a, b); concat(add, c(4)); d(5); GAP; dense(3). */
 function residual(): tf.LayersModel {
   const input = tf.input({ shape: [10, 10, 3] });
-  const a = tf.layers.conv2d({ name: 'a', filters: 6, kernelSize: 3, padding: 'same', kernelInitializer: init(5), biasInitializer: 'randomNormal' }).apply(input) as tf.SymbolicTensor;
-  const bnA = tf.layers.batchNormalization({ name: 'bn_a', betaInitializer: 'randomNormal' }).apply(a) as tf.SymbolicTensor;
+  const a = tf.layers.conv2d({ name: 'a', filters: 6, kernelSize: 3, padding: 'same', kernelInitializer: init(5), biasInitializer: normal() }).apply(input) as tf.SymbolicTensor;
+  const bnA = tf.layers.batchNormalization({ name: 'bn_a', betaInitializer: normal() }).apply(a) as tf.SymbolicTensor;
   const reluA = tf.layers.reLU({ name: 'relu_a', maxValue: 6 }).apply(bnA) as tf.SymbolicTensor;
-  const dw = tf.layers.depthwiseConv2d({ name: 'dw', kernelSize: 3, padding: 'same', depthwiseInitializer: init(6), biasInitializer: 'randomNormal' }).apply(reluA) as tf.SymbolicTensor;
-  const bnDw = tf.layers.batchNormalization({ name: 'bn_dw', gammaInitializer: 'randomNormal' }).apply(dw) as tf.SymbolicTensor;
+  const dw = tf.layers.depthwiseConv2d({ name: 'dw', kernelSize: 3, padding: 'same', depthwiseInitializer: init(6), biasInitializer: normal() }).apply(reluA) as tf.SymbolicTensor;
+  const bnDw = tf.layers.batchNormalization({ name: 'bn_dw', gammaInitializer: normal() }).apply(dw) as tf.SymbolicTensor;
   const b = tf.layers.conv2d({ name: 'b', filters: 6, kernelSize: 1, kernelInitializer: init(7) }).apply(bnDw) as tf.SymbolicTensor;
   const sum = tf.layers.add({ name: 'add' }).apply([reluA, b]) as tf.SymbolicTensor;
   const c = tf.layers.conv2d({ name: 'c', filters: 4, kernelSize: 3, padding: 'same', kernelInitializer: init(8) }).apply(input) as tf.SymbolicTensor;
@@ -127,9 +130,11 @@ describe('removeChannels', () => {
     expect(modelStats(pruned).params).toBeLessThan(modelStats(model).params);
     // The input model is untouched.
     expect(model.getLayer('conv1').getWeights()[0].shape).toEqual([3, 3, 3, 8]);
-    // Control: removing channels that still feed the next layer does change the outputs.
+    // Control: removing channels that still feed the next layer does change what follows
+    // (compared before the softmax, which can saturate).
     const lossy = await removeChannels(model, analysis, new Map([[groupOf(analysis, 'conv1'), [1, 2]]]));
-    expect(maxAbsDiff(model.predict(x) as tf.Tensor, lossy.predict(x) as tf.Tensor)).toBeGreaterThan(1e-3);
+    const upToFc1 = (m: tf.LayersModel): tf.LayersModel => tf.model({ inputs: m.inputs, outputs: m.getLayer('fc1').output as tf.SymbolicTensor });
+    expect(maxAbsDiff(upToFc1(model).predict(x) as tf.Tensor, upToFc1(lossy).predict(x) as tf.Tensor)).toBeGreaterThan(1e-2);
   });
 
   it('is exact through depthwise, BatchNorm, a residual Add and a Concatenate, and the result saves and reloads', async () => {
