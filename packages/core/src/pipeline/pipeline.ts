@@ -3,17 +3,15 @@
  * prune → finetune) → encode → write artifacts → report. Core drives the hooks; plugins do
  * the work.
  */
-import * as path from 'node:path';
-import type * as tf from '@tensorflow/tfjs';
-import { removeChannels } from '../graph/surgery';
-import { analyzeChannels, ChannelAnalysis } from '../graph/channel-groups';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { analyzeChannels, ChannelAnalysis } from '../graph/channel-groups';
 import { BackendInfo, chooseBackend } from '../backend/choose';
 import type { LoadedConfig } from '../config/load';
 import type { StageConfig } from '../config/types';
 import { DatasetRegistry, DataSplits } from '../datasets/registry';
 import { ConfigError, InputError, PluginError } from '../errors';
-import { MaskSet, prunableWeights } from '../model/masks';
+import { MaskSet } from '../model/masks';
 import { float32Bytes, loadModel, loadModelFromModule, saveModel } from '../model/model-io';
 import { modelStats, ModelStats } from '../model/model-stats';
 import { Latency, measureLatency } from '../model/latency';
@@ -27,10 +25,11 @@ import { evaluate, Evaluation } from '../training/evaluate';
 import { writeFileAtomic } from '../util/fs-atomic';
 import { ConsoleLogger, Logger } from '../util/logger';
 import { Rng } from '../util/rng';
+import { applyChannelPlan, applyWeightPlan } from './apply-plan';
 import { createHooks, PipelineHooks, TapStage } from './hooks';
 import { OutputFolder } from './output';
 import { roundTargets } from './schedule';
-import type { ChannelPlan, EncodedArtifact, EncodedTensor, ModelState, RoundContext, RunContext, StageContext, WeightPlan } from './types';
+import type { EncodedArtifact, EncodedTensor, ModelState, RoundContext, RunContext, StageContext } from './types';
 
 interface PreparedPlugin {
   readonly instanceName: string;
@@ -48,36 +47,6 @@ export interface RunOptions {
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION = (require('../../package.json') as { version: string }).version;
-
-/** Applies an unstructured plan: merges its masks into the model state and zeroes the weights. */
-function applyWeightPlan(state: ModelState, plan: WeightPlan): void {
-  const weights = new Map(prunableWeights(state.model).map((w) => [w.name, w] as const));
-  for (const [name, mask] of plan.masks) {
-    const w = weights.get(name);
-    if (!w) throw new PluginError(`plan from ${plan.selectedBy} names "${name}", which is not a prunable weight`, plan.selectedBy, 'prune');
-    if (mask.length !== w.size) throw new PluginError(`plan from ${plan.selectedBy}: mask for "${name}" has ${mask.length} entries, the weight has ${w.size}`, plan.selectedBy, 'prune');
-    state.masks.set(name, mask);
-  }
-  state.masks.apply(state.model);
-}
-
-/** Applies a structured plan: replaces the model with a physically smaller one. */
-async function applyChannelPlan(state: ModelState, plan: ChannelPlan): Promise<void> {
-  if (plan.analysis.graph.nodes.get(state.model.layers[0].name)?.layer !== state.model.layers[0]) {
-    throw new PluginError(`plan from ${plan.selectedBy} was computed for another model; analyze round.state.model in the same round`, plan.selectedBy, 'prune');
-  }
-  if (state.masks.size > 0) {
-    throw new PluginError(`plan from ${plan.selectedBy}: removing channels after unstructured pruning is not supported yet; run structured stages first`, plan.selectedBy, 'prune');
-  }
-  let smaller: tf.LayersModel;
-  try {
-    smaller = await removeChannels(state.model, plan.analysis, plan.removals);
-  } catch (err) {
-    throw new PluginError(`plan from ${plan.selectedBy}: ${(err as Error).message}`, plan.selectedBy, 'prune');
-  }
-  state.model.dispose();
-  state.model = smaller;
-}
 
 export class Pipeline {
   /** Tap these before `run()` to observe or extend the run (the CLI's progress bar does). */

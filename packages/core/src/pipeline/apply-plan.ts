@@ -1,0 +1,40 @@
+/**
+ * Core's own `prune` step: applying a plan that a `select` tap produced. Unstructured plans
+ * become masks (exact zeros, kept through fine-tuning); structured plans become a
+ * physically smaller model.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { PluginError } from '../errors';
+import { removeChannels } from '../graph/surgery';
+import { prunableWeights } from '../model/masks';
+import type { ChannelPlan, ModelState, WeightPlan } from './types';
+
+/** Applies an unstructured plan: merges its masks into the model state and zeroes the weights. */
+export function applyWeightPlan(state: ModelState, plan: WeightPlan): void {
+  const weights = new Map(prunableWeights(state.model).map((w) => [w.name, w] as const));
+  for (const [name, mask] of plan.masks) {
+    const w = weights.get(name);
+    if (!w) throw new PluginError(`plan from ${plan.selectedBy} names "${name}", which is not a prunable weight`, plan.selectedBy, 'prune');
+    if (mask.length !== w.size) throw new PluginError(`plan from ${plan.selectedBy}: mask for "${name}" has ${mask.length} entries, the weight has ${w.size}`, plan.selectedBy, 'prune');
+    state.masks.set(name, mask);
+  }
+  state.masks.apply(state.model);
+}
+
+/** Applies a structured plan: replaces the model with a physically smaller one. */
+export async function applyChannelPlan(state: ModelState, plan: ChannelPlan): Promise<void> {
+  if (plan.analysis.graph.nodes.get(state.model.layers[0].name)?.layer !== state.model.layers[0]) {
+    throw new PluginError(`plan from ${plan.selectedBy} was computed for another model; analyze round.state.model in the same round`, plan.selectedBy, 'prune');
+  }
+  if (state.masks.size > 0) {
+    throw new PluginError(`plan from ${plan.selectedBy}: removing channels after unstructured pruning is not supported yet; run structured stages first`, plan.selectedBy, 'prune');
+  }
+  let smaller: tf.LayersModel;
+  try {
+    smaller = await removeChannels(state.model, plan.analysis, plan.removals);
+  } catch (err) {
+    throw new PluginError(`plan from ${plan.selectedBy}: ${(err as Error).message}`, plan.selectedBy, 'prune');
+  }
+  state.model.dispose();
+  state.model = smaller;
+}
