@@ -1,7 +1,8 @@
 /**
  * The layer DAG of a LayersModel (sequential or functional), in topological order.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
+import { layerOutputShape } from '../model/model-stats';
 
 export interface GraphNode {
   readonly name: string;
@@ -31,10 +32,9 @@ interface LayerWithNodes {
   inboundNodes: { inboundLayers: tf.layers.Layer[] }[];
 }
 
+/** Output shape without the batch dimension. */
 function outputShape(layer: tf.layers.Layer): (number | null)[] {
-  const s = layer.outputShape;
-  const shape = (Array.isArray(s[0]) ? s[0] : s) as (number | null)[];
-  return shape.slice(1);
+  return layerOutputShape(layer).slice(1);
 }
 
 export function buildModelGraph(model: tf.LayersModel): ModelGraph {

@@ -32,14 +32,15 @@ export function isKernelWeight(weightName: string): boolean {
   return /(^|\/)(kernel|depthwise_kernel|pointwise_kernel)(_\d+)?(:\d+)?$/.test(weightName);
 }
 
-function shapeOf(layer: tf.layers.Layer): (number | null)[] {
+/** A layer's (first) output shape, batch dimension included. */
+export function layerOutputShape(layer: tf.layers.Layer): (number | null)[] {
   const s = layer.outputShape;
   return (Array.isArray(s[0]) ? (s[0] as (number | null)[]) : (s as (number | null)[])).slice();
 }
 
 function layerFlops(layer: tf.layers.Layer): number {
   const cls = layer.getClassName();
-  const out = shapeOf(layer);
+  const out = layerOutputShape(layer);
   const spatial = out.slice(1, -1).reduce<number>((n, d) => n * (d ?? 1), 1);
   const weights = layer.getWeights();
   if (weights.length === 0) return 0;
@@ -77,7 +78,7 @@ export function modelStats(model: tf.LayersModel): ModelStats {
     layers.push({
       name: layer.name,
       className: layer.getClassName(),
-      outputShape: shapeOf(layer),
+      outputShape: layerOutputShape(layer),
       params,
       nonzeroParams: params - zeros,
       kernelParams,
