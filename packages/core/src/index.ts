@@ -46,7 +46,7 @@ export { crossEntropy } from './training/loss';
 export { createHooks, TapStage } from './pipeline/hooks';
 export type { PipelineHooks } from './pipeline/hooks';
 export type * from './pipeline/types';
-export { roundTargets } from './pipeline/schedule';
+export { pruneCount, roundTargets } from './pipeline/schedule';
 export { Pipeline } from './pipeline/pipeline';
 export type { RunOptions } from './pipeline/pipeline';
 export type { Report, ReportStage, ReportLayer } from './report/report';

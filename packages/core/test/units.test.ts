@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ArrayDataset, evaluate, loadMnist, loadMnistRgb, MaskSet, prunableWeights, Rng, roundTargets, tf, train, chooseBackend } from '../src';
+import { ArrayDataset, evaluate, loadMnist, loadMnistRgb, MaskSet, prunableWeights, pruneCount, Rng, roundTargets, tf, train, chooseBackend } from '../src';
 import { toConfigPath } from '../src/config/validate';
 
 beforeAll(async () => {
@@ -56,6 +56,21 @@ describe('roundTargets', () => {
       }),
     );
   });
+});
+
+describe('pruneCount', () => {
+  it('is the least count reaching the ratio', () => {
+    expect(pruneCount(0.92, 430500)).toBe(396060); // 0.92·430500 is 396060.00000000006 in floats
+    expect(pruneCount(0.5, 3)).toBe(2);
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 0.999, noNaN: true }), fc.integer({ min: 1, max: 10 ** 7 }), (s, n) => {
+        const k = pruneCount(s, n);
+        expect(k / n).toBeGreaterThanOrEqual(s - 1e-9);
+        expect((k - 1) / n).toBeLessThan(s);
+      }),
+    );
+  });
+
 });
 
 describe('toConfigPath', () => {

@@ -3,7 +3,7 @@
  * group sizes first seen (`original`), so rounds of an iterative or gradual schedule add up
  * to the target instead of compounding.
  */
-import type { ChannelGroup } from '@nncompress/core';
+import { ChannelGroup, pruneCount } from '@nncompress/core';
 
 export interface ChannelSelection {
   /** Target fraction of the original prunable channels removed in all, in [0, 1). */
@@ -15,11 +15,6 @@ export interface ChannelSelection {
   readonly minChannels: number;
   /** Group size when first seen, by the group's first producer; defaults to the current size. */
   readonly original: ReadonlyMap<string, number>;
-}
-
-/** Least count reaching the fraction (tolerant to float noise, like the magnitude plugin). */
-function countFor(ratio: number, n: number): number {
-  return Math.max(0, Math.min(n, Math.ceil(ratio * n - 1e-9)));
 }
 
 function lowest(scores: Float32Array, count: number): number[] {
@@ -43,7 +38,7 @@ export function selectChannels(groups: readonly ChannelGroup[], scores: Readonly
     for (const g of scored) {
       const ratio = g.producers.map((p) => sel.layerRatios[p]).find((r) => r !== undefined) ?? sel.ratio;
       const orig = originalOf(g);
-      const keep = Math.max(sel.minChannels, orig - countFor(ratio, orig));
+      const keep = Math.max(sel.minChannels, orig - pruneCount(ratio, orig));
       const remove = Math.max(0, g.size - keep);
       if (remove > 0) removals.set(g.id, lowest(scores.get(g.id)!, remove).sort((a, b) => a - b));
     }
@@ -51,7 +46,7 @@ export function selectChannels(groups: readonly ChannelGroup[], scores: Readonly
   }
   const originalTotal = scored.reduce((n, g) => n + originalOf(g), 0);
   const removedSoFar = scored.reduce((n, g) => n + originalOf(g) - g.size, 0);
-  let budget = countFor(sel.ratio, originalTotal) - removedSoFar;
+  let budget = pruneCount(sel.ratio, originalTotal) - removedSoFar;
   const pool: { group: ChannelGroup; channel: number; score: number }[] = [];
   for (const g of scored) normalized(scores.get(g.id)!, sel.normalize).forEach((score, channel) => pool.push({ group: g, channel, score }));
   pool.sort((a, b) => a.score - b.score || a.group.id - b.group.id || a.channel - b.channel);

@@ -1,3 +1,4 @@
+import { pruneCount } from '@nncompress/core';
 import type { SelectionScope } from './schema';
 
 /**
@@ -9,14 +10,6 @@ function lowest(scores: Float32Array, count: number): Uint32Array {
   for (let i = 0; i < order.length; i++) order[i] = i;
   order.sort((a, b) => scores[a] - scores[b] || a - b);
   return order.subarray(0, count);
-}
-
-/**
- * How many of `n` weights to prune so that at least a fraction `sparsity` is pruned. The
- * tolerance keeps float noise (0.92 · 430500 = 396060.00000000006) from adding one.
- */
-export function pruneCount(sparsity: number, n: number): number {
-  return Math.max(0, Math.min(n, Math.ceil(sparsity * n - 1e-9)));
 }
 
 /**

@@ -1,5 +1,5 @@
-import { chooseBackend, loadMnist, modelStats, prunableWeights, Rng, tf, train, evaluate } from '@nncompress/core';
-import { magnitudePrune, pruneCount, scoreWeights } from '../src';
+import { chooseBackend, loadMnist, modelStats, prunableWeights, pruneCount, Rng, tf, train, evaluate } from '@nncompress/core';
+import { magnitudePrune, scoreWeights } from '../src';
 
 function mlp(seed: number): tf.LayersModel {
   const rng = new Rng(seed);

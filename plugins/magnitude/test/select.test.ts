@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { pruneCount, selectMasks } from '../src';
+import { pruneCount } from '@nncompress/core';
+import { selectMasks } from '../src';
 
 const f = (xs: number[]): Float32Array => Float32Array.from(xs);
 
@@ -44,18 +45,6 @@ describe('selectMasks (hand-checked)', () => {
 
 describe('selectMasks (properties)', () => {
   const layers = fc.array(fc.array(fc.float({ min: 0, max: 100, noNaN: true }), { minLength: 1, maxLength: 40 }), { minLength: 1, maxLength: 5 });
-
-  it('pruneCount is the least count reaching the sparsity', () => {
-    expect(pruneCount(0.92, 430500)).toBe(396060); // 0.92·430500 is 396060.00000000006 in floats
-    expect(pruneCount(0.5, 3)).toBe(2);
-    fc.assert(
-      fc.property(fc.double({ min: 0, max: 0.999, noNaN: true }), fc.integer({ min: 1, max: 10 ** 7 }), (s, n) => {
-        const k = pruneCount(s, n);
-        expect(k / n).toBeGreaterThanOrEqual(s - 1e-9);
-        expect((k - 1) / n).toBeLessThan(s);
-      }),
-    );
-  });
 
   it('global: prunes exactly pruneCount(s, N) weights and every pruned score ≤ every kept score', () => {
     fc.assert(

@@ -21,3 +21,12 @@ export function roundTargets(target: number, schedule: ScheduleConfig | undefine
   }
   return out;
 }
+
+/**
+ * How many of `n` units to prune so that at least a fraction `ratio` is pruned: a target is a
+ * floor. The tolerance keeps float noise (0.92 · 430500 = 396060.00000000006) from adding one.
+ * Shared by every selector (weights, channels) so they agree on what "reached" means.
+ */
+export function pruneCount(ratio: number, n: number): number {
+  return Math.max(0, Math.min(n, Math.ceil(ratio * n - 1e-9)));
+}
