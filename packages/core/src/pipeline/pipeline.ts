@@ -141,7 +141,7 @@ export class Pipeline {
     return result;
   }
 
-  private async runStage(stage: StageConfig, stageIndex: number, run: RunContext, host: PluginHost, accuracyBefore: number): Promise<{ row: ReportStage; accuracy: number }> {
+  private async runStage(stage: StageConfig, stageIndex: number, run: RunContext, host: PluginHost, accuracyBefore: number): Promise<{ row: ReportStage; evaluation: Evaluation }> {
     const started = performance.now();
     const ctx: StageContext = { ...run, stage, stageIndex };
     host.setActive(stage.use);
@@ -193,7 +193,7 @@ export class Pipeline {
     };
     await this.hooks.afterStage.promise(ctx, row);
     this.logger.info(`stage ${stage.name}: accuracy ${(100 * accuracyBefore).toFixed(2)}% → ${(100 * after.accuracy).toFixed(2)}%, sparsity ${(100 * stats.sparsity).toFixed(2)}%`);
-    return { row, accuracy: after.accuracy };
+    return { row, evaluation: after };
   }
 
   private async encode(run: RunContext): Promise<EncodedArtifact> {
@@ -225,15 +225,17 @@ export class Pipeline {
     this.logger.info(`baseline: accuracy ${(100 * baseline.accuracy).toFixed(2)}% on ${baseline.examples} test examples, ${baselineStats.params} params`);
 
     const stages: ReportStage[] = [];
-    let accuracy = baseline.accuracy;
+    let latest = baseline;
     for (let i = 0; i < config.stages.length; i++) {
-      const result = await this.runStage(config.stages[i], i, run, host, accuracy);
+      const result = await this.runStage(config.stages[i], i, run, host, latest.accuracy);
       stages.push(result.row);
-      accuracy = result.accuracy;
+      latest = result.evaluation;
     }
     host.setActive(undefined);
     const finalStats = modelStats(run.state.model);
-    const finalEval = await this.measure('final', run);
+    // The model has not changed since the last evaluation: announce it as final, don't redo it.
+    const finalEval = latest;
+    await this.hooks.evaluate.promise({ label: 'final', ...finalEval }, run);
     const finalLatency = latency('final');
 
     const shardBytes = await saveModel(run.state.model, output.file('model'));
