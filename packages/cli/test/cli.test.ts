@@ -130,6 +130,11 @@ describe('nncompress run / inspect / plugins', () => {
     expect(groupLine('conv1')).toMatch(/^\s*0\s+20\s+conv1\s+conv2\s+prunable$/);
     expect(groupLine('conv2')).toMatch(/\s50\s+conv2\s+fc1\s+prunable$/);
     expect(groupLine('fc2')).toMatch(/blocked: model output fc2$/);
+    // Layer units: only fc1 (the valid convolutions change the spatial size). Dropping it saves
+    // its 400,500 params, minus fc2's growth from 500 to 800 inputs (300·10 weights).
+    const unitLine = rows.find((l) => /^fc1\s+block\s/.test(l))!;
+    expect(unitLine.trim().split(/\s{2,}/)).toEqual(['fc1', 'block', 'fc1', 'repair fc2', '397,500']);
+    expect(rows.filter((l) => /^(conv\d|fc\d)\s+(block|residual)\s/.test(l))).toHaveLength(1);
     const total = row('total');
     const sum = ['conv1', 'conv2', 'fc1', 'fc2'].reduce((n, l) => n + Number(row(l)[3].replace(/,/g, '')), 0);
     expect(Number(total[1].replace(/,/g, ''))).toBe(sum);

@@ -29,6 +29,8 @@ export type { ChannelAnalysis, ChannelGroup, ChannelMember } from './graph/chann
 export { removeChannels } from './graph/surgery';
 export { replaceHead, reinitialize } from './graph/transfer';
 export type { ChannelRemovals } from './graph/surgery';
+export { findRemovableUnits, removeUnits, linearCka } from './graph/layer-surgery';
+export type { RemovableUnit, RemoveUnitsOptions, RepairMode } from './graph/layer-surgery';
 
 export { ArrayDataset, modelInputShape } from './datasets/dataset';
 export type { Batch } from './datasets/dataset';

@@ -208,7 +208,7 @@ describe('config validation', () => {
     expect(check('data: { source: mnist }\nstages: [{ name: a }]\n').message).toMatch(/\(root\): missing required property "model"/);
     expect(check('model: m.json\nseed: many\ndata: { source: mnist }\nstages: [{ name: a }]\n').message).toMatch(/seed: must be integer/);
     expect(check('model: m.json\ndata: { source: mnist }\nstages: [{ name: a, use: [ghost] }]\n').message).toMatch(/stages\[0\]\.use\[0\]: no plugin instance named "ghost" \(declared: none\)/);
-    expect(check('model: m.json\ndata: { source: mnist }\nstages: [{ name: a, schedule: { kind: gradual } }]\n').message).toMatch(/stages\[0\]\.target: a gradual schedule needs a target \(sparsity or filterRatio\)/);
+    expect(check('model: m.json\ndata: { source: mnist }\nstages: [{ name: a, schedule: { kind: gradual } }]\n').message).toMatch(/stages\[0\]\.target: a gradual schedule needs a target \(sparsity, filterRatio or layers\)/);
   });
 
   it('reports malformed YAML with its line', () => {

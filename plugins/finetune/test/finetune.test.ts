@@ -35,6 +35,7 @@ function setup(opts: FinetuneOptions, model: tf.LayersModel, masks: MaskSet, rou
     rounds,
     targetSparsity: 0.7,
     targetFilterRatio: 0,
+    targetLayers: 0,
     channels: () => { throw new Error("not used"); },
   });
   return { hooks, ctx };

@@ -1,4 +1,4 @@
-import { analyzeChannels, chooseBackend, loadModel, modelStats } from '@nncompress/core';
+import { analyzeChannels, chooseBackend, findRemovableUnits, loadModel, modelStats } from '@nncompress/core';
 import { formatTable, int, pct } from '../table';
 
 export async function inspectCommand(modelJson: string): Promise<void> {
@@ -24,4 +24,10 @@ export async function inspectCommand(modelJson: string): Promise<void> {
   });
   process.stdout.write(`${formatTable(['group', 'channels', 'producers', 'pruned along', 'status'], groupRows)}\n`);
   for (const u of analysis.unsupported) process.stdout.write(`note: ${u.className} layer ${u.layer} is not understood by the channel analysis; channels through it are kept\n`);
+
+  // Layer units: what layer pruning may remove whole.
+  const units = findRemovableUnits(model, analysis.graph);
+  const unitRows = units.map((u) => [u.id, u.kind, u.layers.join(', '), u.shapePreserving ? 'identity' : `repair ${u.repairLayer}`, int(u.paramsSaved)]);
+  if (unitRows.length > 0) process.stdout.write(`\n${formatTable(['unit', 'kind', 'layers', 'replaced by', 'params saved'], unitRows)}\n`);
+  else process.stdout.write('\nno removable layer units\n');
 }

@@ -69,8 +69,8 @@ export function checkConfig(raw: unknown, file = '<config>'): PipelineConfig {
     if (s?.initial !== undefined && final !== undefined && s.initial > final) {
       throw new ConfigError(`${file}: stages[${i}].schedule.initial: must be <= the stage's target`, file, `stages[${i}].schedule.initial`);
     }
-    if (s && s.kind !== 'one-shot' && stage.target?.sparsity === undefined && stage.target?.filterRatio === undefined) {
-      throw new ConfigError(`${file}: stages[${i}].target: a ${s.kind} schedule needs a target (sparsity or filterRatio)`, file, `stages[${i}].target`);
+    if (s && s.kind !== 'one-shot' && stage.target?.sparsity === undefined && stage.target?.filterRatio === undefined && stage.target?.layers === undefined) {
+      throw new ConfigError(`${file}: stages[${i}].target: a ${s.kind} schedule needs a target (sparsity, filterRatio or layers)`, file, `stages[${i}].target`);
     }
   });
   return config;

@@ -60,6 +60,7 @@ export const pipelineConfigSchema = {
             properties: {
               sparsity: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'Kernel sparsity at the end of the stage.' },
               filterRatio: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'Fraction of prunable channels (filters) removed by the end of the stage.' },
+              layers: { type: 'integer', minimum: 1, maximum: 10000, description: 'Layers or blocks removed by the end of the stage.' },
             },
           },
           schedule: {

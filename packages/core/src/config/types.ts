@@ -24,6 +24,8 @@ export interface StageTarget {
   readonly sparsity?: number;
   /** Fraction of the prunable channels (filters) removed by the end of the stage, in [0, 1). */
   readonly filterRatio?: number;
+  /** Number of layers or blocks (layer pruning) removed by the end of the stage. */
+  readonly layers?: number;
 }
 
 export interface StageConfig {

@@ -5,16 +5,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ChannelAnalysis, ChannelGroup } from './channel-groups';
+import { modelFromTopology, topologyOf } from './topology';
 
 /** Group id → channel indices (0 ≤ k < group.size) to remove. */
 export type ChannelRemovals = ReadonlyMap<number, readonly number[]>;
 
 type AxisRole = 'producer' | 'channelwise' | 'consumer';
-
-interface LayerJson {
-  class_name: string;
-  config: { name: string; filters?: number; units?: number } & Record<string, unknown>;
-}
 
 /** Length of the axis a role slices: output channels, per-channel params, or kernel inputs. */
 function axisLength(layer: tf.layers.Layer, role: AxisRole): number {
@@ -106,7 +102,7 @@ function slicedWeights(layer: tf.layers.Layer, roles: Map<AxisRole, Uint8Array> 
 export async function removeChannels(model: tf.LayersModel, analysis: ChannelAnalysis, removals: ChannelRemovals): Promise<tf.LayersModel> {
   checkRemovals(analysis, removals);
   const flags = keepFlags(analysis, removals);
-  const json = model.toJSON(null, false) as unknown as { config: { layers: LayerJson[] } };
+  const json = topologyOf(model);
   for (const entry of json.config.layers) {
     const out = flags.get(entry.config.name)?.get('producer');
     if (!out) continue;
@@ -114,7 +110,7 @@ export async function removeChannels(model: tf.LayersModel, analysis: ChannelAna
     if (entry.class_name === 'Conv2D') entry.config.filters = count;
     else if (entry.class_name === 'Dense') entry.config.units = count;
   }
-  const pruned = await tf.models.modelFromJSON({ modelTopology: json as unknown as tf.io.ModelJSON['modelTopology'] } as tf.io.ModelJSON);
+  const pruned = await modelFromTopology(json, flags.keys());
   for (const layer of pruned.layers) {
     const source = analysis.graph.nodes.get(layer.name)?.layer;
     if (!source || source.getWeights().length === 0) continue;

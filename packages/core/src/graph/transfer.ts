@@ -5,11 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/rng';
-
-interface LayerJson {
-  class_name: string;
-  config: { name: string; units?: number } & Record<string, unknown>;
-}
+import { copyWeights, modelFromTopology, topologyOf } from './topology';
 
 /**
  * A copy of `model` whose output Dense layer has `classes` units, freshly initialised (seeded);
@@ -18,15 +14,11 @@ interface LayerJson {
 export async function replaceHead(model: tf.LayersModel, classes: number, seed: number): Promise<tf.LayersModel> {
   const head = model.outputs[0].sourceLayer;
   if (head.getClassName() !== 'Dense') throw new Error(`the output layer ${head.name} is ${head.getClassName()}, not Dense; cannot replace the head`);
-  const json = model.toJSON(null, false) as unknown as { config: { layers: LayerJson[] } };
+  const json = topologyOf(model);
   const entry = json.config.layers.find((l) => l.config.name === head.name)!;
   entry.config.units = classes;
-  const next = await tf.models.modelFromJSON({ modelTopology: json as unknown as tf.io.ModelJSON['modelTopology'] } as tf.io.ModelJSON);
-  for (const layer of next.layers) {
-    if (layer.name === head.name) continue;
-    const weights = model.getLayer(layer.name).getWeights();
-    if (weights.length > 0) layer.setWeights(weights);
-  }
+  const next = await modelFromTopology(json, [head.name]);
+  copyWeights(model, next, new Set([head.name]));
   const [kernel] = next.getLayer(head.name).getWeights();
   const fresh = [tf.initializers.glorotUniform({ seed }).apply(kernel.shape), tf.zeros([classes])];
   next.getLayer(head.name).setWeights(fresh);

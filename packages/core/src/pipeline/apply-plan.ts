@@ -6,8 +6,9 @@
 import type * as tf from '@tensorflow/tfjs';
 import { PluginError } from '../errors';
 import { removeChannels } from '../graph/surgery';
+import { removeUnits } from '../graph/layer-surgery';
 import { prunableWeights } from '../model/masks';
-import type { ChannelPlan, ModelState, WeightPlan } from './types';
+import type { ChannelPlan, LayerPlan, ModelState, WeightPlan } from './types';
 
 /** Applies an unstructured plan: merges its masks into the model state and zeroes the weights. */
 export function applyWeightPlan(state: ModelState, plan: WeightPlan): void {
@@ -34,6 +35,23 @@ export async function applyChannelPlan(state: ModelState, plan: ChannelPlan): Pr
     smaller = await removeChannels(state.model, plan.analysis, plan.removals);
   } catch (err) {
     throw new PluginError(`plan from ${plan.selectedBy}: ${(err as Error).message}`, plan.selectedBy, 'prune');
+  }
+  state.model.dispose();
+  state.model = smaller;
+}
+
+/** Applies a layer plan: replaces the model with one without those layers (repaired where needed). */
+export async function applyLayerPlan(state: ModelState, plan: LayerPlan): Promise<void> {
+  if (state.masks.size > 0) {
+    throw new PluginError(`plan from ${plan.selectedBy}: removing layers after unstructured pruning is not supported yet; run structured stages first`, plan.selectedBy, 'prune');
+  }
+  let smaller: tf.LayersModel;
+  try {
+    smaller = await removeUnits(state.model, plan.units, { repair: plan.repair, calibration: plan.calibration });
+  } catch (err) {
+    throw new PluginError(`plan from ${plan.selectedBy}: ${(err as Error).message}`, plan.selectedBy, 'prune');
+  } finally {
+    plan.calibration?.dispose();
   }
   state.model.dispose();
   state.model = smaller;

@@ -25,7 +25,7 @@ import { evaluate, Evaluation } from '../training/evaluate';
 import { writeFileAtomic } from '../util/fs-atomic';
 import { ConsoleLogger, Logger } from '../util/logger';
 import { Rng } from '../util/rng';
-import { applyChannelPlan, applyWeightPlan } from './apply-plan';
+import { applyChannelPlan, applyLayerPlan, applyWeightPlan } from './apply-plan';
 import { createHooks, PipelineHooks, TapStage } from './hooks';
 import { OutputFolder } from './output';
 import { roundTargets } from './schedule';
@@ -62,7 +62,8 @@ export class Pipeline {
     this.logger = options.logger ?? new ConsoleLogger();
     this.hooks.prune.tapPromise({ name: 'nncompress:apply-plan', stage: TapStage.LATE }, async (plan, round) => {
       if (plan.kind === 'weights') applyWeightPlan(round.state, plan);
-      else await applyChannelPlan(round.state, plan);
+      else if (plan.kind === 'channels') await applyChannelPlan(round.state, plan);
+      else await applyLayerPlan(round.state, plan);
     });
   }
 
@@ -149,7 +150,9 @@ export class Pipeline {
     await this.hooks.beforeStage.promise(ctx);
     const sparsity = stage.target?.sparsity !== undefined ? roundTargets(stage.target.sparsity, stage.schedule) : undefined;
     const filterRatio = stage.target?.filterRatio !== undefined ? roundTargets(stage.target.filterRatio, stage.schedule) : undefined;
-    const rounds = (sparsity ?? filterRatio ?? [0]).length;
+    // A layer count follows the schedule too, rounded to whole layers.
+    const layerCounts = stage.target?.layers !== undefined ? roundTargets(stage.target.layers, stage.schedule).map((n) => Math.round(n)) : undefined;
+    const rounds = (sparsity ?? filterRatio ?? layerCounts ?? [0]).length;
     for (let round = 0; round < rounds; round++) {
       let analysis: ChannelAnalysis | undefined;
       const roundCtx: RoundContext = {
@@ -158,15 +161,17 @@ export class Pipeline {
         rounds,
         targetSparsity: sparsity?.[round] ?? 0,
         targetFilterRatio: filterRatio?.[round] ?? 0,
+        targetLayers: layerCounts?.[round] ?? 0,
         channels: () => (analysis ??= analyzeChannels(run.state.model)),
       };
       const goals = [
         sparsity ? `sparsity ${(100 * sparsity[round]).toFixed(1)}%` : '',
         filterRatio ? `filter ratio ${(100 * filterRatio[round]).toFixed(1)}%` : '',
+        layerCounts ? `${layerCounts[round]} layers removed` : '',
       ].filter(Boolean);
       this.hooks.progress.call({ phase: 'stage', message: `${stage.name}: round ${round + 1}/${rounds}${goals.length ? `, target ${goals.join(', ')}` : ''}` });
       if (goals.length > 0) {
-        const scores = await this.hooks.score.promise({ weights: new Map(), channels: new Map() }, roundCtx);
+        const scores = await this.hooks.score.promise({ weights: new Map(), channels: new Map(), layers: new Map() }, roundCtx);
         const plan = await this.hooks.select.promise(scores, roundCtx);
         if (!plan) {
           throw new PluginError(`${this.loaded.file}: stages[${stageIndex}] (${stage.name}): target ${goals.join(', ')} but no active plugin answered "select"`, 'core', 'select');

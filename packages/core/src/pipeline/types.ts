@@ -4,6 +4,7 @@ import type { ModelStats } from '../model/model-stats';
 import type { DataSplits } from '../datasets/registry';
 import type { StageConfig } from '../config/types';
 import type { ChannelAnalysis } from '../graph/channel-groups';
+import type { RepairMode } from '../graph/layer-surgery';
 
 /** The model being compressed. Structured `prune` taps may replace `model`. */
 export interface ModelState {
@@ -40,6 +41,8 @@ export interface RoundContext extends StageContext {
   readonly targetSparsity: number;
   /** Fraction of prunable channels this round must have removed in all (0 when none). */
   readonly targetFilterRatio: number;
+  /** Layers or blocks this stage must have removed by the end of this round (0 when none). */
+  readonly targetLayers: number;
   /** Channel groups of the current model (computed once per round, on first use). */
   channels(): ChannelAnalysis;
 }
@@ -50,6 +53,8 @@ export interface ImportanceScores {
   readonly weights: Map<string, Float32Array>;
   /** One score per channel, keyed by channel group id (structured pruning). */
   readonly channels: Map<number, Float32Array>;
+  /** One score per removable layer unit, keyed by unit id (layer pruning). */
+  readonly layers: Map<string, number>;
 }
 
 /** Unstructured: weight name → 0/1 per entry; core applies it as masks. */
@@ -68,8 +73,18 @@ export interface ChannelPlan {
   readonly selectedBy: string;
 }
 
+/** Layer pruning: units (see `findRemovableUnits`) to remove, in order; core rebuilds the model. */
+export interface LayerPlan {
+  readonly kind: 'layers';
+  readonly units: readonly string[];
+  readonly repair: RepairMode;
+  /** Model inputs for least-squares repairs; core disposes them once the plan is applied. */
+  readonly calibration?: tf.Tensor;
+  readonly selectedBy: string;
+}
+
 /** What `select` decided. */
-export type PruningPlan = WeightPlan | ChannelPlan;
+export type PruningPlan = WeightPlan | ChannelPlan | LayerPlan;
 
 export interface ProgressEvent {
   /** What is running, e.g. `finetune` or `evaluate`. */

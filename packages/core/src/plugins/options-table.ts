@@ -5,7 +5,7 @@ interface PropertySchema {
   enum?: unknown[];
   default?: unknown;
   description?: string;
-  items?: { type?: string };
+  items?: { type?: string; enum?: unknown[] };
 }
 
 /**
@@ -18,6 +18,7 @@ export function optionsMarkdownTable(schema: JsonSchema | undefined): string {
   const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
   const type = (p: PropertySchema): string => {
     if (p.enum) return p.enum.map((v) => `\`${JSON.stringify(v)}\``).join(' \\| ');
+    if (p.type === 'array' && p.items?.enum) return `array of ${p.items.enum.map((v) => `\`${JSON.stringify(v)}\``).join(', ')}`;
     if (p.type === 'array') return `${p.items?.type ?? 'any'}[]`;
     return p.type ?? 'any';
   };
