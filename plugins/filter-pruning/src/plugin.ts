@@ -1,4 +1,4 @@
-import { ChannelAnalysis, inject, injectable, Logger, PipelineHooks, PluginContext, reinitialize, replaceHead, RoundContext, Services, TapStage } from '@nncompress/core';
+import { attachHead, ChannelAnalysis, inject, injectable, Logger, modelInputShape, PipelineHooks, PluginContext, reinitialize, replaceHead, RoundContext, Services, TapStage } from '@nncompress/core';
 import { scoreChannels } from './criteria';
 import { FilterPruningOptions, filterPruningOptionsSchema } from './schema';
 import { selectChannels } from './select';
@@ -39,13 +39,25 @@ export class FilterPruningPlugin {
   apply(hooks: PipelineHooks, options: FilterPruningOptions, ctx: PluginContext): void {
     const name = FilterPruningPlugin.name;
     hooks.beforeRun.tapPromise(name, async (run) => {
+      if (options.head !== 'auto') return;
       const classes = run.data.train.numClasses;
-      const outputs = run.state.model.outputs[0].shape[run.state.model.outputs[0].shape.length - 1];
-      if (options.head !== 'auto' || outputs === classes) return;
       const previous = run.state.model;
-      run.state.model = await replaceHead(previous, classes, ctx.rng.childSeed());
+      const outputs = previous.outputs[0].shape[previous.outputs[0].shape.length - 1];
+      const dataShape = run.data.train.featureShape;
+      const modelShape = modelInputShape(previous);
+      const reshaped = dataShape.join('x') !== modelShape.join('x');
+      if (options.headOn) {
+        run.state.model = await attachHead(previous, { classes, seed: ctx.rng.childSeed(), on: options.headOn, inputShape: reshaped ? dataShape : undefined });
+        this.logger.info(`${ctx.instanceName}: new ${classes}-class head on ${options.headOn}${reshaped ? `, input ${dataShape.join('×')}` : ''}`);
+      } else if (reshaped) {
+        throw new Error(`the data are ${dataShape.join('×')} but the model takes ${modelShape.join('×')}; set headOn to the layer to attach a new head to (the body must be convolutional up to there)`);
+      } else if (outputs !== classes) {
+        run.state.model = await replaceHead(previous, classes, ctx.rng.childSeed());
+        this.logger.info(`${ctx.instanceName}: new ${classes}-class head replaces the ${outputs}-class output layer`);
+      } else {
+        return;
+      }
       previous.dispose();
-      this.logger.info(`${ctx.instanceName}: new ${classes}-class head replaces the ${outputs}-class output layer`);
     });
     hooks.score.tapPromise(name, async (scores, round) => {
       if (!this.active(round, options)) return scores;

@@ -18,6 +18,8 @@ export interface FilterPruningOptions {
   batchSize: number;
   /** Replace the output Dense layer when the dataset has another number of classes. */
   head: 'auto' | 'keep';
+  /** Attach the new head to this layer's output (pooled globally), dropping the layers after it. */
+  headOn?: string;
   /** Re-initialise all weights after pruning (train the pruned structure from scratch). */
   reinit: boolean;
 }
@@ -39,6 +41,7 @@ export const filterPruningOptionsSchema: JsonSchema = {
     batches: { type: 'integer', minimum: 1, maximum: 1000, default: 4, description: 'Activation criteria: batches of target (training) data measured.' },
     batchSize: { type: 'integer', minimum: 1, maximum: 1024, default: 16, description: 'Activation criteria: batch size (memory grows with it).' },
     head: { enum: ['auto', 'keep'], default: 'auto', description: 'auto: replace the output Dense layer with a fresh one when the dataset has another number of classes (transfer learning).' },
+    headOn: { type: 'string', minLength: 1, description: "Transfer learning: cut the network after this layer and attach a new head there (global average pooling, then a softmax Dense for the dataset's classes); also lets the input size follow the dataset's images." },
     reinit: { type: 'boolean', default: false, description: 'Re-initialise all weights after pruning, so fine-tuning trains the pruned structure from scratch.' },
   },
 };

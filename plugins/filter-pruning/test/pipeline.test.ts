@@ -101,6 +101,13 @@ describe('filter pruning in a pipeline', () => {
     expect(report.final.accuracy).toBeGreaterThan(0.5);
   });
 
+  it('asks for headOn when the images do not fit the model, and refuses a new channel count', async () => {
+    const rgb = (options: string): string => config(options).replace('source: mnist,', 'source: mnist-rgb, size: 20,');
+    await expect(run('rgb.yaml', rgb('{ criterion: l2-weight }'))).rejects.toThrow(/failed in hook "beforeRun": the data are 20×20×3 but the model takes 28×28×1; set headOn/);
+    // A new head can change the spatial size, not the channels (the first kernels depend on them).
+    await expect(run('rgb-head.yaml', rgb('{ criterion: l2-weight, headOn: relu2 }'))).rejects.toThrow(/head: the new input 20×20×3 must keep the model's rank and 1 channels \(it takes 28×28×1\)/);
+  });
+
   it('names a protected layer that does not exist', async () => {
     await expect(run('protect.yaml', config('{ protect: [conv9] }'))).rejects.toThrow(/plugin filters \(@nncompress\/plugin-filter-pruning\) failed in hook "select": protect: the model has no layer named "conv9"/);
   });

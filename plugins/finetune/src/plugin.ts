@@ -33,6 +33,7 @@ export class FinetunePlugin {
         validation,
         earlyStopping: options.patience > 0 ? { patience: options.patience } : undefined,
         batchNorm: options.batchNorm,
+        layers: options.layers.length > 0 ? options.layers : undefined,
         onBatch: (done, total) => hooks.progress.call({ phase: 'finetune', message: label, done, total }),
       });
       const last = result.epochs[result.epochs.length - 1];

@@ -14,6 +14,8 @@ export interface FinetuneOptions {
   when: 'every-round' | 'last-round';
   /** `update`: BatchNorm trains on batch statistics; `freeze`: it keeps its moving statistics (transfer learning). */
   batchNorm: 'update' | 'freeze';
+  /** Train only these layers (e.g. a new head first); all when empty. */
+  layers: string[];
 }
 
 export const finetuneOptionsSchema: JsonSchema = {
@@ -28,6 +30,7 @@ export const finetuneOptionsSchema: JsonSchema = {
     validationSplit: { type: 'number', minimum: 0, maximum: 0.5, default: 0, description: 'Fraction of the training data held out for validation.' },
     patience: { type: 'integer', minimum: 0, default: 0, description: 'Early stopping: epochs without validation improvement before stopping (0 = off). The best weights are restored.' },
     when: { enum: ['every-round', 'last-round'], default: 'every-round', description: 'Fine-tune after every pruning round, or only after the last round of a stage.' },
+    layers: { type: 'array', items: { type: 'string' }, default: [], description: 'Train only these layers, e.g. a new classification head before the whole network; empty: all layers.' },
     batchNorm: { enum: ['update', 'freeze'], default: 'update', description: 'update: BatchNorm normalises with batch statistics and updates its moving averages; freeze: layers run in inference mode, so BatchNorm keeps its pretrained statistics (scale and shift still train) — better for small transfer datasets.' },
   },
 };

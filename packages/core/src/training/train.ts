@@ -37,6 +37,8 @@ export interface TrainOptions {
    * moving averages would lag behind.
    */
   readonly batchNorm?: 'update' | 'freeze';
+  /** Train only these layers' weights (e.g. a new head before the whole network); all when omitted. */
+  readonly layers?: readonly string[];
 }
 
 export interface EpochResult {
@@ -72,13 +74,18 @@ export function train(model: tf.LayersModel, data: ArrayDataset, options: TrainO
   if (data.size === 0) throw new Error(`cannot train on an empty dataset (${data.name})`);
   const inputShape = modelInputShape(model);
   const optimizer = makeOptimizer(options.optimizer ?? 'adam', options.learningRate);
-  const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  if (options.layers) {
+    for (const name of options.layers) if (!model.layers.some((l) => l.name === name)) throw new Error(`layers: the model has no layer named "${name}"`);
+  }
+  const only = options.layers ? new Set(options.layers.flatMap((name) => model.getLayer(name).trainableWeights.map((w) => w.name))) : undefined;
+  const trainable = model.trainableWeights.filter((w) => !only || only.has(w.name)).map((w) => w.read() as tf.Variable);
   const masks = options.masks;
   const maskTensors = new Map<string, tf.Tensor>();
   if (masks) {
     for (const w of model.trainableWeights) {
       const m = masks.get(w.name);
-      if (m) maskTensors.set(trainable[model.trainableWeights.indexOf(w)].name, maskTensor(m, w.shape.map((d) => d ?? 0)));
+      const variable = w.read() as tf.Variable;
+      if (m && trainable.includes(variable)) maskTensors.set(variable.name, maskTensor(m, w.shape.map((d) => d ?? 0)));
     }
     masks.apply(model);
   }
