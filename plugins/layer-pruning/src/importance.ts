@@ -12,7 +12,7 @@ export interface ImportanceOptions {
   readonly onUnit?: (done: number, total: number) => void;
 }
 
-/** Output activations of `layers` for `x`, batch by batch, concatenated. */
+/** Activations at the output of layers `inputName` and `outputName` (a unit's input and output) for `x`, batch by batch. */
 function activations(model: tf.LayersModel, inputName: string, outputName: string, x: tf.Tensor, batchSize: number): [tf.Tensor, tf.Tensor] {
   const symbolic = (name: string): tf.SymbolicTensor => {
     if (model.inputNames.includes(name)) return model.inputs[model.inputNames.indexOf(name)];
