@@ -169,16 +169,9 @@ function topologyWithout(model: tf.LayersModel, unit: RemovableUnit): TopologyJs
   return json;
 }
 
-/** Activations at the input of `layerName`, for `x`, computed in batches. */
-function inputActivations(model: tf.LayersModel, layerName: string, x: tf.Tensor, batchSize: number): tf.Tensor {
-  const probe = tf.model({ inputs: model.inputs, outputs: model.getLayer(layerName).input as tf.SymbolicTensor });
-  const parts: tf.Tensor[] = [];
-  for (let start = 0; start < x.shape[0]; start += batchSize) {
-    parts.push(tf.tidy(() => probe.predict(x.slice(start, Math.min(batchSize, x.shape[0] - start))) as tf.Tensor));
-  }
-  const all = tf.concat(parts, 0);
-  tf.dispose(parts);
-  return all;
+/** A model from `model`'s inputs to the input of layer `layerName`. */
+function inputProbe(model: tf.LayersModel, layerName: string): tf.LayersModel {
+  return tf.model({ inputs: model.inputs, outputs: model.getLayer(layerName).input as tf.SymbolicTensor });
 }
 
 interface ConvConfig {
@@ -277,19 +270,19 @@ function fitRepair(original: tf.LayersModel, pruned: tf.LayersModel, repairLayer
   const gram = new Float64Array(k * k);
   const rhs = new Float64Array(k * outputs);
   const n = calibration.shape[0];
+  // One probe per model, built once; each batch of calibration inputs goes through both.
+  const before = inputProbe(original, repairLayer);
+  const after = inputProbe(pruned, repairLayer);
   for (let start = 0; start < n; start += batchSize) {
-    const x = calibration.slice(start, Math.min(batchSize, n - start));
-    const before = inputActivations(original, repairLayer, x, batchSize);
-    const after = inputActivations(pruned, repairLayer, x, batchSize);
     const [g, b] = tf.tidy(() => {
-      let p = designRows(className, conv, after);
+      const x = calibration.slice(start, Math.min(batchSize, n - start));
+      let p = designRows(className, conv, after.predict(x) as tf.Tensor);
       if (useBias) p = tf.concat([p, tf.ones([p.shape[0], 1])], 1);
-      const z = preActivation(source, conv, before);
+      const z = preActivation(source, conv, before.predict(x) as tf.Tensor);
       return [tf.matMul(p, p, true, false).dataSync(), tf.matMul(p, z, true, false).dataSync()];
     });
     for (let i = 0; i < g.length; i++) gram[i] += g[i];
     for (let i = 0; i < b.length; i++) rhs[i] += b[i];
-    tf.dispose([x, before, after]);
   }
   let trace = 0;
   for (let i = 0; i < inputs; i++) trace += gram[i * k + i];
