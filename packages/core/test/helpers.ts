@@ -26,3 +26,18 @@ export function writeConfig(dir: string, yaml: string, name = 'pipeline.yaml'): 
   fs.writeFileSync(file, yaml);
   return file;
 }
+
+/** Largest absolute difference between two tensors of the same shape. */
+export function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
+  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
+}
+
+/** Saves `model` in memory and loads it back with plain tfjs (no nncompress code). */
+export async function plainTfjsRoundTrip(model: tf.LayersModel): Promise<tf.LayersModel> {
+  let saved: tf.io.ModelArtifacts | undefined;
+  await model.save(tf.io.withSaveHandler(async (artifacts) => {
+    saved = artifacts;
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+  }));
+  return tf.loadLayersModel(tf.io.fromMemory(saved!));
+}

@@ -1,4 +1,5 @@
 import { analyzeChannels, ChannelAnalysis, chooseBackend, modelStats, removeChannels, tf } from '../src';
+import { maxAbsDiff, plainTfjsRoundTrip } from './helpers';
 
 const init = (seed: number): ReturnType<typeof tf.initializers.glorotUniform> => tf.initializers.glorotUniform({ seed });
 /** Seeded, so every run builds the same test models. */
@@ -59,9 +60,6 @@ function groupOf(analysis: ChannelAnalysis, producer: string): number {
   return g.id;
 }
 
-function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
-  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
-}
 
 beforeAll(async () => {
   await chooseBackend('wasm');
@@ -153,12 +151,7 @@ describe('removeChannels', () => {
     expect(pruned.getLayer('dw').getWeights()[0].shape).toEqual([3, 3, 4, 1]);
     expect(pruned.getLayer('d').getWeights()[0].shape).toEqual([3, 3, 7, 5]);
     // Plain tfjs round trip of the smaller model.
-    let saved: tf.io.ModelArtifacts | undefined;
-    await pruned.save(tf.io.withSaveHandler(async (a) => {
-      saved = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }));
-    const reloaded = await tf.loadLayersModel(tf.io.fromMemory(saved!));
+    const reloaded = await plainTfjsRoundTrip(pruned);
     expect(maxAbsDiff(reloaded.predict(x) as tf.Tensor, pruned.predict(x) as tf.Tensor)).toBe(0);
   });
 
