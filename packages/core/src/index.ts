@@ -45,6 +45,8 @@ export type { Evaluation } from './training/evaluate';
 export { train, forEachGradient } from './training/train';
 export type { TrainOptions, TrainResult, EpochResult, OptimizerName } from './training/train';
 export { crossEntropy } from './training/loss';
+export { recalibrateBatchNorm } from './training/batchnorm';
+export type { RecalibrateOptions, RecalibrateResult } from './training/batchnorm';
 
 export { createHooks, TapStage } from './pipeline/hooks';
 export type { PipelineHooks } from './pipeline/hooks';

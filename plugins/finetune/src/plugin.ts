@@ -1,5 +1,8 @@
-import { inject, injectable, Logger, PipelineHooks, PluginContext, Services, train } from '@nncompress/core';
+import { inject, injectable, Logger, PipelineHooks, PluginContext, recalibrateBatchNorm, Services, train } from '@nncompress/core';
 import { FinetuneOptions, finetuneOptionsSchema } from './schema';
+
+/** Batches of training data BatchNorm statistics are re-estimated on (`batchNorm: recalibrate`). */
+const RECALIBRATION_BATCHES = 16;
 
 /**
  * Recovers accuracy after pruning with core's mask-aware training loop: gradients of pruned
@@ -18,10 +21,16 @@ export class FinetunePlugin {
       throw new Error('patience needs a validation set: set validationSplit > 0');
     }
     hooks.finetune.tapPromise(FinetunePlugin.name, async (round) => {
-      if (options.epochs === 0) return;
+      const recalibrate = options.batchNorm === 'recalibrate';
+      if (options.epochs === 0 && !recalibrate) return;
       if (options.when === 'last-round' && round.round !== round.rounds - 1) return;
       const [trainSet, validation] = options.validationSplit > 0 ? round.data.train.split(options.validationSplit) : [round.data.train, undefined];
       const label = `${round.stage.name} round ${round.round + 1}/${round.rounds}`;
+      if (recalibrate) {
+        const { layers, examples } = recalibrateBatchNorm(round.state.model, trainSet, { batches: RECALIBRATION_BATCHES, batchSize: options.batchSize, rng: ctx.rng });
+        this.logger.debug(`${ctx.instanceName}: ${label}: recalibrated ${layers.length} BatchNorm layer(s) on ${examples} examples`);
+        if (options.epochs === 0) return;
+      }
       const result = train(round.state.model, trainSet, {
         epochs: options.epochs,
         batchSize: options.batchSize,
@@ -32,7 +41,7 @@ export class FinetunePlugin {
         masks: round.state.masks,
         validation,
         earlyStopping: options.patience > 0 ? { patience: options.patience } : undefined,
-        batchNorm: options.batchNorm,
+        batchNorm: options.batchNorm === 'update' ? 'update' : 'freeze',
         layers: options.layers.length > 0 ? options.layers : undefined,
         onBatch: (done, total) => hooks.progress.call({ phase: 'finetune', message: label, done, total }),
       });

@@ -12,8 +12,12 @@ export interface FinetuneOptions {
   patience: number;
   /** `every-round`: fine-tune after each pruning round; `last-round`: only after a stage's last round. */
   when: 'every-round' | 'last-round';
-  /** `update`: BatchNorm trains on batch statistics; `freeze`: it keeps its moving statistics (transfer learning). */
-  batchNorm: 'update' | 'freeze';
+  /**
+   * `update`: BatchNorm trains on batch statistics; `freeze`: it keeps its moving statistics
+   * (transfer learning); `recalibrate`: re-estimate the statistics on the training data first
+   * (after structured pruning they describe channels that are gone), then train as `freeze`.
+   */
+  batchNorm: 'update' | 'freeze' | 'recalibrate';
   /** Train only these layers (e.g. a new head first); all when empty. */
   layers: string[];
 }
@@ -31,6 +35,6 @@ export const finetuneOptionsSchema: JsonSchema = {
     patience: { type: 'integer', minimum: 0, default: 0, description: 'Early stopping: epochs without validation improvement before stopping (0 = off). The best weights are restored.' },
     when: { enum: ['every-round', 'last-round'], default: 'every-round', description: 'Fine-tune after every pruning round, or only after the last round of a stage.' },
     layers: { type: 'array', items: { type: 'string' }, default: [], description: 'Train only these layers, e.g. a new classification head before the whole network; empty: all layers.' },
-    batchNorm: { enum: ['update', 'freeze'], default: 'update', description: 'update: BatchNorm normalises with batch statistics and updates its moving averages; freeze: layers run in inference mode, so BatchNorm keeps its pretrained statistics (scale and shift still train) — better for small transfer datasets.' },
+    batchNorm: { enum: ['update', 'freeze', 'recalibrate'], default: 'update', description: 'update: BatchNorm normalises with batch statistics and updates its moving averages; freeze: layers run in inference mode, so BatchNorm keeps its pretrained statistics (scale and shift still train) — better for small transfer datasets; recalibrate: first re-estimate the statistics on up to 16 training batches (structured pruning leaves them describing removed channels), then train as freeze. With epochs 0 it only recalibrates.' },
   },
 };

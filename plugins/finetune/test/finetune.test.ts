@@ -84,6 +84,25 @@ describe('finetune plugin', () => {
     expect(Array.from(model.getWeights()[0].dataSync())).not.toEqual(Array.from(w0));
   });
 
+  it('batchNorm recalibrate with epochs 0 re-estimates BatchNorm statistics and trains nothing', async () => {
+    const model = tf.sequential({
+      layers: [
+        tf.layers.flatten({ inputShape: [28, 28, 1] }),
+        tf.layers.dense({ units: 16, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
+        tf.layers.batchNormalization({ name: 'bn' }),
+        tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }),
+      ],
+    });
+    const trainable = model.trainableWeights.map((w) => Array.from(w.read().dataSync()));
+    const { hooks, ctx } = setup(options({ epochs: 0, batchNorm: 'recalibrate' }), model, new MaskSet());
+    await hooks.finetune.promise(ctx(0));
+    model.trainableWeights.forEach((w, i) => expect(Array.from(w.read().dataSync())).toEqual(trainable[i]));
+    // Fresh statistics were 0 and 1; digits through a random Dense give neither.
+    const [, , mean, variance] = model.getLayer('bn').getWeights();
+    expect(Math.max(...Array.from(mean.dataSync(), Math.abs))).toBeGreaterThan(0.01);
+    expect(Array.from(variance.dataSync()).some((v) => Math.abs(v - 1) > 0.01)).toBe(true);
+  });
+
   it('rejects early stopping without a validation split, and bad option values', () => {
     expect(() => setup(options({ patience: 2 }), mlp(), new MaskSet())).toThrow(/patience needs a validation set/);
     expect(validateAgainst(finetuneOptionsSchema, { learningRate: -1 }, 'plugins.tune.options')).toBe('plugins.tune.options.learningRate: must be > 0');
