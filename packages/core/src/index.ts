@@ -7,6 +7,7 @@ import 'reflect-metadata';
 export { tf } from './tf';
 export { NncError, ConfigError, InputError, PluginError } from './errors';
 export { Rng } from './util/rng';
+export { matchLayerNames } from './util/layer-names';
 export { ConsoleLogger, silentLogger } from './util/logger';
 export type { Logger } from './util/logger';
 export { chooseBackend } from './backend/choose';

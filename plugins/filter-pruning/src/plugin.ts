@@ -1,4 +1,4 @@
-import { attachHead, ChannelAnalysis, inject, injectable, Logger, modelInputShape, PipelineHooks, PluginContext, reinitialize, replaceHead, RoundContext, Services, TapStage } from '@nncompress/core';
+import { attachHead, ChannelAnalysis, inject, injectable, Logger, matchLayerNames, modelInputShape, PipelineHooks, PluginContext, reinitialize, replaceHead, RoundContext, Services, TapStage } from '@nncompress/core';
 import { scoreChannels } from './criteria';
 import { FilterPruningOptions, filterPruningOptionsSchema } from './schema';
 import { selectChannels } from './select';
@@ -24,15 +24,12 @@ export class FilterPruningPlugin {
     return round.targetFilterRatio > 0 || Object.keys(options.layerRatios).length > 0;
   }
 
-  /** Prunable groups minus protected ones; unknown protected names are an error. */
+  /** Prunable groups minus protected ones; protected names or patterns that match no layer are an error. */
   private candidates(analysis: ChannelAnalysis, options: FilterPruningOptions): ChannelAnalysis['groups'] {
-    for (const name of options.protect) {
-      if (!analysis.graph.nodes.has(name)) throw new Error(`protect: the model has no layer named "${name}"`);
-    }
     for (const name of Object.keys(options.layerRatios)) {
       if (!analysis.graph.nodes.has(name)) throw new Error(`layerRatios: the model has no layer named "${name}"`);
     }
-    const protectedNames = new Set(options.protect);
+    const protectedNames = matchLayerNames(options.protect, analysis.graph.nodes.keys(), 'protect');
     return analysis.groups.filter((g) => !g.blocked && !g.members.some((m) => protectedNames.has(m.layer)));
   }
 

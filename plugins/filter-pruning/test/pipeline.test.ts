@@ -108,6 +108,15 @@ describe('filter pruning in a pipeline', () => {
     await expect(run('rgb-head.yaml', rgb('{ criterion: l2-weight, headOn: relu2 }'))).rejects.toThrow(/head: the new input 20×20×3 must keep the model's rank and 1 channels \(it takes 28×28×1\)/);
   });
 
+  it('protect with a wildcard keeps the channels of every matching layer', async () => {
+    const { report } = await run('protect-glob.yaml', config("{ criterion: l2-weight, scope: layer, protect: ['conv*'] }"));
+    const layer = (name: string): { paramsBefore: number; paramsAfter: number } => report.layers.find((l) => l.name === name)!;
+    expect(layer('conv1').paramsAfter).toBe(layer('conv1').paramsBefore);
+    expect(layer('conv2').paramsAfter).toBe(layer('conv2').paramsBefore);
+    expect(layer('fc1').paramsAfter).toBeLessThan(layer('fc1').paramsBefore);
+    await expect(run('protect-none.yaml', config("{ protect: ['conv*_x'] }"))).rejects.toThrow(/protect: no layer name matches "conv\*_x"/);
+  });
+
   it('names a protected layer that does not exist', async () => {
     await expect(run('protect.yaml', config('{ protect: [conv9] }'))).rejects.toThrow(/plugin filters \(@nncompress\/plugin-filter-pruning\) failed in hook "select": protect: the model has no layer named "conv9"/);
   });

@@ -1,4 +1,4 @@
-import { ArrayDataset, findRemovableUnits, inject, injectable, Logger, modelInputShape, PipelineHooks, PluginContext, RemovableUnit, RoundContext, Services, TapStage } from '@nncompress/core';
+import { ArrayDataset, findRemovableUnits, inject, injectable, Logger, matchLayerNames, modelInputShape, PipelineHooks, PluginContext, RemovableUnit, RoundContext, Services, TapStage } from '@nncompress/core';
 import { unitImportance } from './importance';
 import { LayerPruningOptions, layerPruningOptionsSchema } from './schema';
 import { selectUnits } from './select';
@@ -20,12 +20,10 @@ export class LayerPruningPlugin {
 
   constructor(@inject(Services.Logger) private readonly logger: Logger) {}
 
-  /** Removable units the options allow, that save parameters; unknown protected names are an error. */
+  /** Removable units the options allow, that save parameters; protected names or patterns that match no layer are an error. */
   private candidates(round: RoundContext, options: LayerPruningOptions): RemovableUnit[] {
     const model = round.state.model;
-    const names = new Set(model.layers.map((l) => l.name));
-    for (const name of options.protect) if (!names.has(name)) throw new Error(`protect: the model has no layer named "${name}"`);
-    const protectedNames = new Set(options.protect);
+    const protectedNames = matchLayerNames(options.protect, model.layers.map((l) => l.name), 'protect');
     return findRemovableUnits(model).filter(
       (u) => options.kinds.includes(u.kind) && u.paramsSaved > 0 && !u.layers.some((l) => protectedNames.has(l)) && (u.shapePreserving || options.repair !== 'never'),
     );
