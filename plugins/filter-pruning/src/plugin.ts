@@ -18,19 +18,36 @@ export class FilterPruningPlugin {
   /** Group sizes when first seen, by first producer: ratios are relative to these. */
   private readonly original = new Map<string, number>();
 
+  /** Protected layers already warned about (candidates run every round). */
+  private readonly warnedProtect = new Set<string>();
+
   constructor(@inject(Services.Logger) private readonly logger: Logger) {}
 
   private active(round: RoundContext, options: FilterPruningOptions): boolean {
     return round.targetFilterRatio > 0 || Object.keys(options.layerRatios).length > 0;
   }
 
-  /** Prunable groups minus protected ones; protected names or patterns that match no layer are an error. */
+  /**
+   * Prunable groups minus protected ones. A protected layer keeps its output channels: the
+   * group it produces (or normalises, or passes through) stays whole, while its input channels
+   * may still shrink with the layer before it. Protecting by any member instead would also
+   * freeze every group the layer merely consumes — protecting MobileNetV2's projections
+   * would then protect the expansion channels feeding them too, i.e. almost everything.
+   * Protected names or patterns that match no layer are an error.
+   */
   private candidates(analysis: ChannelAnalysis, options: FilterPruningOptions): ChannelAnalysis['groups'] {
     for (const name of Object.keys(options.layerRatios)) {
       if (!analysis.graph.nodes.has(name)) throw new Error(`layerRatios: the model has no layer named "${name}"`);
     }
-    const protectedNames = matchLayerNames(options.protect, analysis.graph.nodes.keys(), 'protect');
-    return analysis.groups.filter((g) => !g.blocked && !g.members.some((m) => protectedNames.has(m.layer)));
+    const protectedGroups = new Set<number>();
+    for (const name of matchLayerNames(options.protect, analysis.graph.nodes.keys(), 'protect')) {
+      const group = analysis.outputGroups.get(name);
+      if (group === undefined) {
+        if (!this.warnedProtect.has(name)) this.logger.warn(`protect: layer "${name}" has no prunable output channels; it protects nothing`);
+        this.warnedProtect.add(name);
+      } else protectedGroups.add(group);
+    }
+    return analysis.groups.filter((g) => !g.blocked && !protectedGroups.has(g.id));
   }
 
   apply(hooks: PipelineHooks, options: FilterPruningOptions, ctx: PluginContext): void {

@@ -36,7 +36,7 @@ export const filterPruningOptionsSchema: JsonSchema = {
     scope: { enum: ['global', 'layer'], default: 'global', description: 'global: normalised scores compete across groups; layer: every group loses the same fraction (or its layerRatios entry).' },
     normalize: { enum: ['mean', 'max', 'none'], default: 'mean', description: "Global scope: divide each group's scores by their mean or max so groups of different scale compete fairly." },
     layerRatios: { type: 'object', additionalProperties: { type: 'number', minimum: 0, exclusiveMaximum: 1 }, default: {}, description: "Layer scope: fraction removed from the group a producer layer belongs to, overriding the stage's filterRatio." },
-    protect: { type: 'array', items: { type: 'string' }, default: [], description: 'Layers whose channel groups are never pruned (any member layer name); `*` is a wildcard, e.g. `block_*_project`.' },
+    protect: { type: 'array', items: { type: 'string' }, default: [], description: 'Layers whose output channels are never pruned (the channel group they produce stays whole, with its BatchNorm, depthwise and residual partners; their inputs may still shrink); `*` is a wildcard, e.g. `block_*_project`.' },
     minChannels: { type: 'integer', minimum: 1, default: 1, description: 'Channels every group keeps at least.' },
     batches: { type: 'integer', minimum: 1, maximum: 1000, default: 4, description: 'Activation criteria: batches of target (training) data measured.' },
     batchSize: { type: 'integer', minimum: 1, maximum: 1024, default: 16, description: 'Activation criteria: batch size (memory grows with it).' },

@@ -43,10 +43,10 @@ stages:
     schedule: { kind: iterative, rounds: 2 }
 ${extra}`;
 
-async function run(name: string, text: string): Promise<{ report: Awaited<ReturnType<Pipeline['run']>>; out: string }> {
+async function run(name: string, text: string, logger = silentLogger): Promise<{ report: Awaited<ReturnType<Pipeline['run']>>; out: string }> {
   fs.writeFileSync(path.join(dir, name), text);
   const out = path.join(dir, `out-${name}`);
-  const report = await new Pipeline(loadConfig(path.join(dir, name)), { outDir: out, logger: silentLogger }).run();
+  const report = await new Pipeline(loadConfig(path.join(dir, name)), { outDir: out, logger }).run();
   return { report, out };
 }
 
@@ -115,6 +115,18 @@ describe('filter pruning in a pipeline', () => {
     expect(layer('conv2').paramsAfter).toBe(layer('conv2').paramsBefore);
     expect(layer('fc1').paramsAfter).toBeLessThan(layer('fc1').paramsBefore);
     await expect(run('protect-none.yaml', config("{ protect: ['conv*_x'] }"))).rejects.toThrow(/protect: no layer name matches "conv\*_x"/);
+  });
+
+  it("protect keeps output channels only: the layer's inputs still shrink; a layer without prunable outputs gets a warning", async () => {
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (m: string) => warnings.push(m) };
+    // relu2 passes conv2's channels through: protecting it keeps them; conv2's inputs (conv1's outputs) still go.
+    const { report } = await run('protect-out.yaml', config('{ criterion: l2-weight, scope: layer, protect: [relu2, flatten] }'), logger);
+    const layer = (name: string): { paramsBefore: number; paramsAfter: number } => report.layers.find((l) => l.name === name)!;
+    const conv1Kept = layer('conv1').paramsAfter / (3 * 3 + 1);
+    expect(conv1Kept).toBeLessThan(8);
+    expect(layer('conv2').paramsAfter).toBe(3 * 3 * conv1Kept * 16 + 16);
+    expect(warnings).toEqual(['protect: layer "flatten" has no prunable output channels; it protects nothing']);
   });
 
   it('names a protected layer that does not exist', async () => {
