@@ -28,6 +28,7 @@ export type { GraphNode, ModelGraph } from './graph/model-graph';
 export { analyzeChannels } from './graph/channel-groups';
 export type { ChannelAnalysis, ChannelGroup, ChannelMember } from './graph/channel-groups';
 export { removeChannels } from './graph/surgery';
+export { cloneModel } from './graph/topology';
 export { replaceHead, reinitialize, attachHead } from './graph/transfer';
 export type { NewHeadOptions } from './graph/transfer';
 export type { ChannelRemovals } from './graph/surgery';
@@ -45,7 +46,8 @@ export { evaluate } from './training/evaluate';
 export type { Evaluation } from './training/evaluate';
 export { train, forEachGradient } from './training/train';
 export type { TrainOptions, TrainResult, EpochResult, OptimizerName } from './training/train';
-export { crossEntropy } from './training/loss';
+export { crossEntropy, distillationLoss } from './training/loss';
+export type { DistillationOptions } from './training/loss';
 export { recalibrateBatchNorm } from './training/batchnorm';
 export type { RecalibrateOptions, RecalibrateResult } from './training/batchnorm';
 

@@ -1,4 +1,4 @@
-import { inject, injectable, Logger, PipelineHooks, PluginContext, recalibrateBatchNorm, Services, train } from '@nncompress/core';
+import { cloneModel, inject, injectable, Logger, PipelineHooks, PluginContext, recalibrateBatchNorm, Services, TapStage, tf, train } from '@nncompress/core';
 import { FinetuneOptions, finetuneOptionsSchema } from './schema';
 
 /** Batches of training data BatchNorm statistics are re-estimated on (`batchNorm: recalibrate`). */
@@ -20,12 +20,32 @@ export class FinetunePlugin {
     if (options.patience > 0 && options.validationSplit === 0) {
       throw new Error('patience needs a validation set: set validationSplit > 0');
     }
+    // Distillation's teacher: the model at the start of the stage, before its first pruning
+    // round (score runs before select and prune), kept until the stage's last round ends.
+    let teacher: tf.LayersModel | undefined;
+    if (options.distill > 0) {
+      hooks.score.tapPromise({ name: FinetunePlugin.name, stage: TapStage.EARLY }, async (scores, round) => {
+        if (round.round === 0) {
+          teacher?.dispose();
+          teacher = await cloneModel(round.state.model);
+        }
+        return scores;
+      });
+      hooks.afterRound.tapPromise(FinetunePlugin.name, async (round) => {
+        if (round.round !== round.rounds - 1) return;
+        teacher?.dispose();
+        teacher = undefined;
+      });
+    }
     hooks.finetune.tapPromise(FinetunePlugin.name, async (round) => {
       const recalibrate = options.batchNorm === 'recalibrate';
       if (options.epochs === 0 && !recalibrate) return;
       if (options.when === 'last-round' && round.round !== round.rounds - 1) return;
       const [trainSet, validation] = options.validationSplit > 0 ? round.data.train.split(options.validationSplit) : [round.data.train, undefined];
       const label = `${round.stage.name} round ${round.round + 1}/${round.rounds}`;
+      if (options.distill > 0 && !teacher) {
+        throw new Error(`distill: stage "${round.stage.name}" prunes nothing, so there is no teacher (distillation learns from the model as it was before the stage's pruning)`);
+      }
       if (recalibrate) {
         const { layers, examples } = recalibrateBatchNorm(round.state.model, trainSet, { batches: RECALIBRATION_BATCHES, batchSize: options.batchSize, rng: ctx.rng });
         this.logger.debug(`${ctx.instanceName}: ${label}: recalibrated ${layers.length} BatchNorm layer(s) on ${examples} examples`);
@@ -43,6 +63,7 @@ export class FinetunePlugin {
         earlyStopping: options.patience > 0 ? { patience: options.patience } : undefined,
         batchNorm: options.batchNorm === 'update' ? 'update' : 'freeze',
         layers: options.layers.length > 0 ? options.layers : undefined,
+        distill: teacher ? { teacher, weight: options.distill, temperature: options.temperature } : undefined,
         onBatch: (done, total) => hooks.progress.call({ phase: 'finetune', message: label, done, total }),
       });
       const last = result.epochs[result.epochs.length - 1];

@@ -20,6 +20,10 @@ export interface FinetuneOptions {
   batchNorm: 'update' | 'freeze' | 'recalibrate';
   /** Train only these layers (e.g. a new head first); all when empty. */
   layers: string[];
+  /** Weight of knowledge distillation from the model as it was before the stage pruned it (0 = off). */
+  distill: number;
+  /** Softening temperature of the distillation targets. */
+  temperature: number;
 }
 
 export const finetuneOptionsSchema: JsonSchema = {
@@ -35,6 +39,8 @@ export const finetuneOptionsSchema: JsonSchema = {
     patience: { type: 'integer', minimum: 0, default: 0, description: 'Early stopping: epochs without validation improvement before stopping (0 = off). The best weights are restored.' },
     when: { enum: ['every-round', 'last-round'], default: 'every-round', description: 'Fine-tune after every pruning round, or only after the last round of a stage.' },
     layers: { type: 'array', items: { type: 'string' }, default: [], description: 'Train only these layers, e.g. a new classification head before the whole network; empty: all layers.' },
+    distill: { type: 'number', minimum: 0, maximum: 1, default: 0, description: "Knowledge distillation: share of the loss spent matching the predictions of the model as it was before this stage pruned it (the teacher); 0 = labels only. Needs a stage with a pruning target. On small transfer sets the teacher's soft targets carry much more than the labels." },
+    temperature: { type: 'number', exclusiveMinimum: 0, maximum: 100, default: 4, description: 'Softening temperature for distillation (both distributions; the soft loss is scaled by its square).' },
     batchNorm: { enum: ['update', 'freeze', 'recalibrate'], default: 'update', description: 'update: BatchNorm normalises with batch statistics and updates its moving averages; freeze: layers run in inference mode, so BatchNorm keeps its pretrained statistics (scale and shift still train) — better for small transfer datasets; recalibrate: first re-estimate the statistics on up to 16 training batches (structured pruning leaves them describing removed channels), then train as freeze. With epochs 0 it only recalibrates.' },
   },
 };

@@ -46,3 +46,10 @@ export function copyWeights(from: tf.LayersModel, to: tf.LayersModel, skip: Read
     if (weights.length > 0) layer.setWeights(weights);
   }
 }
+
+/** An independent copy of `model`: same topology, same weights, its own variables. */
+export async function cloneModel(model: tf.LayersModel): Promise<tf.LayersModel> {
+  const clone = await modelFromTopology(topologyOf(model));
+  copyWeights(model, clone);
+  return clone;
+}

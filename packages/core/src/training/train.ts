@@ -9,7 +9,7 @@ import { ArrayDataset, modelInputShape } from '../datasets/dataset';
 import { applyMask, MaskSet, maskTensor } from '../model/masks';
 import { Rng } from '../util/rng';
 import { evaluate, Evaluation } from './evaluate';
-import { crossEntropy } from './loss';
+import { crossEntropy, distillationLoss, DistillationOptions } from './loss';
 
 export type OptimizerName = 'adam' | 'sgd' | 'momentum' | 'rmsprop';
 
@@ -39,6 +39,11 @@ export interface TrainOptions {
   readonly batchNorm?: 'update' | 'freeze';
   /** Train only these layers' weights (e.g. a new head before the whole network); all when omitted. */
   readonly layers?: readonly string[];
+  /**
+   * Also match a teacher's predictions (knowledge distillation), e.g. the model before
+   * pruning: on a few hundred examples its soft targets carry far more signal than labels.
+   */
+  readonly distill?: DistillationOptions & { readonly teacher: tf.LayersModel };
 }
 
 export interface EpochResult {
@@ -101,10 +106,12 @@ export function train(model: tf.LayersModel, data: ArrayDataset, options: TrainO
       let lossSum = 0;
       for (const batch of data.batches(options.batchSize, inputShape, options.rng)) {
         const lossValue = tf.tidy(() => {
-          const { value, grads } = tf.variableGrads(
-            () => crossEntropy(batch.y, model.apply(batch.x, { training: options.batchNorm !== 'freeze' }) as tf.Tensor),
-            trainable,
-          );
+          const distill = options.distill;
+          const teacherProbs = distill ? (distill.teacher.predict(batch.x) as tf.Tensor) : undefined;
+          const { value, grads } = tf.variableGrads(() => {
+            const probs = model.apply(batch.x, { training: options.batchNorm !== 'freeze' }) as tf.Tensor;
+            return distill && teacherProbs ? distillationLoss(batch.y, probs, teacherProbs, distill) : crossEntropy(batch.y, probs);
+          }, trainable);
           for (const [name, keep] of maskTensors) grads[name] = applyMask(grads[name], keep);
           optimizer.applyGradients(grads);
           for (const v of trainable) {
