@@ -1,0 +1,147 @@
+#!/usr/bin/env node
+/*
+ * Filter pruning of the transferred MobileNetV2 for every criterion × ratio, with the recipe
+ * of pipeline.yaml: the transfer stage runs once, then each configuration prunes that same
+ * transferred model with pipeline.yaml's prune stage (only the criterion and the ratio
+ * change) and recovers it the same way. Baseline and pruned model are measured in the same
+ * run (accuracy on the same held-out digits, params, FLOPs, median latency). Prints a
+ * markdown table.
+ *
+ *   node examples/mobilenet-transfer/sweep.js [--jobs 2] [--ratios 0.2,0.4,0.6] [--criteria apoz,l2-weight]
+ *
+ * --jobs runs configurations in that many child processes (the wasm backend uses one core
+ * each); latency ratios stay within one process, so they compare like with like.
+ */
+'use strict';
+const path = require('node:path');
+const os = require('node:os');
+const fs = require('node:fs');
+const { fork } = require('node:child_process');
+const { loadConfig, checkConfig, Pipeline, silentLogger } = require('@nncompress/core');
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+const pipelineFile = path.join(__dirname, 'pipeline.yaml');
+
+/** pipeline.yaml, split into its transfer stage and its prune stage. */
+function recipe() {
+  const { config } = loadConfig(pipelineFile);
+  const [transfer, prune] = config.stages;
+  if (!transfer || !prune || !prune.target || prune.target.filterRatio === undefined) {
+    throw new Error(`${pipelineFile}: expected a transfer stage, then a prune stage with target.filterRatio`);
+  }
+  return { config, transfer, prune };
+}
+
+async function runPipeline(config, outDir) {
+  const loaded = { file: pipelineFile, dir: __dirname, config: checkConfig(config) };
+  return new Pipeline(loaded, { outDir, logger: silentLogger }).run();
+}
+
+/** Runs the transfer stage once; returns the folder holding the transferred model. */
+async function transferOnce(work) {
+  const { config, transfer } = recipe();
+  const out = path.join(work, 'transfer');
+  await runPipeline({ ...config, stages: [transfer] }, out);
+  return path.join(out, 'model', 'model.json');
+}
+
+/** One configuration: prune the transferred model by `criterion` at `ratio`, recover, measure. */
+async function prune(modelJson, criterion, ratio, work) {
+  const { config, prune: stage } = recipe();
+  const filterName = stage.use.find((n) => config.plugins[n].use === '@nncompress/plugin-filter-pruning');
+  const filters = config.plugins[filterName];
+  // The transferred model already has its head and input size: no second head.
+  const { headOn: _unused, ...options } = filters.options;
+  const run = {
+    ...config,
+    model: modelJson,
+    plugins: { ...config.plugins, [filterName]: { ...filters, options: { ...options, criterion } } },
+    stages: [{ ...stage, name: `${criterion}-${ratio}`, target: { ...stage.target, filterRatio: ratio } }],
+  };
+  const out = fs.mkdtempSync(path.join(work, 'run-'));
+  try {
+    const r = await runPipeline(run, path.join(out, 'run'));
+    return { criterion, ratio, baseline: r.baseline, final: r.final, durationMs: r.durationMs };
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+}
+
+function worker() {
+  process.on('message', async (job) => {
+    try {
+      process.send({ ok: true, result: await prune(job.modelJson, job.criterion, job.ratio, job.work) });
+    } catch (err) {
+      process.send({ ok: false, error: String(err && err.stack ? err.stack : err) });
+    }
+  });
+}
+
+/** Runs `jobs` on `n` child processes; resolves with the results in job order. */
+function runParallel(jobs, n) {
+  return new Promise((resolve, reject) => {
+    const results = new Array(jobs.length);
+    let next = 0;
+    let done = 0;
+    const children = [];
+    const feed = (child) => {
+      if (next >= jobs.length) return child.disconnect();
+      const index = next++;
+      child.once('message', (msg) => {
+        if (!msg.ok) {
+          children.forEach((c) => c.kill());
+          return reject(new Error(`${jobs[index].criterion} ${jobs[index].ratio}: ${msg.error}`));
+        }
+        results[index] = msg.result;
+        console.error(line(msg.result));
+        if (++done === jobs.length) resolve(results);
+        feed(child);
+      });
+      child.send(jobs[index]);
+    };
+    for (let i = 0; i < Math.min(n, jobs.length); i++) {
+      const child = fork(__filename, ['--worker'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      child.on('exit', (code) => {
+        if (code !== 0 && done < jobs.length) reject(new Error(`sweep worker exited with code ${code}`));
+      });
+      children.push(child);
+      feed(child);
+    }
+  });
+}
+
+const pct = (x) => `${(100 * x).toFixed(1)}%`;
+const line = (r) =>
+  `| ${r.ratio} | ${r.criterion} | ${pct(r.final.accuracy)} | ${(100 * (r.final.accuracy - r.baseline.accuracy)).toFixed(1)} | ${r.final.params.toLocaleString('en-US')} (−${pct(1 - r.final.params / r.baseline.params)}) | ${(r.final.flops / 1e6).toFixed(1)}M (−${pct(1 - r.final.flops / r.baseline.flops)}) | ${(r.baseline.latencyMs.batch1 / r.final.latencyMs.batch1).toFixed(2)}x | ${(r.baseline.latencyMs.batch32 / r.final.latencyMs.batch32).toFixed(2)}x |`;
+
+async function main() {
+  const ratios = arg('ratios', '0.2,0.4,0.6').split(',').map(Number);
+  const criteria = arg('criteria', 'min-weight,average-weight,mean-activation,apoz').split(',');
+  const jobsN = Number(arg('jobs', '1'));
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mobilenet-sweep-'));
+  const started = Date.now();
+  try {
+    console.error('transfer: training the new head and the whole network once …');
+    const modelJson = await transferOnce(work);
+    const jobs = ratios.flatMap((ratio) => criteria.map((criterion) => ({ modelJson, criterion, ratio, work })));
+    const results = await runParallel(jobs, jobsN);
+    const b = results[0].baseline;
+    console.log(`unpruned transfer: ${pct(b.accuracy)} on the held-out digits, ${b.params.toLocaleString('en-US')} params, ${(b.flops / 1e6).toFixed(1)}M FLOPs; latency measured per run (median)`);
+    console.log(`total ${((Date.now() - started) / 60000).toFixed(1)} min, ${jobsN} job(s)\n`);
+    console.log('| ratio | criterion | accuracy | Δ points | params | FLOPs | batch-1 speed-up | batch-32 speed-up |');
+    console.log('|---|---|---|---|---|---|---|---|');
+    for (const r of results) console.log(line(r));
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (process.argv.includes('--worker')) worker();
+else
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
