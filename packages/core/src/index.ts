@@ -27,11 +27,11 @@ export { buildModelGraph } from './graph/model-graph';
 export type { GraphNode, ModelGraph } from './graph/model-graph';
 export { analyzeChannels } from './graph/channel-groups';
 export type { ChannelAnalysis, ChannelGroup, ChannelMember } from './graph/channel-groups';
-export { removeChannels } from './graph/surgery';
+export { removeChannels, consumerInputMeans, affectedConsumers } from './graph/surgery';
 export { cloneModel } from './graph/topology';
 export { replaceHead, reinitialize, attachHead } from './graph/transfer';
 export type { NewHeadOptions } from './graph/transfer';
-export type { ChannelRemovals } from './graph/surgery';
+export type { ChannelRemovals, RemoveChannelsOptions } from './graph/surgery';
 export { findRemovableUnits, removeUnits, linearCka } from './graph/layer-surgery';
 export type { RemovableUnit, RemoveUnitsOptions, RepairMode } from './graph/layer-surgery';
 

@@ -1,4 +1,4 @@
-import { attachHead, ChannelAnalysis, inject, injectable, Logger, matchLayerNames, modelInputShape, PipelineHooks, PluginContext, reinitialize, replaceHead, RoundContext, Services, TapStage } from '@nncompress/core';
+import { attachHead, ChannelAnalysis, inject, injectable, Logger, matchLayerNames, modelInputShape, PipelineHooks, PluginContext, reinitialize, replaceHead, RoundContext, Services, TapStage, tf } from '@nncompress/core';
 import { scoreChannels } from './criteria';
 import { FilterPruningOptions, filterPruningOptionsSchema } from './schema';
 import { selectChannels } from './select';
@@ -50,6 +50,16 @@ export class FilterPruningPlugin {
     return analysis.groups.filter((g) => !g.blocked && !protectedGroups.has(g.id));
   }
 
+  /** A seeded sample of `batches` × `batchSize` training inputs, shaped for the model (core disposes it). */
+  private calibrationInputs(round: RoundContext, options: FilterPruningOptions, ctx: PluginContext): tf.Tensor | undefined {
+    const train = round.data.train;
+    if (train.size === 0) return undefined;
+    const order = ctx.rng.shuffle(Array.from({ length: train.size }, (_, i) => i)).slice(0, options.batches * options.batchSize);
+    const { x, y } = train.subset(order).batch(0, order.length, modelInputShape(round.state.model));
+    y.dispose();
+    return x;
+  }
+
   apply(hooks: PipelineHooks, options: FilterPruningOptions, ctx: PluginContext): void {
     const name = FilterPruningPlugin.name;
     hooks.beforeRun.tapPromise(name, async (run) => {
@@ -94,7 +104,8 @@ export class FilterPruningPlugin {
       });
       const removed = [...removals.values()].reduce((n, r) => n + r.length, 0);
       this.logger.debug(`${ctx.instanceName}: removing ${removed} channels from ${removals.size} groups (${options.criterion}, ${options.scope})`);
-      return { kind: 'channels', analysis, removals, selectedBy: FilterPruningPlugin.id };
+      const calibration = options.compensate ? this.calibrationInputs(round, options, ctx) : undefined;
+      return { kind: 'channels', analysis, removals, calibration, selectedBy: FilterPruningPlugin.id };
     });
     hooks.finetune.tapPromise({ name, stage: TapStage.EARLY }, async (round) => {
       if (options.reinit && this.active(round, options) && round.round === round.rounds - 1) {

@@ -22,6 +22,8 @@ export interface FilterPruningOptions {
   headOn?: string;
   /** Re-initialise all weights after pruning (train the pruned structure from scratch). */
   reinit: boolean;
+  /** Replace each removed channel by its mean on training data in the next layer (bias or BatchNorm mean). */
+  compensate: boolean;
 }
 
 export const filterPruningOptionsSchema: JsonSchema = {
@@ -42,6 +44,7 @@ export const filterPruningOptionsSchema: JsonSchema = {
     batchSize: { type: 'integer', minimum: 1, maximum: 1024, default: 16, description: 'Activation criteria: batch size (memory grows with it).' },
     head: { enum: ['auto', 'keep'], default: 'auto', description: 'auto: replace the output Dense layer with a fresh one when the dataset has another number of classes (transfer learning).' },
     headOn: { type: 'string', minLength: 1, description: "Transfer learning: cut the network after this layer and attach a new head there (global average pooling, then a softmax Dense for the dataset's classes); also lets the input size follow the dataset's images." },
+    compensate: { type: 'boolean', default: false, description: "Mean-replacement: fold each removed channel's mean value on `batches` × `batchSize` training examples into the next layer's bias (or the BatchNorm after it), so the next layer's output keeps its mean. Exact for constant channels (e.g. a ReLU channel that never fires still adds a constant)." },
     reinit: { type: 'boolean', default: false, description: 'Re-initialise all weights after pruning, so fine-tuning trains the pruned structure from scratch.' },
   },
 };

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chooseBackend, loadConfig, loadMnist, Pipeline, Rng, saveModel, silentLogger, tf, train } from '@nncompress/core';
+import { chooseBackend, loadConfig, loadMnist, loadModel, Pipeline, Rng, saveModel, silentLogger, tf, train } from '@nncompress/core';
 
 /**
  * conv(8)-BN-relu-pool-conv(16)-BN-relu-pool-flatten-fc(32)-fc(classes): a small VGG-style net.
@@ -94,6 +94,34 @@ describe('filter pruning in a pipeline', () => {
     expect(conv2.paramsAfter).toBe(3 * 3 * 4 * 8 + 8);
   });
 
+
+  it('compensate moves removed channels\' means into the next layer\'s bias and changes nothing else', async () => {
+    const text = (compensate: boolean): string => `
+model: ./model/model.json
+seed: 4
+data: { source: mnist, train: 300, test: 100 }
+plugins:
+  filters: { use: '@nncompress/plugin-filter-pruning', options: { criterion: l2-weight, scope: layer, compensate: ${compensate} } }
+stages:
+  - name: prune
+    target: { filterRatio: 0.5 }
+`;
+    const plain = await run('comp-off.yaml', text(false));
+    const comp = await run('comp-on.yaml', text(true));
+    const a = await loadModel(path.join(plain.out, 'model', 'model.json'));
+    const b = await loadModel(path.join(comp.out, 'model', 'model.json'));
+    const differs = (layer: string, i: number): boolean => {
+      const x = a.getLayer(layer).getWeights()[i].dataSync();
+      const y = b.getLayer(layer).getWeights()[i].dataSync();
+      return x.some((v, j) => v !== y[j]);
+    };
+    // conv2 and fc1 consume pruned channels and have biases: only the biases move.
+    expect(differs('conv2', 0)).toBe(false);
+    expect(differs('conv2', 1)).toBe(true);
+    expect(differs('fc1', 0)).toBe(false);
+    expect(differs('fc1', 1)).toBe(true);
+    expect(differs('conv1', 1)).toBe(false);
+  });
   it('replaces the head when the dataset has another number of classes', async () => {
     const { report } = await run('head.yaml', config('{ criterion: l2-weight }').replace('./model/model.json', './five/model.json'));
     const head = report.layers.find((l) => l.name === 'fc2')!;

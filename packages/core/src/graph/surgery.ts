@@ -74,9 +74,8 @@ function gatherAxis(t: tf.Tensor, axis: number, flags: Uint8Array | undefined): 
   });
 }
 
-/** The layer's weights with removed channels dropped, in `getWeights()` order. */
-function slicedWeights(layer: tf.layers.Layer, roles: Map<AxisRole, Uint8Array> | undefined): tf.Tensor[] {
-  const weights = layer.getWeights();
+/** `weights` (the layer's, in `getWeights()` order) with removed channels dropped. */
+function slicedWeights(layer: tf.layers.Layer, weights: tf.Tensor[], roles: Map<AxisRole, Uint8Array> | undefined): tf.Tensor[] {
   const cls = layer.getClassName();
   if (!roles) return weights.map((w) => gatherAxis(w, 0, undefined));
   if (cls === 'Conv2D' || cls === 'Dense') {
@@ -95,13 +94,118 @@ function slicedWeights(layer: tf.layers.Layer, roles: Map<AxisRole, Uint8Array> 
   throw new Error(`surgery does not know how to slice ${cls} layer ${layer.name}`);
 }
 
+export interface RemoveChannelsOptions {
+  /**
+   * Mean-replacement compensation: consumer layer name → the mean of each entry of its input
+   * (last axis; for a Dense behind Flatten, every flattened position) on calibration data, as
+   * `consumerInputMeans` measures them. A removed input channel is replaced by its mean: what
+   * it added on average moves into the consumer's bias, or, for a consumer without bias that
+   * feeds a BatchNormalization directly, out of that layer's moving mean. Exact for channels
+   * that are constant (e.g. a ReLU channel that never fires still adds relu(BN shift) to every
+   * position); for 'same'-padded k×k kernels it ignores the border, where fewer taps see it.
+   */
+  readonly inputMeans?: ReadonlyMap<string, Float32Array>;
+}
+
+/** Consumers whose inputs `removals` shrinks (the layers mean-replacement must measure). */
+export function affectedConsumers(analysis: ChannelAnalysis, removals: ChannelRemovals): string[] {
+  const names = new Set<string>();
+  for (const [id, channels] of removals) {
+    if (channels.length === 0) continue;
+    for (const m of analysis.groups[id].members) if (m.role === 'consumer') names.add(m.layer);
+  }
+  return [...names];
+}
+
+/**
+ * The mean of every entry of each consumer's input over `inputs` (a batch of model inputs),
+ * taken in `batchSize` slices. Consumers fed by an InputLayer or applied more than once are
+ * left out. One probe model serves all consumers.
+ */
+export function consumerInputMeans(model: tf.LayersModel, analysis: ChannelAnalysis, consumers: readonly string[], inputs: tf.Tensor, batchSize = 32): Map<string, Float32Array> {
+  const feeds = new Map<string, string>();
+  for (const name of consumers) {
+    const node = analysis.graph.nodes.get(name);
+    if (!node || node.shared || node.inputs.length !== 1) continue;
+    const feed = analysis.graph.nodes.get(node.inputs[0]);
+    if (!feed || feed.className === 'InputLayer') continue;
+    feeds.set(name, feed.name);
+  }
+  const feedNames = [...new Set(feeds.values())];
+  const means = new Map<string, Float32Array>();
+  if (feedNames.length === 0 || inputs.shape[0] === 0) return means;
+  const probe = tf.model({ inputs: model.inputs, outputs: feedNames.map((n) => model.getLayer(n).output as tf.SymbolicTensor) });
+  const sums = new Map<string, Float64Array>();
+  const total = inputs.shape[0];
+  for (let start = 0; start < total; start += batchSize) {
+    const size = Math.min(batchSize, total - start);
+    tf.tidy(() => {
+      const x = tf.slice(inputs, start, size);
+      const out = probe.predict(x);
+      const outs = Array.isArray(out) ? out : [out];
+      outs.forEach((t, i) => {
+        const axes = Array.from({ length: t.rank - 1 }, (_, a) => a);
+        const sum = tf.sum(t, axes).dataSync();
+        const perExample = t.shape.slice(1, -1).reduce((a, b) => a * b, 1);
+        let acc = sums.get(feedNames[i]);
+        if (!acc) sums.set(feedNames[i], (acc = new Float64Array(sum.length)));
+        for (let c = 0; c < sum.length; c++) acc[c] += sum[c] / perExample;
+      });
+    });
+  }
+  for (const [consumer, feed] of feeds) means.set(consumer, Float32Array.from(sums.get(feed)!, (v) => v / total));
+  return means;
+}
+
+/**
+ * Per layer, per weight index: what to add to that weight (full length, before slicing) so
+ * each consumer's removed inputs are replaced by their means.
+ */
+function meanCorrections(analysis: ChannelAnalysis, flags: Map<string, Map<AxisRole, Uint8Array>>, inputMeans: ReadonlyMap<string, Float32Array>): Map<string, Map<number, Float32Array>> {
+  const corrections = new Map<string, Map<number, Float32Array>>();
+  const add = (layer: string, index: number, delta: Float32Array, sign: number): void => {
+    let byIndex = corrections.get(layer);
+    if (!byIndex) corrections.set(layer, (byIndex = new Map()));
+    const acc = byIndex.get(index) ?? new Float32Array(delta.length);
+    for (let o = 0; o < delta.length; o++) acc[o] += sign * delta[o];
+    byIndex.set(index, acc);
+  };
+  for (const [name, means] of inputMeans) {
+    const keep = flags.get(name)?.get('consumer');
+    const node = analysis.graph.nodes.get(name);
+    if (!keep || !node) continue;
+    const kernel = node.layer.getWeights()[0];
+    const [inputs, outputs] = kernel.shape.slice(-2);
+    if (means.length !== inputs) throw new Error(`inputMeans for ${name} has ${means.length} entries, its kernel takes ${inputs} inputs`);
+    const k = kernel.dataSync();
+    const taps = k.length / (inputs * outputs);
+    const delta = new Float32Array(outputs);
+    for (let i = 0; i < inputs; i++) {
+      if (keep[i] || means[i] === 0) continue;
+      for (let t = 0; t < taps; t++) {
+        const base = (t * inputs + i) * outputs;
+        for (let o = 0; o < outputs; o++) delta[o] += means[i] * k[base + o];
+      }
+    }
+    const useBias = node.layer.getWeights().length > 1;
+    const next = node.outputs.length === 1 ? analysis.graph.nodes.get(node.outputs[0]) : undefined;
+    if (useBias) add(name, 1, delta, 1);
+    else if (next?.className === 'BatchNormalization' && !next.shared) {
+      const meanIndex = next.layer.weights.findIndex((w) => w.name.endsWith('moving_mean'));
+      if (meanIndex >= 0) add(next.name, meanIndex, delta, -1);
+    }
+  }
+  return corrections;
+}
+
 /**
  * Returns a new model without the given channels. The input model is not changed. Throws,
  * naming the group, for blocked groups, out-of-range indices, or removing a whole group.
  */
-export async function removeChannels(model: tf.LayersModel, analysis: ChannelAnalysis, removals: ChannelRemovals): Promise<tf.LayersModel> {
+export async function removeChannels(model: tf.LayersModel, analysis: ChannelAnalysis, removals: ChannelRemovals, options: RemoveChannelsOptions = {}): Promise<tf.LayersModel> {
   checkRemovals(analysis, removals);
   const flags = keepFlags(analysis, removals);
+  const corrections = options.inputMeans ? meanCorrections(analysis, flags, options.inputMeans) : new Map<string, Map<number, Float32Array>>();
   const json = topologyOf(model);
   for (const entry of json.config.layers) {
     const out = flags.get(entry.config.name)?.get('producer');
@@ -114,9 +218,15 @@ export async function removeChannels(model: tf.LayersModel, analysis: ChannelAna
   for (const layer of pruned.layers) {
     const source = analysis.graph.nodes.get(layer.name)?.layer;
     if (!source || source.getWeights().length === 0) continue;
-    const weights = slicedWeights(source, flags.get(layer.name));
+    const original = source.getWeights();
+    const corrected = original.map((w, i) => {
+      const delta = corrections.get(layer.name)?.get(i);
+      return delta ? tf.tidy(() => tf.add(w, tf.tensor(delta, w.shape))) : w;
+    });
+    const weights = slicedWeights(source, corrected, flags.get(layer.name));
     layer.setWeights(weights);
     tf.dispose(weights);
+    tf.dispose(corrected.filter((w, i) => w !== original[i]));
   }
   return pruned;
 }

@@ -5,7 +5,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { PluginError } from '../errors';
-import { removeChannels } from '../graph/surgery';
+import { affectedConsumers, consumerInputMeans, removeChannels } from '../graph/surgery';
 import { removeUnits } from '../graph/layer-surgery';
 import { prunableWeights } from '../model/masks';
 import type { ChannelPlan, LayerPlan, ModelState, WeightPlan } from './types';
@@ -24,20 +24,25 @@ export function applyWeightPlan(state: ModelState, plan: WeightPlan): void {
 
 /** Applies a structured plan: replaces the model with a physically smaller one. */
 export async function applyChannelPlan(state: ModelState, plan: ChannelPlan): Promise<void> {
-  if (plan.analysis.graph.nodes.get(state.model.layers[0].name)?.layer !== state.model.layers[0]) {
-    throw new PluginError(`plan from ${plan.selectedBy} was computed for another model; analyze round.state.model in the same round`, plan.selectedBy, 'prune');
-  }
-  if (state.masks.size > 0) {
-    throw new PluginError(`plan from ${plan.selectedBy}: removing channels after unstructured pruning is not supported yet; run structured stages first`, plan.selectedBy, 'prune');
-  }
-  let smaller: tf.LayersModel;
   try {
-    smaller = await removeChannels(state.model, plan.analysis, plan.removals);
-  } catch (err) {
-    throw new PluginError(`plan from ${plan.selectedBy}: ${(err as Error).message}`, plan.selectedBy, 'prune');
+    if (plan.analysis.graph.nodes.get(state.model.layers[0].name)?.layer !== state.model.layers[0]) {
+      throw new PluginError(`plan from ${plan.selectedBy} was computed for another model; analyze round.state.model in the same round`, plan.selectedBy, 'prune');
+    }
+    if (state.masks.size > 0) {
+      throw new PluginError(`plan from ${plan.selectedBy}: removing channels after unstructured pruning is not supported yet; run structured stages first`, plan.selectedBy, 'prune');
+    }
+    let smaller: tf.LayersModel;
+    try {
+      const inputMeans = plan.calibration ? consumerInputMeans(state.model, plan.analysis, affectedConsumers(plan.analysis, plan.removals), plan.calibration) : undefined;
+      smaller = await removeChannels(state.model, plan.analysis, plan.removals, { inputMeans });
+    } catch (err) {
+      throw new PluginError(`plan from ${plan.selectedBy}: ${(err as Error).message}`, plan.selectedBy, 'prune');
+    }
+    state.model.dispose();
+    state.model = smaller;
+  } finally {
+    plan.calibration?.dispose();
   }
-  state.model.dispose();
-  state.model = smaller;
 }
 
 /** Applies a layer plan: replaces the model with one without those layers (repaired where needed). */

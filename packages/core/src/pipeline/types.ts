@@ -71,6 +71,11 @@ export interface ChannelPlan {
   readonly analysis: ChannelAnalysis;
   readonly removals: Map<number, number[]>;
   readonly selectedBy: string;
+  /**
+   * Model inputs on which to measure the removed channels' means, so each is replaced by its
+   * mean in the next layer (`removeChannels`' inputMeans); none: plain removal. Core disposes it.
+   */
+  readonly calibration?: tf.Tensor;
 }
 
 /** Layer pruning: units (see `findRemovableUnits`) to remove, in order; core rebuilds the model. */
