@@ -48,6 +48,8 @@ export { train, forEachGradient } from './training/train';
 export type { TrainOptions, TrainResult, EpochResult, OptimizerName } from './training/train';
 export { crossEntropy, distillationLoss } from './training/loss';
 export type { DistillationOptions } from './training/loss';
+export { taylorImportance } from './training/taylor';
+export type { TaylorOptions } from './training/taylor';
 export { recalibrateBatchNorm } from './training/batchnorm';
 export type { RecalibrateOptions, RecalibrateResult } from './training/batchnorm';
 

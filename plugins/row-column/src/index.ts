@@ -1,3 +1,6 @@
+export { RowColumnPlugin as default, RowColumnPlugin } from './plugin';
+export { rowColumnOptionsSchema } from './schema';
+export type { RowColumnOptions, RowColumnMethod, RowColumnImportance } from './schema';
 export { checkProblem, selectionOf, totalImportance, transpose } from './problem';
 export type { RowColumnProblem, RowColumnSelection } from './problem';
 export { greedy, bestGreedy } from './greedy';
@@ -5,3 +8,7 @@ export type { GreedyOrder } from './greedy';
 export { localAnneal, annealDefaults } from './anneal';
 export type { AnnealOptions } from './anneal';
 export { exactRowColumn, EXACT_MAX_ENTRIES } from './exact';
+export { gemmViews, toGemm, gemmMask } from './gemm';
+export type { GemmView } from './gemm';
+export { scoreGemmWeights, selectRowColumn } from './select';
+export type { LayerSelection } from './select';

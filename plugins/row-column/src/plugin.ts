@@ -1,0 +1,43 @@
+import { inject, injectable, Logger, PipelineHooks, PluginContext, Services, TapStage } from '@nncompress/core';
+import { checkAnnealOptions } from './anneal';
+import { RowColumnOptions, rowColumnOptionsSchema } from './schema';
+import { scoreGemmWeights, selectRowColumn } from './select';
+
+/**
+ * Row-and-column pruning (seed 000) in the pipeline: `score` adds per-entry importance of
+ * every Conv2D/Dense kernel, `select` keeps, per layer, the rows and columns of its GEMM
+ * matrix that hold the most importance within the round's sparsity budget. The plan is a
+ * structured weight mask (whole rows and columns), which core applies and keeps through
+ * fine-tuning; schedules come from the stage.
+ */
+@injectable()
+export class RowColumnPlugin {
+  static readonly id = '@nncompress/plugin-row-column';
+  static readonly optionsSchema = rowColumnOptionsSchema;
+
+  constructor(@inject(Services.Logger) private readonly logger: Logger) {}
+
+  apply(hooks: PipelineHooks, options: RowColumnOptions, ctx: PluginContext): void {
+    checkAnnealOptions(options, ctx.instanceName);
+    const name = RowColumnPlugin.name;
+    hooks.score.tapPromise(name, async (scores, round) => {
+      const computed = scoreGemmWeights(round.state.model, options.importance, {
+        layers: options.layers,
+        exclude: options.exclude,
+        data: round.data.train,
+        batches: options.taylorBatches,
+        batchSize: options.batchSize,
+        rng: ctx.rng,
+      });
+      for (const [weight, s] of computed) if (!scores.weights.has(weight)) scores.weights.set(weight, s);
+      return scores;
+    });
+    hooks.select.tapPromise({ name, stage: TapStage.NORMAL }, async (scores, round) => {
+      const { masks, layers } = selectRowColumn(round.state.model, scores.weights, round.targetSparsity, options, ctx.rng);
+      for (const l of layers) {
+        this.logger.debug(`${ctx.instanceName}: ${l.layer} keeps ${l.keptRows}/${l.rows} rows × ${l.keptCols}/${l.cols} columns (${(100 * l.removedFraction).toFixed(1)}% of its importance removed)`);
+      }
+      return { kind: 'weights', masks, selectedBy: RowColumnPlugin.id };
+    });
+  }
+}

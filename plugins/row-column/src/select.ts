@@ -1,0 +1,86 @@
+import { ArrayDataset, Rng, taylorImportance, tf } from '@nncompress/core';
+import { localAnneal } from './anneal';
+import { gemmMask, gemmViews, toGemm } from './gemm';
+import { bestGreedy } from './greedy';
+import { indicesByValueDescending, RowColumnProblem, RowColumnSelection, selectionOf } from './problem';
+import type { RowColumnImportance, RowColumnOptions } from './schema';
+
+/** Importance per kernel entry (tfjs layout) for every GEMM view of the model. */
+export function scoreGemmWeights(
+  model: tf.LayersModel,
+  importance: RowColumnImportance,
+  options: { layers?: readonly string[]; exclude?: readonly string[]; data?: ArrayDataset; batches?: number; batchSize?: number; rng?: Rng } = {},
+): Map<string, Float32Array> {
+  const views = gemmViews(model, { only: options.layers, exclude: options.exclude });
+  if (importance === 'taylor') {
+    if (!options.data || options.data.size === 0) throw new Error('importance taylor needs training data for its calibration batches');
+    return taylorImportance(model, views.map((v) => v.weight), options.data, { batches: options.batches ?? 8, batchSize: options.batchSize ?? 64, rng: options.rng ?? new Rng(0) });
+  }
+  const square = importance === 'squared';
+  return new Map(views.map((v) => [v.weight.name, (v.weight.variable.read().dataSync() as Float32Array).map((w) => (square ? w * w : Math.abs(w)))] as const));
+}
+
+/** What was kept in one layer. */
+export interface LayerSelection {
+  readonly layer: string;
+  readonly rows: number;
+  readonly cols: number;
+  readonly keptRows: number;
+  readonly keptCols: number;
+  /** Fraction of the layer's importance removed. */
+  readonly removedFraction: number;
+}
+
+/**
+ * Row-and-column selection of every scored GEMM layer to `sparsity` (each layer keeps at
+ * most ⌊(1 − sparsity)·rows·cols⌋ entries, at least one). An output layer keeps every row
+ * (its rows are the classes) and its best columns. Each layer's annealing draws from its own
+ * generator forked by layer name, so adding or excluding a layer does not change the others.
+ */
+export function selectRowColumn(
+  model: tf.LayersModel,
+  scores: ReadonlyMap<string, Float32Array>,
+  sparsity: number,
+  options: Pick<RowColumnOptions, 'method' | 'layers' | 'exclude' | 'iterations' | 'initialTemperature' | 'finalTemperature'>,
+  rng: Rng,
+): { masks: Map<string, Uint8Array>; layers: LayerSelection[] } {
+  const masks = new Map<string, Uint8Array>();
+  const layers: LayerSelection[] = [];
+  for (const view of gemmViews(model, { only: options.layers, exclude: options.exclude })) {
+    const score = scores.get(view.weight.name);
+    if (!score) continue;
+    const size = view.rows * view.cols;
+    const budget = Math.max(1, Math.floor((1 - sparsity) * size + 1e-9));
+    const problem: RowColumnProblem = { rows: view.rows, cols: view.cols, importance: toGemm(view, score), budget };
+    let selection: RowColumnSelection;
+    if (budget >= size) selection = selectionOf(problem, range(view.rows), range(view.cols));
+    else if (view.isOutput) selection = keepEveryRow(problem);
+    else if (options.method === 'greedy') selection = bestGreedy(problem);
+    else selection = localAnneal(problem, { iterations: options.iterations, initialTemperature: options.initialTemperature, finalTemperature: options.finalTemperature, rng: rng.fork(view.weight.layerName) });
+    masks.set(view.weight.name, gemmMask(view, selection.keptRows, selection.keptCols));
+    const total = selection.kept + selection.removed;
+    layers.push({
+      layer: view.weight.layerName,
+      rows: view.rows,
+      cols: view.cols,
+      keptRows: selection.keptRows.length,
+      keptCols: selection.keptCols.length,
+      removedFraction: total > 0 ? selection.removed / total : 0,
+    });
+  }
+  return { masks, layers };
+}
+
+/** Rows fixed (an output layer): the best ⌊budget / rows⌋ columns, at least one. */
+function keepEveryRow(problem: RowColumnProblem): RowColumnSelection {
+  const { rows, cols, importance } = problem;
+  const colSums = new Float64Array(cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) colSums[j] += importance[i * cols + j];
+  const c = Math.max(1, Math.floor(problem.budget / rows));
+  return selectionOf({ ...problem, budget: Math.max(problem.budget, rows) }, range(rows), indicesByValueDescending(colSums).slice(0, c));
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, k) => k);
+}
+

@@ -1,0 +1,126 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chooseBackend, ConsoleLogger, loadConfig, loadMnist, Pipeline, prunableWeights, Rng, saveModel, silentLogger, tf, train } from '@nncompress/core';
+import { gemmMask, gemmViews, scoreGemmWeights, selectRowColumn, toGemm } from '@nncompress/plugin-row-column';
+
+function cnn(seed: number): tf.LayersModel {
+  const rng = new Rng(seed);
+  const init = (): ReturnType<typeof tf.initializers.glorotUniform> => tf.initializers.glorotUniform({ seed: rng.childSeed() });
+  return tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 5, activation: 'relu', kernelInitializer: init(), name: 'conv1' }),
+      tf.layers.maxPooling2d({ poolSize: 2, name: 'pool1' }),
+      tf.layers.conv2d({ filters: 12, kernelSize: 3, activation: 'relu', kernelInitializer: init(), name: 'conv2' }),
+      tf.layers.maxPooling2d({ poolSize: 2, name: 'pool2' }),
+      tf.layers.flatten({ name: 'flat' }),
+      tf.layers.dense({ units: 32, activation: 'relu', kernelInitializer: init(), name: 'fc1' }),
+      tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: init(), name: 'out' }),
+    ],
+  });
+}
+
+/** Rows (output channels) and GEMM columns holding a non-zero entry of a kernel. */
+function nonZeroRowsAndCols(kernel: Float32Array, rows: number): { rows: Set<number>; cols: Set<number> } {
+  const r = new Set<number>();
+  const c = new Set<number>();
+  kernel.forEach((w, f) => {
+    if (w !== 0) {
+      r.add(f % rows);
+      c.add(Math.floor(f / rows));
+    }
+  });
+  return { rows: r, cols: c };
+}
+
+beforeAll(async () => {
+  await chooseBackend('wasm');
+});
+
+describe('GEMM view of Conv2D and Dense kernels', () => {
+  it('maps kernel entry (y, x, c, o) to row o, column (y·k_w + x)·C_in + c, and masks exactly kept rows × columns', () => {
+    const model = cnn(1);
+    const [conv2] = gemmViews(model, { only: ['conv2'] });
+    expect([conv2.rows, conv2.cols]).toEqual([12, 3 * 3 * 8]);
+    const kernel = conv2.weight.variable.read() as tf.Tensor4D;
+    const values = kernel.arraySync();
+    const gemm = toGemm(conv2, kernel.dataSync());
+    for (const [y, x, c, o] of [[0, 0, 0, 0], [2, 1, 5, 7], [1, 2, 7, 11]]) {
+      expect(gemm[o * conv2.cols + (y * 3 + x) * 8 + c]).toBeCloseTo(values[y][x][c][o], 6);
+    }
+    const mask = gemmMask(conv2, [1, 4], [0, 13, 71]);
+    expect(mask.reduce((s, v) => s + v, 0)).toBe(6);
+    // Column 13 = position (0, 1) of input channel 5; row 4 = output channel 4.
+    expect(mask[13 * 12 + 4]).toBe(1);
+    expect(mask[13 * 12 + 5]).toBe(0);
+  });
+
+  it('treats the output layer specially and names a layer without a GEMM view', () => {
+    const model = cnn(1);
+    expect(gemmViews(model).map((v) => [v.weight.layerName, v.isOutput])).toEqual([['conv1', false], ['conv2', false], ['fc1', false], ['out', true]]);
+    expect(() => gemmViews(model, { only: ['pool1'] })).toThrow('layers: layer "pool1" is MaxPooling2D, which has no GEMM view');
+    expect(() => gemmViews(model, { exclude: ['conv9'] })).toThrow('exclude: the model has no layer named "conv9"');
+  });
+});
+
+describe('selectRowColumn', () => {
+  const options = { method: 'local-sa' as const, layers: [], exclude: [], iterations: 5000, initialTemperature: 0.3, finalTemperature: 1e-4 };
+
+  it('keeps, in every layer, a rows × columns rectangle within the budget; the output layer keeps every class; same seed, same masks', () => {
+    const model = cnn(3);
+    const scores = scoreGemmWeights(model, 'magnitude');
+    const a = selectRowColumn(model, scores, 0.8, options, new Rng(5));
+    const b = selectRowColumn(model, scores, 0.8, options, new Rng(5));
+    for (const view of gemmViews(model)) {
+      const mask = a.masks.get(view.weight.name) as Uint8Array;
+      const kept = mask.reduce((s, v) => s + v, 0);
+      const { rows, cols } = nonZeroRowsAndCols(Float32Array.from(mask), view.rows);
+      // Kept entries are exactly the product of their rows and columns.
+      expect(kept).toBe(rows.size * cols.size);
+      if (view.isOutput) expect(rows.size).toBe(view.rows);
+      else expect(kept).toBeLessThanOrEqual(Math.floor(0.2 * view.rows * view.cols + 1e-9));
+      expect(Array.from(b.masks.get(view.weight.name) as Uint8Array)).toEqual(Array.from(mask));
+    }
+    // Greedy is a valid answer too, and SA keeps at least as much importance in every layer.
+    const g = selectRowColumn(model, scores, 0.8, { ...options, method: 'greedy' }, new Rng(5));
+    a.layers.forEach((l, k) => expect(l.removedFraction).toBeLessThanOrEqual(g.layers[k].removedFraction + 1e-12));
+  });
+});
+
+describe('row-column pruning in a pipeline on MNIST', () => {
+  it('reaches the sparsity with structured kernels, and fine-tuning keeps the accuracy', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nnc-rowcol-'));
+    const model = cnn(2);
+    train(model, loadMnist({ train: 2000 }).train, { epochs: 2, batchSize: 32, learningRate: 0.003, rng: new Rng(2) });
+    await saveModel(model, path.join(dir, 'model'));
+    fs.writeFileSync(
+      path.join(dir, 'p.yaml'),
+      `model: ./model/model.json
+seed: 7
+data: { source: mnist, train: 2000, test: 500 }
+plugins:
+  rowcol: { use: '@nncompress/plugin-row-column', options: { method: local-sa, iterations: 5000 } }
+  tune: { use: '@nncompress/plugin-finetune', options: { epochs: 1, learningRate: 0.001 } }
+stages:
+  - name: prune
+    use: [rowcol, tune]
+    target: { sparsity: 0.5 }
+    schedule: { kind: iterative, rounds: 2 }
+`,
+    );
+    const out = path.join(dir, 'out');
+    const report = await new Pipeline(loadConfig(path.join(dir, "p.yaml")), { outDir: out, logger: process.env.DBG ? new ConsoleLogger(true) : silentLogger }).run();
+    expect(report.final.sparsity).toBeGreaterThanOrEqual(0.5 - 0.01);
+    expect(report.final.accuracy).toBeGreaterThan(report.baseline.accuracy - 0.05);
+    const json = JSON.parse(fs.readFileSync(path.join(out, 'model', 'model.json'), 'utf8')) as tf.io.ModelJSON;
+    const weights = fs.readFileSync(path.join(out, 'model', 'weights.bin'));
+    const pruned = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: new Uint8Array(weights).buffer }));
+    for (const w of prunableWeights(pruned)) {
+      const rows = w.shape[w.shape.length - 1];
+      const { rows: r, cols: c } = nonZeroRowsAndCols(w.variable.read().dataSync() as Float32Array, rows);
+      const budget = w.layerName === 'out' ? rows * Math.floor((0.5 * w.size) / rows) : Math.floor(0.5 * w.size + 1e-9);
+      expect(r.size * c.size).toBeLessThanOrEqual(Math.max(budget, rows));
+      if (w.layerName === 'out') expect(r.size).toBe(rows);
+    }
+  });
+});
