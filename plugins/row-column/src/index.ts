@@ -12,3 +12,7 @@ export { gemmViews, toGemm, gemmMask } from './gemm';
 export type { GemmView } from './gemm';
 export { scoreGemmWeights, selectRowColumn } from './select';
 export type { LayerSelection } from './select';
+export { coupledProblem, liveImportance } from './network';
+export type { CoupledProblem, CoupledLayer, CoupledSelection } from './network';
+export { neighboringAnneal } from './neighboring';
+export type { NeighboringOptions } from './neighboring';

@@ -33,7 +33,8 @@ export class RowColumnPlugin {
       return scores;
     });
     hooks.select.tapPromise({ name, stage: TapStage.NORMAL }, async (scores, round) => {
-      const { masks, layers } = selectRowColumn(round.state.model, scores.weights, round.targetSparsity, options, ctx.rng);
+      const analysis = options.method === 'neighboring-sa' ? round.channels() : undefined;
+      const { masks, layers } = selectRowColumn(round.state.model, scores.weights, round.targetSparsity, options, ctx.rng, analysis);
       for (const l of layers) {
         this.logger.debug(`${ctx.instanceName}: ${l.layer} keeps ${l.keptRows}/${l.rows} rows × ${l.keptCols}/${l.cols} columns (${(100 * l.removedFraction).toFixed(1)}% of its importance removed)`);
       }

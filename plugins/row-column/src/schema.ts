@@ -1,6 +1,6 @@
 import type { JsonSchema } from '@nncompress/core';
 
-export type RowColumnMethod = 'greedy' | 'local-sa';
+export type RowColumnMethod = 'greedy' | 'local-sa' | 'neighboring-sa';
 export type RowColumnImportance = 'magnitude' | 'squared' | 'taylor';
 
 export interface RowColumnOptions {
@@ -21,13 +21,13 @@ export const rowColumnOptionsSchema: JsonSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    method: { enum: ['greedy', 'local-sa'], default: 'local-sa', description: 'greedy: the better of row-then-column and column-then-row over every feasible row count (a 2-approximation); local-sa: simulated annealing per layer, started from greedy and never worse.' },
+    method: { enum: ['greedy', 'local-sa', 'neighboring-sa'], default: 'neighboring-sa', description: "greedy: the better of row-then-column and column-then-row over every feasible row count (a 2-approximation); local-sa: simulated annealing per layer, started from greedy and never worse; neighboring-sa: annealing over all layers at once, where removing a layer's row removes the next layer's columns that read that channel (residual groups move as one)." },
     importance: { enum: ['magnitude', 'squared', 'taylor'], default: 'magnitude', description: 'Importance of a weight: abs(w), w², or abs(w·∂L/∂w) averaged over calibration batches.' },
     layers: { type: 'array', items: { type: 'string' }, default: [], description: 'Conv2D and Dense layers to prune (names, `*` wildcards); empty: all of them. A layer without a GEMM view is an error.' },
     exclude: { type: 'array', items: { type: 'string' }, default: [], description: 'Layers never pruned (names, `*` wildcards).' },
-    iterations: { type: 'integer', minimum: 0, maximum: 10000000, default: 20000, description: 'local-sa: proposed moves per layer.' },
-    initialTemperature: { type: 'number', exclusiveMinimum: 0, default: 0.3, description: "local-sa: starting temperature, as a fraction of the start's mean kept row/column importance." },
-    finalTemperature: { type: 'number', exclusiveMinimum: 0, default: 0.0001, description: 'local-sa: final temperature, same unit; cooling is geometric.' },
+    iterations: { type: 'integer', minimum: 0, maximum: 10000000, default: 20000, description: 'local-sa, neighboring-sa: proposed moves per pruned layer (neighboring-sa spends them on all layers at once).' },
+    initialTemperature: { type: 'number', exclusiveMinimum: 0, default: 0.3, description: "local-sa, neighboring-sa: starting temperature, as a fraction of the start's mean kept row/column importance." },
+    finalTemperature: { type: 'number', exclusiveMinimum: 0, default: 0.0001, description: 'local-sa, neighboring-sa: final temperature, same unit; cooling is geometric.' },
     taylorBatches: { type: 'integer', minimum: 1, maximum: 1000, default: 8, description: 'taylor: calibration batches averaged.' },
     batchSize: { type: 'integer', minimum: 1, maximum: 4096, default: 64, description: 'taylor: batch size.' },
   },

@@ -1,7 +1,9 @@
-import { ArrayDataset, Rng, taylorImportance, tf } from '@nncompress/core';
+import { analyzeChannels, ArrayDataset, ChannelAnalysis, Rng, taylorImportance, tf } from '@nncompress/core';
 import { localAnneal } from './anneal';
 import { gemmMask, gemmViews, toGemm } from './gemm';
 import { bestGreedy } from './greedy';
+import { coupledProblem } from './network';
+import { neighboringAnneal } from './neighboring';
 import { indicesByValueDescending, RowColumnProblem, RowColumnSelection, selectionOf } from './problem';
 import type { RowColumnImportance, RowColumnOptions } from './schema';
 
@@ -43,10 +45,29 @@ export function selectRowColumn(
   sparsity: number,
   options: Pick<RowColumnOptions, 'method' | 'layers' | 'exclude' | 'iterations' | 'initialTemperature' | 'finalTemperature'>,
   rng: Rng,
+  analysis?: ChannelAnalysis,
 ): { masks: Map<string, Uint8Array>; layers: LayerSelection[] } {
   const masks = new Map<string, Uint8Array>();
   const layers: LayerSelection[] = [];
-  for (const view of gemmViews(model, { only: options.layers, exclude: options.exclude })) {
+  const views = gemmViews(model, { only: options.layers, exclude: options.exclude });
+  if (options.method === 'neighboring-sa') {
+    const problem = coupledProblem(views, scores, analysis ?? analyzeChannels(model), sparsity);
+    const selection = neighboringAnneal(problem, { iterations: options.iterations * problem.layers.length, initialTemperature: options.initialTemperature, finalTemperature: options.finalTemperature, rng: rng.fork('neighboring-sa') });
+    problem.layers.forEach((layer, l) => {
+      const { keptRows, keptCols } = selection.layers[l];
+      const view = views.find((v) => v.weight.layerName === layer.name) as (typeof views)[number];
+      masks.set(view.weight.name, gemmMask(view, keptRows, keptCols));
+      let kept = 0;
+      let total = 0;
+      for (let i = 0; i < layer.rows; i++) {
+        for (let j = 0; j < layer.cols; j++) total += layer.importance[i * layer.cols + j];
+      }
+      for (const i of keptRows) for (const j of keptCols) kept += layer.importance[i * layer.cols + j];
+      layers.push({ layer: layer.name, rows: layer.rows, cols: layer.cols, keptRows: keptRows.length, keptCols: keptCols.length, removedFraction: total > 0 ? (total - kept) / total : 0 });
+    });
+    return { masks, layers };
+  }
+  for (const view of views) {
     const score = scores.get(view.weight.name);
     if (!score) continue;
     const size = view.rows * view.cols;

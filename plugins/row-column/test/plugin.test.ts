@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chooseBackend, ConsoleLogger, loadConfig, loadMnist, Pipeline, prunableWeights, Rng, saveModel, silentLogger, tf, train } from '@nncompress/core';
-import { gemmMask, gemmViews, scoreGemmWeights, selectRowColumn, toGemm } from '@nncompress/plugin-row-column';
+import { analyzeChannels, chooseBackend, ConsoleLogger, loadConfig, loadMnist, Pipeline, prunableWeights, Rng, saveModel, silentLogger, tf, train } from '@nncompress/core';
+import { coupledProblem, gemmMask, gemmViews, scoreGemmWeights, selectRowColumn, toGemm } from '@nncompress/plugin-row-column';
 
 function cnn(seed: number): tf.LayersModel {
   const rng = new Rng(seed);
@@ -87,6 +87,46 @@ describe('selectRowColumn', () => {
   });
 });
 
+describe('Neighboring SA on a model', () => {
+  it('reads channel coupling from the channel groups: Conv2D columns by input channel, Dense behind Flatten by position × channel', () => {
+    const model = cnn(4);
+    const scores = scoreGemmWeights(model, 'magnitude');
+    const problem = coupledProblem(gemmViews(model), scores, analyzeChannels(model), 0.8);
+    const [conv1, conv2, fc1, out] = problem.layers;
+    expect([conv1.rowGroup, out.rowGroup]).toEqual([0, -1]);
+    expect(Array.from(conv1.colChannel).every((c) => c === -1)).toBe(true);
+    // conv2's column (y·3 + x)·8 + c reads conv1's channel c; fc1's input (h·5 + w)·12 + c reads conv2's channel c.
+    expect(conv2.colChannel[(2 * 3 + 1) * 8 + 5]).toBe(problem.groupStart[conv1.rowGroup] + 5);
+    expect(fc1.colChannel[(3 * 5 + 4) * 12 + 7]).toBe(problem.groupStart[conv2.rowGroup] + 7);
+    expect(out.colChannel[17]).toBe(problem.groupStart[fc1.rowGroup] + 17);
+    // The output layer keeps every class row with at least one column.
+    expect(out.budget).toBeGreaterThanOrEqual(out.rows);
+  });
+
+  it('never keeps a column whose input channel the previous layer removed', () => {
+    const model = cnn(4);
+    const scores = scoreGemmWeights(model, 'magnitude');
+    const { masks, layers } = selectRowColumn(model, scores, 0.8, { method: 'neighboring-sa', layers: [], exclude: [], iterations: 2000, initialTemperature: 0.3, finalTemperature: 1e-4 }, new Rng(5));
+    const views = gemmViews(model);
+    const keptRows = (name: string): Set<number> => {
+      const view = views.find((v) => v.weight.layerName === name)!;
+      return nonZeroRowsAndCols(Float32Array.from(masks.get(view.weight.name)!), view.rows).rows;
+    };
+    const conv1Rows = keptRows('conv1');
+    const conv2 = views.find((v) => v.weight.layerName === 'conv2')!;
+    const { cols } = nonZeroRowsAndCols(Float32Array.from(masks.get(conv2.weight.name)!), conv2.rows);
+    for (const j of cols) expect(conv1Rows.has(j % 8)).toBe(true);
+    const conv2Rows = keptRows('conv2');
+    const fc1 = views.find((v) => v.weight.layerName === 'fc1')!;
+    for (const j of nonZeroRowsAndCols(Float32Array.from(masks.get(fc1.weight.name)!), fc1.rows).cols) expect(conv2Rows.has(j % 12)).toBe(true);
+    expect(layers.map((l) => l.layer)).toEqual(['conv1', 'conv2', 'fc1', 'out']);
+    for (const view of views) {
+      const kept = masks.get(view.weight.name)!.reduce((s, v) => s + v, 0);
+      expect(kept).toBeLessThanOrEqual(Math.max(view.rows, Math.floor(0.2 * view.rows * view.cols + 1e-9)));
+    }
+  });
+});
+
 describe('row-column pruning in a pipeline on MNIST', () => {
   it('reaches the sparsity with structured kernels, and fine-tuning keeps the accuracy', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nnc-rowcol-'));
@@ -99,7 +139,7 @@ describe('row-column pruning in a pipeline on MNIST', () => {
 seed: 7
 data: { source: mnist, train: 2000, test: 500 }
 plugins:
-  rowcol: { use: '@nncompress/plugin-row-column', options: { method: local-sa, iterations: 5000 } }
+  rowcol: { use: '@nncompress/plugin-row-column', options: { method: neighboring-sa, iterations: 3000 } }
   tune: { use: '@nncompress/plugin-finetune', options: { epochs: 1, learningRate: 0.001 } }
 stages:
   - name: prune
