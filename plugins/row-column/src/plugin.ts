@@ -1,4 +1,4 @@
-import { inject, injectable, Logger, PipelineHooks, PluginContext, Services, TapStage } from '@nncompress/core';
+import { compactState, inject, injectable, Logger, modelInputShape, PipelineHooks, PluginContext, Services, TapStage } from '@nncompress/core';
 import { checkAnnealOptions } from './anneal';
 import { RowColumnOptions, rowColumnOptionsSchema } from './schema';
 import { scoreGemmWeights, selectRowColumn } from './select';
@@ -39,6 +39,17 @@ export class RowColumnPlugin {
         this.logger.debug(`${ctx.instanceName}: ${l.layer} keeps ${l.keptRows}/${l.rows} rows × ${l.keptCols}/${l.cols} columns (${(100 * l.removedFraction).toFixed(1)}% of its importance removed)`);
       }
       return { kind: 'weights', masks, selectedBy: RowColumnPlugin.id };
+    });
+    // After core has applied the last round's masks (TapStage.LATE), before fine-tuning.
+    hooks.prune.tapPromise({ name, stage: TapStage.LATE + 1 }, async (plan, round) => {
+      if (!options.compact || plan.selectedBy !== RowColumnPlugin.id || round.round !== round.rounds - 1) return;
+      const train = round.data.train;
+      const sample = ctx.rng.fork('compact').shuffle(Array.from({ length: train.size }, (_, i) => i)).slice(0, 4 * options.batchSize);
+      const calibration = sample.length > 0 ? train.subset(sample).batch(0, sample.length, modelInputShape(round.state.model)) : undefined;
+      calibration?.y.dispose();
+      const before = round.state.model.countParams();
+      const dead = await compactState(round.state, calibration?.x);
+      this.logger.info(`${ctx.instanceName}: compacted: ${dead.unread} unread and ${dead.constant} constant channels removed, ${before} → ${round.state.model.countParams()} params`);
     });
   }
 }

@@ -15,6 +15,8 @@ export interface RowColumnOptions {
   finalTemperature: number;
   taylorBatches: number;
   batchSize: number;
+  /** After the stage's last selection, remove the channels the masks made dead (a physically smaller model). */
+  compact: boolean;
 }
 
 export const rowColumnOptionsSchema: JsonSchema = {
@@ -29,6 +31,7 @@ export const rowColumnOptionsSchema: JsonSchema = {
     initialTemperature: { type: 'number', exclusiveMinimum: 0, default: 0.3, description: "local-sa, neighboring-sa: starting temperature, as a fraction of the start's mean kept row/column importance." },
     finalTemperature: { type: 'number', exclusiveMinimum: 0, default: 0.0001, description: 'local-sa, neighboring-sa: final temperature, same unit; cooling is geometric.' },
     taylorBatches: { type: 'integer', minimum: 1, maximum: 1000, default: 8, description: 'taylor: calibration batches averaged.' },
-    batchSize: { type: 'integer', minimum: 1, maximum: 4096, default: 64, description: 'taylor: batch size.' },
+    batchSize: { type: 'integer', minimum: 1, maximum: 4096, default: 64, description: 'taylor: batch size; compact: calibration batch size.' },
+    compact: { type: 'boolean', default: false, description: "After the stage's last selection, rebuild the model without the channels the masks made dead: removed rows become removed filters, and columns covering a whole input channel shrink the layer before. Exact (same outputs); the other removed columns stay masked. The report's sparsity then counts only those masked zeros." },
   },
 };

@@ -128,11 +128,22 @@ describe('Neighboring SA on a model', () => {
 });
 
 describe('row-column pruning in a pipeline on MNIST', () => {
-  it('reaches the sparsity with structured kernels, and fine-tuning keeps the accuracy', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nnc-rowcol-'));
+  let dir: string;
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nnc-rowcol-'));
     const model = cnn(2);
     train(model, loadMnist({ train: 2000 }).train, { epochs: 2, batchSize: 32, learningRate: 0.003, rng: new Rng(2) });
     await saveModel(model, path.join(dir, 'model'));
+    model.dispose();
+  });
+
+  const loadOutput = async (out: string): Promise<tf.LayersModel> => {
+    const json = JSON.parse(fs.readFileSync(path.join(out, 'model', 'model.json'), 'utf8')) as tf.io.ModelJSON;
+    const weights = fs.readFileSync(path.join(out, 'model', 'weights.bin'));
+    return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: new Uint8Array(weights).buffer }));
+  };
+
+  it('reaches the sparsity with structured kernels, and fine-tuning keeps the accuracy', async () => {
     fs.writeFileSync(
       path.join(dir, 'p.yaml'),
       `model: ./model/model.json
@@ -152,15 +163,45 @@ stages:
     const report = await new Pipeline(loadConfig(path.join(dir, "p.yaml")), { outDir: out, logger: process.env.DBG ? new ConsoleLogger(true) : silentLogger }).run();
     expect(report.final.sparsity).toBeGreaterThanOrEqual(0.5 - 0.01);
     expect(report.final.accuracy).toBeGreaterThan(report.baseline.accuracy - 0.05);
-    const json = JSON.parse(fs.readFileSync(path.join(out, 'model', 'model.json'), 'utf8')) as tf.io.ModelJSON;
-    const weights = fs.readFileSync(path.join(out, 'model', 'weights.bin'));
-    const pruned = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: new Uint8Array(weights).buffer }));
+    const pruned = await loadOutput(out);
     for (const w of prunableWeights(pruned)) {
       const rows = w.shape[w.shape.length - 1];
       const { rows: r, cols: c } = nonZeroRowsAndCols(w.variable.read().dataSync() as Float32Array, rows);
       const budget = w.layerName === 'out' ? rows * Math.floor((0.5 * w.size) / rows) : Math.floor(0.5 * w.size + 1e-9);
       expect(r.size * c.size).toBeLessThanOrEqual(Math.max(budget, rows));
       if (w.layerName === 'out') expect(r.size).toBe(rows);
+    }
+  });
+
+  it('compact: removes the dead channels physically, with the same predictions as the masked model', async () => {
+    const config = (method: string, compact: boolean): string => `model: ./model/model.json
+seed: 7
+data: { source: mnist, train: 1000, test: 500 }
+plugins:
+  rowcol: { use: '@nncompress/plugin-row-column', options: { method: ${method}, iterations: 2000, compact: ${compact} } }
+stages:
+  - name: prune
+    use: [rowcol]
+    target: { sparsity: 0.8 }
+`;
+    const x = loadMnist({ train: 10, test: 64 }).test.batch(0, 64, [28, 28, 1]);
+    for (const method of ['neighboring-sa', 'local-sa']) {
+      const outs = [false, true].map((compact) => path.join(dir, `out-${method}-${compact}`));
+      const reports = [];
+      for (const [i, compact] of [false, true].entries()) {
+        fs.writeFileSync(path.join(dir, 'c.yaml'), config(method, compact));
+        reports.push(await new Pipeline(loadConfig(path.join(dir, 'c.yaml')), { outDir: outs[i], logger: silentLogger }).run());
+      }
+      const [masked, compacted] = reports;
+      expect(compacted.final.accuracy).toBe(masked.final.accuracy);
+      expect(compacted.final.nonzeroParams).toBeLessThanOrEqual(masked.final.nonzeroParams);
+      expect(compacted.final.params).toBeLessThan(0.5 * masked.final.params);
+      expect(compacted.final.flops).toBeLessThan(masked.final.flops);
+      const [a, b] = await Promise.all(outs.map(loadOutput));
+      const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(a.predict(x.x) as tf.Tensor, b.predict(x.x) as tf.Tensor))).dataSync()[0]);
+      expect(diff).toBeLessThan(1e-4);
+      expect(b.getLayer('conv1').getWeights()[0].shape[3]).toBeLessThan(8);
+      expect(b.getLayer('out').getWeights()[0].shape[1]).toBe(10);
     }
   });
 });

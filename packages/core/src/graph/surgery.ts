@@ -117,12 +117,24 @@ export function affectedConsumers(analysis: ChannelAnalysis, removals: ChannelRe
   return [...names];
 }
 
+/** Per input entry of a consumer (last axis; every flattened position for a Dense behind Flatten): mean, min and max over examples and positions. */
+export interface ConsumerInputStats {
+  readonly mean: Float32Array;
+  readonly min: Float32Array;
+  readonly max: Float32Array;
+}
+
 /**
  * The mean of every entry of each consumer's input over `inputs` (a batch of model inputs),
  * taken in `batchSize` slices. Consumers fed by an InputLayer or applied more than once are
  * left out. One probe model serves all consumers.
  */
 export function consumerInputMeans(model: tf.LayersModel, analysis: ChannelAnalysis, consumers: readonly string[], inputs: tf.Tensor, batchSize = 32): Map<string, Float32Array> {
+  return new Map([...consumerInputStats(model, analysis, consumers, inputs, batchSize)].map(([name, s]) => [name, s.mean] as const));
+}
+
+/** Like `consumerInputMeans`, with the range of each entry too (to tell constant channels). */
+export function consumerInputStats(model: tf.LayersModel, analysis: ChannelAnalysis, consumers: readonly string[], inputs: tf.Tensor, batchSize = 32): Map<string, ConsumerInputStats> {
   const feeds = new Map<string, string>();
   for (const name of consumers) {
     const node = analysis.graph.nodes.get(name);
@@ -132,10 +144,10 @@ export function consumerInputMeans(model: tf.LayersModel, analysis: ChannelAnaly
     feeds.set(name, feed.name);
   }
   const feedNames = [...new Set(feeds.values())];
-  const means = new Map<string, Float32Array>();
-  if (feedNames.length === 0 || inputs.shape[0] === 0) return means;
+  const stats = new Map<string, ConsumerInputStats>();
+  if (feedNames.length === 0 || inputs.shape[0] === 0) return stats;
   const probe = tf.model({ inputs: model.inputs, outputs: feedNames.map((n) => model.getLayer(n).output as tf.SymbolicTensor) });
-  const sums = new Map<string, Float64Array>();
+  const acc = new Map<string, { sum: Float64Array; min: Float32Array; max: Float32Array }>();
   const total = inputs.shape[0];
   for (let start = 0; start < total; start += batchSize) {
     const size = Math.min(batchSize, total - start);
@@ -146,15 +158,24 @@ export function consumerInputMeans(model: tf.LayersModel, analysis: ChannelAnaly
       outs.forEach((t, i) => {
         const axes = Array.from({ length: t.rank - 1 }, (_, a) => a);
         const sum = tf.sum(t, axes).dataSync();
+        const lo = tf.min(t, axes).dataSync();
+        const hi = tf.max(t, axes).dataSync();
         const perExample = t.shape.slice(1, -1).reduce((a, b) => a * b, 1);
-        let acc = sums.get(feedNames[i]);
-        if (!acc) sums.set(feedNames[i], (acc = new Float64Array(sum.length)));
-        for (let c = 0; c < sum.length; c++) acc[c] += sum[c] / perExample;
+        let a = acc.get(feedNames[i]);
+        if (!a) acc.set(feedNames[i], (a = { sum: new Float64Array(sum.length), min: new Float32Array(sum.length).fill(Infinity), max: new Float32Array(sum.length).fill(-Infinity) }));
+        for (let c = 0; c < sum.length; c++) {
+          a.sum[c] += sum[c] / perExample;
+          a.min[c] = Math.min(a.min[c], lo[c]);
+          a.max[c] = Math.max(a.max[c], hi[c]);
+        }
       });
     });
   }
-  for (const [consumer, feed] of feeds) means.set(consumer, Float32Array.from(sums.get(feed)!, (v) => v / total));
-  return means;
+  for (const [consumer, feed] of feeds) {
+    const a = acc.get(feed)!;
+    stats.set(consumer, { mean: Float32Array.from(a.sum, (v) => v / total), min: a.min, max: a.max });
+  }
+  return stats;
 }
 
 /**
@@ -196,6 +217,37 @@ function meanCorrections(analysis: ChannelAnalysis, flags: Map<string, Map<AxisR
     }
   }
   return corrections;
+}
+
+/**
+ * Kernel masks (layer name → 0/1 per kernel entry, tfjs layout) cut to the kernels that
+ * `removeChannels` with the same removals builds: removed output channels and removed input
+ * rows are dropped, everything else keeps its flag.
+ */
+export function sliceKernelMasks(analysis: ChannelAnalysis, removals: ChannelRemovals, masks: ReadonlyMap<string, Uint8Array>): Map<string, Uint8Array> {
+  const flags = keepFlags(analysis, removals);
+  const out = new Map<string, Uint8Array>();
+  for (const [layerName, mask] of masks) {
+    const roles = flags.get(layerName);
+    const node = analysis.graph.nodes.get(layerName);
+    if (!roles || !node) {
+      out.set(layerName, mask);
+      continue;
+    }
+    const kernel = node.layer.getWeights()[0];
+    const [inputs, outputs] = kernel.shape.slice(-2);
+    if (mask.length !== kernel.size) throw new Error(`mask for ${layerName} has ${mask.length} entries, its kernel has ${kernel.size}`);
+    const keepIn = roles.get('consumer');
+    const keepOut = roles.get('producer');
+    const taps = kernel.size / (inputs * outputs);
+    const ins = kept(keepIn, inputs);
+    const outs = kept(keepOut, outputs);
+    const sliced = new Uint8Array(taps * ins.length * outs.length);
+    let n = 0;
+    for (let t = 0; t < taps; t++) for (const i of ins) for (const o of outs) sliced[n++] = mask[(t * inputs + i) * outputs + o];
+    out.set(layerName, sliced);
+  }
+  return out;
 }
 
 /**

@@ -71,6 +71,12 @@ export class MaskSet {
     this.tensors.delete(name);
   }
 
+  /** Drops every mask (e.g. before re-keying them for a rebuilt model). */
+  clear(): void {
+    this.dispose();
+    this.masks.clear();
+  }
+
   /** Fraction of masked-out entries over all masked tensors (0 when empty). */
   prunedFraction(): number {
     let zeros = 0;

@@ -5,8 +5,10 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { PluginError } from '../errors';
-import { affectedConsumers, consumerInputMeans, removeChannels } from '../graph/surgery';
+import { affectedConsumers, consumerInputMeans, removeChannels, sliceKernelMasks } from '../graph/surgery';
 import { removeUnits } from '../graph/layer-surgery';
+import { analyzeChannels } from '../graph/channel-groups';
+import { compactMasked, DeadChannels } from '../graph/compact';
 import { prunableWeights } from '../model/masks';
 import type { ChannelPlan, LayerPlan, ModelState, WeightPlan } from './types';
 
@@ -28,21 +30,44 @@ export async function applyChannelPlan(state: ModelState, plan: ChannelPlan): Pr
     if (plan.analysis.graph.nodes.get(state.model.layers[0].name)?.layer !== state.model.layers[0]) {
       throw new PluginError(`plan from ${plan.selectedBy} was computed for another model; analyze round.state.model in the same round`, plan.selectedBy, 'prune');
     }
-    if (state.masks.size > 0) {
-      throw new PluginError(`plan from ${plan.selectedBy}: removing channels after unstructured pruning is not supported yet; run structured stages first`, plan.selectedBy, 'prune');
-    }
     let smaller: tf.LayersModel;
+    let masks: Map<string, Uint8Array>;
     try {
       const inputMeans = plan.calibration ? consumerInputMeans(state.model, plan.analysis, affectedConsumers(plan.analysis, plan.removals), plan.calibration) : undefined;
       smaller = await removeChannels(state.model, plan.analysis, plan.removals, { inputMeans });
+      masks = sliceKernelMasks(plan.analysis, plan.removals, masksByLayer(state));
     } catch (err) {
       throw new PluginError(`plan from ${plan.selectedBy}: ${(err as Error).message}`, plan.selectedBy, 'prune');
     }
-    state.model.dispose();
-    state.model = smaller;
+    replaceModel(state, smaller, masks);
   } finally {
     plan.calibration?.dispose();
   }
+}
+
+/** The state's masks keyed by layer name (weight names may change when a model is rebuilt). */
+export function masksByLayer(state: ModelState): Map<string, Uint8Array> {
+  const byLayer = new Map<string, Uint8Array>();
+  for (const w of prunableWeights(state.model)) {
+    const mask = state.masks.get(w.name);
+    if (mask) byLayer.set(w.layerName, mask);
+  }
+  return byLayer;
+}
+
+/**
+ * Swaps in a rebuilt model and re-keys `masks` (by layer name, already cut to the new
+ * kernels) to its weight names, so fine-tuning keeps the remaining masked entries at zero.
+ */
+export function replaceModel(state: ModelState, model: tf.LayersModel, masks: ReadonlyMap<string, Uint8Array>): void {
+  state.masks.clear();
+  for (const w of prunableWeights(model)) {
+    const mask = masks.get(w.layerName);
+    if (mask) state.masks.set(w.name, mask);
+  }
+  state.model.dispose();
+  state.model = model;
+  state.masks.apply(model);
 }
 
 /** Applies a layer plan: replaces the model with one without those layers (repaired where needed). */
@@ -60,4 +85,23 @@ export async function applyLayerPlan(state: ModelState, plan: LayerPlan): Promis
   }
   state.model.dispose();
   state.model = smaller;
+}
+
+/**
+ * Removes the channels the state's masks have made dead (see `deadChannels`): the model
+ * becomes physically smaller with the same function, and the remaining masks are cut to it.
+ * `calibration` (model inputs; disposed here) lets constant channels go too.
+ */
+export async function compactState(state: ModelState, calibration?: tf.Tensor): Promise<DeadChannels> {
+  try {
+    const { model, masks, dead } = await compactMasked(state.model, analyzeChannels(state.model), masksByLayer(state), calibration);
+    if (dead.removals.size === 0) {
+      model.dispose();
+      return dead;
+    }
+    replaceModel(state, model, masks);
+    return dead;
+  } finally {
+    calibration?.dispose();
+  }
 }
