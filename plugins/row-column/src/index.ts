@@ -16,3 +16,7 @@ export { coupledProblem, liveImportance } from './network';
 export type { CoupledProblem, CoupledLayer, CoupledSelection } from './network';
 export { neighboringAnneal } from './neighboring';
 export type { NeighboringOptions } from './neighboring';
+export { packGemmLayer } from './execute';
+export type { PackedGemmLayer } from './execute';
+export { globalRowThenColumn } from './global';
+export type { GlobalLayer, GlobalSelection } from './global';

@@ -1,6 +1,6 @@
 import type { JsonSchema } from '@nncompress/core';
 
-export type RowColumnMethod = 'greedy' | 'local-sa' | 'neighboring-sa';
+export type RowColumnMethod = 'greedy' | 'global-greedy' | 'local-sa' | 'neighboring-sa';
 export type RowColumnImportance = 'magnitude' | 'squared' | 'taylor';
 
 export interface RowColumnOptions {
@@ -23,7 +23,7 @@ export const rowColumnOptionsSchema: JsonSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    method: { enum: ['greedy', 'local-sa', 'neighboring-sa'], default: 'neighboring-sa', description: "greedy: the better of row-then-column and column-then-row over every feasible row count (a 2-approximation); local-sa: simulated annealing per layer, started from greedy and never worse; neighboring-sa: annealing over all layers at once, where removing a layer's row removes the next layer's columns that read that channel (residual groups move as one)." },
+    method: { enum: ['greedy', 'global-greedy', 'local-sa', 'neighboring-sa'], default: 'neighboring-sa', description: "greedy: the better of row-then-column and column-then-row over every feasible row count, per layer (a 2-approximation); global-greedy: rows of all layers ranked together (importance divided by each layer's mean), then columns, to the model-wide budget, so layers end at different sparsities; local-sa: simulated annealing per layer, started from greedy and never worse; neighboring-sa: annealing over all layers at once, where removing a layer's row removes the next layer's columns that read that channel (residual groups move as one)." },
     importance: { enum: ['magnitude', 'squared', 'taylor'], default: 'magnitude', description: 'Importance of a weight: abs(w), w², or abs(w·∂L/∂w) averaged over calibration batches.' },
     layers: { type: 'array', items: { type: 'string' }, default: [], description: 'Conv2D and Dense layers to prune (names, `*` wildcards); empty: all of them. A layer without a GEMM view is an error.' },
     exclude: { type: 'array', items: { type: 'string' }, default: [], description: 'Layers never pruned (names, `*` wildcards).' },

@@ -1,6 +1,7 @@
 import { analyzeChannels, ArrayDataset, ChannelAnalysis, Rng, taylorImportance, tf } from '@nncompress/core';
 import { localAnneal } from './anneal';
-import { gemmMask, gemmViews, toGemm } from './gemm';
+import { GemmView, gemmMask, gemmViews, toGemm } from './gemm';
+import { globalRowThenColumn } from './global';
 import { bestGreedy } from './greedy';
 import { coupledProblem } from './network';
 import { neighboringAnneal } from './neighboring';
@@ -50,21 +51,29 @@ export function selectRowColumn(
   const masks = new Map<string, Uint8Array>();
   const layers: LayerSelection[] = [];
   const views = gemmViews(model, { only: options.layers, exclude: options.exclude });
+  const record = (view: GemmView, importance: Float64Array, keptRows: readonly number[], keptCols: readonly number[]): void => {
+    masks.set(view.weight.name, gemmMask(view, keptRows, keptCols));
+    let kept = 0;
+    let total = 0;
+    for (let k = 0; k < importance.length; k++) total += importance[k];
+    for (const i of keptRows) for (const j of keptCols) kept += importance[i * view.cols + j];
+    layers.push({ layer: view.weight.layerName, rows: view.rows, cols: view.cols, keptRows: keptRows.length, keptCols: keptCols.length, removedFraction: total > 0 ? (total - kept) / total : 0 });
+  };
   if (options.method === 'neighboring-sa') {
     const problem = coupledProblem(views, scores, analysis ?? analyzeChannels(model), sparsity);
     const selection = neighboringAnneal(problem, { iterations: options.iterations * problem.layers.length, initialTemperature: options.initialTemperature, finalTemperature: options.finalTemperature, rng: rng.fork('neighboring-sa') });
     problem.layers.forEach((layer, l) => {
-      const { keptRows, keptCols } = selection.layers[l];
-      const view = views.find((v) => v.weight.layerName === layer.name) as (typeof views)[number];
-      masks.set(view.weight.name, gemmMask(view, keptRows, keptCols));
-      let kept = 0;
-      let total = 0;
-      for (let i = 0; i < layer.rows; i++) {
-        for (let j = 0; j < layer.cols; j++) total += layer.importance[i * layer.cols + j];
-      }
-      for (const i of keptRows) for (const j of keptCols) kept += layer.importance[i * layer.cols + j];
-      layers.push({ layer: layer.name, rows: layer.rows, cols: layer.cols, keptRows: keptRows.length, keptCols: keptCols.length, removedFraction: total > 0 ? (total - kept) / total : 0 });
+      const view = views.find((v) => v.weight.layerName === layer.name) as GemmView;
+      record(view, layer.importance, selection.layers[l].keptRows, selection.layers[l].keptCols);
     });
+    return { masks, layers };
+  }
+  if (options.method === 'global-greedy') {
+    const scored = views.filter((v) => scores.has(v.weight.name));
+    const problem = scored.map((v) => ({ rows: v.rows, cols: v.cols, importance: toGemm(v, scores.get(v.weight.name) as Float32Array), fixedRows: v.isOutput }));
+    const budget = scored.reduce((n, v) => n + Math.max(v.isOutput ? v.rows : 1, Math.floor((1 - sparsity) * v.rows * v.cols + 1e-9)), 0);
+    const selection = globalRowThenColumn(problem, budget);
+    scored.forEach((view, l) => record(view, problem[l].importance, selection.layers[l].keptRows, selection.layers[l].keptCols));
     return { masks, layers };
   }
   for (const view of views) {

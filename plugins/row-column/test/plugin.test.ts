@@ -185,7 +185,7 @@ stages:
     target: { sparsity: 0.8 }
 `;
     const x = loadMnist({ train: 10, test: 64 }).test.batch(0, 64, [28, 28, 1]);
-    for (const method of ['neighboring-sa', 'local-sa']) {
+    for (const method of ['neighboring-sa', 'local-sa', 'global-greedy']) {
       const outs = [false, true].map((compact) => path.join(dir, `out-${method}-${compact}`));
       const reports = [];
       for (const [i, compact] of [false, true].entries()) {
