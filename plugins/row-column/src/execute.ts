@@ -87,41 +87,45 @@ export function packGemmLayer(model: tf.LayersModel, view: GemmView, keptRows: r
     padding: config.padding === 'same' ? 'same' : 'valid',
     dilationRate: pair(config.dilationRate, 1),
   };
-  const positions = [...byPosition.entries()].sort((a, b) => a[0] - b[0]).map(([t, channels]) => ({
-    y: Math.floor(t / spec.kernelSize[1]),
-    x: t % spec.kernelSize[1],
-    channels: channels.length === inputs ? undefined : tf.tensor1d(Int32Array.from(channels), 'int32'),
-  }));
   const [, inH, inW] = (layer.input as tf.SymbolicTensor).shape as number[];
-  const outShape = (layer.outputShape as number[]).slice(1, 3);
+  const [ho, wo] = (layer.outputShape as number[]).slice(1, 3);
+  const [sh, sw] = spec.strides;
+  const [dh, dw] = spec.dilationRate;
+  // TensorFlow's SAME padding: the total is split with the extra pixel at the end.
+  const padH = spec.padding === 'same' ? Math.max(0, (ho - 1) * sh + (spec.kernelSize[0] - 1) * dh + 1 - inH) : 0;
+  const padW = spec.padding === 'same' ? Math.max(0, (wo - 1) * sw + (spec.kernelSize[1] - 1) * dw + 1 - inW) : 0;
+  const [ph, pw] = [inH + padH, inW + padW];
+  // im2col as one gather: for output position p and kept column q = (y·k_w + x)·C_in + c,
+  // the flat index of input pixel (oy·s_h + y·d_h, ox·s_w + x·d_w), channel c.
+  const index = new Int32Array(ho * wo * ordered.length);
+  let n = 0;
+  for (let oy = 0; oy < ho; oy++) {
+    for (let ox = 0; ox < wo; ox++) {
+      for (const q of ordered) {
+        const t = Math.floor(q / inputs);
+        const y = Math.floor(t / spec.kernelSize[1]);
+        const x = t % spec.kernelSize[1];
+        index[n++] = ((oy * sh + y * dh) * pw + (ox * sw + x * dw)) * inputs + (q % inputs);
+      }
+    }
+  }
+  const gatherIndex = tf.tensor1d(index, 'int32');
   return {
     layer: layer.name,
     keptRows,
     keptCols,
     kernel,
     bias,
-    macs: macs(outShape[0] * outShape[1]),
+    macs: macs(ho * wo),
     apply: (input) =>
       tf.tidy(() => {
-        const [ho, wo] = outShape;
-        const [sh, sw] = spec.strides;
-        const [dh, dw] = spec.dilationRate;
         let x = input as tf.Tensor4D;
-        if (spec.padding === 'same') {
-          // TensorFlow's SAME padding: the total is split with the extra pixel at the end.
-          const padH = Math.max(0, (ho - 1) * sh + (spec.kernelSize[0] - 1) * dh + 1 - inH);
-          const padW = Math.max(0, (wo - 1) * sw + (spec.kernelSize[1] - 1) * dw + 1 - inW);
-          x = tf.pad(x, [[0, 0], [Math.floor(padH / 2), padH - Math.floor(padH / 2)], [Math.floor(padW / 2), padW - Math.floor(padW / 2)], [0, 0]]);
-        }
-        const n = x.shape[0];
-        const patches = positions.map(({ y, x: px, channels }) => {
-          const window = tf.stridedSlice(x, [0, y * dh, px * dw, 0], [n, y * dh + (ho - 1) * sh + 1, px * dw + (wo - 1) * sw + 1, x.shape[3]], [1, sh, sw, 1]);
-          return channels ? tf.gather(window, channels, 3) : window;
-        });
-        const columns = patches.length === 1 ? patches[0] : tf.concat(patches, 3);
-        const y = tf.matMul(tf.reshape(columns, [n * ho * wo, ordered.length]) as tf.Tensor2D, kernel);
-        return tf.reshape(bias ? tf.add(y, bias) : y, [n, ho, wo, keptRows.length]);
+        if (padH > 0 || padW > 0) x = tf.pad(x, [[0, 0], [Math.floor(padH / 2), padH - Math.floor(padH / 2)], [Math.floor(padW / 2), padW - Math.floor(padW / 2)], [0, 0]]);
+        const batch = x.shape[0];
+        const columns = tf.gather(tf.reshape(x, [batch, ph * pw * inputs]), gatherIndex, 1);
+        const y = tf.matMul(tf.reshape(columns, [batch * ho * wo, ordered.length]) as tf.Tensor2D, kernel);
+        return tf.reshape(bias ? tf.add(y, bias) : y, [batch, ho, wo, keptRows.length]);
       }),
-    dispose: () => tf.dispose([kernel, ...(bias ? [bias] : []), ...positions.flatMap((p) => (p.channels ? [p.channels] : []))]),
+    dispose: () => tf.dispose([kernel, ...(bias ? [bias] : []), gatherIndex]),
   };
 }
