@@ -127,6 +127,37 @@ describe('Neighboring SA on a model', () => {
   });
 });
 
+describe('Neighboring SA on a residual model', () => {
+  it('keeps one set of channels for the producers an Add joins, and drops the columns of the removed ones', () => {
+    const rng = new Rng(9);
+    const init = (): ReturnType<typeof tf.initializers.glorotUniform> => tf.initializers.glorotUniform({ seed: rng.childSeed() });
+    const input = tf.input({ shape: [8, 8, 3] });
+    const a = tf.layers.conv2d({ name: 'a', filters: 6, kernelSize: 3, padding: 'same', kernelInitializer: init() }).apply(input) as tf.SymbolicTensor;
+    const b = tf.layers.conv2d({ name: 'b', filters: 6, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init() }).apply(a) as tf.SymbolicTensor;
+    const sum = tf.layers.add({ name: 'add' }).apply([a, b]) as tf.SymbolicTensor;
+    const c = tf.layers.conv2d({ name: 'c', filters: 5, kernelSize: 3, activation: 'relu', kernelInitializer: init() }).apply(sum) as tf.SymbolicTensor;
+    const flat = tf.layers.flatten({ name: 'flat' }).apply(c) as tf.SymbolicTensor;
+    const out = tf.layers.dense({ name: 'out', units: 4, kernelInitializer: init() }).apply(flat) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: out });
+    const scores = scoreGemmWeights(model, 'magnitude');
+    const problem = coupledProblem(gemmViews(model), scores, analyzeChannels(model), 0.9);
+    const byName = new Map(problem.layers.map((l) => [l.name, l] as const));
+    // a and b produce one group (joined by the Add); b and c read it.
+    expect(byName.get('a')!.rowGroup).toBe(byName.get('b')!.rowGroup);
+    const { masks } = selectRowColumn(model, scores, 0.9, { method: 'neighboring-sa', layers: [], exclude: [], iterations: 3000, initialTemperature: 0.3, finalTemperature: 1e-4 }, new Rng(3));
+    const views = gemmViews(model);
+    const kept = (name: string): { rows: Set<number>; cols: Set<number> } => {
+      const view = views.find((v) => v.weight.layerName === name)!;
+      return nonZeroRowsAndCols(Float32Array.from(masks.get(view.weight.name)!), view.rows);
+    };
+    const [ka, kb, kc] = ['a', 'b', 'c'].map(kept);
+    expect([...ka.rows].sort()).toEqual([...kb.rows].sort());
+    expect(ka.rows.size).toBeLessThan(6);
+    for (const j of kc.cols) expect(ka.rows.has(j % 6)).toBe(true);
+    for (const j of kb.cols) expect(ka.rows.has(j % 6)).toBe(true);
+  });
+});
+
 describe('row-column pruning in a pipeline on MNIST', () => {
   let dir: string;
   beforeAll(async () => {
