@@ -118,7 +118,7 @@ async function configuration({ sparsity, method, seed, epochs, exclude, timing }
   if (timing) {
     const x = data.test.batch(0, 32, core.modelInputShape(model)).x;
     result.gemm = gemmTimes(model, views.filter((v) => masks.has(v.weight.name)), masks, x);
-    const byLayer = new Map(core.prunableWeights(model).map((w) => [w.layerName, maskSet.get(w.name)]));
+    const byLayer = new Map(core.prunableWeights(model).filter((w) => maskSet.get(w.name)).map((w) => [w.layerName, maskSet.get(w.name)]));
     const calibration = data.train.batch(0, 256, core.modelInputShape(model)).x;
     const compact = await core.compactMasked(model, core.analyzeChannels(model), byLayer, calibration);
     result.compact = {

@@ -68,7 +68,8 @@ function constantFoldable(analysis: ChannelAnalysis, group: ChannelGroup): boole
 }
 
 /**
- * The channels that `masks` (layer name → 0/1 per kernel entry, tfjs layout) have made dead.
+ * The channels that `masks` (layer name → 0/1 per kernel entry, tfjs layout; already applied
+ * to the model's weights) have made dead.
  * Without `calibration` only unread channels count; with it (a batch of model inputs),
  * constant channels too, checked on that batch.
  */
