@@ -33,7 +33,7 @@ export const filterPruningOptionsSchema: JsonSchema = {
     criterion: {
       enum: ['min-weight', 'average-weight', 'l2-weight', 'mean-activation', 'apoz'],
       default: 'average-weight',
-      description: 'Importance of a channel: sum (min-weight, Li et al.) or mean (average-weight) of the absolute weights of its filters, their L2 norm, its mean activation on the target data, or 1 − APoZ (the fraction of non-zero activations after ReLU).',
+      description: 'Importance of a channel: sum (min-weight, Li et al.) or mean (average-weight) of the absolute weights of its filters, their L2 norm, its mean activation on the target data, or 1 − APoZ (the fraction of non-zero activations after ReLU). min-weight and average-weight rank the channels of one layer identically (same filter size); they differ only with scope: global.',
     },
     scope: { enum: ['global', 'layer'], default: 'global', description: 'global: normalised scores compete across groups; layer: every group loses the same fraction (or its layerRatios entry).' },
     normalize: { enum: ['mean', 'max', 'none'], default: 'mean', description: "Global scope: divide each group's scores by their mean or max so groups of different scale compete fairly." },
