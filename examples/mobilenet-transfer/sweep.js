@@ -8,6 +8,7 @@
  * markdown table.
  *
  *   node examples/mobilenet-transfer/sweep.js [--jobs 2] [--ratios 0.2,0.4,0.6] [--criteria apoz,l2-weight]
+ *        [--transfer out/mobilenet-transfer/model/model.json]   (reuse a transferred model)
  *
  * --jobs runs configurations in that many child processes (the wasm backend uses one core
  * each); latency ratios stay within one process, so they compare like with like.
@@ -124,8 +125,9 @@ async function main() {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mobilenet-sweep-'));
   const started = Date.now();
   try {
-    console.error('transfer: training the new head and the whole network once …');
-    const modelJson = await transferOnce(work);
+    const given = arg('transfer', undefined);
+    if (!given) console.error('transfer: training the new head and the whole network once …');
+    const modelJson = given ? path.resolve(given) : await transferOnce(work);
     const jobs = ratios.flatMap((ratio) => criteria.map((criterion) => ({ modelJson, criterion, ratio, work })));
     const results = await runParallel(jobs, jobsN);
     const b = results[0].baseline;
