@@ -17,8 +17,8 @@
 const path = require('node:path');
 const os = require('node:os');
 const fs = require('node:fs');
-const { fork } = require('node:child_process');
 const { loadConfig, checkConfig, Pipeline, silentLogger } = require('@nncompress/core');
+const { isWorker, runInWorkers, serveJobs } = require('../shared/worker-pool');
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -71,49 +71,6 @@ async function prune(modelJson, criterion, ratio, work) {
   }
 }
 
-function worker() {
-  process.on('message', async (job) => {
-    try {
-      process.send({ ok: true, result: await prune(job.modelJson, job.criterion, job.ratio, job.work) });
-    } catch (err) {
-      process.send({ ok: false, error: String(err && err.stack ? err.stack : err) });
-    }
-  });
-}
-
-/** Runs `jobs` on `n` child processes; resolves with the results in job order. */
-function runParallel(jobs, n) {
-  return new Promise((resolve, reject) => {
-    const results = new Array(jobs.length);
-    let next = 0;
-    let done = 0;
-    const children = [];
-    const feed = (child) => {
-      if (next >= jobs.length) return child.disconnect();
-      const index = next++;
-      child.once('message', (msg) => {
-        if (!msg.ok) {
-          children.forEach((c) => c.kill());
-          return reject(new Error(`${jobs[index].criterion} ${jobs[index].ratio}: ${msg.error}`));
-        }
-        results[index] = msg.result;
-        console.error(line(msg.result));
-        if (++done === jobs.length) resolve(results);
-        feed(child);
-      });
-      child.send(jobs[index]);
-    };
-    for (let i = 0; i < Math.min(n, jobs.length); i++) {
-      const child = fork(__filename, ['--worker'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-      child.on('exit', (code) => {
-        if (code !== 0 && done < jobs.length) reject(new Error(`sweep worker exited with code ${code}`));
-      });
-      children.push(child);
-      feed(child);
-    }
-  });
-}
-
 const pct = (x) => `${(100 * x).toFixed(1)}%`;
 const line = (r) =>
   `| ${r.ratio} | ${r.criterion} | ${pct(r.final.accuracy)} | ${(100 * (r.final.accuracy - r.baseline.accuracy)).toFixed(1)} | ${r.final.params.toLocaleString('en-US')} (−${pct(1 - r.final.params / r.baseline.params)}) | ${(r.final.flops / 1e6).toFixed(1)}M (−${pct(1 - r.final.flops / r.baseline.flops)}) | ${(r.baseline.latencyMs.batch1 / r.final.latencyMs.batch1).toFixed(2)}x | ${(r.baseline.latencyMs.batch32 / r.final.latencyMs.batch32).toFixed(2)}x |`;
@@ -129,7 +86,7 @@ async function main() {
     if (!given) console.error('transfer: training the new head and the whole network once …');
     const modelJson = given ? path.resolve(given) : await transferOnce(work);
     const jobs = ratios.flatMap((ratio) => criteria.map((criterion) => ({ modelJson, criterion, ratio, work })));
-    const results = await runParallel(jobs, jobsN);
+    const results = await runInWorkers(__filename, jobs, jobsN, (r) => console.error(line(r)));
     const b = results[0].baseline;
     console.log(`unpruned transfer: ${pct(b.accuracy)} on the held-out digits, ${b.params.toLocaleString('en-US')} params, ${(b.flops / 1e6).toFixed(1)}M FLOPs; latency measured per run (median)`);
     console.log(`total ${((Date.now() - started) / 60000).toFixed(1)} min, ${jobsN} job(s)\n`);
@@ -141,7 +98,7 @@ async function main() {
   }
 }
 
-if (process.argv.includes('--worker')) worker();
+if (isWorker()) serveJobs((job) => prune(job.modelJson, job.criterion, job.ratio, job.work));
 else
   main().catch((err) => {
     console.error(err);

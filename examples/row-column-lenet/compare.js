@@ -16,9 +16,9 @@
  */
 'use strict';
 const path = require('node:path');
-const { fork } = require('node:child_process');
 const core = require('@nncompress/core');
 const rc = require('@nncompress/plugin-row-column');
+const { isWorker, runInWorkers, serveJobs } = require('../shared/worker-pool');
 
 const { tf } = core;
 const arg = (name, fallback) => {
@@ -132,42 +132,6 @@ async function configuration({ sparsity, method, seed, epochs, exclude, timing }
   return result;
 }
 
-function worker() {
-  process.on('message', async (job) => {
-    try {
-      process.send({ ok: true, result: await configuration(job) });
-    } catch (err) {
-      process.send({ ok: false, error: String(err && err.stack ? err.stack : err) });
-    }
-  });
-}
-
-function runParallel(jobs, n) {
-  return new Promise((resolve, reject) => {
-    const results = new Array(jobs.length);
-    let next = 0;
-    let done = 0;
-    const feed = (child) => {
-      if (next >= jobs.length) return child.disconnect();
-      const index = next++;
-      child.once('message', (msg) => {
-        if (!msg.ok) return reject(new Error(`${JSON.stringify(jobs[index])}: ${msg.error}`));
-        results[index] = msg.result;
-        const r = msg.result;
-        console.error(`${r.method} ${r.sparsity} seed ${r.seed}: one-shot ${pct(r.oneShot)}, fine-tuned ${pct(r.tuned)}, live importance ${pct(r.live)} (${++done}/${jobs.length})`);
-        if (done === jobs.length) resolve(results);
-        feed(child);
-      });
-      child.send(jobs[index]);
-    };
-    for (let i = 0; i < Math.min(n, jobs.length); i++) {
-      const child = fork(__filename, ['--worker'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-      child.on('exit', (code) => code !== 0 && done < jobs.length && reject(new Error(`worker exited with code ${code}`)));
-      feed(child);
-    }
-  });
-}
-
 const pct = (x) => `${(100 * x).toFixed(2)}%`;
 const meanStd = (xs) => {
   const m = xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -183,7 +147,8 @@ async function main() {
   const started = Date.now();
   const exclude = arg('exclude', 'conv1').split(',').filter(Boolean);
   const jobs = sparsities.flatMap((sparsity) => methods.flatMap((method) => seeds.map((seed, i) => ({ sparsity, method, seed, epochs, exclude, timing: i === 0 }))));
-  const results = await runParallel(jobs, Number(arg('jobs', '1')));
+  const results = await runInWorkers(__filename, jobs, Number(arg('jobs', '1')), (r, done, total) =>
+    console.error(`${r.method} ${r.sparsity} seed ${r.seed}: one-shot ${pct(r.oneShot)}, fine-tuned ${pct(r.tuned)}, live importance ${pct(r.live)} (${done}/${total})`));
   console.log(`LeNet-5 (${pct(results[0].baseline)} baseline), ${exclude.length ? `${exclude.join(', ')} left whole, ` : ''}${seeds.length} seeds, one-shot selection then ${epochs} fine-tune epoch(s) at lr 5e-4; ${((Date.now() - started) / 60000).toFixed(1)} min, ${arg('jobs', '1')} job(s)\n`);
   console.log('| sparsity (model) | method | one-shot accuracy (%) | after fine-tune (%) | live importance kept | selection time |');
   console.log('|---|---|---|---|---|---|');
@@ -208,7 +173,7 @@ async function main() {
   }
 }
 
-if (process.argv.includes('--worker')) worker();
+if (isWorker()) serveJobs(configuration);
 else
   main().catch((err) => {
     console.error(err);

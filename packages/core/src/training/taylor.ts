@@ -8,12 +8,18 @@ export interface TaylorOptions {
   readonly batches: number;
   readonly batchSize: number;
   readonly rng: Rng;
+  /**
+   * `first` (default): |w·g|. `second`: ½·w²·g², the diagonal-Fisher estimate of the loss
+   * increase (g² of each batch's mean gradient stands in for the Fisher diagonal).
+   */
+  readonly order?: 'first' | 'second';
 }
 
 /**
- * First-order Taylor importance |w·∂L/∂w| of every entry of `weights`, averaged over
- * `batches` calibration batches of `data`: the estimated loss change when the entry is set
- * to zero. Shared by every plugin that ranks weights by it; reads the model, never changes it.
+ * Taylor importance of every entry of `weights`, averaged over `batches` calibration batches
+ * of `data`: the estimated loss change when the entry is set to zero, first order |w·∂L/∂w|
+ * or second order ½·(w·∂L/∂w)² (diagonal Fisher). Shared by every plugin that ranks weights
+ * by it; reads the model, never changes it.
  */
 export function taylorImportance(model: tf.LayersModel, weights: readonly PrunableWeight[], data: ArrayDataset, options: TaylorOptions): Map<string, Float32Array> {
   if (data.size === 0) throw new Error('Taylor importance needs training data for its calibration batches');
@@ -22,7 +28,10 @@ export function taylorImportance(model: tf.LayersModel, weights: readonly Prunab
     for (const w of weights) {
       const g = grads.get(w.name);
       if (!g) continue;
-      const product = tf.tidy(() => tf.abs(tf.mul(w.variable.read(), g)).dataSync() as Float32Array);
+      const product = tf.tidy(() => {
+        const wg = tf.mul(w.variable.read(), g);
+        return (options.order === 'second' ? tf.mul(tf.square(wg), 0.5) : tf.abs(wg)).dataSync() as Float32Array;
+      });
       const acc = scores.get(w.name) as Float32Array;
       for (let i = 0; i < acc.length; i++) acc[i] += product[i] / options.batches;
     }

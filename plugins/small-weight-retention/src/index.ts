@@ -1,0 +1,14 @@
+export { SmallWeightRetentionPlugin as default, SmallWeightRetentionPlugin } from './plugin';
+export { retainPrune } from './library';
+export type { RetainPruneOptions, RetainPruneResult } from './library';
+export { planRetention, masksOf } from './retain';
+export type { RetentionPlan, RetentionBucket, RetentionTarget } from './retain';
+export { annealRetention } from './search';
+export type { MaskFitness, RetentionSearchOptions, RetentionSearchResult } from './search';
+export { CalibrationLoss, calibrationSample } from './fitness';
+export { selectRetention } from './select';
+export type { RetentionSelectOptions, RetentionSelection, RetentionSearchReport } from './select';
+export { saliencyScores, magnitudeScores } from './scores';
+export type { SaliencyOptions } from './scores';
+export { smallWeightRetentionOptionsSchema } from './schema';
+export type { SmallWeightRetentionOptions, RetentionScope, RetentionSelector, SaliencyOrder } from './schema';

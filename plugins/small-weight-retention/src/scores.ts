@@ -1,0 +1,38 @@
+import { ArrayDataset, matchLayerNames, prunableWeights, Rng, taylorImportance, tf } from '@nncompress/core';
+import type { SaliencyOrder } from './schema';
+
+export interface SaliencyOptions {
+  readonly exclude?: readonly string[];
+  readonly batches?: number;
+  readonly batchSize?: number;
+  readonly rng?: Rng;
+}
+
+/**
+ * Gradient saliency of every entry of every prunable weight outside `exclude`: the Taylor
+ * estimate of the loss increase when the entry is removed (core's `taylorImportance`),
+ * averaged over calibration batches of `data`. Reads the model, never changes it.
+ */
+export function saliencyScores(model: tf.LayersModel, order: SaliencyOrder, data: ArrayDataset, options: SaliencyOptions = {}): Map<string, Float32Array> {
+  if (data.size === 0) throw new Error(`the calibration set is empty (${data.name} has no examples)`);
+  const excluded = matchLayerNames(options.exclude ?? [], model.layers.map((l) => l.name), 'exclude');
+  const weights = prunableWeights(model).filter((w) => !excluded.has(w.layerName));
+  return taylorImportance(model, weights, data, {
+    batches: options.batches ?? 8,
+    batchSize: options.batchSize ?? 64,
+    rng: options.rng ?? new Rng(0),
+    order: order === 'second-order' ? 'second' : 'first',
+  });
+}
+
+/** abs(w) of the named weights, read from the model. */
+export function magnitudeScores(model: tf.LayersModel, names: Iterable<string>): Map<string, Float32Array> {
+  const byName = new Map(prunableWeights(model).map((w) => [w.name, w] as const));
+  const out = new Map<string, Float32Array>();
+  for (const name of names) {
+    const w = byName.get(name);
+    if (!w) throw new Error(`the model has no prunable weight "${name}"`);
+    out.set(name, (w.variable.read().dataSync() as Float32Array).map(Math.abs));
+  }
+  return out;
+}
