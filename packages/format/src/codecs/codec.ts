@@ -1,0 +1,49 @@
+import type { ByteReader } from '../bytes';
+import { NncEncodeError, NncFormatError } from '../errors';
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { readonly [key: string]: JsonValue };
+export type CodecParams = { readonly [key: string]: JsonValue };
+
+export interface EncodedValues {
+  /** Stored in the container's header; must be JSON. */
+  readonly params: CodecParams;
+  readonly bytes: Uint8Array;
+}
+
+/** What a decoder may look up: other codecs (for wrappers such as `sparse`). */
+export interface CodecLookup {
+  get(id: string): TensorCodec | undefined;
+}
+
+/**
+ * A tensor codec. NaN/Inf rule: lossless codecs decode bit for bit (NaN payloads, −0 and ±Inf
+ * included); lossy codecs reject non-finite input with an error naming the index.
+ */
+export interface TensorCodec {
+  readonly id: string;
+  readonly lossless: boolean;
+  /** Absent on decode-only codecs (an encoder another package provides). */
+  encode?(values: Float32Array, options: CodecParams, codecs: CodecLookup): EncodedValues;
+  /** Decodes `count` values from `r`, which holds exactly this tensor's bytes. */
+  decode(r: ByteReader, params: CodecParams, count: number, codecs: CodecLookup): Float32Array;
+}
+
+/** A finite number parameter, or a format error naming it. */
+export function numberParam(params: CodecParams, key: string, r: ByteReader, codec: string): number {
+  const v = params[key];
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new NncFormatError(r.base, `codec ${codec}: params.${key} as a finite number`, `got ${JSON.stringify(v)}`);
+  return v;
+}
+
+export function stringParam(params: CodecParams, key: string, r: ByteReader, codec: string): string {
+  const v = params[key];
+  if (typeof v !== 'string') throw new NncFormatError(r.base, `codec ${codec}: params.${key} as a string`, `got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** Throws unless every value is finite (the rule for lossy codecs). */
+export function requireFinite(values: Float32Array, codec: string): void {
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) throw new NncEncodeError(`codec ${codec} is lossy and takes finite values only; index ${i} is ${values[i]}`);
+  }
+}

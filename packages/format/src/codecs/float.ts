@@ -1,0 +1,86 @@
+import { ByteReader } from '../bytes';
+import { NncEncodeError } from '../errors';
+import type { EncodedValues, TensorCodec } from './codec';
+
+/** float32 as stored by tfjs: little-endian IEEE 754, bit for bit. */
+export const float32Codec: TensorCodec = {
+  id: 'float32',
+  lossless: true,
+  encode(values): EncodedValues {
+    const bytes = new Uint8Array(values.length * 4);
+    const view = new DataView(bytes.buffer);
+    for (let i = 0; i < values.length; i++) view.setFloat32(4 * i, values[i], true);
+    return { params: {}, bytes };
+  },
+  decode(r: ByteReader, _params, count): Float32Array {
+    const out = new Float32Array(count);
+    for (let i = 0; i < count; i++) out[i] = r.f32('float32 values');
+    return out;
+  },
+};
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** IEEE half from a float32, rounding to nearest even. NaN stays NaN, ±Inf stays ±Inf. */
+export function toHalf(x: number): number {
+  f32[0] = x;
+  const bits = u32[0];
+  const sign = (bits >>> 16) & 0x8000;
+  const exp = (bits >>> 23) & 0xff;
+  const mant = bits & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    const m = mant | 0x800000;
+    const shift = 14 - e;
+    const half = m >>> shift;
+    const rest = m & ((1 << shift) - 1);
+    const mid = 1 << (shift - 1);
+    return sign | (half + (rest > mid || (rest === mid && half & 1) ? 1 : 0));
+  }
+  const half = (e << 10) | (mant >>> 13);
+  const rest = mant & 0x1fff;
+  // Rounding up may carry into the exponent (and to Inf at the top): that is the right answer.
+  return sign | (half + (rest > 0x1000 || (rest === 0x1000 && half & 1) ? 1 : 0));
+}
+
+export function fromHalf(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >>> 10) & 0x1f;
+  const mant = h & 0x3ff;
+  if (exp === 0) return sign * mant * 2 ** -24;
+  if (exp === 0x1f) return mant ? NaN : sign * Infinity;
+  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
+}
+
+/** The largest finite half. */
+export const HALF_MAX = 65504;
+
+/**
+ * float16, a plain cast (round to nearest even). Lossy: finite values beyond ±65504 are
+ * rejected rather than silently turned into Inf; NaN and ±Inf are kept as NaN and ±Inf.
+ * Error ≤ 2^-11·|x| for normal halves, ≤ 2^-25 below 2^-14.
+ */
+export const float16Codec: TensorCodec = {
+  id: 'float16',
+  lossless: false,
+  encode(values): EncodedValues {
+    const bytes = new Uint8Array(values.length * 2);
+    const view = new DataView(bytes.buffer);
+    for (let i = 0; i < values.length; i++) {
+      const x = values[i];
+      // 65520 and up round to Inf; below that they round to 65504.
+      if (Number.isFinite(x) && Math.abs(x) >= 65520) throw new NncEncodeError(`codec float16: index ${i} is ${x}, outside the float16 range (±${HALF_MAX})`);
+      view.setUint16(2 * i, toHalf(x), true);
+    }
+    return { params: {}, bytes };
+  },
+  decode(r, _params, count): Float32Array {
+    const out = new Float32Array(count);
+    for (let i = 0; i < count; i++) out[i] = fromHalf(r.u16('float16 values'));
+    return out;
+  },
+};

@@ -1,0 +1,101 @@
+import { ByteWriter } from '../bytes';
+import { NncEncodeError, NncFormatError } from '../errors';
+import { huffmanSize, readHuffman, writeHuffman } from '../huffman';
+import { CodecParams, stringParam, TensorCodec } from './codec';
+
+/** Longest zero run one symbol says; longer runs are split (the top symbol means "RUN zeros, no value"). */
+const RUN = 255;
+
+/** True for +0 exactly (bit pattern 0): −0 is a value of its own, so lossless codecs keep it. */
+const isZero = (bits: number): boolean => bits === 0;
+
+/** Zero runs before each non-zero as symbols < RUN, with RUN as "RUN zeros and go on". */
+function runSymbols(bits: Uint32Array): number[] {
+  const out: number[] = [];
+  let run = 0;
+  for (const b of bits) {
+    if (isZero(b)) {
+      if (++run === RUN) {
+        out.push(RUN);
+        run = 0;
+      }
+    } else {
+      out.push(run);
+      run = 0;
+    }
+  }
+  return out;
+}
+
+/**
+ * Pruned zeros apart from the values: the positions of the non-zero entries — a bitmap, or
+ * Huffman-coded zero runs, whichever is smaller — then the non-zero values in order,
+ * encoded by the inner codec (`options.inner`, default float32, with `options.innerOptions`).
+ * Zero is +0 only. Lossless exactly when the inner codec is.
+ */
+export const sparseCodec: TensorCodec = {
+  id: 'sparse',
+  lossless: false, // as lossless as the inner codec: the header's maxError says
+
+  encode(values, options, codecs) {
+    const innerId = typeof options.inner === 'string' ? options.inner : 'float32';
+    const inner = codecs.get(innerId);
+    if (!inner?.encode || innerId === 'sparse') throw new NncEncodeError(`codec sparse: inner codec "${innerId}" cannot encode`);
+    const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+    const nonZero = new Float32Array(values.length - bits.filter(isZero).length);
+    let k = 0;
+    for (let i = 0; i < values.length; i++) if (!isZero(bits[i])) nonZero[k++] = values[i];
+    const runs = runSymbols(bits);
+    const w = new ByteWriter().varint(nonZero.length);
+    if (huffmanSize(runs, RUN + 1) + 4 < Math.ceil(values.length / 8)) {
+      w.u8(1).varint(runs.length);
+      writeHuffman(w, runs, RUN + 1);
+    } else {
+      w.u8(0);
+      const map = new Uint8Array(Math.ceil(values.length / 8));
+      for (let i = 0; i < values.length; i++) if (!isZero(bits[i])) map[i >>> 3] |= 0x80 >>> (i & 7);
+      w.bytes(map);
+    }
+    const encoded = inner.encode(nonZero, (options.innerOptions ?? {}) as CodecParams, codecs);
+    w.bytes(encoded.bytes);
+    return { params: { inner: innerId, innerParams: encoded.params }, bytes: w.finish() };
+  },
+  decode(r, params, count, codecs) {
+    const innerId = stringParam(params, 'inner', r, 'sparse');
+    const inner = codecs.get(innerId);
+    if (!inner || innerId === 'sparse') throw new NncFormatError(r.base, 'codec sparse: a known inner codec', `got "${innerId}"`);
+    const innerParams = params.innerParams;
+    if (typeof innerParams !== 'object' || innerParams === null || Array.isArray(innerParams)) throw new NncFormatError(r.base, 'codec sparse: params.innerParams as an object');
+    const nonZeroCount = r.varint('count of non-zero values', count);
+    const layoutAt = r.offset;
+    const layout = r.u8('zero layout (0 bitmap, 1 runs)');
+    const keep = new Uint8Array(count);
+    let found = 0;
+    if (layout === 0) {
+      const map = r.bytesOf(Math.ceil(count / 8), 'bitmap of non-zero entries');
+      for (let i = 0; i < count; i++) if (map[i >>> 3] & (0x80 >>> (i & 7))) keep[i] = 1;
+      for (const k of keep) found += k;
+    } else if (layout === 1) {
+      // Each symbol stands for at least one entry (a value, or RUN zeros).
+      const symbols = readHuffman(r, r.varint('count of zero-run symbols', count), RUN + 1, 'zero runs');
+      let pos = 0;
+      for (const s of symbols) {
+        pos += s;
+        if (s === RUN) continue;
+        if (pos >= count) throw new NncFormatError(layoutAt, `zero runs that stay within ${count} entries`, `a value lands at ${pos}`);
+        keep[pos++] = 1;
+        found++;
+      }
+    } else {
+      throw new NncFormatError(layoutAt, 'zero layout 0 (bitmap) or 1 (runs)', `got ${layout}`);
+    }
+    if (found !== nonZeroCount) throw new NncFormatError(layoutAt, `${nonZeroCount} non-zero positions`, `the layout marks ${found}`);
+    const innerBytes = r.sub(r.remaining, `values of inner codec ${innerId}`);
+    const values = inner.decode(innerBytes, innerParams as CodecParams, nonZeroCount, codecs);
+    innerBytes.expectEnd(`the values of inner codec ${innerId}`);
+    const out = new Float32Array(count);
+    let k = 0;
+    for (let i = 0; i < count; i++) if (keep[i]) out[i] = values[k++];
+    return out;
+  },
+};

@@ -1,0 +1,210 @@
+/**
+ * The .nnc container. Layout (little-endian):
+ *
+ *   0   4  magic "NNCF"
+ *   4   2  format version (1)
+ *   6   2  flags: bit 0 = the header is Huffman-coded
+ *   8   4  header length H (stored bytes)
+ *   12  4  CRC-32 of the stored header bytes
+ *   16  H  header: UTF-8 JSON (see NncHeader), or [varint JSON length][Huffman-coded JSON]
+ *   16+H   tensor payloads, each at its header offset (from 16+H) with its own CRC-32
+ *
+ * The header carries the model topology (as in model.json) and a table of tensors: name,
+ * shape, codec id and parameters, offset, length, checksum and the measured max error. A
+ * reader parses the header once and decodes tensors one at a time, on demand.
+ */
+import { ByteReader, ByteWriter } from './bytes';
+import type { CodecParams, JsonValue } from './codecs/codec';
+import { CodecRegistry, codecs as defaultRegistry } from './codecs/registry';
+import { crc32 } from './crc32';
+import { NncFormatError } from './errors';
+import { huffmanSize, readHuffman, writeHuffman } from './huffman';
+
+export const MAGIC = 'NNCF';
+export const FORMAT_VERSION = 1;
+const PREFIX = 16;
+/** Most entries one tensor may declare (2^28 float32 = 1 GiB): guards allocation on crafted input. */
+export const MAX_TENSOR_SIZE = 1 << 28;
+
+/** The model part of model.json (everything but the weights manifest). */
+export interface NncModel {
+  readonly modelTopology: JsonValue;
+  readonly format?: string;
+  readonly generatedBy?: string;
+  readonly convertedBy?: string | null;
+  readonly userDefinedMetadata?: JsonValue;
+}
+
+export interface NncTensorEntry {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly dtype: 'float32';
+  readonly codec: string;
+  readonly params: CodecParams;
+  /** From the start of the payload area. */
+  readonly offset: number;
+  readonly length: number;
+  readonly crc32: number;
+  /** Largest |decoded − original| measured when encoding (0: bit for bit). */
+  readonly maxError: number;
+}
+
+export interface NncHeader {
+  readonly model: NncModel | null;
+  readonly tensors: readonly NncTensorEntry[];
+  readonly metadata?: JsonValue;
+}
+
+export interface TensorToWrite {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly codec: string;
+  readonly params: CodecParams;
+  readonly bytes: Uint8Array;
+  readonly maxError: number;
+}
+
+const utf8 = new TextEncoder();
+const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+
+/** Writes a container: the header (Huffman-coded when that is smaller) and the payloads in order. */
+export function writeNnc(model: NncModel | null, tensors: readonly TensorToWrite[], metadata?: JsonValue): Uint8Array {
+  let offset = 0;
+  const entries: NncTensorEntry[] = tensors.map((t) => {
+    const entry = { name: t.name, shape: [...t.shape], dtype: 'float32' as const, codec: t.codec, params: t.params, offset, length: t.bytes.length, crc32: crc32(t.bytes), maxError: t.maxError };
+    offset += t.bytes.length;
+    return entry;
+  });
+  const header: NncHeader = metadata === undefined ? { model, tensors: entries } : { model, tensors: entries, metadata };
+  const json = utf8.encode(JSON.stringify(header));
+  let stored: Uint8Array = json;
+  let flags = 0;
+  if (huffmanSize(json, 256) + 5 < json.length) {
+    const w = new ByteWriter().varint(json.length);
+    writeHuffman(w, json, 256);
+    stored = w.finish();
+    flags = 1;
+  }
+  const w = new ByteWriter();
+  for (const ch of MAGIC) w.u8(ch.charCodeAt(0));
+  w.u16(FORMAT_VERSION).u16(flags).u32(stored.length).u32(crc32(stored)).bytes(stored);
+  for (const t of tensors) w.bytes(t.bytes);
+  return w.finish();
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Checks one header entry's fields; `at` is the header's offset, for errors. */
+function checkEntry(raw: unknown, i: number, payloadLength: number, at: number): NncTensorEntry {
+  const where = `header tensors[${i}]`;
+  if (!isObject(raw)) throw new NncFormatError(at, `${where} as an object`);
+  const { name, shape, dtype, codec, params, offset, length, crc32: sum, maxError } = raw;
+  if (typeof name !== 'string') throw new NncFormatError(at, `${where}.name as a string`);
+  const w = `${where} ("${name}")`;
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new NncFormatError(at, `${w}.shape as non-negative integers`, `got ${JSON.stringify(shape)}`);
+  const size = shape.reduce((a: number, b: number) => a * b, 1);
+  if (size > MAX_TENSOR_SIZE) throw new NncFormatError(at, `${w}: at most ${MAX_TENSOR_SIZE} entries`, `its shape has ${size}`);
+  if (dtype !== 'float32') throw new NncFormatError(at, `${w}.dtype "float32"`, `got ${JSON.stringify(dtype)}`);
+  if (typeof codec !== 'string') throw new NncFormatError(at, `${w}.codec as a string`);
+  if (!isObject(params)) throw new NncFormatError(at, `${w}.params as an object`);
+  for (const [k, v] of [['offset', offset], ['length', length], ['crc32', sum]] as const) {
+    if (!Number.isSafeInteger(v) || (v as number) < 0) throw new NncFormatError(at, `${w}.${k} as a non-negative integer`, `got ${JSON.stringify(v)}`);
+  }
+  if ((offset as number) + (length as number) > payloadLength) {
+    throw new NncFormatError(at, `${w}: payload bytes ${offset}..${(offset as number) + (length as number)} within the ${payloadLength} payload bytes`, 'the file is too short');
+  }
+  if (typeof maxError !== 'number' || !(maxError >= 0)) throw new NncFormatError(at, `${w}.maxError as a non-negative number`, `got ${JSON.stringify(maxError)}`);
+  return { name, shape: shape as number[], dtype, codec, params: params as CodecParams, offset: offset as number, length: length as number, crc32: sum as number, maxError };
+}
+
+/** A parsed container. Tensors are decoded when asked for, one at a time. */
+export class NncFile {
+  readonly header: NncHeader;
+  private readonly payload: number;
+
+  constructor(
+    readonly bytes: Uint8Array,
+    private readonly registry: CodecRegistry = defaultRegistry,
+  ) {
+    const r = new ByteReader(bytes);
+    r.need(PREFIX, 'the 16-byte .nnc prefix');
+    const magic = String.fromCharCode(...r.bytesOf(4, 'magic'));
+    if (magic !== MAGIC) throw new NncFormatError(0, `magic "${MAGIC}" (an .nnc file)`, `got ${JSON.stringify(magic)}`);
+    const version = r.u16('format version');
+    if (version !== FORMAT_VERSION) throw new NncFormatError(4, `format version ${FORMAT_VERSION}`, `got ${version} (written by a newer nncompress?)`);
+    const flags = r.u16('flags');
+    if (flags & ~1) throw new NncFormatError(6, 'flags 0 or 1', `got ${flags}`);
+    const length = r.u32('header length');
+    const sum = r.u32('header checksum');
+    const stored = r.sub(length, 'the header');
+    const actual = crc32(stored.bytes);
+    if (actual !== sum) throw new NncFormatError(PREFIX, `header checksum ${hex(sum)}`, `the header's bytes sum to ${hex(actual)} (corrupt or truncated file)`);
+    let json: Uint8Array = stored.bytes;
+    if (flags & 1) {
+      const n = stored.varint('header JSON length', 64 * stored.bytes.length + 64);
+      json = Uint8Array.from(readHuffman(stored, n, 256, 'Huffman-coded header'));
+      stored.expectEnd('the header');
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(utf8Strict.decode(json));
+    } catch (err) {
+      throw new NncFormatError(PREFIX, 'the header as UTF-8 JSON', (err as Error).message);
+    }
+    if (!isObject(parsed) || !Array.isArray(parsed.tensors)) throw new NncFormatError(PREFIX, 'a header object with a tensors array');
+    const model = parsed.model;
+    if (model !== null && !(isObject(model) && 'modelTopology' in model)) throw new NncFormatError(PREFIX, 'header.model as null or an object with modelTopology');
+    this.payload = PREFIX + length;
+    const tensors = parsed.tensors.map((t, i) => checkEntry(t, i, bytes.length - this.payload, PREFIX));
+    const names = new Set<string>();
+    for (const t of tensors) {
+      if (names.has(t.name)) throw new NncFormatError(PREFIX, 'unique tensor names', `"${t.name}" appears twice`);
+      names.add(t.name);
+    }
+    this.header = { model: model as NncModel | null, tensors, metadata: parsed.metadata as JsonValue | undefined };
+  }
+
+  get names(): string[] {
+    return this.header.tensors.map((t) => t.name);
+  }
+
+  entry(name: string): NncTensorEntry {
+    const e = this.header.tensors.find((t) => t.name === name);
+    if (!e) throw new Error(`no tensor "${name}" in this .nnc file`);
+    return e;
+  }
+
+  /** Decodes one tensor, after checking its checksum. */
+  decode(nameOrEntry: string | NncTensorEntry): Float32Array {
+    const e = typeof nameOrEntry === 'string' ? this.entry(nameOrEntry) : nameOrEntry;
+    const start = this.payload + e.offset;
+    const bytes = this.bytes.subarray(start, start + e.length);
+    const sum = crc32(bytes);
+    if (sum !== e.crc32) throw new NncFormatError(start, `tensor "${e.name}" with checksum ${hex(e.crc32)}`, `its bytes sum to ${hex(sum)}`);
+    const codec = this.registry.get(e.codec);
+    if (!codec) throw new NncFormatError(start, `tensor "${e.name}" in a known codec (${this.registry.ids().join(', ')})`, `got "${e.codec}"; register its codec first`);
+    const count = e.shape.reduce((a, b) => a * b, 1);
+    const r = new ByteReader(bytes, start);
+    try {
+      const values = codec.decode(r, e.params, count, this.registry);
+      r.expectEnd(`tensor "${e.name}"`);
+      return values;
+    } catch (err) {
+      if (err instanceof NncFormatError) throw new NncFormatError(err.offset, `${err.expected} in tensor "${e.name}" (codec ${e.codec})`, err.detail);
+      // A codec that fails otherwise on bad bytes still gets a located, one-line error.
+      throw new NncFormatError(start, `tensor "${e.name}" decodable by codec ${e.codec}`, (err as Error).message);
+    }
+  }
+
+  /** Every tensor in file order, decoded one at a time. */
+  *tensors(): Generator<{ entry: NncTensorEntry; values: Float32Array }> {
+    for (const entry of this.header.tensors) yield { entry, values: this.decode(entry) };
+  }
+}
+
+const hex = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
+
+/** Parses an .nnc file's bytes (header only; tensors decode on demand). */
+export function readNnc(bytes: Uint8Array, registry: CodecRegistry = defaultRegistry): NncFile {
+  return new NncFile(bytes, registry);
+}

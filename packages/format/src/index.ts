@@ -1,0 +1,23 @@
+/**
+ * @nncompress/format: the .nnc container (writer, reader, tensor codecs registry) and a
+ * tf.io IOHandler. Browser-safe: no Node-only imports (Node's fs is reached at run time only
+ * when a path is given in Node).
+ */
+export { NncFormatError, NncEncodeError } from './errors';
+export { crc32 } from './crc32';
+export { ByteReader, ByteWriter } from './bytes';
+export { BitReader, BitWriter } from './bits';
+export { huffmanLengths, writeHuffman, readHuffman, huffmanSize, MAX_CODE_LENGTH } from './huffman';
+export type { TensorCodec, CodecParams, CodecLookup, EncodedValues, JsonValue } from './codecs/codec';
+export { numberParam, stringParam, requireFinite } from './codecs/codec';
+export { float32Codec, float16Codec, toHalf, fromHalf, HALF_MAX } from './codecs/float';
+export { uint8Codec, affineRange } from './codecs/uint8';
+export { paletteCodec, PALETTE_MAX } from './codecs/palette';
+export { sparseCodec } from './codecs/sparse';
+export { CodecRegistry, codecs, builtinCodecs } from './codecs/registry';
+export { encodeTensor, maxAbsError } from './tensor';
+export type { EncodedTensor, EncodeChoice } from './tensor';
+export { writeNnc, readNnc, NncFile, MAGIC, FORMAT_VERSION, MAX_TENSOR_SIZE } from './container';
+export type { NncHeader, NncModel, NncTensorEntry, TensorToWrite } from './container';
+export { nncompressIO, encodeArtifacts, fileToArtifacts, weightValues } from './io';
+export type { IOHandlerLike, ModelArtifactsLike, WeightSpec, WeightQuantization, WeightDtype } from './io';

@@ -1,0 +1,176 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import fc from 'fast-check';
+import * as tf from '@tensorflow/tfjs';
+import { crc32, encodeArtifacts, encodeTensor, fileToArtifacts, MAGIC, ModelArtifactsLike, NncFormatError, nncompressIO, readNnc, writeNnc } from '../src';
+
+/** A small real tfjs model's artifacts (weights from a seeded initializer). */
+async function smallModel(): Promise<{ model: tf.LayersModel; artifacts: ModelArtifactsLike }> {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({ inputShape: [6], units: 5, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }), biasInitializer: 'ones', name: 'd1' }),
+      tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }), name: 'd2' }),
+    ],
+  });
+  let artifacts: ModelArtifactsLike = {};
+  await model.save(tf.io.withSaveHandler(async (a) => {
+    artifacts = a as ModelArtifactsLike;
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+  }));
+  return { model, artifacts };
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('.nnc container', () => {
+  it('writes magic, version and a checksummed header, and reads every tensor back', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.array(fc.float({ noNaN: true }), { maxLength: 50 }), fc.constantFrom('float32', 'float16', 'huffman')), { maxLength: 5 }), (specs) => {
+        const tensors = specs.map(([xs, codec], i) => {
+          const values = Float32Array.from(xs, (x) => (codec === 'float16' ? Math.max(-60000, Math.min(60000, x)) : x));
+          return { name: `t${i}`, shape: [values.length], ...encodeTensor(values, { codec }), values };
+        });
+        const bytes = writeNnc(null, tensors, { note: 'test' });
+        expect(String.fromCharCode(...bytes.subarray(0, 4))).toBe(MAGIC);
+        const file = readNnc(bytes);
+        expect(file.names).toEqual(tensors.map((t) => t.name));
+        expect(file.header.metadata).toEqual({ note: 'test' });
+        for (const t of tensors) {
+          const decoded = file.decode(t.name);
+          expect(decoded.length).toBe(t.values.length);
+          t.values.forEach((x, i) => expect(Math.abs(decoded[i] - x)).toBeLessThanOrEqual(file.entry(t.name).maxError));
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('loads in plain tfjs through nncompressIO (bytes and a Node path) with the same predictions', async () => {
+    const { model, artifacts } = await smallModel();
+    const bytes = encodeArtifacts(artifacts, () => ({ codec: 'float32' }));
+    const x = tf.tensor2d([[0.1, -0.2, 0.3, 0.4, -0.5, 0.6]]);
+    const expected = (model.predict(x) as tf.Tensor).dataSync();
+    const fromBytes = await tf.loadLayersModel(nncompressIO(bytes));
+    expect([...(fromBytes.predict(x) as tf.Tensor).dataSync()]).toEqual([...expected]);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nnc-io-'));
+    fs.writeFileSync(path.join(dir, 'model.nnc'), bytes);
+    const fromPath = await tf.loadLayersModel(nncompressIO(path.join(dir, 'model.nnc')));
+    expect([...(fromPath.predict(x) as tf.Tensor).dataSync()]).toEqual([...expected]);
+    fs.rmSync(dir, { recursive: true });
+    // Weights only: no topology to load a model from.
+    await expect(nncompressIO(writeNnc(null, [])).load()).rejects.toThrow('.nnc input: holds weights only (no model topology); read it with readNnc');
+    expect(fileToArtifacts(readNnc(bytes)).weightSpecs!.map((s) => s.name)).toEqual(artifacts.weightSpecs!.map((s) => s.name));
+  });
+});
+
+/** The one shape every error on bad input must have. */
+function expectLocatedError(run: () => unknown): void {
+  try {
+    run();
+  } catch (err) {
+    expect(err).toBeInstanceOf(NncFormatError);
+    expect((err as Error).message).toMatch(/^at byte \d+: expected .+/);
+    const offset = (err as NncFormatError).offset;
+    expect(offset).toBeGreaterThanOrEqual(0);
+    return;
+  }
+}
+
+/** Reads the header and decodes every tensor: what a loader does. */
+const readAll = (bytes: Uint8Array) => (): void => {
+  const file = readNnc(bytes);
+  for (const name of file.names) file.decode(name);
+};
+
+describe('robustness: truncated, bit-flipped and random input never crash or hang', () => {
+  // Two sample files: every codec, pruned zeros (runs and bitmap), a Huffman-coded header.
+  const pruned = Float32Array.from({ length: 3000 }, (_, i) => (i % 13 === 0 ? Math.sin(i) : 0));
+  const halfZero = Float32Array.from({ length: 64 }, (_, i) => (i % 3 ? Math.cos(i) : 0));
+  const dense = Float32Array.from({ length: 40 }, (_, i) => Math.sin(i * 7));
+  const tensors = [
+    { name: 'a', shape: [3000], ...encodeTensor(pruned, { codec: 'uint8' }) },
+    { name: 'b', shape: [8, 8], ...encodeTensor(halfZero, { codec: 'float16', sparse: 'always' }) },
+    { name: 'c', shape: [40], ...encodeTensor(dense, { codec: 'huffman' }) },
+    { name: 'd', shape: [40], ...encodeTensor(dense, { codec: 'float32' }) },
+  ];
+  const model = { modelTopology: { class_name: 'Sequential', config: { name: 'x'.repeat(200), layers: [] } }, format: 'layers-model' };
+  const file = writeNnc(model, tensors);
+  const plain = writeNnc(null, tensors.slice(0, 2));
+
+  it('the samples are valid', () => {
+    readAll(file)();
+    expect(new DataView(file.buffer).getUint16(6, true)).toBe(1); // the header is Huffman-coded
+  });
+
+  it('every truncation of the file gives a located error', () => {
+    for (const sample of [file, plain]) for (let n = 0; n < sample.length; n++) expect(() => readAll(sample.subarray(0, n))()).toThrow(NncFormatError);
+  });
+
+  it('3,000 random bit flips are caught (checksums) or decode; none crashes', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: file.length * 8 - 1 }), fc.integer({ min: 0, max: file.length * 8 - 1 }), (a, b) => {
+        const bad = file.slice();
+        bad[a >>> 3] ^= 1 << (a & 7);
+        bad[b >>> 3] ^= 1 << (b & 7);
+        expectLocatedError(readAll(bad));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('3,000 corrupted payloads with valid checksums reach the decoders and get located errors', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: tensors.length - 1 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), fc.nat(5), (which, edits, cut) => {
+        const mutated = tensors.map((t, i) => {
+          if (i !== which) return t;
+          const bytes = t.bytes.slice(0, Math.max(0, t.bytes.length - cut));
+          for (const [pos, v] of edits) if (bytes.length) bytes[pos % bytes.length] = v;
+          return { ...t, bytes };
+        });
+        expectLocatedError(readAll(writeNnc(model, mutated)));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('2,000 headers with wrong fields (valid JSON, valid checksum) get located errors', () => {
+    const entry = { name: 'a', shape: [2], dtype: 'float32', codec: 'float32', params: {}, offset: 0, length: 8, crc32: crc32(new Uint8Array(8)), maxError: 0 };
+    const anyJson = fc.jsonValue({ maxDepth: 2 });
+    fc.assert(
+      fc.property(fc.constantFrom('name', 'shape', 'dtype', 'codec', 'params', 'offset', 'length', 'crc32', 'maxError', 'model', 'tensors'), anyJson, (field, value) => {
+        const header = field === 'model' || field === 'tensors' ? { model: null, tensors: [entry], [field]: value } : { model: null, tensors: [{ ...entry, [field]: value }] };
+        const json = new TextEncoder().encode(JSON.stringify(header));
+        const bytes = new Uint8Array(16 + json.length + 8);
+        bytes.set([...MAGIC].map((c) => c.charCodeAt(0)));
+        const view = new DataView(bytes.buffer);
+        view.setUint16(4, 1, true);
+        view.setUint32(8, json.length, true);
+        view.setUint32(12, crc32(json), true);
+        bytes.set(json, 16);
+        expectLocatedError(readAll(bytes));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('2,000 random inputs (with and without the magic) get located errors', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.boolean(), (random, withMagic) => {
+        const bytes = withMagic ? Uint8Array.from([...file.subarray(0, 8), ...random]) : random;
+        expect(() => readAll(bytes)()).toThrow(NncFormatError);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('names what was expected and where', () => {
+    expect(() => readNnc(new TextEncoder().encode('{"modelTopology": {}}'))).toThrow('at byte 0: expected magic "NNCF" (an .nnc file), got "{\\"mo"');
+    expect(() => readNnc(file.subarray(0, 10))).toThrow('at byte 0: expected the 16-byte .nnc prefix (16 bytes), but the input ends after 10');
+    const bad = file.slice();
+    bad[file.length - 1] ^= 0xff;
+    expect(() => readAll(bad)()).toThrow(/^at byte \d+: expected tensor "d" with checksum 0x[0-9a-f]{8}, its bytes sum to 0x[0-9a-f]{8}$/);
+  });
+});
