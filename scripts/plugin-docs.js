@@ -10,7 +10,7 @@ const path = require('node:path');
 const { optionsMarkdownTable, pluginFromExports } = require('@nncompress/core');
 
 const root = path.resolve(__dirname, '..');
-const dirs = ['plugins/magnitude', 'plugins/finetune', 'plugins/filter-pruning', 'plugins/layer-pruning', 'plugins/row-column', 'plugins/small-weight-retention', 'examples/third-party-plugin'];
+const dirs = ['plugins/magnitude', 'plugins/finetune', 'plugins/filter-pruning', 'plugins/layer-pruning', 'plugins/row-column', 'plugins/small-weight-retention', 'plugins/piecewise-linear', 'examples/third-party-plugin'];
 for (const dir of dirs) {
   const plugin = pluginFromExports(require(path.join(root, dir)));
   const readme = path.join(root, dir, 'README.md');

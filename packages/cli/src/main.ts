@@ -1,6 +1,9 @@
 /** The `nncompress` command. Returns the exit code instead of exiting, so it is testable. */
+import * as fs from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { MAGIC } from '@nncompress/format';
 import { NncError } from '@nncompress/core';
+import { decodeCommand, encodeCommand, inspectNncCommand } from './commands/codec';
 import { inspectCommand } from './commands/inspect';
 import { pluginsCommand } from './commands/plugins';
 import { runCommand } from './commands/run';
@@ -12,6 +15,30 @@ function parseSeed(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 2147483647) throw new InvalidArgumentError('must be an integer from 0 to 2147483647');
   return n;
+}
+
+function parsePositive(value: string): number {
+  const n = Number(value);
+  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError('must be a positive number');
+  return n;
+}
+
+function parseSparse(value: string): 'auto' | 'never' | 'always' {
+  if (value !== 'auto' && value !== 'never' && value !== 'always') throw new InvalidArgumentError('must be auto, never or always');
+  return value;
+}
+
+/** An .nnc file by its magic (whatever its name). */
+function isNnc(file: string): boolean {
+  try {
+    const fd = fs.openSync(file, 'r');
+    const head = Buffer.alloc(4);
+    const n = fs.readSync(fd, head, 0, 4, 0);
+    fs.closeSync(fd);
+    return n === 4 && head.toString('latin1') === MAGIC;
+  } catch {
+    return false;
+  }
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -36,9 +63,27 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   program
     .command('inspect')
-    .description('table of layers, params, sparsity and FLOPs of a model')
-    .argument('<model.json>', 'tfjs LayersModel')
-    .action(async (model: string) => inspectCommand(model));
+    .description('layers, params, sparsity and FLOPs of a model; per-tensor codec, bytes and error of an .nnc file')
+    .argument('<file>', 'tfjs LayersModel model.json, or an .nnc container')
+    .action(async (file: string) => (isNnc(file) ? inspectNncCommand(file) : inspectCommand(file)));
+
+  program
+    .command('encode')
+    .description('encode a model (LayersModel, GraphModel or weights-only manifest) into an .nnc container')
+    .argument('<model.json>', 'model.json or weights manifest, with its weight shards beside it')
+    .requiredOption('-o, --out <file>', 'the .nnc file to write')
+    .option('--codec <id>', 'codec for every tensor: float32, float16, uint8, huffman, or one a plugin adds (pwl)', 'float32')
+    .option('--max-error <x>', 'error-bound mode (codecs that have one, e.g. pwl): largest abs(decoded − original)', parsePositive)
+    .option('--relative-error <r>', 'error-bound mode per tensor: r × the tensor\'s largest abs(w)', parsePositive)
+    .option('--sparse <mode>', 'pruned zeros apart: auto, never or always', parseSparse, 'auto')
+    .action((model: string, opts: { out: string; codec: string; maxError?: number; relativeError?: number; sparse: 'auto' | 'never' | 'always' }) => encodeCommand(model, opts));
+
+  program
+    .command('decode')
+    .description('decode an .nnc container into a plain tfjs model folder (model.json + weights.bin)')
+    .argument('<model.nnc>', 'the container')
+    .requiredOption('-o, --out <dir>', 'folder to write (must not exist or be empty)')
+    .action((file: string, opts: { out: string }) => decodeCommand(file, opts));
 
   program
     .command('plugins')

@@ -15,7 +15,7 @@ export type { BackendInfo, BackendName, BackendPreference } from './backend/choo
 export { registerConv2DBackpropFilter } from './backend/conv2d-backprop-filter';
 export { registerDepthwiseBackprop } from './backend/depthwise-backprop';
 
-export { loadModel, loadModelFromModule, saveModel, readModelArtifacts, float32Bytes } from './model/model-io';
+export { loadModel, loadModelFromModule, saveModel, modelArtifacts, readModelArtifacts, float32Bytes } from './model/model-io';
 export { modelStats, isKernelWeight } from './model/model-stats';
 export type { ModelStats, LayerStats } from './model/model-stats';
 export { MaskSet, prunableWeights } from './model/masks';
@@ -62,7 +62,7 @@ export { pruneCount, roundTargets } from './pipeline/schedule';
 export { Pipeline } from './pipeline/pipeline';
 export { compactState } from './pipeline/apply-plan';
 export type { RunOptions } from './pipeline/pipeline';
-export type { Report, ReportStage, ReportLayer } from './report/report';
+export type { Report, ReportStage, ReportLayer, ReportEncoding } from './report/report';
 export { renderHtml } from './report/html';
 
 export { definePlugin } from './plugins/plugin';

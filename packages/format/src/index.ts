@@ -14,6 +14,8 @@ export { float32Codec, float16Codec, toHalf, fromHalf, HALF_MAX } from './codecs
 export { uint8Codec, affineRange } from './codecs/uint8';
 export { paletteCodec, PALETTE_MAX } from './codecs/palette';
 export { sparseCodec } from './codecs/sparse';
+export { pwlCodec, pwlValue, PWL_MAX_SYMBOLS } from './codecs/pwl';
+export type { PwlSegment } from './codecs/pwl';
 export { CodecRegistry, codecs, builtinCodecs } from './codecs/registry';
 export { encodeTensor, maxAbsError } from './tensor';
 export type { EncodedTensor, EncodeChoice } from './tensor';

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { JsonSchema, resolvePlugin } from '@nncompress/core';
 import { formatTable } from '../table';
 
-function candidatePackages(from: string): string[] {
+export function candidatePackages(from: string): string[] {
   const found = new Set<string>();
   for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
     const nm = path.join(dir, 'node_modules');

@@ -32,7 +32,7 @@ export async function runCommand(configFile: string, options: RunCommandOptions)
   try {
     const report = await pipeline.run();
     reporter.done();
-    process.stdout.write(`\n${summaryTable(report)}\n\nbackend ${report.backend}, seed ${report.seed}; wrote ${path.resolve(outDir)}/{model/,report.json,report.html}\n`);
+    process.stdout.write(`\n${summaryTable(report)}\n\nbackend ${report.backend}, seed ${report.seed}; wrote ${path.resolve(outDir)}/{model/,${report.encoding ? `${report.encoding.file},` : ''}report.json,report.html}\n`);
   } finally {
     reporter.done();
   }

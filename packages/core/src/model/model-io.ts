@@ -79,30 +79,34 @@ export function float32Bytes(model: tf.LayersModel): number {
  * Saves a model as model.json + one weight shard in `dir` (created if needed), each file
  * written atomically. Returns the byte size of the weight shard.
  */
-export async function saveModel(model: tf.LayersModel, dir: string): Promise<number> {
-  fs.mkdirSync(dir, { recursive: true });
-  let shardBytes = 0;
+/** The model's artifacts as tfjs would save them (topology, weight specs, one weight buffer). */
+export async function modelArtifacts(model: tf.LayersModel): Promise<tf.io.ModelArtifacts> {
+  let saved: tf.io.ModelArtifacts | undefined;
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
-      const shardName = 'weights.bin';
-      const data = artifacts.weightData
-        ? Buffer.from(tf.io.CompositeArrayBuffer.join(artifacts.weightData))
-        : Buffer.alloc(0);
-      shardBytes = data.byteLength;
-      const json: ModelJson = {
-        modelTopology: artifacts.modelTopology,
-        format: artifacts.format,
-        generatedBy: artifacts.generatedBy,
-        convertedBy: artifacts.convertedBy ?? null,
-        weightsManifest: [{ paths: [shardName], weights: artifacts.weightSpecs ?? [] }],
-        ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
-      };
-      writeFileAtomic(path.join(dir, shardName), data);
-      writeFileAtomic(path.join(dir, 'model.json'), JSON.stringify(json));
+      saved = artifacts;
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     }),
   );
-  return shardBytes;
+  return saved as tf.io.ModelArtifacts;
+}
+
+export async function saveModel(model: tf.LayersModel, dir: string): Promise<number> {
+  fs.mkdirSync(dir, { recursive: true });
+  const artifacts = await modelArtifacts(model);
+  const shardName = 'weights.bin';
+  const data = artifacts.weightData ? Buffer.from(tf.io.CompositeArrayBuffer.join(artifacts.weightData)) : Buffer.alloc(0);
+  const json: ModelJson = {
+    modelTopology: artifacts.modelTopology,
+    format: artifacts.format,
+    generatedBy: artifacts.generatedBy,
+    convertedBy: artifacts.convertedBy ?? null,
+    weightsManifest: [{ paths: [shardName], weights: artifacts.weightSpecs ?? [] }],
+    ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
+  };
+  writeFileAtomic(path.join(dir, shardName), data);
+  writeFileAtomic(path.join(dir, 'model.json'), JSON.stringify(json));
+  return data.byteLength;
 }
 
 interface ModelModule {

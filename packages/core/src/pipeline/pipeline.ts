@@ -4,6 +4,7 @@
  * the work.
  */
 import * as fs from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
 import * as path from 'node:path';
 import { analyzeChannels, ChannelAnalysis } from '../graph/channel-groups';
 import { BackendInfo, chooseBackend } from '../backend/choose';
@@ -12,7 +13,7 @@ import type { StageConfig } from '../config/types';
 import { DatasetRegistry, DataSplits } from '../datasets/registry';
 import { ConfigError, InputError, PluginError } from '../errors';
 import { MaskSet } from '../model/masks';
-import { float32Bytes, loadModel, loadModelFromModule, saveModel } from '../model/model-io';
+import { float32Bytes, loadModel, loadModelFromModule, modelArtifacts, saveModel } from '../model/model-io';
 import { modelStats, ModelStats } from '../model/model-stats';
 import { Latency, measureLatency } from '../model/latency';
 import { createContainer } from '../plugins/di';
@@ -201,17 +202,24 @@ export class Pipeline {
     return { row, evaluation: after };
   }
 
-  private async encode(run: RunContext): Promise<EncodedArtifact> {
+  private async encode(run: RunContext): Promise<EncodedArtifact | undefined> {
     // `taps`, not isUsed(): the plugin host's interceptor makes every hook look used.
-    if (this.hooks.encodeTensor.taps.length === 0) return { tensors: [] };
+    if (this.hooks.encodeTensor.taps.length === 0) return undefined;
+    // The tensors as a saved model.json names them, so a container loads like the model.
+    const artifacts = await modelArtifacts(run.state.model);
+    const data = new Float32Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData ?? new ArrayBuffer(0)));
     const tensors: EncodedTensor[] = [];
-    for (const w of run.state.model.weights) {
-      const values = w.read().dataSync() as Float32Array;
-      const encoded = await this.hooks.encodeTensor.promise({ name: w.name, shape: w.shape.map((d) => d ?? 0), values }, run);
-      if (!encoded) throw new PluginError(`no encoder answered "encodeTensor" for ${w.name}`, 'core', 'encodeTensor');
+    let offset = 0;
+    for (const spec of artifacts.weightSpecs ?? []) {
+      const size = spec.shape.reduce((a, b) => a * b, 1);
+      const values = data.subarray(offset, offset + size);
+      offset += size;
+      const encoded = await this.hooks.encodeTensor.promise({ name: spec.name, shape: spec.shape, values }, run);
+      if (!encoded) throw new PluginError(`no encoder answered "encodeTensor" for ${spec.name}`, 'core', 'encodeTensor');
       tensors.push(encoded);
     }
-    return this.hooks.encodeArtifact.promise({ tensors }, run);
+    const model = { modelTopology: artifacts.modelTopology, format: artifacts.format, generatedBy: artifacts.generatedBy, convertedBy: artifacts.convertedBy ?? null };
+    return this.hooks.encodeArtifact.promise({ tensors, model }, run);
   }
 
   private async execute(run: RunContext, host: PluginHost, started: number, output: OutputFolder): Promise<Report> {
@@ -247,10 +255,28 @@ export class Pipeline {
     const artifact = await this.encode(run);
     let encodedBytes = shardBytes;
     let encodedAs = 'float32 weights (no encoder)';
-    if (artifact.fileName && artifact.bytes) {
+    let finalAccuracy = finalEval;
+    let encoding: Report['encoding'];
+    if (artifact?.fileName && artifact.bytes) {
       writeFileAtomic(output.file(artifact.fileName), artifact.bytes);
       encodedBytes = artifact.bytes.byteLength;
       encodedAs = artifact.fileName;
+      if (artifact.ioHandler) {
+        // What a user of the file gets: the model decoded from it, evaluated on the test set.
+        this.hooks.progress.call({ phase: 'evaluate', message: `decoded ${artifact.fileName}` });
+        const decoded = await tf.loadLayersModel(artifact.ioHandler);
+        finalAccuracy = evaluate(decoded, run.data.test);
+        decoded.dispose();
+        await this.hooks.evaluate.promise({ label: 'decoded', ...finalAccuracy }, run);
+        this.logger.info(`encoded: ${artifact.fileName} ${encodedBytes} bytes (${(bytesFloat32 / encodedBytes).toFixed(1)}x), decoded accuracy ${(100 * finalAccuracy.accuracy).toFixed(2)}%`);
+      }
+      encoding = {
+        file: artifact.fileName,
+        bytes: encodedBytes,
+        accuracyBeforeEncoding: finalEval.accuracy,
+        decodedAccuracy: artifact.ioHandler ? finalAccuracy.accuracy : undefined,
+        tensors: artifact.tensors.map((t) => ({ name: t.name, shape: [...t.shape], codec: t.codec, bytes: t.bytes.byteLength, maxError: t.maxError })),
+      };
     }
 
     const report: Report = {
@@ -271,8 +297,8 @@ export class Pipeline {
         ...(baselineLatency ? { latencyMs: baselineLatency } : {}),
       },
       final: {
-        accuracy: finalEval.accuracy,
-        loss: finalEval.loss,
+        accuracy: finalAccuracy.accuracy,
+        loss: finalAccuracy.loss,
         params: finalStats.params,
         nonzeroParams: finalStats.nonzeroParams,
         flops: finalStats.flops,
@@ -284,8 +310,9 @@ export class Pipeline {
       },
       stages,
       layers: layerRows(baselineStats, finalStats),
+      ...(encoding ? { encoding } : {}),
     };
-    await this.hooks.afterRun.promise(run, { baseline: { ...baselineStats, accuracy: baseline.accuracy }, final: { ...finalStats, accuracy: finalEval.accuracy } });
+    await this.hooks.afterRun.promise(run, { baseline: { ...baselineStats, accuracy: baseline.accuracy }, final: { ...finalStats, accuracy: finalAccuracy.accuracy } });
     // Files plugins emitted (up to and including afterRun) go out with the report.
     for (const [name, bytes] of this.emitted) writeFileAtomic(output.file(name), bytes);
     writeFileAtomic(output.file('report.json'), `${JSON.stringify(report, null, 2)}\n`);

@@ -101,6 +101,7 @@ export interface ProgressEvent {
 }
 
 export interface TensorToEncode {
+  /** The weight's name in the saved model's manifest (what a loader matches). */
   readonly name: string;
   readonly shape: readonly number[];
   readonly values: Float32Array;
@@ -108,15 +109,35 @@ export interface TensorToEncode {
 
 export interface EncodedTensor {
   readonly name: string;
+  readonly shape: readonly number[];
   readonly codec: string;
+  /** The codec's parameters (JSON), stored with the tensor. */
+  readonly params: { readonly [key: string]: unknown };
   readonly bytes: Uint8Array;
+  /** Largest |decoded − original| over the tensor (0: bit for bit). */
+  readonly maxError: number;
+}
+
+/** model.json without its weights manifest: what a container stores besides the tensors. */
+export interface ModelDescription {
+  readonly modelTopology: unknown;
+  readonly format?: string;
+  readonly generatedBy?: string;
+  readonly convertedBy?: string | null;
 }
 
 export interface EncodedArtifact {
   /** File name in the output folder, e.g. `model.nnc`; undefined when no encoder ran. */
   readonly fileName?: string;
   readonly tensors: EncodedTensor[];
+  /** The model the tensors belong to (for writing the container). */
+  readonly model: ModelDescription;
   readonly bytes?: Uint8Array;
+  /**
+   * Loads the model back from `bytes`. When present, core evaluates the decoded model, so
+   * `final.accuracy` is the accuracy a user of the file gets.
+   */
+  readonly ioHandler?: tf.io.IOHandler;
 }
 
 export interface RunSummary {

@@ -47,6 +47,7 @@ export interface Report {
     readonly latencyMs?: Latency;
   };
   readonly final: {
+    /** On the test set; of the model decoded from the encoded file when there is one. */
     readonly accuracy: number;
     readonly loss: number;
     readonly params: number;
@@ -61,6 +62,18 @@ export interface Report {
   };
   readonly stages: readonly ReportStage[];
   readonly layers: readonly ReportLayer[];
+  /** Present when an encoder wrote a container. */
+  readonly encoding?: ReportEncoding;
+}
+
+export interface ReportEncoding {
+  readonly file: string;
+  readonly bytes: number;
+  /** Accuracy of the model in memory, before encoding. */
+  readonly accuracyBeforeEncoding: number;
+  /** Accuracy of the model decoded from the file (`final.accuracy` then equals it). */
+  readonly decodedAccuracy?: number;
+  readonly tensors: readonly { readonly name: string; readonly shape: readonly number[]; readonly codec: string; readonly bytes: number; readonly maxError: number }[];
 }
 
 export function layerRows(before: ModelStats, after: ModelStats): ReportLayer[] {

@@ -1,11 +1,12 @@
 import type { CodecLookup, TensorCodec } from './codec';
 import { float16Codec, float32Codec } from './float';
 import { paletteCodec } from './palette';
+import { pwlCodec } from './pwl';
 import { sparseCodec } from './sparse';
 import { uint8Codec } from './uint8';
 
 /** The codecs every reader knows: a file written with them decodes with this package alone. */
-export const builtinCodecs: readonly TensorCodec[] = [float32Codec, float16Codec, uint8Codec, paletteCodec, sparseCodec];
+export const builtinCodecs: readonly TensorCodec[] = [float32Codec, float16Codec, uint8Codec, paletteCodec, sparseCodec, pwlCodec];
 
 /** Codecs by id. Plugins register theirs; readers look codecs up by the id in the header. */
 export class CodecRegistry implements CodecLookup {
@@ -15,10 +16,16 @@ export class CodecRegistry implements CodecLookup {
     for (const c of codecs) this.register(c);
   }
 
-  /** Adds a codec. Registering the same object twice is a no-op; another codec under a taken id is an error. */
+  /**
+   * Adds a codec. Registering the same object twice is a no-op, and a codec with the same
+   * decoder may replace a decode-only one (an encoder package completing a built-in
+   * decoder); any other codec under a taken id is an error.
+   */
   register(codec: TensorCodec): void {
     const existing = this.byId.get(codec.id);
-    if (existing && existing !== codec) throw new Error(`a different codec is already registered as "${codec.id}"`);
+    if (existing && existing !== codec && !(existing.decode === codec.decode && !existing.encode)) {
+      throw new Error(`a different codec is already registered as "${codec.id}"`);
+    }
     this.byId.set(codec.id, codec);
   }
 

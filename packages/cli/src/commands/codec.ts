@@ -1,0 +1,162 @@
+/**
+ * `encode`, `decode` and the .nnc half of `inspect`: between tfjs model files and .nnc
+ * containers, without running a pipeline. Codecs beyond the built-in ones come from installed
+ * plugins that export `codecs` (e.g. the piecewise-linear encoder).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { InputError, readModelArtifacts } from '@nncompress/core';
+import { CodecParams, CodecRegistry, EncodeChoice, encodeArtifacts, fileToArtifacts, ModelArtifactsLike, NncFormatError, readNnc, TensorCodec, weightValues, WeightSpec } from '@nncompress/format';
+import { formatTable, int } from '../table';
+import { candidatePackages } from './plugins';
+
+/** Built-in codecs plus those of every installed plugin that exports `codecs`. */
+export function codecRegistry(from = process.cwd()): CodecRegistry {
+  const registry = new CodecRegistry();
+  for (const name of candidatePackages(from)) {
+    let exported: unknown;
+    try {
+      exported = (require(require.resolve(name, { paths: [from] })) as { codecs?: unknown }).codecs;
+    } catch {
+      continue; // not loadable here: `nncompress plugins` reports why
+    }
+    if (Array.isArray(exported)) for (const codec of exported as TensorCodec[]) registry.register(codec);
+  }
+  return registry;
+}
+
+/**
+ * A model.json (LayersModel or GraphModel) or a weights-only manifest (an array of
+ * `{ paths, weights }` groups) with its shards.
+ */
+export function readEncodeInput(file: string): ModelArtifactsLike {
+  if (!fs.existsSync(file)) throw new InputError(`model file not found: ${file}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new InputError(`${file}: not valid JSON (${(err as Error).message})`);
+  }
+  if (!Array.isArray(json)) return readModelArtifacts(file) as ModelArtifactsLike;
+  const specs: WeightSpec[] = [];
+  const buffers: Buffer[] = [];
+  for (const [i, group] of json.entries()) {
+    const g = group as { paths?: unknown; weights?: unknown };
+    if (!Array.isArray(g.paths) || !Array.isArray(g.weights)) throw new InputError(`${file}: [${i}] is not a weights manifest group ({ paths, weights })`);
+    for (const p of g.paths as string[]) {
+      const shard = path.join(path.dirname(file), p);
+      if (!fs.existsSync(shard)) throw new InputError(`${file}: weight shard not found: ${shard}`);
+      buffers.push(fs.readFileSync(shard));
+    }
+    specs.push(...(g.weights as WeightSpec[]));
+  }
+  const all = Buffer.concat(buffers);
+  return { weightSpecs: specs, weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) };
+}
+
+function writeAtomic(file: string, data: Uint8Array | string): void {
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, data);
+  fs.renameSync(tmp, file);
+}
+
+function refuseOverwrite(input: string, output: string): void {
+  if (path.resolve(input) === path.resolve(output)) throw new InputError(`${output}: the output would overwrite the input`);
+}
+
+export interface EncodeCommandOptions {
+  readonly out: string;
+  readonly codec: string;
+  readonly maxError?: number;
+  readonly relativeError?: number;
+  readonly sparse: 'auto' | 'never' | 'always';
+}
+
+export function encodeCommand(input: string, options: EncodeCommandOptions): void {
+  refuseOverwrite(input, options.out);
+  const registry = codecRegistry();
+  const codec = registry.get(options.codec);
+  if (!codec?.encode) {
+    const usable = registry.ids().filter((id) => registry.get(id)?.encode && id !== 'sparse');
+    throw new InputError(`--codec: no encoder for "${options.codec}" (available: ${usable.join(', ')})`);
+  }
+  const artifacts = readEncodeInput(input);
+  const choose = (_spec: WeightSpec, values: Float32Array): EncodeChoice => {
+    let largest = 0;
+    for (const x of values) largest = Math.max(largest, Math.abs(x));
+    const maxError = options.maxError ?? (options.relativeError !== undefined && largest > 0 ? options.relativeError * largest : undefined);
+    const codecOptions: CodecParams = maxError === undefined ? {} : { maxError };
+    return { codec: options.codec, options: codecOptions, sparse: options.sparse };
+  };
+  let bytes: Uint8Array;
+  try {
+    bytes = encodeArtifacts(artifacts, choose, registry);
+  } catch (err) {
+    throw new InputError(`${input}: ${(err as Error).message}`);
+  }
+  writeAtomic(options.out, bytes);
+  const float32 = weightValues(artifacts).reduce((n, w) => n + 4 * w.values.length, 0);
+  process.stdout.write(`${inspectNncTable(bytes, registry)}\n\nwrote ${options.out}: ${int(bytes.length)} bytes, ${(float32 / Math.max(1, bytes.length)).toFixed(2)}x smaller than float32 (${int(float32)} bytes)\n`);
+}
+
+export function decodeCommand(input: string, options: { readonly out: string }): void {
+  const file = openNnc(input, codecRegistry());
+  const dir = options.out;
+  if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) throw new InputError(`${dir}: the output folder exists and is not empty`);
+  let artifacts: ModelArtifactsLike;
+  try {
+    artifacts = fileToArtifacts(file);
+  } catch (err) {
+    if (err instanceof NncFormatError) throw new InputError(`${input}: ${err.message}`);
+    throw err;
+  }
+  const weights = new Uint8Array(artifacts.weightData as ArrayBuffer);
+  const manifest = [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }];
+  // Written to a sibling temp folder, renamed into place: no partial output on failure.
+  const tmp = `${dir.replace(/[\\/]+$/, '')}.tmp-${process.pid}`;
+  fs.mkdirSync(tmp, { recursive: true });
+  fs.writeFileSync(path.join(tmp, 'weights.bin'), weights);
+  const m = file.header.model;
+  if (m) fs.writeFileSync(path.join(tmp, 'model.json'), JSON.stringify({ modelTopology: m.modelTopology, format: m.format, generatedBy: m.generatedBy, convertedBy: m.convertedBy ?? null, weightsManifest: manifest }));
+  else fs.writeFileSync(path.join(tmp, 'weights_manifest.json'), JSON.stringify(manifest));
+  if (fs.existsSync(dir)) fs.rmdirSync(dir);
+  fs.renameSync(tmp, dir);
+  process.stdout.write(`wrote ${path.join(dir, m ? 'model.json' : 'weights_manifest.json')} and weights.bin (${int(weights.length)} bytes, float32)\n`);
+}
+
+function openNnc(input: string, registry: CodecRegistry): ReturnType<typeof readNnc> {
+  if (!fs.existsSync(input)) throw new InputError(`file not found: ${input}`);
+  try {
+    return readNnc(new Uint8Array(fs.readFileSync(input)), registry);
+  } catch (err) {
+    if (err instanceof NncFormatError) throw new InputError(`${input}: ${err.message}`);
+    throw err;
+  }
+}
+
+/** The codec a tensor is stored with, sparse's inner codec included. */
+function codecLabel(codec: string, params: CodecParams): string {
+  return codec === 'sparse' && typeof params.inner === 'string' ? `sparse(${params.inner})` : codec;
+}
+
+export function inspectNncTable(bytes: Uint8Array, registry: CodecRegistry): string {
+  const file = readNnc(bytes, registry);
+  let total = 0;
+  let count = 0;
+  const rows = file.header.tensors.map((t) => {
+    const n = t.shape.reduce((a, b) => a * b, 1);
+    total += t.length;
+    count += n;
+    return [t.name, `[${t.shape.join(',')}]`, codecLabel(t.codec, t.params), int(t.length), (n ? (8 * t.length) / n : 0).toFixed(2), t.maxError === 0 ? '0' : t.maxError.toExponential(2)];
+  });
+  rows.push(['total', '', '', int(total), (count ? (8 * total) / count : 0).toFixed(2), '']);
+  const header = bytes.length - total;
+  return `${formatTable(['tensor', 'shape', 'codec', 'bytes', 'bits/weight', 'max error'], rows)}\n\nfile ${int(bytes.length)} bytes: header ${int(header)} (${file.header.model ? 'model topology + tensor table' : 'tensor table, weights only'}), tensors ${int(total)}`;
+}
+
+export function inspectNncCommand(input: string): void {
+  const registry = codecRegistry();
+  openNnc(input, registry);
+  process.stdout.write(`${inspectNncTable(new Uint8Array(fs.readFileSync(input)), registry)}\n`);
+}

@@ -1,0 +1,97 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { loadMnist } from '@nncompress/core';
+import { readNnc } from '@nncompress/format';
+
+const BIN = path.resolve(__dirname, '../bin/nncompress.js');
+const REPO = path.resolve(__dirname, '../../..');
+const LENET300 = path.join(REPO, 'examples/mnist-lenet/models/lenet-300-100/model.json');
+
+function nncompress(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: REPO, encoding: 'utf8', env: { ...process.env, CI: 'true' }, timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A model folder (model.json + shards) loaded with plain tfjs, no nncompress code. */
+async function loadFolder(modelJson: string): Promise<tf.LayersModel> {
+  const json = JSON.parse(fs.readFileSync(modelJson, 'utf8'));
+  const group = json.weightsManifest[0];
+  const data = Buffer.concat(group.paths.map((p: string) => fs.readFileSync(path.join(path.dirname(modelJson), p))));
+  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: group.weights, weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) }));
+}
+
+function expectOneLineError(r: { code: number | null; stderr: string }, pattern: RegExp): void {
+  expect(r.code).toBe(1);
+  const errors = r.stderr.split('\n').filter((l) => l.startsWith('nncompress: error:'));
+  expect(errors).toHaveLength(1);
+  expect(errors[0]).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/^\s+at /m);
+}
+
+let dir: string;
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nnc-codec-'));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('nncompress encode / decode / inspect', () => {
+  it('encodes LeNet-300-100 with pwl in error-bound mode, decodes it to a model plain tfjs loads, within the stated errors', async () => {
+    const nnc = path.join(dir, 'l300.nnc');
+    const enc = nncompress(['encode', LENET300, '-o', nnc, '--codec', 'pwl', '--relative-error', '0.02']);
+    expect(enc.stderr).toBe('');
+    expect(enc.code).toBe(0);
+    const size = fs.statSync(nnc).size;
+    expect(size).toBeLessThan(266610 * 4 / 4); // better than uint8
+    expect(enc.stdout).toMatch(new RegExp(`wrote .*l300\\.nnc: ${size.toLocaleString('en-US')} bytes, [\\d.]+x smaller than float32 \\(1,066,440 bytes\\)`));
+
+    const out = path.join(dir, 'decoded');
+    const dec = nncompress(['decode', nnc, '-o', out]);
+    expect(dec.code).toBe(0);
+    const original = await loadFolder(LENET300);
+    const decoded = await loadFolder(path.join(out, 'model.json'));
+    const header = readNnc(new Uint8Array(fs.readFileSync(nnc))).header;
+    original.weights.forEach((w, i) => {
+      const entry = header.tensors[i];
+      const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(w.read(), decoded.weights[i].read()))).dataSync()[0]);
+      expect(diff).toBeLessThanOrEqual(entry.maxError);
+      const largest = tf.tidy(() => tf.max(tf.abs(w.read())).dataSync()[0]);
+      if (entry.codec === 'pwl' || entry.params.inner === 'pwl') expect(entry.maxError).toBeLessThanOrEqual(0.02 * largest);
+    });
+    // On 300 real test digits the decoded model decides like the original almost always.
+    const test = loadMnist({ train: 1, test: 300 }).test;
+    const x = test.batch(0, test.size, [28, 28, 1]).x;
+    const agree = tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.argMax(original.predict(x) as tf.Tensor, 1), tf.argMax(decoded.predict(x) as tf.Tensor, 1)), 'float32')).dataSync()[0]);
+    expect(agree).toBeGreaterThanOrEqual(0.97);
+
+    const inspect = nncompress(['inspect', nnc]);
+    expect(inspect.code).toBe(0);
+    for (const t of header.tensors) expect(inspect.stdout).toMatch(new RegExp(`^${t.name.replace('/', '\\/')}\\s+\\[${t.shape.join(',')}\\]\\s+\\S+\\s+${t.length.toLocaleString('en-US')}`, 'm'));
+  });
+
+  it('float32 round-trips bit for bit', () => {
+    const nnc = path.join(dir, 'f32.nnc');
+    expect(nncompress(['encode', LENET300, '-o', nnc]).code).toBe(0);
+    const out = path.join(dir, 'f32');
+    expect(nncompress(['decode', nnc, '-o', out]).code).toBe(0);
+    expect(fs.readFileSync(path.join(out, 'weights.bin')).equals(fs.readFileSync(path.join(path.dirname(LENET300), 'weights.bin')))).toBe(true);
+  });
+
+  it('bad input: one error line, exit 1, nothing written', () => {
+    const nnc = path.join(dir, 'trunc.nnc');
+    expect(nncompress(['encode', LENET300, '-o', path.join(dir, 'full.nnc'), '--codec', 'uint8']).code).toBe(0);
+    fs.writeFileSync(nnc, fs.readFileSync(path.join(dir, 'full.nnc')).subarray(0, 3000));
+    const out = path.join(dir, 'never');
+    expectOneLineError(nncompress(['decode', nnc, '-o', out]), /trunc\.nnc: at byte \d+: expected .+/);
+    expect(fs.existsSync(out)).toBe(false);
+    expect(fs.readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    expectOneLineError(nncompress(['encode', LENET300, '-o', path.join(dir, 'z.nnc'), '--codec', 'zip']), /--codec: no encoder for "zip" \(available: float32, float16, uint8, huffman, pwl\)$/);
+    expect(fs.existsSync(path.join(dir, 'z.nnc'))).toBe(false);
+    expectOneLineError(nncompress(['encode', LENET300, '-o', LENET300]), /the output would overwrite the input$/);
+    expectOneLineError(nncompress(['decode', path.join(dir, 'full.nnc'), '-o', path.join(REPO, 'examples')]), /the output folder exists and is not empty$/);
+    expectOneLineError(nncompress(['inspect', path.join(dir, 'missing.nnc')]), /missing\.nnc/);
+  });
+});

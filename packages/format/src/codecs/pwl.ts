@@ -1,0 +1,66 @@
+import { NncFormatError } from '../errors';
+import { readHuffman } from '../huffman';
+import type { TensorCodec } from './codec';
+
+/** Most segments and levels a piecewise-linear tensor may declare (guards crafted input). */
+export const PWL_MAX_SYMBOLS = 1 << 22;
+
+/**
+ * One segment of the piecewise-linear fit of a tensor's sorted values: ranks
+ * [start, start + length) lie near the line alpha + slope·t (t the rank within the segment),
+ * and the segment has `levels` + 1 code points along it, evenly spaced in rank.
+ */
+export interface PwlSegment {
+  readonly alpha: number;
+  /** Index into the slope table (segments with near-equal slopes share one: "parallel lines"). */
+  readonly slope: number;
+  readonly length: number;
+  /** Level count K: code points t = (length − 1)·q/K for q = 0..K (K = 0: one point, alpha). */
+  readonly levels: number;
+}
+
+/** The value of code point q of a segment; encoder and decoder both use exactly this. */
+export function pwlValue(alpha: number, slope: number, length: number, levels: number, q: number): number {
+  return levels === 0 ? Math.fround(alpha) : Math.fround(alpha + (slope * (length - 1) * q) / levels);
+}
+
+/**
+ * Decoder of the piecewise-linear codec (its encoder, which fits the segments, is in
+ * @nncompress/plugin-piecewise-linear; the decoder lives here so a file decodes with this
+ * package alone). Layout: segment count, slope count, the slopes (float32), per segment
+ * alpha (float32), slope index, length and level count (varints), then one canonical-Huffman
+ * symbol per value: the segment's first symbol + q.
+ */
+export const pwlCodec: TensorCodec = {
+  id: 'pwl',
+  lossless: false,
+  decode(r, _params, count) {
+    const segmentCount = r.varint('pwl: segment count', Math.max(1, count));
+    const slopeCount = r.varint('pwl: slope count', segmentCount);
+    const slopes = new Float64Array(slopeCount);
+    for (let i = 0; i < slopeCount; i++) slopes[i] = r.f32('pwl: slope');
+    const firstSymbol = new Float64Array(segmentCount + 1);
+    const segments: PwlSegment[] = [];
+    for (let s = 0; s < segmentCount; s++) {
+      const at = r.offset;
+      const alpha = r.f32('pwl: segment alpha');
+      const slope = r.varint('pwl: segment slope index', Math.max(0, slopeCount - 1));
+      if (slopeCount === 0) throw new NncFormatError(at, 'pwl: a slope table with at least one slope');
+      const length = r.varint('pwl: segment length', count);
+      const levels = r.varint('pwl: segment level count', PWL_MAX_SYMBOLS);
+      if (!Number.isFinite(alpha) || !Number.isFinite(slopes[slope])) throw new NncFormatError(at, 'pwl: finite segment numbers');
+      firstSymbol[s + 1] = firstSymbol[s] + levels + 1;
+      if (firstSymbol[s + 1] > PWL_MAX_SYMBOLS) throw new NncFormatError(at, `pwl: at most ${PWL_MAX_SYMBOLS} code points in all`);
+      segments.push({ alpha, slope, length, levels });
+    }
+    const alphabet = firstSymbol[segmentCount];
+    const table = new Float32Array(alphabet);
+    segments.forEach((g, s) => {
+      for (let q = 0; q <= g.levels; q++) table[firstSymbol[s] + q] = pwlValue(g.alpha, slopes[g.slope], g.length, g.levels, q);
+    });
+    const symbols = readHuffman(r, count, alphabet, 'pwl: codes');
+    const out = new Float32Array(count);
+    for (let i = 0; i < count; i++) out[i] = table[symbols[i]];
+    return out;
+  },
+};

@@ -1,0 +1,34 @@
+import type { JsonSchema } from '@nncompress/core';
+import { pwlDefaults } from './encode';
+
+export type EncodeCodec = 'pwl' | 'uint8' | 'float16' | 'float32' | 'huffman';
+
+export interface PiecewiseLinearOptions {
+  codec: EncodeCodec;
+  p: number;
+  pm: number;
+  pd: number;
+  parallel: number;
+  maxError?: number;
+  relativeError?: number;
+  bitsPerWeight?: number;
+  sparse: 'auto' | 'never' | 'always';
+  fileName: string;
+}
+
+export const piecewiseLinearOptionsSchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    codec: { enum: ['pwl', 'uint8', 'float16', 'float32', 'huffman'], default: 'pwl', description: 'Codec for every weight tensor: pwl (piecewise-linear), or a baseline — uint8 (tfjs-converter affine), float16, float32, huffman (lossless palette).' },
+    p: { type: 'number', minimum: 0, maximum: 1, default: pwlDefaults.p, description: 'pwl: largest deviation of a segment from the sorted values, as a fraction of the tensor range.' },
+    pm: { type: 'integer', minimum: 1, default: pwlDefaults.pm, description: 'pwl: segments shorter than this many values merge with a neighbour.' },
+    pd: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: pwlDefaults.pd, description: 'pwl: code-point step along a segment, as a fraction of its length (1/pd + 1 code points per segment).' },
+    parallel: { type: 'number', minimum: 0, default: pwlDefaults.parallel, description: 'pwl: segments whose slopes differ by at most this fraction share one slope (0: off).' },
+    maxError: { type: 'number', exclusiveMinimum: 0, description: 'pwl error-bound mode: the largest abs(decoded − original) of any weight. Overrides pd.' },
+    relativeError: { type: 'number', exclusiveMinimum: 0, maximum: 1, description: 'pwl error-bound mode per tensor: the bound is this fraction of the tensor’s largest abs(w). Overrides pd.' },
+    bitsPerWeight: { type: 'number', exclusiveMinimum: 0, maximum: 32, description: 'pwl size-target mode: each tensor gets the smallest error bound whose encoding fits this many bits per entry.' },
+    sparse: { enum: ['auto', 'never', 'always'], default: 'auto', description: 'Pruned zeros stored apart (bitmap or zero runs) around the codec: auto keeps whichever encoding is smaller.' },
+    fileName: { type: 'string', pattern: '^[^/\\\\]+\\.nnc$', default: 'model.nnc', description: 'Name of the container in the output folder.' },
+  },
+};

@@ -1,0 +1,130 @@
+import fc from 'fast-check';
+import { ByteReader, CodecRegistry, encodeTensor, maxAbsError, pwlCodec, readNnc, writeNnc } from '@nncompress/format';
+import { encodePwl, encodePwlToSize, fitSegments, mergeShort, shareSlopes } from '@nncompress/plugin-piecewise-linear';
+
+const decode = (bytes: Uint8Array, count: number): Float32Array => {
+  const r = new ByteReader(bytes);
+  const out = pwlCodec.decode(r, {}, count, { get: () => undefined });
+  r.expectEnd('pwl tensor');
+  return out;
+};
+
+/** Weight-like tensors: roughly normal values, pruned zeros, ties, sizes 0 and 1, wide ranges. */
+const tensor = fc
+  .record({
+    n: fc.oneof(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 3, max: 3000 })),
+    scale: fc.constantFrom(1e-3, 0.05, 1, 1e4, 1e20),
+    zeros: fc.double({ min: 0, max: 0.95, noNaN: true }),
+    seed: fc.integer({ min: 1, max: 1 << 30 }),
+  })
+  .map(({ n, scale, zeros, seed }) => {
+    let s = seed;
+    const rand = (): number => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    return Float32Array.from({ length: n }, () => {
+      if (rand() < zeros) return 0;
+      const g = Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+      return g * scale;
+    });
+  });
+
+describe('piecewise-linear fit', () => {
+  it('keeps every sorted value within p of its segment, and segments tile the ranks', () => {
+    fc.assert(
+      fc.property(tensor, fc.double({ min: 1e-4, max: 0.2, noNaN: true }), (values, pRel) => {
+        const sorted = values.slice().sort();
+        fc.pre(sorted.length > 0);
+        const p = pRel * (sorted[sorted.length - 1] - sorted[0]);
+        const segments = fitSegments(sorted, p);
+        let next = 0;
+        for (const g of segments) {
+          expect(g.start).toBe(next);
+          next += g.length;
+          for (let t = 0; t < g.length; t++) expect(Math.abs(sorted[g.start + t] - (g.alpha + g.slope * t))).toBeLessThanOrEqual(p * (1 + 1e-9) + 1e-12 * Math.abs(sorted[g.start + t]));
+        }
+        expect(next).toBe(sorted.length);
+        const merged = mergeShort(sorted, segments, 16);
+        expect(merged.reduce((n, g) => n + g.length, 0)).toBe(sorted.length);
+        if (merged.length > 1) for (const g of merged) expect(g.length).toBeGreaterThanOrEqual(16);
+        const shared = shareSlopes(sorted, merged, 0.1);
+        expect(shared.slopes.length).toBeLessThanOrEqual(merged.length);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('a straight line is one segment, and two lines with a kink are two', () => {
+    const line = Float32Array.from({ length: 100 }, (_, i) => 0.5 * i - 3);
+    expect(fitSegments(line, 1e-6)).toHaveLength(1);
+    const kink = Float32Array.from({ length: 100 }, (_, i) => (i < 50 ? i : 50 + 10 * (i - 50)));
+    const segments = fitSegments(kink, 1e-3);
+    expect(segments.map((g) => g.length)).toEqual([51, 49]);
+  });
+});
+
+describe('pwl codec', () => {
+  it('error-bound mode: every decoded value is within maxError, on any tensor', () => {
+    fc.assert(
+      fc.property(tensor, fc.double({ min: 1e-3, max: 0.3, noNaN: true }), (values, rel) => {
+        let range = 0;
+        for (const x of values) range = Math.max(range, Math.abs(x));
+        const maxError = Math.max(rel * range, 1e-30);
+        const encoded = encodePwl(values, { maxError });
+        const decoded = decode(encoded.bytes, values.length);
+        expect(maxAbsError(values, decoded)).toBeLessThanOrEqual(maxError);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('default mode decodes within the fit deviation plus half a code-point step, and sizes 0 and 1 work', () => {
+    fc.assert(
+      fc.property(tensor, (values) => {
+        const encoded = encodePwl(values, { p: 0.01, pd: 1 / 8, pm: 8, parallel: 0 });
+        const decoded = decode(encoded.bytes, values.length);
+        let lo = Infinity;
+        let hi = -Infinity;
+        for (const x of values) {
+          lo = Math.min(lo, x);
+          hi = Math.max(hi, x);
+        }
+        // Merging short segments may exceed p; the bound that always holds is the range.
+        if (values.length) expect(maxAbsError(values, decoded)).toBeLessThanOrEqual(hi - lo);
+      }),
+      { numRuns: 100 },
+    );
+    expect(decode(encodePwl(new Float32Array(0)).bytes, 0)).toHaveLength(0);
+    expect([...decode(encodePwl(Float32Array.of(0.75)).bytes, 1)]).toEqual([0.75]);
+    expect([...decode(encodePwl(Float32Array.of(2, 2, 2)).bytes, 3)]).toEqual([2, 2, 2]);
+  });
+
+  it('rejects NaN and ±Inf and bad options with one clear line', () => {
+    expect(() => encodePwl(Float32Array.of(1, NaN))).toThrow('codec pwl is lossy and takes finite values only; index 1 is NaN');
+    expect(() => encodePwl(Float32Array.of(1, Infinity))).toThrow('index 1 is Infinity');
+    expect(() => encodePwl(Float32Array.of(1, 2), { pd: 0 })).toThrow(/^codec pwl: options need p ≥ 0, pm ≥ 1, 0 < pd ≤ 1/);
+  });
+
+  it('size-target mode fits the target when it can, and tighter targets cost accuracy', () => {
+    const values = Float32Array.from({ length: 5000 }, (_, i) => Math.sin(i * 12.9898) * Math.exp(-((i % 97) / 40)));
+    const loose = encodePwlToSize(values, 3000);
+    const tight = encodePwlToSize(values, 1200);
+    expect(loose.bytes.length).toBeLessThanOrEqual(3000);
+    expect(tight.bytes.length).toBeLessThanOrEqual(1200);
+    const errLoose = maxAbsError(values, decode(loose.bytes, values.length));
+    const errTight = maxAbsError(values, decode(tight.bytes, values.length));
+    expect(errLoose).toBeLessThanOrEqual(loose.maxError);
+    expect(errTight).toBeGreaterThan(errLoose);
+  });
+
+  it('round-trips through the container with sparse zeros, decoded by @nncompress/format alone', () => {
+    const registry = new CodecRegistry();
+    registry.register({ ...pwlCodec, encode: (v, o) => encodePwl(v, o) });
+    const values = Float32Array.from({ length: 4000 }, (_, i) => (i % 10 ? 0 : Math.sin(i)));
+    const encoded = encodeTensor(values, { codec: 'pwl', options: { maxError: 0.01 } }, registry);
+    expect(encoded.codec).toBe('sparse');
+    const file = writeNnc(null, [{ name: 'w', shape: [4000], ...encoded }]);
+    // A reader with the built-in (decode-only) registry.
+    const decoded = readNnc(file).decode('w');
+    expect(maxAbsError(values, decoded)).toBeLessThanOrEqual(0.01);
+    values.forEach((x, i) => x === 0 && expect(decoded[i]).toBe(0));
+  });
+});
