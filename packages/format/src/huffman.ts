@@ -3,12 +3,14 @@
  * entropy coder behind every codec here). A code is described by its code lengths alone:
  * the table costs a few bytes, and decoding rebuilds the codes from it.
  */
-import { BitReader, BitWriter } from './bits';
+import { BitWriter } from './bits';
 import { ByteReader, ByteWriter } from './bytes';
 import { NncFormatError } from './errors';
 
 /** Longest code. 24 keeps every code in one 32-bit accumulator write. */
 export const MAX_CODE_LENGTH = 24;
+/** Bits the decoding table looks at once. */
+const TABLE_BITS = 10;
 
 /**
  * Huffman code lengths for `freq` (0 for absent symbols), at most `maxLength` bits: when the
@@ -155,20 +157,64 @@ export function readHuffman(r: ByteReader, count: number, maxAlphabet: number, w
     index[len] = idx;
     idx += counts[len];
   }
-  const bits = new BitReader(stream.bytes, stream.base);
-  for (let i = 0; i < count; i++) {
-    let c = 0;
-    let len = 0;
-    for (;;) {
-      c = (c << 1) | bits.bit(what);
-      len++;
-      const k = c - first[len];
-      if (k >= 0 && k < counts[len]) {
-        out[i] = sorted[index[len] + k];
-        break;
+  // Table-driven: the next TABLE_BITS bits index a table of (symbol, length) for every code
+  // that short; longer codes continue bit by bit from there (canonical decoding).
+  const bytes = stream.bytes;
+  const totalBits = bytes.length * 8;
+  const tableSymbol = new Int32Array(1 << TABLE_BITS).fill(-1);
+  const tableLength = new Uint8Array(1 << TABLE_BITS);
+  {
+    let code = 0;
+    let prev = 0;
+    for (const s of sorted) {
+      const len = lengths[s];
+      code <<= len - prev;
+      prev = len;
+      if (len <= TABLE_BITS) {
+        const from = code << (TABLE_BITS - len);
+        const to = (code + 1) << (TABLE_BITS - len);
+        tableSymbol.fill(s, from, to);
+        tableLength.fill(len, from, to);
       }
-      if (len === MAX_CODE_LENGTH) throw new NncFormatError(bits.byteOffset, `${what}: a valid code`, `symbol ${i} matches none`);
+      code++;
     }
+  }
+  /** The `n` bits at `pos`, zero past the end. */
+  const peek = (pos: number, n: number): number => {
+    let v = 0;
+    for (let got = 0; got < n; ) {
+      const byte = pos >>> 3;
+      const offset = pos & 7;
+      const take = Math.min(8 - offset, n - got);
+      const b = byte < bytes.length ? bytes[byte] : 0;
+      v = (v << take) | ((b >>> (8 - offset - take)) & ((1 << take) - 1));
+      got += take;
+      pos += take;
+    }
+    return v;
+  };
+  let pos = 0;
+  for (let i = 0; i < count; i++) {
+    const head = peek(pos, TABLE_BITS);
+    let len = tableLength[head];
+    if (len > 0) {
+      out[i] = tableSymbol[head];
+    } else {
+      let c = head;
+      len = TABLE_BITS;
+      for (;;) {
+        if (len === MAX_CODE_LENGTH) throw new NncFormatError(stream.base + (pos >>> 3), `${what}: a valid code`, `symbol ${i} matches none`);
+        c = (c << 1) | peek(pos + len, 1);
+        len++;
+        const k = c - first[len];
+        if (k >= 0 && k < counts[len]) {
+          out[i] = sorted[index[len] + k];
+          break;
+        }
+      }
+    }
+    pos += len;
+    if (pos > totalBits) throw new NncFormatError(stream.base + bytes.length, `more bits of ${what}`, 'but the bit stream ended');
   }
   return out;
 }

@@ -1,0 +1,149 @@
+#!/usr/bin/env node
+/*
+ * Issue 7's experiment: bytes, bits per weight and test accuracy of every encoding of the
+ * committed LeNet-300-100 and LeNet-5, dense and pruned, side by side, measured in one run;
+ * the shipped uint8 MobileNetV2 of nsfwjs re-encoded losslessly; decode throughput.
+ *
+ *   node examples/encoding/compare.js [--pruned <model.json>,<model.json>]
+ *
+ * --pruned takes the outputs of the magnitude examples (e.g. out/lenet-5/model/model.json
+ * from examples/mnist-lenet/pipeline.yaml, out/lenet-300-100/model/model.json from
+ * lenet-300-100.yaml); the label is the folder above model/. Accuracy is measured on the
+ * model decoded from each encoding, on the 2,004 held-out digits. gzip -9 and brotli -11
+ * are lossless over the float32 shard and over the uint8 codes, so their accuracy is that
+ * of their input.
+ */
+'use strict';
+const path = require('node:path');
+const zlib = require('node:zlib');
+const core = require('@nncompress/core');
+const format = require('@nncompress/format');
+const { pwlRegistry } = require('@nncompress/plugin-piecewise-linear');
+
+const { tf } = core;
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+const registry = pwlRegistry();
+const models = path.join(__dirname, '..', 'mnist-lenet', 'models');
+
+const largestAbs = (values) => values.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+
+/** Encodings to compare: a label and the per-tensor choice. */
+const encodings = [
+  ['float32', () => ({ codec: 'float32', sparse: 'never' })],
+  ['float16', () => ({ codec: 'float16', sparse: 'never' })],
+  ['uint8 (tfjs-converter)', () => ({ codec: 'uint8', sparse: 'never' })],
+  ['huffman (lossless)', () => ({ codec: 'huffman' })],
+  ['float32 + zeros apart', () => ({ codec: 'float32' })],
+  ['uint8 + zeros apart', () => ({ codec: 'uint8' })],
+  ['pwl (p 0.005, pd 1/16)', () => ({ codec: 'pwl' })],
+  ['pwl, error ≤ 2% of max', (values) => ({ codec: 'pwl', options: { maxError: 0.02 * largestAbs(values) } })],
+  ['pwl, error ≤ 4% of max', (values) => ({ codec: 'pwl', options: { maxError: 0.04 * largestAbs(values) } })],
+  ['pwl, error ≤ 8% of max', (values) => ({ codec: 'pwl', options: { maxError: 0.08 * largestAbs(values) } })],
+];
+
+async function accuracyOf(bytes, data) {
+  const model = await tf.loadLayersModel(format.nncompressIO(bytes, registry));
+  const accuracy = core.evaluate(model, data.test).accuracy;
+  model.dispose();
+  return accuracy;
+}
+
+/** The concatenated payload bytes of a container's tensors (no header): what gzip/brotli see for a shard. */
+function payloadBytes(nnc) {
+  const file = format.readNnc(nnc, registry);
+  const start = nnc.length - file.header.tensors.reduce((n, t) => n + t.length, 0);
+  return nnc.subarray(start);
+}
+
+/** Median seconds of `fn` over a few runs. */
+function medianSeconds(fn, runs = 5) {
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    fn();
+    times.push((performance.now() - t) / 1000);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(runs / 2)];
+}
+
+async function modelTable(label, file, data) {
+  const artifacts = core.readModelArtifacts(file);
+  const weights = format.weightValues(artifacts);
+  const count = weights.reduce((n, w) => n + w.values.length, 0);
+  const float32Bytes = 4 * count;
+  const zeros = weights.reduce((n, w) => n + w.values.filter((x) => x === 0).length, 0);
+  const rows = [];
+  const row = (name, bytes, accuracy, throughput) =>
+    rows.push(`| ${label} | ${name} | ${bytes.toLocaleString('en-US')} | ${((8 * bytes) / count).toFixed(2)} | ${(float32Bytes / bytes).toFixed(1)}x | ${(100 * accuracy).toFixed(2)}% | ${throughput ?? ''} |`);
+  const byName = new Map();
+  for (const [name, choose] of encodings) {
+    const nnc = format.encodeArtifacts(artifacts, (spec, values) => choose(values), registry);
+    const accuracy = await accuracyOf(nnc, data);
+    const file = format.readNnc(nnc, registry);
+    const seconds = medianSeconds(() => {
+      for (const t of file.header.tensors) file.decode(t);
+    });
+    byName.set(name, { nnc, accuracy });
+    row(name, nnc.length, accuracy, `${(float32Bytes / 1e6 / seconds).toFixed(0)} MB/s`);
+  }
+  for (const [base, name] of [['float32', 'float32'], ['uint8 (tfjs-converter)', 'uint8']]) {
+    const { nnc, accuracy } = byName.get(base);
+    const payload = payloadBytes(nnc);
+    row(`gzip -9 of ${name}`, zlib.gzipSync(payload, { level: 9 }).length, accuracy);
+    row(`brotli -11 of ${name}`, zlib.brotliCompressSync(payload, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: payload.length } }).length, accuracy);
+  }
+  return { rows, count, zeros, float32Bytes };
+}
+
+/**
+ * The nsfwjs MobileNetV2 as shipped: uint8-quantised weights. Re-encoded with the lossless
+ * `huffman` codec from its dequantised float32 values, checked bit for bit against tfjs's own
+ * dequantisation.
+ */
+async function mobilenetLossless() {
+  const mod = require('nsfwjs/models/mobilenet_v2').MobileNetV2Model;
+  const json = (await mod.modelJson()).default;
+  const shards = await Promise.all(mod.weightBundles.map(async (load) => Buffer.from((await load()).default, 'base64')));
+  const shipped = Buffer.concat(shards);
+  const specs = json.weightsManifest.flatMap((g) => g.weights);
+  const artifacts = { modelTopology: json.modelTopology, format: json.format, generatedBy: json.generatedBy, convertedBy: json.convertedBy, weightSpecs: specs, weightData: shipped.buffer.slice(shipped.byteOffset, shipped.byteOffset + shipped.byteLength) };
+  const nnc = format.encodeArtifacts(artifacts, () => ({ codec: 'huffman' }), registry);
+  // tfjs's own dequantisation, the reference for "bit-exact".
+  const reference = tf.io.decodeWeights(artifacts.weightData, specs);
+  const file = format.readNnc(nnc, registry);
+  let exact = true;
+  for (const t of file.header.tensors) {
+    const ours = new Uint32Array(file.decode(t).buffer);
+    const theirs = new Uint32Array(reference[t.name].dataSync().slice().buffer);
+    if (ours.length !== theirs.length || ours.some((b, i) => b !== theirs[i])) exact = false;
+  }
+  const payload = payloadBytes(nnc).length;
+  return { shipped: shipped.length, nnc: nnc.length, payload, exact, gzip: zlib.gzipSync(shipped, { level: 9 }).length, brotli: zlib.brotliCompressSync(shipped, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length, params: specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0) };
+}
+
+async function main() {
+  await core.chooseBackend('wasm');
+  const data = core.loadMnist();
+  const inputs = [
+    ['LeNet-300-100 dense', path.join(models, 'lenet-300-100', 'model.json')],
+    ['LeNet-5 dense', path.join(models, 'lenet-5', 'model.json')],
+    ...(arg('pruned', '') ? arg('pruned', '').split(',').map((f) => [`${path.basename(path.dirname(path.dirname(path.resolve(f))))} (pruned)`, f]) : []),
+  ];
+  console.log('| model | encoding | bytes | bits/weight | vs float32 | test accuracy | decode throughput |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const [label, file] of inputs) {
+    const { rows, count, zeros } = await modelTable(label, file, data);
+    console.error(`${label}: ${count.toLocaleString('en-US')} weights, ${(100 * zeros / count).toFixed(1)}% zero`);
+    for (const r of rows) console.log(r);
+  }
+  const m = await mobilenetLossless();
+  console.log(`\nnsfwjs MobileNetV2 (${m.params.toLocaleString('en-US')} weights, shipped uint8-quantised): shipped weight bytes ${m.shipped.toLocaleString('en-US')}; lossless huffman .nnc ${m.nnc.toLocaleString('en-US')} bytes (tensors ${m.payload.toLocaleString('en-US')}, header with topology ${(m.nnc - m.payload).toLocaleString('en-US')}), ${(100 * (1 - m.nnc / m.shipped)).toFixed(1)}% smaller; decoded weights bit-exact to tfjs's dequantisation: ${m.exact ? 'yes' : 'NO'}. For reference gzip -9 of the shard ${m.gzip.toLocaleString('en-US')}, brotli -11 ${m.brotli.toLocaleString('en-US')} (these still need tfjs's dequantisation after decompressing).`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
