@@ -80,6 +80,49 @@ describe('nncompress encode / decode / inspect', () => {
     expect(fs.readFileSync(path.join(out, 'weights.bin')).equals(fs.readFileSync(path.join(path.dirname(LENET300), 'weights.bin')))).toBe(true);
   });
 
+  it('encodes a GraphModel (nsfwjs MobileNetV2, uint8-quantised) losslessly: bit-exact to tfjs\'s dequantisation, and loadGraphModel loads the decoded folder', async () => {
+    const mod = require('nsfwjs/models/mobilenet_v2_mid').MobileNetV2MidModel;
+    const json = (await mod.modelJson()).default;
+    const shards = await Promise.all(mod.weightBundles.map(async (load: () => Promise<{ default: string }>) => Buffer.from((await load()).default, 'base64')));
+    const shipped = Buffer.concat(shards);
+    const src = path.join(dir, 'graph');
+    fs.mkdirSync(src);
+    fs.writeFileSync(path.join(src, 'weights.bin'), shipped);
+    fs.writeFileSync(path.join(src, 'model.json'), JSON.stringify({ ...json, weightsManifest: [{ paths: ['weights.bin'], weights: json.weightsManifest[0].weights }] }));
+    const nnc = path.join(dir, 'graph.nnc');
+    expect(nncompress(['encode', path.join(src, 'model.json'), '-o', nnc, '--codec', 'huffman']).code).toBe(0);
+    const out = path.join(dir, 'graph-decoded');
+    expect(nncompress(['decode', nnc, '-o', out]).code).toBe(0);
+    const decodedJson = JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8'));
+    expect(decodedJson.format).toBe('graph-model');
+    const decodedData = fs.readFileSync(path.join(out, 'weights.bin'));
+    const reference = tf.io.decodeWeights(shipped.buffer.slice(shipped.byteOffset, shipped.byteOffset + shipped.byteLength), json.weightsManifest[0].weights);
+    let offset = 0;
+    for (const spec of decodedJson.weightsManifest[0].weights) {
+      const n = spec.shape.reduce((a: number, b: number) => a * b, 1);
+      const ours = new Uint32Array(decodedData.buffer.slice(decodedData.byteOffset + offset, decodedData.byteOffset + offset + 4 * n));
+      expect(Buffer.from(ours.buffer).equals(Buffer.from(reference[spec.name].dataSync().slice().buffer))).toBe(true);
+      offset += 4 * n;
+    }
+    const graph = await tf.loadGraphModel(tf.io.fromMemory({ modelTopology: decodedJson.modelTopology, weightSpecs: decodedJson.weightsManifest[0].weights, weightData: decodedData.buffer.slice(decodedData.byteOffset, decodedData.byteOffset + decodedData.byteLength), format: 'graph-model' }));
+    expect(Object.keys(graph.weights).length).toBe(json.weightsManifest[0].weights.length);
+  });
+
+  it('encodes a weights-only manifest and decodes it back to one', () => {
+    const src = path.join(dir, 'weights-only');
+    fs.mkdirSync(src);
+    const modelJson = JSON.parse(fs.readFileSync(LENET300, 'utf8'));
+    fs.copyFileSync(path.join(path.dirname(LENET300), 'weights.bin'), path.join(src, 'weights.bin'));
+    fs.writeFileSync(path.join(src, 'weights_manifest.json'), JSON.stringify(modelJson.weightsManifest));
+    const nnc = path.join(dir, 'weights-only.nnc');
+    expect(nncompress(['encode', path.join(src, 'weights_manifest.json'), '-o', nnc]).code).toBe(0);
+    expect(readNnc(new Uint8Array(fs.readFileSync(nnc))).header.model).toBeNull();
+    const out = path.join(dir, 'weights-only-decoded');
+    expect(nncompress(['decode', nnc, '-o', out]).code).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'weights_manifest.json'), 'utf8'))[0].weights).toEqual(modelJson.weightsManifest[0].weights);
+    expect(fs.readFileSync(path.join(out, 'weights.bin')).equals(fs.readFileSync(path.join(src, 'weights.bin')))).toBe(true);
+  });
+
   it('bad input: one error line, exit 1, nothing written', () => {
     const nnc = path.join(dir, 'trunc.nnc');
     expect(nncompress(['encode', LENET300, '-o', path.join(dir, 'full.nnc'), '--codec', 'uint8']).code).toBe(0);

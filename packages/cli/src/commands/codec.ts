@@ -118,7 +118,10 @@ export function decodeCommand(input: string, options: { readonly out: string }):
   fs.mkdirSync(tmp, { recursive: true });
   fs.writeFileSync(path.join(tmp, 'weights.bin'), weights);
   const m = file.header.model;
-  if (m) fs.writeFileSync(path.join(tmp, 'model.json'), JSON.stringify({ modelTopology: m.modelTopology, format: m.format, generatedBy: m.generatedBy, convertedBy: m.convertedBy ?? null, weightsManifest: manifest }));
+  if (m) {
+    const json = { modelTopology: m.modelTopology, format: m.format, generatedBy: m.generatedBy, convertedBy: m.convertedBy ?? null, weightsManifest: manifest, ...(m.userDefinedMetadata ? { userDefinedMetadata: m.userDefinedMetadata } : {}) };
+    fs.writeFileSync(path.join(tmp, 'model.json'), JSON.stringify(json));
+  }
   else fs.writeFileSync(path.join(tmp, 'weights_manifest.json'), JSON.stringify(manifest));
   if (fs.existsSync(dir)) fs.rmdirSync(dir);
   fs.renameSync(tmp, dir);
