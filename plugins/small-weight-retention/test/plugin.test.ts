@@ -50,11 +50,14 @@ describe('the small-weight-retention plugin in a pipeline', () => {
     }
   });
 
-  it('gives the same masks for the same config and seed (saliency selector, per layer, one-shot)', async () => {
-    const text = config('{ selector: saliency, saliency: second-order, scope: layer, rho: 0.1, calibrationBatches: 2 }', '{ kind: one-shot }');
+  it('gives the same masks for the same config and seed (saliency selector, per layer, iterative)', async () => {
+    const text = config('{ selector: saliency, saliency: second-order, scope: layer, rho: 0.1, calibrationBatches: 2 }', '{ kind: iterative, rounds: 2 }');
     const a = await run('a.yaml', text);
     const b = await run('b.yaml', text);
     expect(a.final.sparsity).toBeGreaterThanOrEqual(0.9 - 1e-9);
+    expect(a.stages[0].rounds).toBe(2);
+    // Per layer: every pruned layer at the target (within one weight).
+    for (const layer of a.layers.filter((l) => l.sparsity > 0)) expect(layer.sparsity).toBeGreaterThanOrEqual(0.9 - 1 / 1000);
     for (const layer of a.layers) expect(layer.sparsity).toBeCloseTo(b.layers.find((l) => l.name === layer.name)!.sparsity, 12);
     const weights = (out: string): Buffer => Buffer.concat(fs.readdirSync(out).filter((f) => f.endsWith('.bin')).sort().map((f) => fs.readFileSync(path.join(out, f))));
     expect(weights(path.join(dir, 'out-a.yaml')).equals(weights(path.join(dir, 'out-b.yaml')))).toBe(true);
