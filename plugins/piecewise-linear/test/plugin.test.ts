@@ -53,6 +53,9 @@ describe('the encode stage', () => {
     expect(report.encoding?.tensors.map((t) => t.name)).toEqual(header.tensors.map((t) => t.name));
     for (const t of header.tensors) expect(['sparse', 'pwl', 'float16']).toContain(t.codec);
     decoded.dispose();
+    // Same config and seed, same bytes.
+    const again = await run('pwl-again.yaml', '{ codec: pwl, relativeError: 0.02 }');
+    expect(fs.readFileSync(path.join(again.out, 'model.nnc')).equals(fs.readFileSync(file))).toBe(true);
   });
 
   it('the uint8 baseline is 4x before zeros are taken out, and more with them', async () => {

@@ -70,7 +70,7 @@ describe('planRetention', () => {
           for (const p of large) expect(plan.keep[p]).toBe(1);
           const rest = positions.filter((p) => !large.includes(p));
           // Still non-zero entries first (zeros were pruned by an earlier round and stay pruned).
-          const chosen = [...byDescending(s, rest.filter((p) => m[p] > 0)), ...rest.filter((p) => m[p] === 0)].slice(0, retain);
+          const chosen = [...byDescending(s, rest.filter((p) => m[p] > 0)), ...byDescending(s, rest.filter((p) => m[p] === 0))].slice(0, retain);
           expect(plan.buckets[b].live).toBe(rest.filter((p) => m[p] > 0).length);
           expect(kept.sort((a, b) => a - b)).toEqual([...large, ...chosen].sort((a, b) => a - b));
         });
