@@ -53,6 +53,10 @@ describe('the encode stage', () => {
     expect(report.encoding?.tensors.map((t) => t.name)).toEqual(header.tensors.map((t) => t.name));
     for (const t of header.tensors) expect(['sparse', 'pwl', 'float16']).toContain(t.codec);
     decoded.dispose();
+    // The report page shows where the bytes went.
+    const html = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
+    expect(html).toContain(`Encoded size per tensor in model.nnc (${size.toLocaleString('en-US')} bytes in all`);
+    for (const t of header.tensors) expect(html).toContain(`<td>${t.name}</td>`);
     // Same config and seed, same bytes.
     const again = await run('pwl-again.yaml', '{ codec: pwl, relativeError: 0.02 }');
     expect(fs.readFileSync(path.join(again.out, 'model.nnc')).equals(fs.readFileSync(file))).toBe(true);

@@ -28,6 +28,23 @@ function barChart(title: string, rows: { label: string; value: number }[], forma
     `<text x="0" y="14" font-weight="bold">${esc(title)}</text>${bars}</svg></figure>`;
 }
 
+/** Bytes per tensor in the encoded file, with codec and error: where the size goes. */
+function encodingSection(report: Report): string {
+  const e = report.encoding;
+  if (!e) return '';
+  const largest = Math.max(1, ...e.tensors.map((t) => t.bytes));
+  const chart = barChart(`Encoded size per tensor in ${e.file} (${int(e.bytes)} bytes in all, header included)`, e.tensors.map((t) => ({ label: `${t.name} · ${t.codec}`, value: t.bytes })), (v) => `${int(v)} B`, 0, largest);
+  const rows = e.tensors
+    .map((t) => {
+      const n = t.shape.reduce((a, b) => a * b, 1);
+      return `<tr><td>${esc(t.name)}</td><td>[${t.shape.join(',')}]</td><td>${esc(t.codec)}</td><td>${int(t.bytes)}</td><td>${n ? ((8 * t.bytes) / n).toFixed(2) : '–'}</td><td>${t.maxError === 0 ? '0' : t.maxError.toExponential(2)}</td></tr>`;
+    })
+    .join('');
+  const decoded = e.decodedAccuracy === undefined ? '' : ` Accuracy of the model decoded from the file: ${pct(e.decodedAccuracy)} (before encoding: ${pct(e.accuracyBeforeEncoding)}).`;
+  return `<h2>Encoding</h2><p>${esc(e.file)}: ${int(e.bytes)} bytes, ${report.final.compressionRatio.toFixed(1)}x smaller than float32.${decoded}</p>${chart}
+<table><tr><th>tensor</th><th>shape</th><th>codec</th><th>bytes</th><th>bits/weight</th><th>max error</th></tr>${rows}</table>`;
+}
+
 export function renderHtml(report: Report): string {
   const b = report.baseline;
   const f = report.final;
@@ -57,6 +74,7 @@ export function renderHtml(report: Report): string {
 <tr><td>final</td><td>${pct(f.accuracy)}</td><td>${int(f.params)}</td><td>${int(f.nonzeroParams)}</td><td>${pct(f.sparsity)}</td><td>${int(f.flops)}</td><td>${int(f.encodedBytes)} (${esc(f.encodedAs)}), ${f.compressionRatio.toFixed(2)}x</td>${latencyFinal}</tr></table>
 ${barChart('Kernel sparsity per layer', prunable.map((l) => ({ label: l.name, value: l.sparsity })), pct)}
 ${barChart(`Test accuracy after each stage (axis from ${pct(accMin)})`, accRows, pct, accMin)}
+${encodingSection(report)}
 <h2>Stages</h2>
 <table><tr><th>stage</th><th>plugins</th><th>target</th><th>rounds</th><th>acc. before</th><th>acc. after</th><th>sparsity</th><th>time</th></tr>${stageTable}</table>
 <h2>Layers</h2>
