@@ -7,6 +7,7 @@ import { decodeCommand, encodeCommand, inspectNncCommand } from './commands/code
 import { inspectCommand } from './commands/inspect';
 import { pluginsCommand } from './commands/plugins';
 import { runCommand } from './commands/run';
+import { sensitivityCommand } from './commands/sensitivity';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION = (require('../package.json') as { version: string }).version;
@@ -20,6 +21,22 @@ function parseSeed(value: string): number {
 function parsePositive(value: string): number {
   const n = Number(value);
   if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError('must be a positive number');
+  return n;
+}
+
+function parseFraction(value: string): number {
+  const n = Number(value);
+  if (!(n > 0 && n < 1)) throw new InvalidArgumentError('must be a number between 0 and 1');
+  return n;
+}
+
+function parseFractions(value: string): number[] {
+  return value.split(',').map((v) => parseFraction(v.trim()));
+}
+
+function parseCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
   return n;
 }
 
@@ -84,6 +101,18 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument('<model.nnc>', 'the container')
     .requiredOption('-o, --out <dir>', 'folder to write (must not exist or be empty)')
     .action((file: string, opts: { out: string }) => decodeCommand(file, opts));
+
+  program
+    .command('sensitivity')
+    .description('prune each layer alone at several sparsities and plot accuracy; with --target, write a per-layer sparsity map')
+    .argument('<config>', 'pipeline config: its model and data are used')
+    .option('-o, --out <dir>', 'output folder (default: nncompress-out/<config name>-sensitivity)')
+    .option('--sparsities <list>', 'comma-separated sparsities per layer', parseFractions, [0.5, 0.7, 0.8, 0.9, 0.95, 0.98])
+    .option('--layers <list>', 'only these layers (comma-separated)', (v: string) => v.split(',').filter(Boolean))
+    .option('--workers <n>', 'worker threads', parseCount, 2)
+    .option('--examples <n>', 'test examples to measure on (default: all)', parseCount)
+    .option('--target <sparsity>', 'also write the per-layer map reaching this model-wide sparsity', parseFraction)
+    .action(async (config: string, opts: { out?: string; sparsities: number[]; layers?: string[]; workers: number; examples?: number; target?: number }) => sensitivityCommand(config, opts));
 
   program
     .command('plugins')

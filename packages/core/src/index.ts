@@ -51,6 +51,8 @@ export type { TrainOptions, TrainResult, EpochResult, OptimizerName } from './tr
 export { crossEntropy, distillationLoss } from './training/loss';
 export type { DistillationOptions } from './training/loss';
 export { taylorImportance } from './training/taylor';
+export { layerSensitivity, sensitivityMap } from './analysis/sensitivity';
+export type { LayerSensitivity, SensitivityPoint, SensitivityMap } from './analysis/sensitivity';
 export type { TaylorOptions } from './training/taylor';
 export { recalibrateBatchNorm } from './training/batchnorm';
 export type { RecalibrateOptions, RecalibrateResult } from './training/batchnorm';

@@ -2,6 +2,6 @@ export { MagnitudePlugin as default, MagnitudePlugin } from './plugin';
 export { magnitudePrune } from './library';
 export type { MagnitudePruneOptions } from './library';
 export { scoreWeights } from './scores';
-export { selectMasks } from './select';
+export { selectMasks, selectMasksByLayer } from './select';
 export { magnitudeOptionsSchema } from './schema';
 export type { MagnitudeOptions, MagnitudeCriterion, SelectionScope } from './schema';

@@ -1,7 +1,7 @@
-import { inject, injectable, Logger, PipelineHooks, PluginContext, prunableWeights, Services, TapStage } from '@nncompress/core';
+import { inject, injectable, Logger, PipelineHooks, PluginContext, PrunableWeight, prunableWeights, pruneCount, Services, TapStage } from '@nncompress/core';
 import { MagnitudeOptions, magnitudeOptionsSchema } from './schema';
 import { scoreWeights } from './scores';
-import { selectMasks } from './select';
+import { selectMasks, selectMasksByLayer } from './select';
 
 /**
  * Unstructured pruning by weight importance (Han et al. 2015): `score` adds |w| or Taylor
@@ -30,10 +30,35 @@ export class MagnitudePlugin {
       return scores;
     });
     hooks.select.tapPromise({ name, stage: TapStage.NORMAL }, async (scores, round) => {
-      const total = prunableWeights(round.state.model).reduce((n, w) => n + w.size, 0);
+      const weights = prunableWeights(round.state.model);
+      const total = weights.reduce((n, w) => n + w.size, 0);
+      if (options.layerSparsity) {
+        const rates = layerRates(weights, options.layerSparsity);
+        // The map is the stage's end point; earlier rounds go the same share of the way.
+        const stageTarget = round.stage.target?.sparsity ?? round.targetSparsity;
+        const masks = selectMasksByLayer(scores.weights, rates, stageTarget > 0 ? round.targetSparsity / stageTarget : 1);
+        let pruned = 0;
+        for (const m of masks.values()) for (const v of m) pruned += 1 - v;
+        if (pruned < pruneCount(round.targetSparsity, total)) {
+          throw new Error(`layerSparsity reaches ${(pruned / total).toFixed(4)} kernel sparsity, short of the round's target ${round.targetSparsity.toFixed(4)}: give the stage the map's own sparsity as its target`);
+        }
+        this.logger.debug(`${ctx.instanceName}: per-layer map to ${(100 * round.targetSparsity).toFixed(1)}% of the stage's ${(100 * stageTarget).toFixed(1)}%`);
+        return { kind: 'weights', masks, selectedBy: MagnitudePlugin.id };
+      }
       const masks = selectMasks(scores.weights, round.targetSparsity, options.scope, total);
       this.logger.debug(`${ctx.instanceName}: ${options.scope} ${options.criterion} selection to ${(100 * round.targetSparsity).toFixed(1)}%`);
       return { kind: 'weights', masks, selectedBy: MagnitudePlugin.id };
     });
   }
+}
+
+/** Weight name → final sparsity for the layers a map lists; an unknown layer is an error. */
+function layerRates(weights: readonly PrunableWeight[], map: Readonly<Record<string, number>>): Map<string, number> {
+  const rates = new Map<string, number>();
+  for (const [layer, rate] of Object.entries(map)) {
+    const w = weights.find((x) => x.layerName === layer);
+    if (!w) throw new Error(`layerSparsity: the model has no prunable layer "${layer}" (it has ${weights.map((x) => x.layerName).join(', ')})`);
+    rates.set(w.name, rate);
+  }
+  return rates;
 }

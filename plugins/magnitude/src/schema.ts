@@ -14,6 +14,12 @@ export interface MagnitudeOptions {
   taylorBatches: number;
   /** Batch size for the Taylor criterion. */
   batchSize: number;
+  /**
+   * Per-layer final sparsities (e.g. from `nncompress sensitivity`). Overrides `scope`: each
+   * round scales every listed layer's sparsity by its progress to the stage target; layers
+   * not listed are not pruned.
+   */
+  layerSparsity?: Record<string, number>;
 }
 
 export const magnitudeOptionsSchema: JsonSchema = {
@@ -25,5 +31,10 @@ export const magnitudeOptionsSchema: JsonSchema = {
     exclude: { type: 'array', items: { type: 'string' }, default: [], description: 'Names of layers that are never pruned.' },
     taylorBatches: { type: 'integer', minimum: 1, maximum: 1000, default: 8, description: 'Calibration batches averaged for the Taylor criterion.' },
     batchSize: { type: 'integer', minimum: 1, maximum: 4096, default: 64, description: 'Batch size for the Taylor criterion.' },
+    layerSparsity: {
+      type: 'object',
+      additionalProperties: { type: 'number', minimum: 0, exclusiveMaximum: 1 },
+      description: 'Per-layer sparsity map (layer name → sparsity), e.g. the one `nncompress sensitivity --target` writes. Overrides scope; each round scales the map by its progress to the stage target; unlisted layers are not pruned.',
+    },
   },
 };

@@ -54,3 +54,21 @@ export function selectMasks(
   names.forEach((name, k) => masks.set(name, flat.slice(offsets[k], offsets[k] + scores.get(name)!.length)));
   return masks;
 }
+
+/**
+ * Masks for per-layer sparsities (weight name → rate), scaled by `scale` (the round's share
+ * of the final map). Each listed weight loses its lowest-scored entries.
+ */
+export function selectMasksByLayer(scores: ReadonlyMap<string, Float32Array>, rates: ReadonlyMap<string, number>, scale = 1): Map<string, Uint8Array> {
+  const masks = new Map<string, Uint8Array>();
+  for (const [name, rate] of rates) {
+    const s = scores.get(name);
+    if (!s) throw new Error(`layerSparsity: no scores for weight "${name}"`);
+    const scaled = Math.min(rate * scale, 1);
+    if (!(scaled >= 0 && scaled < 1)) throw new Error(`layerSparsity: "${name}" would need sparsity ${scaled}`);
+    const mask = new Uint8Array(s.length).fill(1);
+    for (const i of lowest(s, pruneCount(scaled, s.length))) mask[i] = 0;
+    masks.set(name, mask);
+  }
+  return masks;
+}

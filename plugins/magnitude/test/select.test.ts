@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { pruneCount } from '@nncompress/core';
-import { selectMasks } from '../src';
+import { selectMasks, selectMasksByLayer } from '../src';
 
 const f = (xs: number[]): Float32Array => Float32Array.from(xs);
 
@@ -87,5 +87,23 @@ describe('selectMasks (properties)', () => {
         expect(allZeros / total).toBeGreaterThanOrEqual(s - 1e-9);
       }),
     );
+  });
+});
+
+describe('selectMasksByLayer', () => {
+  it('prunes each listed weight to its own rate, scaled by the round', () => {
+    const scores = new Map([
+      ['a', Float32Array.from({ length: 10 }, (_, i) => i)],
+      ['b', Float32Array.from({ length: 20 }, (_, i) => 20 - i)],
+    ]);
+    const full = selectMasksByLayer(scores, new Map([['a', 0.5], ['b', 0.9]]));
+    expect([...full.get('a')!]).toEqual([0, 0, 0, 0, 0, 1, 1, 1, 1, 1]);
+    expect(full.get('b')!.reduce((n, v) => n + v, 0)).toBe(2);
+    expect([...full.get('b')!.subarray(0, 2)]).toEqual([1, 1]); // the two highest scores
+    const half = selectMasksByLayer(scores, new Map([['a', 0.5]]), 0.5);
+    expect(half.get('a')!.reduce((n, v) => n + v, 0)).toBe(7); // 25% of 10, rounded up to 3 pruned
+    expect(half.has('b')).toBe(false);
+    expect(() => selectMasksByLayer(scores, new Map([['c', 0.5]]))).toThrow('layerSparsity: no scores for weight "c"');
+    expect(() => selectMasksByLayer(scores, new Map([['a', 0.6]]), 2)).toThrow('layerSparsity: "a" would need sparsity 1');
   });
 });

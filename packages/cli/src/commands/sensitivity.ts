@@ -1,0 +1,157 @@
+/**
+ * `nncompress sensitivity <config>`: prunes each layer of the config's model alone, by
+ * magnitude, at several sparsities, measures test accuracy (no fine-tuning), plots accuracy
+ * against sparsity per layer, and with `--target` writes the per-layer sparsity map that
+ * reaches that model-wide sparsity at the least predicted accuracy loss. Layers run in
+ * parallel on worker threads (each loads the model and data once).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { chooseBackend, InputError, LayerSensitivity, loadConfig, loadModel, loadModelFromModule, prunableWeights, sensitivityMap, SensitivityMap } from '@nncompress/core';
+import { formatTable, pct } from '../table';
+import type { SensitivityJob, SensitivityReply, SensitivityWorkerData } from '../sensitivity-worker';
+
+export interface SensitivityOptions {
+  readonly out?: string;
+  readonly sparsities: readonly number[];
+  readonly layers?: readonly string[];
+  readonly workers: number;
+  readonly examples?: number;
+  readonly target?: number;
+}
+
+const COLORS = ['#3b6ea5', '#d1495b', '#edae49', '#00798c', '#66a182', '#8d6a9f', '#2e4057', '#c3423f'];
+
+/** Accuracy against sparsity, one line per layer, as a standalone SVG. */
+export function sensitivitySvg(curves: readonly LayerSensitivity[], title: string): string {
+  const width = 640;
+  const height = 360;
+  const left = 50;
+  const right = 150;
+  const top = 30;
+  const bottom = 40;
+  const accs = curves.flatMap((c) => c.points.map((p) => p.accuracy));
+  const lo = Math.max(0, Math.floor(Math.min(...accs) * 10) / 10);
+  const x = (s: number): number => left + s * (width - left - right);
+  const y = (a: number): number => top + (1 - (a - lo) / (1 - lo || 1)) * (height - top - bottom);
+  const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const grid = [0, 0.25, 0.5, 0.75, 1]
+    .map((s) => `<line x1="${x(s)}" y1="${top}" x2="${x(s)}" y2="${height - bottom}" stroke="#ddd"/><text x="${x(s)}" y="${height - bottom + 15}" text-anchor="middle">${s}</text>`)
+    .join('');
+  const yTicks = [lo, (lo + 1) / 2, 1]
+    .map((a) => `<line x1="${left}" y1="${y(a).toFixed(1)}" x2="${width - right}" y2="${y(a).toFixed(1)}" stroke="#ddd"/><text x="${left - 5}" y="${(y(a) + 4).toFixed(1)}" text-anchor="end">${pct(a)}</text>`)
+    .join('');
+  const lines = curves
+    .map((c, i) => {
+      const color = COLORS[i % COLORS.length];
+      const pts = [...c.points].sort((a, b) => a.sparsity - b.sparsity).map((p) => `${x(p.sparsity).toFixed(1)},${y(p.accuracy).toFixed(1)}`);
+      return `<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.join(' ')}"/>` +
+        `<rect x="${width - right + 10}" y="${top + i * 18}" width="12" height="12" fill="${color}"/><text x="${width - right + 28}" y="${top + i * 18 + 10}">${esc(c.layer)}</text>`;
+    })
+    .join('');
+  return `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="${esc(title)}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">` +
+    `<text x="${left}" y="16" font-weight="bold" font-size="13">${esc(title)}</text>${grid}${yTicks}${lines}` +
+    `<text x="${(left + width - right) / 2}" y="${height - 5}" text-anchor="middle">sparsity of the layer alone</text></svg>\n`;
+}
+
+function writeAtomic(file: string, data: string): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, data);
+  fs.renameSync(tmp, file);
+}
+
+/** Runs `layers` on up to `n` worker threads; resolves with the curves in layer order. */
+function runWorkers(workerData: SensitivityWorkerData, layers: readonly string[], n: number): Promise<LayerSensitivity[]> {
+  return new Promise((resolve, reject) => {
+    const results = new Map<string, LayerSensitivity>();
+    const workers: Worker[] = [];
+    let next = 0;
+    let failed = false;
+    const stopAll = (): void => {
+      for (const w of workers) void w.terminate();
+    };
+    const feed = (worker: Worker): void => {
+      if (next >= layers.length) {
+        void worker.terminate();
+        return;
+      }
+      const job: SensitivityJob = { layer: layers[next++] };
+      worker.postMessage(job);
+    };
+    for (let i = 0; i < Math.min(n, layers.length); i++) {
+      const worker = new Worker(path.join(__dirname, '..', 'sensitivity-worker.js'), { workerData });
+      workers.push(worker);
+      worker.on('message', (reply: SensitivityReply) => {
+        if (!reply.ok) {
+          failed = true;
+          stopAll();
+          reject(new InputError(reply.error));
+          return;
+        }
+        results.set(reply.result.layer, reply.result);
+        process.stderr.write(`sensitivity: ${reply.result.layer} done (${results.size}/${layers.length})\n`);
+        if (results.size === layers.length) {
+          stopAll();
+          resolve(layers.map((l) => results.get(l) as LayerSensitivity));
+        } else {
+          feed(worker);
+        }
+      });
+      worker.on('error', (err) => {
+        if (failed) return;
+        failed = true;
+        stopAll();
+        reject(err);
+      });
+      feed(worker);
+    }
+  });
+}
+
+export async function sensitivityCommand(configFile: string, options: SensitivityOptions): Promise<void> {
+  const { config, dir, file } = loadConfig(configFile);
+  for (const s of options.sparsities) if (!(s > 0 && s < 1)) throw new InputError(`--sparsities: each must be in (0, 1), got ${s}`);
+  if (options.target !== undefined && !(options.target > 0 && options.target < 1)) throw new InputError(`--target: must be in (0, 1), got ${options.target}`);
+  const modelRef: SensitivityWorkerData['model'] = typeof config.model === 'string' ? { path: path.resolve(dir, config.model) } : { module: config.model.module, export: config.model.export, dir };
+  if ('path' in modelRef && !fs.existsSync(modelRef.path)) throw new InputError(`${file}: model: file not found: ${modelRef.path}`);
+  const out = options.out ?? path.join('nncompress-out', `${path.basename(configFile).replace(/\.[^.]+$/, '')}-sensitivity`);
+
+  // The layer list and sizes, from the model itself.
+  await chooseBackend(config.backend ?? 'auto');
+  const model = 'path' in modelRef ? await loadModel(modelRef.path) : await loadModelFromModule(modelRef.module, modelRef.export, modelRef.dir);
+  const weights = prunableWeights(model);
+  const totalKernelSize = weights.reduce((n, w) => n + w.size, 0);
+  const known = weights.map((w) => w.layerName);
+  for (const l of options.layers ?? []) if (!known.includes(l)) throw new InputError(`--layers: the model has no prunable layer "${l}" (it has ${known.join(', ')})`);
+  const layers = options.layers?.length ? [...options.layers] : known;
+  model.dispose();
+
+  const sparsities = [...new Set(options.sparsities)].sort((a, b) => a - b);
+  const workerData: SensitivityWorkerData = { model: modelRef, data: config.data, sparsities, examples: options.examples, backend: config.backend ?? 'auto' };
+  const curves = await runWorkers(workerData, layers, Math.max(1, options.workers));
+
+  let map: SensitivityMap | undefined;
+  if (options.target !== undefined) {
+    try {
+      map = sensitivityMap(curves, options.target, totalKernelSize);
+    } catch (err) {
+      throw new InputError(`--target: ${(err as Error).message}`);
+    }
+  }
+  fs.mkdirSync(out, { recursive: true });
+  const title = `Accuracy with one layer pruned (${path.basename(configFile)})`;
+  writeAtomic(path.join(out, 'sensitivity.json'), `${JSON.stringify({ config: path.basename(configFile), sparsities, totalKernelSize, layers: curves }, null, 2)}\n`);
+  writeAtomic(path.join(out, 'sensitivity.svg'), sensitivitySvg(curves, title));
+  if (map) writeAtomic(path.join(out, 'sensitivity-map.json'), `${JSON.stringify({ target: options.target, ...map }, null, 2)}\n`);
+
+  const header = ['layer', 'weights', ...sparsities.map((s) => pct(s).replace('.00', ''))];
+  const rows = curves.map((c) => [c.layer, c.size.toLocaleString('en-US'), ...sparsities.map((s) => pct(c.points.find((p) => p.sparsity === s)?.accuracy ?? NaN))]);
+  process.stdout.write(`accuracy with one layer pruned (baseline ${pct(curves[0].points[0].accuracy)})\n${formatTable(header, rows)}\n`);
+  if (map) {
+    const mapRows = Object.entries(map.layerSparsity).map(([l, s]) => [l, pct(s)]);
+    process.stdout.write(`\nper-layer map for ${pct(options.target as number)} overall (reaches ${pct(map.sparsity)}):\n${formatTable(['layer', 'sparsity'], mapRows)}\n`);
+    process.stdout.write(`\nuse it in a config:\n  options: { layerSparsity: ${JSON.stringify(map.layerSparsity).replace(/"/g, '').replace(/,/g, ', ').replace(/:/g, ': ')} }\n`);
+  }
+  process.stdout.write(`\nwrote ${path.resolve(out)}/{sensitivity.json,sensitivity.svg${map ? ',sensitivity-map.json' : ''}}\n`);
+}
