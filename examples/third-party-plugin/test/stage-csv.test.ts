@@ -13,6 +13,7 @@ const stage = (name: string, accuracyAfter: number): ReportStage => ({
   accuracyAfter,
   sparsity: 0.25,
   params: 10,
+  nonzeroParams: 8,
   flops: 20,
   durationMs: 30,
 });

@@ -194,6 +194,7 @@ export class Pipeline {
       accuracyAfter: after.accuracy,
       sparsity: stats.sparsity,
       params: stats.params,
+      nonzeroParams: stats.nonzeroParams,
       flops: stats.flops,
       durationMs: Math.round(performance.now() - started),
     };

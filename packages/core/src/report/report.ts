@@ -12,6 +12,8 @@ export interface ReportStage {
   readonly accuracyAfter: number;
   readonly sparsity: number;
   readonly params: number;
+  /** Parameters that are not exactly zero after the stage. */
+  readonly nonzeroParams: number;
   readonly flops: number;
   readonly durationMs: number;
 }
