@@ -74,6 +74,18 @@ describe('codecs round-trip within their stated bounds', () => {
     );
   });
 
+  it('keeps NaN payloads bit for bit (float32, huffman, and both inside sparse)', () => {
+    const bits = Uint32Array.of(0x7fa00001, 0, 0xffc12345, 0x3f800000, 0, 0x80000000);
+    const values = new Float32Array(bits.buffer);
+    for (const codec of ['float32', 'huffman']) {
+      for (const sparse of ['never', 'always'] as const) {
+        const encoded = encodeTensor(values, { codec, sparse });
+        expect(encoded.maxError).toBe(0);
+        expect(bitsOf(decode(encoded, values.length))).toEqual([...bits]);
+      }
+    }
+  });
+
   it('float16: error ≤ 2^-11·|x| (normal) or 2^-25 (subnormal), and beyond ±65504 is an error', () => {
     fc.assert(
       fc.property(tensor, (values) => {

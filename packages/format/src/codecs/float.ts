@@ -2,20 +2,18 @@ import { ByteReader } from '../bytes';
 import { NncEncodeError } from '../errors';
 import type { EncodedValues, TensorCodec } from './codec';
 
-/** float32 as stored by tfjs: little-endian IEEE 754, bit for bit. */
+/**
+ * float32 as stored by tfjs: little-endian IEEE 754, bit for bit. Bytes are copied, never
+ * read as numbers, so NaN payloads survive (a number round trip may canonicalise them).
+ */
 export const float32Codec: TensorCodec = {
   id: 'float32',
   lossless: true,
   encode(values): EncodedValues {
-    const bytes = new Uint8Array(values.length * 4);
-    const view = new DataView(bytes.buffer);
-    for (let i = 0; i < values.length; i++) view.setFloat32(4 * i, values[i], true);
-    return { params: {}, bytes };
+    return { params: {}, bytes: new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice() };
   },
   decode(r: ByteReader, _params, count): Float32Array {
-    const out = new Float32Array(count);
-    for (let i = 0; i < count; i++) out[i] = r.f32('float32 values');
-    return out;
+    return new Float32Array(r.bytesOf(4 * count, 'float32 values').slice().buffer);
   },
 };
 

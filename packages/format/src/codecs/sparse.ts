@@ -42,9 +42,11 @@ export const sparseCodec: TensorCodec = {
     const inner = codecs.get(innerId);
     if (!inner?.encode || innerId === 'sparse') throw new NncEncodeError(`codec sparse: inner codec "${innerId}" cannot encode`);
     const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
-    const nonZero = new Float32Array(values.length - bits.filter(isZero).length);
+    // Copied as bits, not numbers, so NaN payloads reach a lossless inner codec intact.
+    const nonZeroBits = new Uint32Array(values.length - bits.filter(isZero).length);
     let k = 0;
-    for (let i = 0; i < values.length; i++) if (!isZero(bits[i])) nonZero[k++] = values[i];
+    for (let i = 0; i < values.length; i++) if (!isZero(bits[i])) nonZeroBits[k++] = bits[i];
+    const nonZero = new Float32Array(nonZeroBits.buffer);
     const runs = runSymbols(bits);
     const w = new ByteWriter().varint(nonZero.length);
     if (huffmanSize(runs, RUN + 1) + 4 < Math.ceil(values.length / 8)) {
@@ -93,9 +95,10 @@ export const sparseCodec: TensorCodec = {
     const innerBytes = r.sub(r.remaining, `values of inner codec ${innerId}`);
     const values = inner.decode(innerBytes, innerParams as CodecParams, nonZeroCount, codecs);
     innerBytes.expectEnd(`the values of inner codec ${innerId}`);
-    const out = new Float32Array(count);
+    const out = new Uint32Array(count);
+    const valueBits = new Uint32Array(values.buffer, values.byteOffset, values.length);
     let k = 0;
-    for (let i = 0; i < count; i++) if (keep[i]) out[i] = values[k++];
-    return out;
+    for (let i = 0; i < count; i++) if (keep[i]) out[i] = valueBits[k++];
+    return new Float32Array(out.buffer);
   },
 };
