@@ -1,0 +1,286 @@
+#!/usr/bin/env node
+/*
+ * npm run bench [-- --quick]: every headline figure next to its baseline, measured in one
+ * run on this machine, as tables (stdout), bench/results.json (or results-quick.json) and,
+ * for the full run, bench/RESULTS.md and the README's results section.
+ *
+ *   A. compression: LeNet pruned and encoded — ratio and decoded accuracy per codec, against
+ *      Deep Compression's published LeNet figures;
+ *   B. structured pruning: latency speed-up against FLOPs reduction (filter pruning, LeNet-5);
+ *   C. training throughput per backend (wasm, cpu, tfjs-node when installed);
+ *   D. decode throughput per codec;
+ *   E. row-and-column pruning: gap of the heuristics to the exact optimum (HiGHS).
+ *
+ * --quick: a subset that finishes in about 3 minutes (smaller data and fewer points).
+ */
+'use strict';
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const zlib = require('node:zlib');
+const core = require('@nncompress/core');
+const format = require('@nncompress/format');
+const { pwlRegistry } = require('@nncompress/plugin-piecewise-linear');
+const rc = require('@nncompress/plugin-row-column');
+
+const { tf } = core;
+const quick = process.argv.includes('--quick');
+const ROOT = path.resolve(__dirname, '..');
+const EXAMPLES = path.join(ROOT, 'examples');
+const registry = pwlRegistry();
+const log = (msg) => process.stderr.write(`bench: ${msg}\n`);
+const pct = (x) => `${(100 * x).toFixed(2)}%`;
+const int = (x) => Math.round(x).toLocaleString('en-US');
+const times = (x) => `${x.toFixed(x >= 10 ? 1 : 2)}x`;
+
+function table(header, rows) {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+/** Runs a loaded pipeline config into a fresh folder under `work`. */
+async function runLoaded(loaded, work) {
+  const out = fs.mkdtempSync(path.join(work, 'run-'));
+  fs.rmSync(out, { recursive: true });
+  const report = await new core.Pipeline(loaded, { outDir: out, logger: core.silentLogger }).run();
+  return { report, out };
+}
+
+/** Runs a pipeline config given as an object, as if it were a file in `dir`. */
+function runConfig(config, dir, work) {
+  return runLoaded({ file: path.join(dir, 'bench.yaml'), dir, config: core.checkConfig(config) }, work);
+}
+
+function medianSeconds(fn, runs = 5) {
+  const t = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    fn();
+    t.push((performance.now() - start) / 1000);
+  }
+  return t.sort((a, b) => a - b)[Math.floor(runs / 2)];
+}
+
+// --- A + D: compression and decode throughput -------------------------------------------
+
+const PUBLISHED = {
+  // Han, Mao, Dally 2016, "Deep Compression", Table 1: pruning + quantisation + Huffman.
+  'LeNet-5': { ratio: 39, errorBefore: 0.008, errorAfter: 0.0074 },
+  'LeNet-300-100': { ratio: 40, errorBefore: 0.0164, errorAfter: 0.0158 },
+};
+
+const largestAbs = (values) => values.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+const ENCODINGS = [
+  ['float32 (dense file)', () => ({ codec: 'float32', sparse: 'never' })],
+  ['uint8, tfjs-converter', () => ({ codec: 'uint8', sparse: 'never' })],
+  ['uint8 + zeros apart', () => ({ codec: 'uint8' })],
+  ['pwl, error ≤ 4% of max', (values) => ({ codec: 'pwl', options: { maxError: 0.04 * largestAbs(values) } })],
+];
+
+async function compression(work, data) {
+  // Full: the examples' own configs (their model/ output is the pruned model, before any
+  // encode stage). Quick: LeNet-5 one-shot on a fifth of the digits.
+  const models = quick
+    ? [{ name: 'LeNet-5', quick: { dir: 'lenet-5', sparsity: 0.95, train: 2000 } }]
+    : [
+        { name: 'LeNet-5', config: path.join(EXAMPLES, 'mnist-lenet', 'pipeline.yaml') },
+        { name: 'LeNet-300-100', config: path.join(EXAMPLES, 'mnist-lenet', 'lenet-300-100.yaml') },
+      ];
+  const rows = [];
+  const decodeRows = [];
+  const results = [];
+  for (const m of models) {
+    log(`A. ${m.name}: ${m.config ? path.relative(ROOT, m.config) : `one-shot magnitude pruning to ${pct(m.quick.sparsity)}`}`);
+    const { report, out } = m.config
+      ? await runLoaded(core.loadConfig(m.config), work)
+      : await runConfig(
+          {
+            model: `./models/${m.quick.dir}/model.json`,
+            seed: 42,
+            data: { source: 'mnist', train: m.quick.train, test: 1000 },
+            plugins: {
+              prune: { use: '@nncompress/plugin-magnitude', options: { scope: 'global' } },
+              finetune: { use: '@nncompress/plugin-finetune', options: { epochs: 1, learningRate: 0.0005 } },
+            },
+            stages: [{ name: 'prune', target: { sparsity: m.quick.sparsity } }],
+          },
+          path.join(EXAMPLES, 'mnist-lenet'),
+          work,
+        );
+    const artifacts = core.readModelArtifacts(path.join(out, 'model', 'model.json'));
+    const float32Bytes = format.weightValues(artifacts).reduce((n, w) => n + 4 * w.values.length, 0);
+    const unpruned = report.baseline.accuracy;
+    const p = PUBLISHED[m.name];
+    rows.push([m.name, 'unpruned, float32', int(float32Bytes), '1.0x', pct(unpruned), '–']);
+    for (const [label, choose] of ENCODINGS) {
+      const nnc = format.encodeArtifacts(artifacts, (spec, values) => choose(values), registry);
+      const decoded = await tf.loadLayersModel(format.nncompressIO(nnc, registry));
+      const accuracy = core.evaluate(decoded, data.test).accuracy;
+      decoded.dispose();
+      rows.push([m.name, `${pct(report.final.sparsity)} pruned, ${label}`, int(nnc.length), times(float32Bytes / nnc.length), pct(accuracy), `${(100 * (accuracy - unpruned)).toFixed(2)}`]);
+      results.push({ model: m.name, sparsity: report.final.sparsity, encoding: label, bytes: nnc.length, ratio: float32Bytes / nnc.length, accuracy, unpruned });
+      const file = format.readNnc(nnc, registry);
+      const seconds = medianSeconds(() => file.header.tensors.forEach((t) => file.decode(t)));
+      decodeRows.push([m.name, label, int(nnc.length), `${(float32Bytes / 1e6 / seconds).toFixed(0)} MB/s`]);
+      if (label.startsWith('uint8, tfjs')) {
+        // brotli of the uint8 codes: the best general-purpose compressor on the converter's output.
+        const codes = nnc.subarray(nnc.length - file.header.tensors.reduce((n, t) => n + t.length, 0));
+        const br = zlib.brotliCompressSync(codes, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+        rows.push([m.name, `${pct(report.final.sparsity)} pruned, brotli -11 of the uint8 codes`, int(br), times(float32Bytes / br), pct(accuracy), `${(100 * (accuracy - unpruned)).toFixed(2)}`]);
+      }
+    }
+    rows.push([m.name, 'Deep Compression (published, 60k training digits)', '–', `${p.ratio}x`, `${pct(1 - p.errorAfter)}`, `${(100 * (p.errorBefore - p.errorAfter)).toFixed(2)}`]);
+  }
+  return {
+    compression: { rows, results },
+    decode: { rows: decodeRows },
+  };
+}
+
+// --- B: structured latency against FLOPs ---------------------------------------------------
+
+async function structured(work) {
+  const ratios = quick ? [0.5] : [0.25, 0.5, 0.75];
+  const rows = [];
+  const results = [];
+  for (const ratio of ratios) {
+    log(`B. LeNet-5 filter pruning, ratio ${ratio}`);
+    const { report } = await runConfig(
+      {
+        model: './models/lenet-5/model.json',
+        seed: 42,
+        data: { source: 'mnist', train: 500, test: 500 },
+        latency: { repeats: quick ? 5 : 9 },
+        plugins: { filters: { use: '@nncompress/plugin-filter-pruning', options: { criterion: 'average-weight', scope: 'global' } } },
+        stages: [{ name: 'filters', target: { filterRatio: ratio } }],
+      },
+      path.join(EXAMPLES, 'mnist-lenet'),
+      work,
+    );
+    const b = report.baseline;
+    const f = report.final;
+    const r = { ratio, flops: b.flops / f.flops, params: b.params / f.params, batch1: b.latencyMs.batch1 / f.latencyMs.batch1, batch32: b.latencyMs.batch32 / f.latencyMs.batch32, ms: { before: b.latencyMs, after: f.latencyMs } };
+    results.push(r);
+    rows.push([String(ratio), times(r.flops), times(r.params), `${b.latencyMs.batch1.toFixed(2)} → ${f.latencyMs.batch1.toFixed(2)} ms (${times(r.batch1)})`, `${b.latencyMs.batch32.toFixed(1)} → ${f.latencyMs.batch32.toFixed(1)} ms (${times(r.batch32)})`]);
+  }
+  return { rows, results };
+}
+
+// --- C: training throughput per backend -----------------------------------------------------
+
+async function training(data) {
+  const backends = ['wasm', 'cpu'];
+  try {
+    require.resolve('@tensorflow/tfjs-node');
+    backends.unshift('tensorflow');
+  } catch {
+    // optional dependency not installed here
+  }
+  const rows = [];
+  const results = [];
+  const batches = quick ? 3 : 10;
+  for (const name of ['lenet-300-100', 'lenet-5']) {
+    for (const backend of backends) {
+      let info;
+      try {
+        info = await core.chooseBackend(backend);
+      } catch (err) {
+        rows.push([name, backend, 'unavailable', String(err.message).split('\n')[0]]);
+        continue;
+      }
+      log(`C. training ${name} on ${info.name}`);
+      const model = await core.loadModel(path.join(EXAMPLES, 'mnist-lenet', 'models', name, 'model.json'));
+      // The cpu backend trains a CNN at a few examples per second: two batches tell.
+      const n = info.name === 'cpu' && name === 'lenet-5' ? 2 : batches;
+      const subset = data.train.take(64 * n);
+      // One warm-up batch, then the timed ones.
+      core.train(model, subset.take(64), { epochs: 1, batchSize: 64, learningRate: 1e-4, rng: new core.Rng(1) });
+      const start = performance.now();
+      core.train(model, subset, { epochs: 1, batchSize: 64, learningRate: 1e-4, rng: new core.Rng(2) });
+      const perSecond = (64 * n) / ((performance.now() - start) / 1000);
+      model.dispose();
+      results.push({ model: name, backend: info.name, examplesPerSecond: perSecond });
+      rows.push([name, info.name, `${perSecond.toFixed(0)} examples/s`, '']);
+    }
+    const wasm = results.find((r) => r.model === name && r.backend === 'wasm');
+    const cpu = results.find((r) => r.model === name && r.backend === 'cpu');
+    if (wasm && cpu) rows.push([name, 'wasm / cpu', times(wasm.examplesPerSecond / cpu.examplesPerSecond), '']);
+  }
+  await core.chooseBackend('wasm');
+  return { rows, results };
+}
+
+// --- E: row-column gap to the exact optimum ---------------------------------------------------
+
+async function rowColumnGap() {
+  const n = quick ? 8 : 40;
+  const rng = new core.Rng(7);
+  const gaps = { greedy: [], 'local-sa': [] };
+  const ms = { greedy: 0, 'local-sa': 0, exact: 0 };
+  log(`E. row-column: ${n} instances against HiGHS`);
+  for (let i = 0; i < n; i++) {
+    const rows = 8 + rng.int(8);
+    const cols = 10 + rng.int(12);
+    const importance = Float64Array.from({ length: rows * cols }, () => (rng.next() < 0.2 ? 0 : rng.next() ** 2));
+    const problem = { rows, cols, importance, budget: Math.max(1, Math.round((0.1 + 0.3 * rng.next()) * rows * cols)) };
+    let t = performance.now();
+    const exact = await rc.exactRowColumn(problem);
+    ms.exact += performance.now() - t;
+    t = performance.now();
+    const greedy = rc.bestGreedy(problem);
+    ms.greedy += performance.now() - t;
+    t = performance.now();
+    const sa = rc.localAnneal(problem, { ...rc.annealDefaults, rng: new core.Rng(i) });
+    ms['local-sa'] += performance.now() - t;
+    gaps.greedy.push((exact.kept - greedy.kept) / exact.kept);
+    gaps['local-sa'].push((exact.kept - sa.kept) / exact.kept);
+  }
+  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const rowsOut = Object.entries(gaps).map(([method, g]) => [method, pct(mean(g)), pct(Math.max(...g)), `${g.filter((x) => x < 1e-9).length}/${n}`, `${(ms[method] / n).toFixed(1)} ms`]);
+  rowsOut.push(['exact (HiGHS MILP)', '0', '0', `${n}/${n}`, `${(ms.exact / n).toFixed(1)} ms`]);
+  return { rows: rowsOut, results: { instances: n, meanGap: { greedy: mean(gaps.greedy), localSa: mean(gaps['local-sa']) }, maxGap: { greedy: Math.max(...gaps.greedy), localSa: Math.max(...gaps['local-sa']) } } };
+}
+
+// --- main ----------------------------------------------------------------------------------------
+
+async function main() {
+  const started = Date.now();
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nnc-bench-'));
+  try {
+    const backend = await core.chooseBackend('wasm');
+    const data = quick ? core.loadMnist({ train: 2000, test: 1000 }) : core.loadMnist();
+    const ac = await compression(work, data);
+    const b = await structured(work);
+    const c = await training(data);
+    const e = await rowColumnGap();
+    const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${backend.name} backend`;
+    const date = new Date().toISOString().slice(0, 10);
+    const minutes = (Date.now() - started) / 60000;
+    const sections = [
+      [`A. Compression: pruned, then encoded; accuracy of the decoded model on ${int(data.test.size)} held-out digits`, ['model', 'what', 'bytes', 'vs float32', 'accuracy', 'Δ points'], ac.compression.rows],
+      ['B. Structured pruning (LeNet-5 filters, no fine-tuning): latency speed-up against FLOPs reduction (median of repeated runs)', ['filter ratio', 'FLOPs fewer', 'params fewer', 'batch 1', 'batch 32'], b.rows],
+      ['C. Training throughput (Adam, batch 64)', ['model', 'backend', 'throughput', 'note'], c.rows],
+      ['D. Decode throughput (float32 MB out per second, median of 5)', ['model', 'encoding', 'file bytes', 'throughput'], ac.decode.rows],
+      ['E. Row-and-column pruning: gap to the exact optimum (kept importance, random instances)', ['method', 'mean gap', 'max gap', 'optimal', 'time per instance'], e.rows],
+    ];
+    const markdown = `${sections.map(([title, header, rows]) => `### ${title}\n\n${table(header, rows)}`).join('\n\n')}\n\n_${quick ? 'Quick run' : 'Full run'} of \`npm run bench${quick ? ' -- --quick' : ''}\` on ${date}: ${machine}; ${minutes.toFixed(1)} min._\n`;
+    process.stdout.write(`${markdown}\n`);
+    const results = { date, machine, quick, minutes, compression: ac.compression.results, structured: b.results, training: c.results, decode: ac.decode.rows, rowColumn: e.results };
+    fs.writeFileSync(path.join(__dirname, quick ? 'results-quick.json' : 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    if (!quick) {
+      fs.writeFileSync(path.join(__dirname, 'RESULTS.md'), `# Benchmark results\n\nGenerated by \`npm run bench\` (bench/run.js); do not edit by hand.\n\n${markdown}`);
+      const readme = path.join(ROOT, 'README.md');
+      const text = fs.readFileSync(readme, 'utf8');
+      const headline = ac.compression.results.filter((r) => r.encoding.startsWith('pwl')).map((r) => `${r.model} ${pct(r.sparsity)} pruned + piecewise-linear: **${times(r.ratio)}** smaller than float32 at ${pct(r.accuracy)} (unpruned ${pct(r.unpruned)}; Deep Compression: ${PUBLISHED[r.model].ratio}x)`);
+      const section = `<!-- bench:start -->\n${headline.map((h) => `- ${h}`).join('\n')}\n- Structured: ${b.results.map((r) => `${r.ratio} of filters → ${times(r.flops)} fewer FLOPs, ${times(r.batch32)} faster at batch 32`).join('; ')}\n- Training on wasm is ${c.results.filter((r) => r.backend === 'wasm').map((r) => `${times(r.examplesPerSecond / (c.results.find((x) => x.model === r.model && x.backend === 'cpu')?.examplesPerSecond ?? NaN))} (${r.model})`).join(', ')} faster than on the cpu backend\n\nMeasured by \`npm run bench\` on ${date} (${machine}); all tables in [bench/RESULTS.md](bench/RESULTS.md).\n<!-- bench:end -->`;
+      if (text.includes('<!-- bench:start -->')) fs.writeFileSync(readme, text.replace(/<!-- bench:start -->[\s\S]*?<!-- bench:end -->/, section));
+    }
+    log(`done in ${minutes.toFixed(1)} min`);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,23 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const REPO = path.resolve(__dirname, '../../..');
+
+// `npm run bench -- --quick` end to end (the full run is the committed bench/results.json):
+// it must exit 0, print every table, and record figures that are internally consistent.
+it('bench --quick prints all five tables and writes consistent results', () => {
+  const r = spawnSync(process.execPath, [path.join(REPO, 'bench/run.js'), '--quick'], { cwd: REPO, encoding: 'utf8', env: { ...process.env, CI: 'true' }, timeout: 600_000 });
+  expect(r.status).toBe(0);
+  for (const section of ['A. Compression', 'B. Structured pruning', 'C. Training throughput', 'D. Decode throughput', 'E. Row-and-column pruning']) expect(r.stdout).toContain(`### ${section}`);
+  const results = JSON.parse(fs.readFileSync(path.join(REPO, 'bench/results-quick.json'), 'utf8'));
+  expect(results.quick).toBe(true);
+  const ratio = (prefix: string): number => results.compression.find((x: { encoding: string }) => x.encoding.startsWith(prefix)).ratio;
+  // Taking the zeros out must beat the dense uint8 file several times over at 95% sparsity.
+  expect(ratio('uint8 + zeros')).toBeGreaterThan(5 * ratio('uint8, tfjs'));
+  expect(ratio('float32')).toBeCloseTo(1, 1);
+  for (const s of results.structured) expect(s.flops).toBeGreaterThan(1);
+  expect(results.rowColumn.maxGap.localSa).toBeGreaterThanOrEqual(0);
+  expect(results.rowColumn.maxGap.greedy).toBeLessThanOrEqual(1);
+  expect(results.training.some((t: { backend: string }) => t.backend === 'wasm')).toBe(true);
+});
