@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { REPO } from './helpers';
 
-const REPO = path.resolve(__dirname, '../../..');
 
 // `npm run bench -- --quick` end to end (the full run is the committed bench/results.json):
 // it must exit 0, print every table, and record figures that are internally consistent.

@@ -1,17 +1,7 @@
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-
-/** Runs the built `nncompress` bin as a user would (npm test builds first). */
-const BIN = path.resolve(__dirname, '../bin/nncompress.js');
-const REPO = path.resolve(__dirname, '../../..');
-const LENET300 = path.join(REPO, 'examples/mnist-lenet/models/lenet-300-100/model.json');
-
-function nncompress(args: string[], cwd = REPO): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true' }, timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { LENET300, nncompress, REPO } from './helpers';
 
 let dir: string;
 

@@ -9,10 +9,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium } from 'playwright-core';
+import { BIN, LENET300, REPO } from './helpers';
 
-const BIN = path.resolve(__dirname, '../bin/nncompress.js');
-const REPO = path.resolve(__dirname, '../../..');
-const LENET300 = path.join(REPO, 'examples/mnist-lenet/models/lenet-300-100/model.json');
 
 function chromiumPath(): string {
   const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((p): p is string => Boolean(p));

@@ -66,6 +66,8 @@ export { compactState } from './pipeline/apply-plan';
 export type { RunOptions } from './pipeline/pipeline';
 export type { Report, ReportStage, ReportLayer, ReportEncoding } from './report/report';
 export { renderHtml } from './report/html';
+export { lineChart, escapeXml, CHART_COLORS } from './report/svg';
+export type { LineChartOptions, ChartSeries, ChartPoint } from './report/svg';
 
 export { definePlugin } from './plugins/plugin';
 export type { Plugin, PluginClass, PluginObject, PluginInstance, PluginContext, JsonSchema } from './plugins/plugin';

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { chooseBackend, InputError, LayerSensitivity, loadConfig, loadModel, loadModelFromModule, prunableWeights, sensitivityMap, SensitivityMap } from '@nncompress/core';
+import { chooseBackend, InputError, LayerSensitivity, lineChart, loadConfig, loadModel, loadModelFromModule, prunableWeights, sensitivityMap, SensitivityMap } from '@nncompress/core';
 import { formatTable, pct } from '../table';
 import type { SensitivityJob, SensitivityReply, SensitivityWorkerData } from '../sensitivity-worker';
 
@@ -21,38 +21,24 @@ export interface SensitivityOptions {
   readonly target?: number;
 }
 
-const COLORS = ['#3b6ea5', '#d1495b', '#edae49', '#00798c', '#66a182', '#8d6a9f', '#2e4057', '#c3423f'];
-
 /** Accuracy against sparsity, one line per layer, as a standalone SVG. */
 export function sensitivitySvg(curves: readonly LayerSensitivity[], title: string): string {
-  const width = 640;
-  const height = 360;
-  const left = 50;
-  const right = 150;
-  const top = 30;
-  const bottom = 40;
   const accs = curves.flatMap((c) => c.points.map((p) => p.accuracy));
   const lo = Math.max(0, Math.floor(Math.min(...accs) * 10) / 10);
-  const x = (s: number): number => left + s * (width - left - right);
-  const y = (a: number): number => top + (1 - (a - lo) / (1 - lo || 1)) * (height - top - bottom);
-  const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  const grid = [0, 0.25, 0.5, 0.75, 1]
-    .map((s) => `<line x1="${x(s)}" y1="${top}" x2="${x(s)}" y2="${height - bottom}" stroke="#ddd"/><text x="${x(s)}" y="${height - bottom + 15}" text-anchor="middle">${s}</text>`)
-    .join('');
-  const yTicks = [lo, (lo + 1) / 2, 1]
-    .map((a) => `<line x1="${left}" y1="${y(a).toFixed(1)}" x2="${width - right}" y2="${y(a).toFixed(1)}" stroke="#ddd"/><text x="${left - 5}" y="${(y(a) + 4).toFixed(1)}" text-anchor="end">${pct(a)}</text>`)
-    .join('');
-  const lines = curves
-    .map((c, i) => {
-      const color = COLORS[i % COLORS.length];
-      const pts = [...c.points].sort((a, b) => a.sparsity - b.sparsity).map((p) => `${x(p.sparsity).toFixed(1)},${y(p.accuracy).toFixed(1)}`);
-      return `<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.join(' ')}"/>` +
-        `<rect x="${width - right + 10}" y="${top + i * 18}" width="12" height="12" fill="${color}"/><text x="${width - right + 28}" y="${top + i * 18 + 10}">${esc(c.layer)}</text>`;
-    })
-    .join('');
-  return `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="${esc(title)}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">` +
-    `<text x="${left}" y="16" font-weight="bold" font-size="13">${esc(title)}</text>${grid}${yTicks}${lines}` +
-    `<text x="${(left + width - right) / 2}" y="${height - 5}" text-anchor="middle">sparsity of the layer alone</text></svg>\n`;
+  const svg = lineChart({
+    title,
+    series: curves.map((c) => ({ label: c.layer, points: [...c.points].sort((a, b) => a.sparsity - b.sparsity).map((p) => ({ x: p.sparsity, y: p.accuracy })) })),
+    xRange: [0, 1],
+    yRange: [lo, 1],
+    xTicks: [0, 0.25, 0.5, 0.75, 1],
+    yTicks: [lo, (lo + 1) / 2, 1],
+    formatX: String,
+    formatY: pct,
+    xLabel: 'sparsity of the layer alone',
+    legend: true,
+    standalone: true,
+  });
+  return `${svg}\n`;
 }
 
 function writeAtomic(file: string, data: string): void {

@@ -3,8 +3,9 @@
  * SVG charts of sparsity per layer and accuracy per stage, and the per-layer table.
  */
 import type { Report } from './report';
+import { escapeXml, lineChart } from './svg';
 
-const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const esc = escapeXml;
 const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 const int = (x: number): string => Math.round(x).toLocaleString('en-US');
 
@@ -35,38 +36,30 @@ function barChart(title: string, rows: { label: string; value: number }[], forma
  */
 function tradeoffChart(report: Report): string {
   const points = [
-    { label: 'baseline', bytes: report.baseline.bytesFloat32, accuracy: report.baseline.accuracy },
-    ...report.stages.map((s) => ({ label: s.name, bytes: 4 * s.nonzeroParams, accuracy: s.accuracyAfter })),
-    ...(report.encoding ? [{ label: report.encoding.file, bytes: report.encoding.bytes, accuracy: report.final.accuracy }] : []),
-  ].filter((p) => p.bytes > 0);
-  const width = 640;
-  const height = 300;
-  const left = 60;
-  const right = 20;
-  const top = 28;
-  const bottom = 40;
-  const logs = points.map((p) => Math.log10(p.bytes));
-  const xMin = Math.floor(Math.min(...logs));
-  const xMax = Math.max(xMin + 1, Math.ceil(Math.max(...logs)));
-  const accs = points.map((p) => p.accuracy);
-  const yMin = Math.max(0, Math.floor((Math.min(...accs) - 0.01) * 50) / 50);
-  const yMax = Math.min(1, Math.ceil((Math.max(...accs) + 0.005) * 50) / 50);
-  const x = (bytes: number): number => left + ((Math.log10(bytes) - xMin) / (xMax - xMin)) * (width - left - right);
-  const y = (a: number): number => top + (1 - (a - yMin) / (yMax - yMin || 1)) * (height - top - bottom);
-  const ticks = Array.from({ length: xMax - xMin + 1 }, (_, i) => xMin + i)
-    .map((e) => `<line x1="${x(10 ** e).toFixed(1)}" y1="${top}" x2="${x(10 ** e).toFixed(1)}" y2="${height - bottom}" stroke="#ddd"/><text x="${x(10 ** e).toFixed(1)}" y="${height - bottom + 14}" text-anchor="middle">${int(10 ** e)} B</text>`)
-    .join('');
-  const yTicks = [yMin, (yMin + yMax) / 2, yMax]
-    .map((a) => `<line x1="${left}" y1="${y(a).toFixed(1)}" x2="${width - right}" y2="${y(a).toFixed(1)}" stroke="#ddd"/><text x="${left - 4}" y="${(y(a) + 4).toFixed(1)}" text-anchor="end">${pct(a)}</text>`)
-    .join('');
-  const path = points.map((p) => `${x(p.bytes).toFixed(1)},${y(p.accuracy).toFixed(1)}`).join(' ');
-  const dots = points
-    .map((p) => `<circle cx="${x(p.bytes).toFixed(1)}" cy="${y(p.accuracy).toFixed(1)}" r="4" fill="#d1495b"/><text x="${(x(p.bytes) + 6).toFixed(1)}" y="${(y(p.accuracy) - 6).toFixed(1)}">${esc(p.label)}</text>`)
-    .join('');
-  const title = 'Accuracy against size (log scale)';
-  return `<figure><svg role="img" aria-label="${title}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">` +
-    `<text x="0" y="14" font-weight="bold" font-size="12">${title}</text>${ticks}${yTicks}<polyline fill="none" stroke="#999" points="${path}"/>${dots}` +
-    `<text x="${(left + width - right) / 2}" y="${height - 6}" text-anchor="middle">bytes: float32 baseline, non-zero weights × 4 after each stage, the encoded file</text></svg></figure>`;
+    { label: 'baseline', x: report.baseline.bytesFloat32, y: report.baseline.accuracy },
+    ...report.stages.map((s) => ({ label: s.name, x: 4 * s.nonzeroParams, y: s.accuracyAfter })),
+    ...(report.encoding ? [{ label: report.encoding.file, x: report.encoding.bytes, y: report.final.accuracy }] : []),
+  ].filter((p) => p.x > 0);
+  const logs = points.map((p) => Math.log10(p.x));
+  const e0 = Math.floor(Math.min(...logs));
+  const e1 = Math.max(e0 + 1, Math.ceil(Math.max(...logs)));
+  const ys = points.map((p) => p.y);
+  const y0 = Math.max(0, Math.floor((Math.min(...ys) - 0.01) * 50) / 50);
+  const y1 = Math.min(1, Math.ceil((Math.max(...ys) + 0.005) * 50) / 50);
+  const chart = lineChart({
+    title: 'Accuracy against size (log scale)',
+    series: [{ label: 'run', points }],
+    xRange: [10 ** e0, 10 ** e1],
+    yRange: [y0, y1],
+    xTicks: Array.from({ length: e1 - e0 + 1 }, (_, i) => 10 ** (e0 + i)),
+    yTicks: [y0, (y0 + y1) / 2, y1],
+    formatX: (x) => `${int(x)} B`,
+    formatY: pct,
+    xLabel: 'bytes: float32 baseline, non-zero weights × 4 after each stage, the encoded file',
+    xLog: true,
+    dots: true,
+  });
+  return `<figure>${chart}</figure>`;
 }
 
 /** Bytes per tensor in the encoded file, with codec and error: where the size goes. */
