@@ -6,7 +6,7 @@
 export { NncFormatError, NncEncodeError } from './errors';
 export { crc32 } from './crc32';
 export { ByteReader, ByteWriter } from './bytes';
-export { BitReader, BitWriter } from './bits';
+export { BitWriter } from './bits';
 export { huffmanLengths, writeHuffman, readHuffman, huffmanSize, MAX_CODE_LENGTH } from './huffman';
 export type { TensorCodec, CodecParams, CodecLookup, EncodedValues, JsonValue } from './codecs/codec';
 export { numberParam, stringParam, requireFinite } from './codecs/codec';

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InputError, readModelArtifacts } from '@nncompress/core';
+import { InputError, readModelArtifacts, readWeightsManifest, writeFileAtomic } from '@nncompress/core';
 import { CodecParams, CodecRegistry, EncodeChoice, encodeArtifacts, fileToArtifacts, ModelArtifactsLike, NncFormatError, readNnc, TensorCodec, weightValues, WeightSpec } from '@nncompress/format';
 import { formatTable, int } from '../table';
 import { candidatePackages } from './plugins';
@@ -37,28 +37,13 @@ export function readEncodeInput(file: string): ModelArtifactsLike {
   } catch (err) {
     throw new InputError(`${file}: not valid JSON (${(err as Error).message})`);
   }
-  if (!Array.isArray(json)) return readModelArtifacts(file) as ModelArtifactsLike;
-  const specs: WeightSpec[] = [];
-  const buffers: Buffer[] = [];
-  for (const [i, group] of json.entries()) {
-    const g = group as { paths?: unknown; weights?: unknown };
-    if (!Array.isArray(g.paths) || !Array.isArray(g.weights)) throw new InputError(`${file}: [${i}] is not a weights manifest group ({ paths, weights })`);
-    for (const p of g.paths as string[]) {
-      const shard = path.join(path.dirname(file), p);
-      if (!fs.existsSync(shard)) throw new InputError(`${file}: weight shard not found: ${shard}`);
-      buffers.push(fs.readFileSync(shard));
-    }
-    specs.push(...(g.weights as WeightSpec[]));
-  }
-  const all = Buffer.concat(buffers);
-  return { weightSpecs: specs, weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) };
+  return (Array.isArray(json) ? readWeightsManifest(file) : readModelArtifacts(file)) as ModelArtifactsLike;
 }
 
+/** Atomic (core's temp + rename), into a folder created when missing. */
 function writeAtomic(file: string, data: Uint8Array | string): void {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, data);
 }
 
 function refuseOverwrite(input: string, output: string): void {

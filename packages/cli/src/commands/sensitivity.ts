@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { chooseBackend, InputError, LayerSensitivity, lineChart, loadConfig, loadModel, loadModelFromModule, prunableWeights, sensitivityMap, SensitivityMap } from '@nncompress/core';
+import { chooseBackend, InputError, LayerSensitivity, lineChart, loadConfig, loadModel, loadModelFromModule, prunableWeights, sensitivityMap, SensitivityMap, writeFileAtomic } from '@nncompress/core';
 import { formatTable, pct } from '../table';
 import type { SensitivityJob, SensitivityReply, SensitivityWorkerData } from '../sensitivity-worker';
 
@@ -39,12 +39,6 @@ export function sensitivitySvg(curves: readonly LayerSensitivity[], title: strin
     standalone: true,
   });
   return `${svg}\n`;
-}
-
-function writeAtomic(file: string, data: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
 }
 
 /** Runs `layers` on up to `n` worker threads; resolves with the curves in layer order. */
@@ -127,9 +121,9 @@ export async function sensitivityCommand(configFile: string, options: Sensitivit
   }
   fs.mkdirSync(out, { recursive: true });
   const title = `Accuracy with one layer pruned (${path.basename(configFile)})`;
-  writeAtomic(path.join(out, 'sensitivity.json'), `${JSON.stringify({ config: path.basename(configFile), sparsities, totalKernelSize, layers: curves }, null, 2)}\n`);
-  writeAtomic(path.join(out, 'sensitivity.svg'), sensitivitySvg(curves, title));
-  if (map) writeAtomic(path.join(out, 'sensitivity-map.json'), `${JSON.stringify({ target: options.target, ...map }, null, 2)}\n`);
+  writeFileAtomic(path.join(out, 'sensitivity.json'), `${JSON.stringify({ config: path.basename(configFile), sparsities, totalKernelSize, layers: curves }, null, 2)}\n`);
+  writeFileAtomic(path.join(out, 'sensitivity.svg'), sensitivitySvg(curves, title));
+  if (map) writeFileAtomic(path.join(out, 'sensitivity-map.json'), `${JSON.stringify({ target: options.target, ...map }, null, 2)}\n`);
 
   const header = ['layer', 'weights', ...sparsities.map((s) => pct(s).replace('.00', ''))];
   const rows = curves.map((c) => [c.layer, c.size.toLocaleString('en-US'), ...sparsities.map((s) => pct(c.points.find((p) => p.sparsity === s)?.accuracy ?? NaN))]);

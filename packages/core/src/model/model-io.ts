@@ -18,26 +18,19 @@ interface ModelJson {
   userDefinedMetadata?: { [key: string]: {} };
 }
 
-/** Reads model.json and its shards into memory; errors name the file that is wrong. */
-export function readModelArtifacts(modelJsonPath: string): tf.io.ModelArtifacts {
-  if (!fs.existsSync(modelJsonPath)) throw new InputError(`model file not found: ${modelJsonPath}`);
-  let json: ModelJson;
-  try {
-    json = JSON.parse(fs.readFileSync(modelJsonPath, 'utf8')) as ModelJson;
-  } catch (err) {
-    throw new InputError(`${modelJsonPath}: not valid JSON (${(err as Error).message})`);
-  }
-  if (!json || typeof json !== 'object' || !json.modelTopology) {
-    throw new InputError(`${modelJsonPath}: no modelTopology; expected a tfjs LayersModel model.json`);
-  }
-  const manifest = json.weightsManifest ?? [];
+/**
+ * The shards of a weights manifest (groups of `{ paths, weights }`, paths relative to
+ * `file`'s folder) as one buffer, checked against the float32 sizes the manifest declares.
+ */
+function readShards(file: string, manifest: readonly { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[]): { weightSpecs: tf.io.WeightsManifestEntry[]; weightData: ArrayBuffer } {
   const specs: tf.io.WeightsManifestEntry[] = [];
   const buffers: Buffer[] = [];
-  const dir = path.dirname(modelJsonPath);
-  for (const group of manifest) {
+  const dir = path.dirname(file);
+  for (const [i, group] of manifest.entries()) {
+    if (!Array.isArray(group?.paths) || !Array.isArray(group?.weights)) throw new InputError(`${file}: weights manifest group ${i} is not { paths, weights }`);
     for (const p of group.paths) {
       const shard = path.join(dir, p);
-      if (!fs.existsSync(shard)) throw new InputError(`${modelJsonPath}: weight shard not found: ${shard}`);
+      if (!fs.existsSync(shard)) throw new InputError(`${file}: weight shard not found: ${shard}`);
       buffers.push(fs.readFileSync(shard));
     }
     specs.push(...group.weights);
@@ -46,18 +39,45 @@ export function readModelArtifacts(modelJsonPath: string): tf.io.ModelArtifacts 
   const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
   const expected = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
   if (specs.every((s) => s.dtype === 'float32' && !s.quantization) && expected !== weightData.byteLength) {
-    throw new InputError(`${modelJsonPath}: weight shards hold ${weightData.byteLength} bytes, manifest needs ${expected}`);
+    throw new InputError(`${file}: weight shards hold ${weightData.byteLength} bytes, manifest needs ${expected}`);
+  }
+  return { weightSpecs: specs, weightData };
+}
+
+function readJson(file: string): unknown {
+  if (!fs.existsSync(file)) throw new InputError(`model file not found: ${file}`);
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new InputError(`${file}: not valid JSON (${(err as Error).message})`);
+  }
+}
+
+/** Reads model.json and its shards into memory; errors name the file that is wrong. */
+export function readModelArtifacts(modelJsonPath: string): tf.io.ModelArtifacts {
+  const json = readJson(modelJsonPath) as ModelJson;
+  if (!json || typeof json !== 'object' || !json.modelTopology) {
+    throw new InputError(`${modelJsonPath}: no modelTopology; expected a tfjs LayersModel model.json`);
   }
   return {
     modelTopology: json.modelTopology as tf.io.ModelArtifacts['modelTopology'],
-    weightSpecs: specs,
-    weightData,
+    ...readShards(modelJsonPath, json.weightsManifest ?? []),
     format: json.format,
     generatedBy: json.generatedBy,
     convertedBy: json.convertedBy ?? undefined,
     trainingConfig: json.trainingConfig,
     userDefinedMetadata: json.userDefinedMetadata,
   };
+}
+
+/**
+ * Reads a weights-only manifest (a JSON array of `{ paths, weights }` groups, as
+ * tfjs-converter writes beside a model or alone) and its shards.
+ */
+export function readWeightsManifest(manifestPath: string): { weightSpecs: tf.io.WeightsManifestEntry[]; weightData: ArrayBuffer } {
+  const json = readJson(manifestPath);
+  if (!Array.isArray(json)) throw new InputError(`${manifestPath}: not a weights manifest (expected a JSON array of { paths, weights } groups)`);
+  return readShards(manifestPath, json);
 }
 
 /** Loads a LayersModel from a model.json path on disk. */
@@ -75,10 +95,6 @@ export function float32Bytes(model: tf.LayersModel): number {
   return model.getWeights().reduce((n, w) => n + w.size * 4, 0);
 }
 
-/**
- * Saves a model as model.json + one weight shard in `dir` (created if needed), each file
- * written atomically. Returns the byte size of the weight shard.
- */
 /** The model's artifacts as tfjs would save them (topology, weight specs, one weight buffer). */
 export async function modelArtifacts(model: tf.LayersModel): Promise<tf.io.ModelArtifacts> {
   let saved: tf.io.ModelArtifacts | undefined;
@@ -91,9 +107,12 @@ export async function modelArtifacts(model: tf.LayersModel): Promise<tf.io.Model
   return saved as tf.io.ModelArtifacts;
 }
 
-export async function saveModel(model: tf.LayersModel, dir: string): Promise<number> {
+/**
+ * Writes artifacts as model.json + one weight shard in `dir` (created if needed), each file
+ * written atomically. Returns the byte size of the weight shard.
+ */
+export function writeModelArtifacts(artifacts: tf.io.ModelArtifacts, dir: string): number {
   fs.mkdirSync(dir, { recursive: true });
-  const artifacts = await modelArtifacts(model);
   const shardName = 'weights.bin';
   const data = artifacts.weightData ? Buffer.from(tf.io.CompositeArrayBuffer.join(artifacts.weightData)) : Buffer.alloc(0);
   const json: ModelJson = {
@@ -107,6 +126,11 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<num
   writeFileAtomic(path.join(dir, shardName), data);
   writeFileAtomic(path.join(dir, 'model.json'), JSON.stringify(json));
   return data.byteLength;
+}
+
+/** Saves a model as model.json + one weight shard in `dir`; returns the shard's byte size. */
+export async function saveModel(model: tf.LayersModel, dir: string): Promise<number> {
+  return writeModelArtifacts(await modelArtifacts(model), dir);
 }
 
 interface ModelModule {

@@ -13,7 +13,7 @@ import type { StageConfig } from '../config/types';
 import { DatasetRegistry, DataSplits } from '../datasets/registry';
 import { ConfigError, InputError, PluginError } from '../errors';
 import { MaskSet } from '../model/masks';
-import { float32Bytes, loadModel, loadModelFromModule, modelArtifacts, saveModel } from '../model/model-io';
+import { float32Bytes, loadModel, loadModelFromModule, modelArtifacts, writeModelArtifacts } from '../model/model-io';
 import { modelStats, ModelStats } from '../model/model-stats';
 import { Latency, measureLatency } from '../model/latency';
 import { createContainer } from '../plugins/di';
@@ -203,11 +203,10 @@ export class Pipeline {
     return { row, evaluation: after };
   }
 
-  private async encode(run: RunContext): Promise<EncodedArtifact | undefined> {
+  /** Encodes the tensors of `artifacts` (the saved model's), so a container loads like model/. */
+  private async encode(run: RunContext, artifacts: tf.io.ModelArtifacts): Promise<EncodedArtifact | undefined> {
     // `taps`, not isUsed(): the plugin host's interceptor makes every hook look used.
     if (this.hooks.encodeTensor.taps.length === 0) return undefined;
-    // The tensors as a saved model.json names them, so a container loads like the model.
-    const artifacts = await modelArtifacts(run.state.model);
     const data = new Float32Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData ?? new ArrayBuffer(0)));
     const tensors: EncodedTensor[] = [];
     let offset = 0;
@@ -252,8 +251,9 @@ export class Pipeline {
     await this.hooks.evaluate.promise({ label: 'final', ...finalEval }, run);
     const finalLatency = latency('final');
 
-    const shardBytes = await saveModel(run.state.model, output.file('model'));
-    const artifact = await this.encode(run);
+    const artifacts = await modelArtifacts(run.state.model);
+    const shardBytes = writeModelArtifacts(artifacts, output.file('model'));
+    const artifact = await this.encode(run, artifacts);
     let encodedBytes = shardBytes;
     let encodedAs = 'float32 weights (no encoder)';
     let finalAccuracy = finalEval;
