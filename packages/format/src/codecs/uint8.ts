@@ -6,8 +6,13 @@ import { numberParam, requireFinite, TensorCodec } from './codec';
  * nudged so that 0 is exactly representable when min ≤ 0 ≤ max, q = round((x − min)/scale),
  * decoded as q·scale + min. A constant tensor has scale 1 and decodes exactly. Lossy:
  * non-finite values are rejected. Error ≤ scale/2 (the nudge can push the top value one
- * half step beyond the grid, where it is clamped).
+ * half step beyond the grid, where it is clamped). Decoded values are clamped to float32's
+ * finite range: near ±3.4e38 the nudged grid's end can lie past it, and a finite tensor must
+ * not decode to ±Infinity (clamping only moves such a value closer to the original).
  */
+/** The largest finite float32, 2^128 − 2^104. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
 export function affineRange(values: Float32Array): { min: number; scale: number } {
   let lo = Infinity;
   let hi = -Infinity;
@@ -37,7 +42,7 @@ export const uint8Codec: TensorCodec = {
     if (!(scale > 0)) throw new NncFormatError(r.base, 'codec uint8: params.scale > 0', `got ${scale}`);
     const q = r.bytesOf(count, 'uint8 codes');
     const out = new Float32Array(count);
-    for (let i = 0; i < count; i++) out[i] = q[i] * scale + min;
+    for (let i = 0; i < count; i++) out[i] = Math.min(FLOAT32_MAX, Math.max(-FLOAT32_MAX, q[i] * scale + min));
     return out;
   },
 };
