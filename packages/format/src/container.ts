@@ -22,7 +22,8 @@ import { huffmanSize, readHuffman, writeHuffman } from './huffman';
 
 export const MAGIC = 'NNCF';
 export const FORMAT_VERSION = 1;
-const PREFIX = 16;
+/** Bytes before the stored header: magic, version, flags, header length, header checksum. */
+export const PREFIX = 16;
 /** Most entries one tensor may declare (2^28 float32 = 1 GiB): guards allocation on crafted input. */
 export const MAX_TENSOR_SIZE = 1 << 28;
 
@@ -95,7 +96,7 @@ export function writeNnc(model: NncModel | null, tensors: readonly TensorToWrite
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Checks one header entry's fields; `at` is the header's offset, for errors. */
-function checkEntry(raw: unknown, i: number, payloadLength: number, at: number): NncTensorEntry {
+function checkEntry(raw: unknown, i: number, payloadLength: number | undefined, at: number): NncTensorEntry {
   const where = `header tensors[${i}]`;
   if (!isObject(raw)) throw new NncFormatError(at, `${where} as an object`);
   const { name, shape, dtype, codec, params, offset, length, crc32: sum, maxError } = raw;
@@ -110,14 +111,84 @@ function checkEntry(raw: unknown, i: number, payloadLength: number, at: number):
   for (const [k, v] of [['offset', offset], ['length', length], ['crc32', sum]] as const) {
     if (!Number.isSafeInteger(v) || (v as number) < 0) throw new NncFormatError(at, `${w}.${k} as a non-negative integer`, `got ${JSON.stringify(v)}`);
   }
-  if ((offset as number) + (length as number) > payloadLength) {
+  if (payloadLength !== undefined && (offset as number) + (length as number) > payloadLength) {
     throw new NncFormatError(at, `${w}: payload bytes ${offset}..${(offset as number) + (length as number)} within the ${payloadLength} payload bytes`, 'the file is too short');
   }
   if (typeof maxError !== 'number' || !(maxError >= 0)) throw new NncFormatError(at, `${w}.maxError as a non-negative number`, `got ${JSON.stringify(maxError)}`);
   return { name, shape: shape as number[], dtype, codec, params: params as CodecParams, offset: offset as number, length: length as number, crc32: sum as number, maxError };
 }
 
-/** A parsed container. Tensors are decoded when asked for, one at a time. */
+/** The 16-byte prefix: the stored header's length and checksum, after magic, version and flags. */
+export interface Prefix {
+  readonly huffmanHeader: boolean;
+  readonly headerLength: number;
+  readonly headerCrc32: number;
+}
+
+export function readPrefix(bytes: Uint8Array): Prefix {
+  const r = new ByteReader(bytes);
+  r.need(PREFIX, 'the 16-byte .nnc prefix');
+  const magic = String.fromCharCode(...r.bytesOf(4, 'magic'));
+  if (magic !== MAGIC) throw new NncFormatError(0, `magic "${MAGIC}" (an .nnc file)`, `got ${JSON.stringify(magic)}`);
+  const version = r.u16('format version');
+  if (version !== FORMAT_VERSION) throw new NncFormatError(4, `format version ${FORMAT_VERSION}`, `got ${version} (written by a newer nncompress?)`);
+  const flags = r.u16('flags');
+  if (flags & ~1) throw new NncFormatError(6, 'flags 0 or 1', `got ${flags}`);
+  return { huffmanHeader: (flags & 1) === 1, headerLength: r.u32('header length'), headerCrc32: r.u32('header checksum') };
+}
+
+/**
+ * Parses the stored header (the bytes after the prefix). `payloadLength` is how many payload
+ * bytes follow, when known: entries reaching past them are refused up front; a stream does
+ * not know it and finds a short file when it gets there.
+ */
+export function parseHeader(prefix: Prefix, stored: ByteReader, payloadLength: number | undefined): NncHeader {
+  const actual = crc32(stored.bytes);
+  if (actual !== prefix.headerCrc32) throw new NncFormatError(PREFIX, `header checksum ${hex(prefix.headerCrc32)}`, `the header's bytes sum to ${hex(actual)} (corrupt or truncated file)`);
+  let json: Uint8Array = stored.bytes;
+  if (prefix.huffmanHeader) {
+    const n = stored.varint('header JSON length', 64 * stored.bytes.length + 64);
+    json = Uint8Array.from(readHuffman(stored, n, 256, 'Huffman-coded header'));
+    stored.expectEnd('the header');
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(utf8Strict.decode(json));
+  } catch (err) {
+    throw new NncFormatError(PREFIX, 'the header as UTF-8 JSON', (err as Error).message);
+  }
+  if (!isObject(parsed) || !Array.isArray(parsed.tensors)) throw new NncFormatError(PREFIX, 'a header object with a tensors array');
+  const model = parsed.model;
+  if (model !== null && !(isObject(model) && 'modelTopology' in model)) throw new NncFormatError(PREFIX, 'header.model as null or an object with modelTopology');
+  const tensors = parsed.tensors.map((t, i) => checkEntry(t, i, payloadLength, PREFIX));
+  const names = new Set<string>();
+  for (const t of tensors) {
+    if (names.has(t.name)) throw new NncFormatError(PREFIX, 'unique tensor names', `"${t.name}" appears twice`);
+    names.add(t.name);
+  }
+  return { model: model as NncModel | null, tensors, metadata: parsed.metadata as JsonValue | undefined };
+}
+
+/** Decodes one tensor's payload `bytes`, which sit at file offset `at`, after checking its checksum. */
+export function decodePayload(e: NncTensorEntry, bytes: Uint8Array, at: number, registry: CodecRegistry): Float32Array {
+  const sum = crc32(bytes);
+  if (sum !== e.crc32) throw new NncFormatError(at, `tensor "${e.name}" with checksum ${hex(e.crc32)}`, `its bytes sum to ${hex(sum)}`);
+  const codec = registry.get(e.codec);
+  if (!codec) throw new NncFormatError(at, `tensor "${e.name}" in a known codec (${registry.ids().join(', ')})`, `got "${e.codec}"; register its codec first`);
+  const count = e.shape.reduce((a, b) => a * b, 1);
+  const r = new ByteReader(bytes, at);
+  try {
+    const values = codec.decode(r, e.params, count, registry);
+    r.expectEnd(`tensor "${e.name}"`);
+    return values;
+  } catch (err) {
+    if (err instanceof NncFormatError) throw new NncFormatError(err.offset, `${err.expected} in tensor "${e.name}" (codec ${e.codec})`, err.detail);
+    // A codec that fails otherwise on bad bytes still gets a located, one-line error.
+    throw new NncFormatError(at, `tensor "${e.name}" decodable by codec ${e.codec}`, (err as Error).message);
+  }
+}
+
+/** A parsed container held in memory. Tensors are decoded when asked for, one at a time. */
 export class NncFile {
   readonly header: NncHeader;
   private readonly payload: number;
@@ -126,42 +197,12 @@ export class NncFile {
     readonly bytes: Uint8Array,
     private readonly registry: CodecRegistry = defaultRegistry,
   ) {
+    const prefix = readPrefix(bytes);
     const r = new ByteReader(bytes);
-    r.need(PREFIX, 'the 16-byte .nnc prefix');
-    const magic = String.fromCharCode(...r.bytesOf(4, 'magic'));
-    if (magic !== MAGIC) throw new NncFormatError(0, `magic "${MAGIC}" (an .nnc file)`, `got ${JSON.stringify(magic)}`);
-    const version = r.u16('format version');
-    if (version !== FORMAT_VERSION) throw new NncFormatError(4, `format version ${FORMAT_VERSION}`, `got ${version} (written by a newer nncompress?)`);
-    const flags = r.u16('flags');
-    if (flags & ~1) throw new NncFormatError(6, 'flags 0 or 1', `got ${flags}`);
-    const length = r.u32('header length');
-    const sum = r.u32('header checksum');
-    const stored = r.sub(length, 'the header');
-    const actual = crc32(stored.bytes);
-    if (actual !== sum) throw new NncFormatError(PREFIX, `header checksum ${hex(sum)}`, `the header's bytes sum to ${hex(actual)} (corrupt or truncated file)`);
-    let json: Uint8Array = stored.bytes;
-    if (flags & 1) {
-      const n = stored.varint('header JSON length', 64 * stored.bytes.length + 64);
-      json = Uint8Array.from(readHuffman(stored, n, 256, 'Huffman-coded header'));
-      stored.expectEnd('the header');
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(utf8Strict.decode(json));
-    } catch (err) {
-      throw new NncFormatError(PREFIX, 'the header as UTF-8 JSON', (err as Error).message);
-    }
-    if (!isObject(parsed) || !Array.isArray(parsed.tensors)) throw new NncFormatError(PREFIX, 'a header object with a tensors array');
-    const model = parsed.model;
-    if (model !== null && !(isObject(model) && 'modelTopology' in model)) throw new NncFormatError(PREFIX, 'header.model as null or an object with modelTopology');
-    this.payload = PREFIX + length;
-    const tensors = parsed.tensors.map((t, i) => checkEntry(t, i, bytes.length - this.payload, PREFIX));
-    const names = new Set<string>();
-    for (const t of tensors) {
-      if (names.has(t.name)) throw new NncFormatError(PREFIX, 'unique tensor names', `"${t.name}" appears twice`);
-      names.add(t.name);
-    }
-    this.header = { model: model as NncModel | null, tensors, metadata: parsed.metadata as JsonValue | undefined };
+    r.pos = PREFIX;
+    const stored = r.sub(prefix.headerLength, 'the header');
+    this.payload = PREFIX + prefix.headerLength;
+    this.header = parseHeader(prefix, stored, bytes.length - this.payload);
   }
 
   get names(): string[] {
@@ -178,22 +219,7 @@ export class NncFile {
   decode(nameOrEntry: string | NncTensorEntry): Float32Array {
     const e = typeof nameOrEntry === 'string' ? this.entry(nameOrEntry) : nameOrEntry;
     const start = this.payload + e.offset;
-    const bytes = this.bytes.subarray(start, start + e.length);
-    const sum = crc32(bytes);
-    if (sum !== e.crc32) throw new NncFormatError(start, `tensor "${e.name}" with checksum ${hex(e.crc32)}`, `its bytes sum to ${hex(sum)}`);
-    const codec = this.registry.get(e.codec);
-    if (!codec) throw new NncFormatError(start, `tensor "${e.name}" in a known codec (${this.registry.ids().join(', ')})`, `got "${e.codec}"; register its codec first`);
-    const count = e.shape.reduce((a, b) => a * b, 1);
-    const r = new ByteReader(bytes, start);
-    try {
-      const values = codec.decode(r, e.params, count, this.registry);
-      r.expectEnd(`tensor "${e.name}"`);
-      return values;
-    } catch (err) {
-      if (err instanceof NncFormatError) throw new NncFormatError(err.offset, `${err.expected} in tensor "${e.name}" (codec ${e.codec})`, err.detail);
-      // A codec that fails otherwise on bad bytes still gets a located, one-line error.
-      throw new NncFormatError(start, `tensor "${e.name}" decodable by codec ${e.codec}`, (err as Error).message);
-    }
+    return decodePayload(e, this.bytes.subarray(start, start + e.length), start, this.registry);
   }
 
   /** Every tensor in file order, decoded one at a time. */

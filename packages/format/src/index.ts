@@ -21,5 +21,7 @@ export { encodeTensor, maxAbsError } from './tensor';
 export type { EncodedTensor, EncodeChoice } from './tensor';
 export { writeNnc, readNnc, NncFile, MAGIC, FORMAT_VERSION, MAX_TENSOR_SIZE } from './container';
 export type { NncHeader, NncModel, NncTensorEntry, TensorToWrite } from './container';
-export { nncompressIO, encodeArtifacts, fileToArtifacts, weightValues } from './io';
+export { openNncStream } from './stream';
+export type { ByteSource, NncStream } from './stream';
+export { nncompressIO, encodeArtifacts, fileToArtifacts, streamToArtifacts, weightValues } from './io';
 export type { IOHandlerLike, ModelArtifactsLike, WeightSpec, WeightQuantization, WeightDtype } from './io';

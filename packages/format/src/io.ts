@@ -6,7 +6,8 @@
 import type { JsonValue } from './codecs/codec';
 import { fromHalf } from './codecs/float';
 import { CodecRegistry, codecs as defaultRegistry } from './codecs/registry';
-import { NncFile, NncModel, readNnc, TensorToWrite, writeNnc } from './container';
+import { NncFile, NncHeader, NncModel, NncTensorEntry, readNnc, TensorToWrite, writeNnc } from './container';
+import { ByteSource, NncStream, openNncStream } from './stream';
 import { EncodeChoice, encodeTensor } from './tensor';
 
 export type WeightDtype = 'float32' | 'int32' | 'bool' | 'string' | 'complex64';
@@ -92,57 +93,95 @@ export function encodeArtifacts(
 }
 
 /**
- * Model artifacts (float32 weights, in file order) from a parsed .nnc file. A training
- * config is not carried: compressed models are for inference (fine-tuning recompiles).
+ * Model artifacts for `header`, filled tensor by tensor as they are decoded: the weight
+ * buffer is sized from the header's shapes up front, so no list of decoded tensors is kept.
+ * A training config is not carried: compressed models are for inference (fine-tuning
+ * recompiles).
  */
-export function fileToArtifacts(file: NncFile): ModelArtifactsLike {
-  const decoded = [...file.tensors()];
-  const weightData = new Float32Array(decoded.reduce((n, t) => n + t.values.length, 0));
-  let o = 0;
-  for (const t of decoded) {
-    weightData.set(t.values, o);
-    o += t.values.length;
+function artifactsBuilder(header: NncHeader): { put(entry: NncTensorEntry, values: Float32Array): void; finish(): ModelArtifactsLike } {
+  const offsets = new Map<string, number>();
+  let total = 0;
+  for (const t of header.tensors) {
+    offsets.set(t.name, total);
+    total += t.shape.reduce((a, b) => a * b, 1);
   }
-  const m = file.header.model;
+  const weightData = new Float32Array(total);
+  let filled = 0;
   return {
-    ...(m ? { modelTopology: m.modelTopology as {}, format: m.format, generatedBy: m.generatedBy, convertedBy: m.convertedBy ?? null } : {}),
-    ...(m?.userDefinedMetadata ? { userDefinedMetadata: m.userDefinedMetadata as { [key: string]: {} } } : {}),
-    weightSpecs: decoded.map((t) => ({ name: t.entry.name, shape: [...t.entry.shape], dtype: 'float32' as const })),
-    weightData: weightData.buffer,
+    put(entry, values) {
+      weightData.set(values, offsets.get(entry.name));
+      filled++;
+    },
+    finish() {
+      if (filled !== header.tensors.length) throw new Error(`decoded ${filled} of ${header.tensors.length} tensors`);
+      const m = header.model;
+      return {
+        ...(m ? { modelTopology: m.modelTopology as {}, format: m.format, generatedBy: m.generatedBy, convertedBy: m.convertedBy ?? null } : {}),
+        ...(m?.userDefinedMetadata ? { userDefinedMetadata: m.userDefinedMetadata as { [key: string]: {} } } : {}),
+        weightSpecs: header.tensors.map((t) => ({ name: t.name, shape: [...t.shape], dtype: 'float32' as const })),
+        weightData: weightData.buffer,
+      };
+    },
   };
 }
 
-type FsPromises = { readFile(path: string): Promise<Uint8Array> };
-
-/** Node's fs/promises when running in Node, found without an import a browser bundle would see. */
-function nodeFs(): FsPromises | undefined {
-  const proc = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown } }).process;
-  if (!proc?.versions?.node || !proc.getBuiltinModule) return undefined;
-  return proc.getBuiltinModule('node:fs/promises') as FsPromises;
+/** Model artifacts (float32 weights, in file order) from a parsed .nnc file held in memory. */
+export function fileToArtifacts(file: NncFile): ModelArtifactsLike {
+  const builder = artifactsBuilder(file.header);
+  for (const { entry, values } of file.tensors()) builder.put(entry, values);
+  return builder.finish();
 }
 
-async function readSource(source: string | Uint8Array | ArrayBuffer): Promise<Uint8Array> {
-  if (source instanceof Uint8Array) return source;
-  if (source instanceof ArrayBuffer) return new Uint8Array(source);
+/** Model artifacts from an .nnc byte stream, decoding each tensor as its bytes arrive. */
+export async function streamToArtifacts(stream: NncStream): Promise<ModelArtifactsLike> {
+  const builder = artifactsBuilder(stream.header);
+  for await (const { entry, values } of stream.tensors()) builder.put(entry, values);
+  return builder.finish();
+}
+
+type NodeFs = { createReadStream(path: string): AsyncIterable<Uint8Array> };
+
+/** Node's fs when running in Node, found without an import a browser bundle would see. */
+function nodeFs(): NodeFs | undefined {
+  const proc = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown } }).process;
+  if (!proc?.versions?.node || !proc.getBuiltinModule) return undefined;
+  return proc.getBuiltinModule('node:fs') as NodeFs;
+}
+
+/** The bytes of `source` as a stream: a Node file stream for a path, a fetch body for a URL. */
+async function byteStream(source: string): Promise<ByteSource> {
   const fs = nodeFs();
   const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(source) || source.startsWith('data:') || source.startsWith('blob:');
-  if (fs && !isUrl) return new Uint8Array(await fs.readFile(source));
+  if (fs && !isUrl) return fs.createReadStream(source);
   const response = await fetch(source);
   if (!response.ok) throw new Error(`${source}: HTTP ${response.status}`);
-  return new Uint8Array(await response.arrayBuffer());
+  if (!response.body) return (async function* () {
+    yield new Uint8Array(await response.arrayBuffer());
+  })();
+  return response.body;
 }
 
 /**
- * A tf.io IOHandler that loads an .nnc file: a path (Node), a URL (fetch), or its bytes.
+ * A tf.io IOHandler that loads an .nnc file: a path (Node) or a URL (fetch), streamed so
+ * the compressed file is never held whole, or its bytes.
  * `tf.loadLayersModel(nncompressIO('model.nnc'))`.
  */
 export function nncompressIO(source: string | Uint8Array | ArrayBuffer, registry: CodecRegistry = defaultRegistry): IOHandlerLike {
+  const label = typeof source === 'string' ? source : '.nnc input';
+  const weightsOnly = (): Error => new Error(`${label}: holds weights only (no model topology); read it with readNnc`);
   return {
     async load() {
-      const bytes = await readSource(source);
-      const file = readNnc(bytes, registry);
-      if (!file.header.model) throw new Error(`${typeof source === 'string' ? source : '.nnc input'}: holds weights only (no model topology); read it with readNnc`);
-      return fileToArtifacts(file);
+      if (typeof source !== 'string') {
+        const file = readNnc(source instanceof Uint8Array ? source : new Uint8Array(source), registry);
+        if (!file.header.model) throw weightsOnly();
+        return fileToArtifacts(file);
+      }
+      const stream = await openNncStream(await byteStream(source), registry);
+      if (!stream.header.model) {
+        await stream.close();
+        throw weightsOnly();
+      }
+      return streamToArtifacts(stream);
     },
   };
 }

@@ -3,7 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
-import { crc32, encodeArtifacts, encodeTensor, fileToArtifacts, MAGIC, ModelArtifactsLike, NncFormatError, nncompressIO, readNnc, writeNnc } from '../src';
+import * as http from 'node:http';
+import { crc32, encodeArtifacts, encodeTensor, fileToArtifacts, MAGIC, ModelArtifactsLike, NncFormatError, nncompressIO, openNncStream, readNnc, writeNnc } from '../src';
 
 /** A small real tfjs model's artifacts (weights from a seeded initializer). */
 async function smallModel(): Promise<{ model: tf.LayersModel; artifacts: ModelArtifactsLike }> {
@@ -85,21 +86,21 @@ const readAll = (bytes: Uint8Array) => (): void => {
   for (const name of file.names) file.decode(name);
 };
 
-describe('robustness: truncated, bit-flipped and random input never crash or hang', () => {
-  // Two sample files: every codec, pruned zeros (runs and bitmap), a Huffman-coded header.
-  const pruned = Float32Array.from({ length: 3000 }, (_, i) => (i % 13 === 0 ? Math.sin(i) : 0));
-  const halfZero = Float32Array.from({ length: 64 }, (_, i) => (i % 3 ? Math.cos(i) : 0));
-  const dense = Float32Array.from({ length: 40 }, (_, i) => Math.sin(i * 7));
-  const tensors = [
-    { name: 'a', shape: [3000], ...encodeTensor(pruned, { codec: 'uint8' }) },
-    { name: 'b', shape: [8, 8], ...encodeTensor(halfZero, { codec: 'float16', sparse: 'always' }) },
-    { name: 'c', shape: [40], ...encodeTensor(dense, { codec: 'huffman' }) },
-    { name: 'd', shape: [40], ...encodeTensor(dense, { codec: 'float32' }) },
-  ];
-  const model = { modelTopology: { class_name: 'Sequential', config: { name: 'x'.repeat(200), layers: [] } }, format: 'layers-model' };
-  const file = writeNnc(model, tensors);
-  const plain = writeNnc(null, tensors.slice(0, 2));
+// Two sample files: every codec, pruned zeros (runs and bitmap), a Huffman-coded header.
+const pruned = Float32Array.from({ length: 3000 }, (_, i) => (i % 13 === 0 ? Math.sin(i) : 0));
+const halfZero = Float32Array.from({ length: 64 }, (_, i) => (i % 3 ? Math.cos(i) : 0));
+const dense = Float32Array.from({ length: 40 }, (_, i) => Math.sin(i * 7));
+const tensors = [
+  { name: 'a', shape: [3000], ...encodeTensor(pruned, { codec: 'uint8' }) },
+  { name: 'b', shape: [8, 8], ...encodeTensor(halfZero, { codec: 'float16', sparse: 'always' }) },
+  { name: 'c', shape: [40], ...encodeTensor(dense, { codec: 'huffman' }) },
+  { name: 'd', shape: [40], ...encodeTensor(dense, { codec: 'float32' }) },
+];
+const model = { modelTopology: { class_name: 'Sequential', config: { name: 'x'.repeat(200), layers: [] } }, format: 'layers-model' };
+const file = writeNnc(model, tensors);
+const plain = writeNnc(null, tensors.slice(0, 2));
 
+describe('robustness: truncated, bit-flipped and random input never crash or hang', () => {
   it('the samples are valid', () => {
     readAll(file)();
     expect(new DataView(file.buffer).getUint16(6, true)).toBe(1); // the header is Huffman-coded
@@ -172,5 +173,175 @@ describe('robustness: truncated, bit-flipped and random input never crash or han
     const bad = file.slice();
     bad[file.length - 1] ^= 0xff;
     expect(() => readAll(bad)()).toThrow(/^at byte \d+: expected tensor "d" with checksum 0x[0-9a-f]{8}, its bytes sum to 0x[0-9a-f]{8}$/);
+  });
+});
+
+/** `bytes` as an async stream of chunks, cut at `cuts`. */
+async function* chunked(bytes: Uint8Array, cuts: number[] = []): AsyncGenerator<Uint8Array> {
+  let at = 0;
+  for (const cut of [...cuts].sort((a, b) => a - b)) {
+    yield bytes.slice(at, cut);
+    at = cut;
+  }
+  yield bytes.slice(at);
+}
+
+/** Reads the header and every tensor from a stream: what a streaming loader does. */
+async function streamAll(source: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>) {
+  const stream = await openNncStream(source);
+  const out: { name: string; values: Float32Array }[] = [];
+  for await (const { entry, values } of stream.tensors()) out.push({ name: entry.name, values });
+  return { stream, out };
+}
+
+const bitsOf = (a: Float32Array): number[] => [...new Uint32Array(a.buffer, a.byteOffset, a.length)];
+
+/** Header bytes and payloads of `header` with no Huffman coding: for hand-made files. */
+function rawFile(header: object, payload: Uint8Array): Uint8Array {
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const bytes = new Uint8Array(16 + json.length + payload.length);
+  bytes.set([...MAGIC].map((c) => c.charCodeAt(0)));
+  const view = new DataView(bytes.buffer);
+  view.setUint16(4, 1, true);
+  view.setUint32(8, json.length, true);
+  view.setUint32(12, crc32(json), true);
+  bytes.set(json, 16);
+  bytes.set(payload, 16 + json.length);
+  return bytes;
+}
+
+describe('streaming reader (openNncStream)', () => {
+  it('decodes the same bits as the whole-file reader however the bytes are chunked, holding at most the header or one payload plus a chunk', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(file, plain), fc.array(fc.nat(), { maxLength: 40 }), async (sample, rawCuts) => {
+        const cuts = rawCuts.map((c) => c % (sample.length + 1));
+        const { stream, out } = await streamAll(chunked(sample, cuts));
+        const whole = readNnc(sample);
+        expect(out.map((t) => t.name)).toEqual(whole.names);
+        for (const t of out) expect(bitsOf(t.values)).toEqual(bitsOf(whole.decode(t.name)));
+        const edges = [0, ...[...cuts].sort((a, b) => a - b), sample.length];
+        const largestChunk = Math.max(...edges.slice(1).map((e, i) => e - edges[i]));
+        const largestPart = Math.max(16, new DataView(sample.buffer, sample.byteOffset).getUint32(8, true), ...whole.header.tensors.map((t) => t.length));
+        expect(stream.peakBufferedBytes).toBeLessThanOrEqual(largestPart + largestChunk);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('never holds the whole file: 40 tensors of 2 KB arrive in 256-byte chunks with at most one payload plus a chunk buffered', async () => {
+    const many = Array.from({ length: 40 }, (_, i) => ({ name: `w${i}`, shape: [500], ...encodeTensor(Float32Array.from({ length: 500 }, (_, j) => Math.sin(i * 500 + j)), { codec: 'float32' }) }));
+    const bytes = writeNnc(null, many);
+    const cuts = Array.from({ length: Math.floor(bytes.length / 256) }, (_, i) => (i + 1) * 256);
+    const { stream, out } = await streamAll(chunked(bytes, cuts));
+    expect(out).toHaveLength(40);
+    expect(stream.peakBufferedBytes).toBeLessThanOrEqual(Math.max(...many.map((t) => t.bytes.length), new DataView(bytes.buffer).getUint32(8, true)) + 256);
+    expect(stream.peakBufferedBytes).toBeLessThan(bytes.length / 10);
+  });
+
+  it('every truncation rejects with a located error (no hang), and so do bit flips wherever the whole-file reader fails', async () => {
+    for (const sample of [file, plain]) {
+      for (let n = 0; n < sample.length; n++) {
+        await expect(streamAll(chunked(sample.subarray(0, n), [n >> 1]))).rejects.toThrow(/^at byte \d+: expected /);
+      }
+    }
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: file.length * 8 - 1 }), fc.array(fc.nat(file.length), { maxLength: 5 }), async (bit, cuts) => {
+        const bad = file.slice();
+        bad[bit >>> 3] ^= 1 << (bit & 7);
+        let whole: Error | undefined;
+        try {
+          readAll(bad)();
+        } catch (err) {
+          whole = err as Error;
+        }
+        const streamed = await streamAll(chunked(bad, cuts)).then(
+          (r) => r,
+          (err: Error) => err,
+        );
+        if (whole) {
+          expect(streamed).toBeInstanceOf(NncFormatError);
+          expect((streamed as Error).message).toMatch(/^at byte \d+: expected /);
+        } else {
+          // Whatever the whole-file reader accepts, the stream accepts too.
+          expect(streamed).not.toBeInstanceOf(Error);
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('refuses tensors out of payload order, naming the tensor, where the whole-file reader reads them', async () => {
+    const entries = readNnc(file).header.tensors;
+    const payload = file.subarray(file.length - entries.reduce((n, t) => n + t.length, 0));
+    const swapped = rawFile({ model: null, tensors: [entries[1], entries[0], ...entries.slice(2)] }, payload);
+    expect(readNnc(swapped).names).toEqual(['b', 'a', 'c', 'd']);
+    readAll(swapped)();
+    await expect(streamAll(chunked(swapped))).rejects.toThrow(/^at byte \d+: expected tensor "a" after the previous tensor's payload \(a streaming read needs file order\), it starts at byte \d+, before byte \d+; read the file whole with readNnc$/);
+  });
+
+  it('reads a web ReadableStream, is read once, and close() releases the source', async () => {
+    let cancelled = false;
+    const web = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(file.slice(0, 100));
+        controller.enqueue(file.slice(100));
+        controller.close();
+      },
+    });
+    const { stream, out } = await streamAll(web);
+    expect(out.map((t) => t.name)).toEqual(['a', 'b', 'c', 'd']);
+    await expect(stream.tensors().next()).rejects.toThrow('this .nnc stream is closed: a stream is read once; open it again to read it again');
+    const slow = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        controller.enqueue(file.slice(0, 64));
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const opened = await openNncStream(slow).catch((err: Error) => err);
+    // 64-byte chunks of the same start repeat the prefix, so the header cannot check out.
+    expect(opened).toBeInstanceOf(NncFormatError);
+    expect(cancelled).toBe(true);
+  });
+
+  it('loads a model in tfjs from an http URL served in 7-byte chunks and from a path; a 404 and a missing file are one-line errors', async () => {
+    const { model, artifacts } = await smallModel();
+    const bytes = encodeArtifacts(artifacts, () => ({ codec: 'float16' }));
+    const server = http.createServer((req, res) => {
+      if (req.url !== '/model.nnc') {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      let at = 0;
+      const next = (): void => {
+        if (at >= bytes.length) {
+          res.end();
+          return;
+        }
+        res.write(bytes.subarray(at, at + 7), next);
+        at += 7;
+      };
+      next();
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const { port } = server.address() as { port: number };
+    try {
+      const x = tf.tensor2d([[0.1, -0.2, 0.3, 0.4, -0.5, 0.6]]);
+      const fromBytes = await tf.loadLayersModel(nncompressIO(bytes));
+      const fromUrl = await tf.loadLayersModel(nncompressIO(`http://127.0.0.1:${port}/model.nnc`));
+      expect([...(fromUrl.predict(x) as tf.Tensor).dataSync()]).toEqual([...(fromBytes.predict(x) as tf.Tensor).dataSync()]);
+      // float16 weights: close to the original model, not equal.
+      const original = (model.predict(x) as tf.Tensor).dataSync();
+      (fromUrl.predict(x) as tf.Tensor).dataSync().forEach((p, i) => expect(Math.abs(p - original[i])).toBeLessThan(1e-2));
+      await expect(nncompressIO(`http://127.0.0.1:${port}/missing.nnc`).load()).rejects.toThrow(`http://127.0.0.1:${port}/missing.nnc: HTTP 404`);
+    } finally {
+      server.close();
+    }
+    await expect(nncompressIO(path.join(os.tmpdir(), 'no-such-dir-nnc', 'model.nnc')).load()).rejects.toThrow(/ENOENT: no such file or directory/);
+    const weightsOnly = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nnc-io-')), 'weights.nnc');
+    fs.writeFileSync(weightsOnly, plain);
+    await expect(nncompressIO(weightsOnly).load()).rejects.toThrow(`${weightsOnly}: holds weights only (no model topology); read it with readNnc`);
   });
 });
