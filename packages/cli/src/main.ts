@@ -100,7 +100,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('decode an .nnc container into a plain tfjs model folder (model.json + weights.bin)')
     .argument('<model.nnc>', 'the container')
     .requiredOption('-o, --out <dir>', 'folder to write (must not exist or be empty)')
-    .action((file: string, opts: { out: string }) => decodeCommand(file, opts));
+    .action(async (file: string, opts: { out: string }) => decodeCommand(file, opts));
 
   program
     .command('sensitivity')

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError, readModelArtifacts, readWeightsManifest, writeFileAtomic } from '@nncompress/core';
-import { CodecParams, CodecRegistry, EncodeChoice, encodeArtifacts, fileToArtifacts, ModelArtifactsLike, NncFormatError, readNnc, TensorCodec, weightValues, WeightSpec } from '@nncompress/format';
+import { CodecParams, CodecRegistry, EncodeChoice, encodeArtifacts, ModelArtifactsLike, NncFormatError, NncStream, openNncStream, readNnc, TensorCodec, weightValues, WeightSpec } from '@nncompress/format';
 import { formatTable, int } from '../table';
 import { candidatePackages } from './plugins';
 
@@ -85,32 +85,42 @@ export function encodeCommand(input: string, options: EncodeCommandOptions): voi
   process.stdout.write(`${inspectNncTable(bytes, registry)}\n\nwrote ${options.out}: ${int(bytes.length)} bytes, ${(float32 / Math.max(1, bytes.length)).toFixed(2)}x smaller than float32 (${int(float32)} bytes)\n`);
 }
 
-export function decodeCommand(input: string, options: { readonly out: string }): void {
-  const file = openNnc(input, codecRegistry());
+/**
+ * Streams the .nnc file: each tensor is decoded as its bytes are read and appended to
+ * weights.bin, so neither the compressed file nor the decoded weights are held whole.
+ */
+export async function decodeCommand(input: string, options: { readonly out: string }): Promise<void> {
+  if (!fs.existsSync(input)) throw new InputError(`file not found: ${input}`);
   const dir = options.out;
   if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) throw new InputError(`${dir}: the output folder exists and is not empty`);
-  let artifacts: ModelArtifactsLike;
+  // Written to a sibling temp folder, renamed into place: no partial output on failure.
+  const tmp = `${dir.replace(/[\\/]+$/, '')}.tmp-${process.pid}`;
+  let stream: NncStream | undefined;
+  let written = 0;
   try {
-    artifacts = fileToArtifacts(file);
+    stream = await openNncStream(fs.createReadStream(input), codecRegistry());
+    fs.mkdirSync(tmp, { recursive: true });
+    const weights = fs.openSync(path.join(tmp, 'weights.bin'), 'w');
+    try {
+      for await (const { values } of stream.tensors()) written += fs.writeSync(weights, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+    } finally {
+      fs.closeSync(weights);
+    }
   } catch (err) {
+    await stream?.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
     if (err instanceof NncFormatError) throw new InputError(`${input}: ${err.message}`);
     throw err;
   }
-  const weights = new Uint8Array(artifacts.weightData as ArrayBuffer);
-  const manifest = [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }];
-  // Written to a sibling temp folder, renamed into place: no partial output on failure.
-  const tmp = `${dir.replace(/[\\/]+$/, '')}.tmp-${process.pid}`;
-  fs.mkdirSync(tmp, { recursive: true });
-  fs.writeFileSync(path.join(tmp, 'weights.bin'), weights);
-  const m = file.header.model;
+  const manifest = [{ paths: ['weights.bin'], weights: stream.header.tensors.map((t) => ({ name: t.name, shape: [...t.shape], dtype: 'float32' })) }];
+  const m = stream.header.model;
   if (m) {
     const json = { modelTopology: m.modelTopology, format: m.format, generatedBy: m.generatedBy, convertedBy: m.convertedBy ?? null, weightsManifest: manifest, ...(m.userDefinedMetadata ? { userDefinedMetadata: m.userDefinedMetadata } : {}) };
     fs.writeFileSync(path.join(tmp, 'model.json'), JSON.stringify(json));
-  }
-  else fs.writeFileSync(path.join(tmp, 'weights_manifest.json'), JSON.stringify(manifest));
+  } else fs.writeFileSync(path.join(tmp, 'weights_manifest.json'), JSON.stringify(manifest));
   if (fs.existsSync(dir)) fs.rmdirSync(dir);
   fs.renameSync(tmp, dir);
-  process.stdout.write(`wrote ${path.join(dir, m ? 'model.json' : 'weights_manifest.json')} and weights.bin (${int(weights.length)} bytes, float32)\n`);
+  process.stdout.write(`wrote ${path.join(dir, m ? 'model.json' : 'weights_manifest.json')} and weights.bin (${int(written)} bytes, float32)\n`);
 }
 
 function openNnc(input: string, registry: CodecRegistry): ReturnType<typeof readNnc> {
