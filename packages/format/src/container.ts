@@ -3,10 +3,11 @@
  *
  *   0   4  magic "NNCF"
  *   4   2  format version (1)
- *   6   2  flags: bit 0 = the header is Huffman-coded
+ *   6   2  flags: how the header is stored: 0 plain, 1 Huffman-coded, 2 LZ-coded (lz.ts)
  *   8   4  header length H (stored bytes)
  *   12  4  CRC-32 of the stored header bytes
- *   16  H  header: UTF-8 JSON (see NncHeader), or [varint JSON length][Huffman-coded JSON]
+ *   16  H  header: UTF-8 JSON (see NncHeader), [varint JSON length][Huffman-coded JSON], or
+ *          the JSON LZ-coded; the writer stores whichever is smallest
  *   16+H   tensor payloads, each at its header offset (from 16+H) with its own CRC-32
  *
  * The header carries the model topology (as in model.json) and a table of tensors: name,
@@ -18,12 +19,18 @@ import type { CodecParams, JsonValue } from './codecs/codec';
 import { CodecRegistry, codecs as defaultRegistry } from './codecs/registry';
 import { crc32 } from './crc32';
 import { NncFormatError } from './errors';
-import { huffmanSize, readHuffman, writeHuffman } from './huffman';
+import { readHuffman, writeHuffman } from './huffman';
+import { readLz, writeLz } from './lz';
 
 export const MAGIC = 'NNCF';
 export const FORMAT_VERSION = 1;
 /** Bytes before the stored header: magic, version, flags, header length, header checksum. */
 export const PREFIX = 16;
+const HEADER_PLAIN = 0;
+const HEADER_HUFFMAN = 1;
+const HEADER_LZ = 2;
+/** Largest header JSON a reader accepts (guards allocation on crafted input). */
+const MAX_HEADER_JSON = 1 << 28;
 /** Most entries one tensor may declare (2^28 float32 = 1 GiB): guards allocation on crafted input. */
 export const MAX_TENSOR_SIZE = 1 << 28;
 
@@ -68,8 +75,11 @@ export interface TensorToWrite {
 const utf8 = new TextEncoder();
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 
-/** Writes a container: the header (Huffman-coded when that is smaller) and the payloads in order. */
-export function writeNnc(model: NncModel | null, tensors: readonly TensorToWrite[], metadata?: JsonValue): Uint8Array {
+/** How `writeNnc` stores the header: the smallest of the three (default), or one of them (a plain header is readable with `strings`). */
+export type HeaderCoding = 'smallest' | 'plain' | 'huffman' | 'lz';
+
+/** Writes a container: the header (plain, Huffman- or LZ-coded, by default whichever is smallest) and the payloads in order. */
+export function writeNnc(model: NncModel | null, tensors: readonly TensorToWrite[], metadata?: JsonValue, options: { readonly header?: HeaderCoding } = {}): Uint8Array {
   let offset = 0;
   const entries: NncTensorEntry[] = tensors.map((t) => {
     const entry = { name: t.name, shape: [...t.shape], dtype: 'float32' as const, codec: t.codec, params: t.params, offset, length: t.bytes.length, crc32: crc32(t.bytes), maxError: t.maxError };
@@ -78,14 +88,21 @@ export function writeNnc(model: NncModel | null, tensors: readonly TensorToWrite
   });
   const header: NncHeader = metadata === undefined ? { model, tensors: entries } : { model, tensors: entries, metadata };
   const json = utf8.encode(JSON.stringify(header));
-  let stored: Uint8Array = json;
-  let flags = 0;
-  if (huffmanSize(json, 256) + 5 < json.length) {
+  const coding = options.header ?? 'smallest';
+  const stores: { flags: number; bytes: Uint8Array }[] = [];
+  if (coding === 'smallest' || coding === 'plain') stores.push({ flags: HEADER_PLAIN, bytes: json });
+  if (coding === 'smallest' || coding === 'huffman') {
     const w = new ByteWriter().varint(json.length);
     writeHuffman(w, json, 256);
-    stored = w.finish();
-    flags = 1;
+    stores.push({ flags: HEADER_HUFFMAN, bytes: w.finish() });
   }
+  if (coding === 'smallest' || coding === 'lz') {
+    const w = new ByteWriter();
+    writeLz(w, json);
+    stores.push({ flags: HEADER_LZ, bytes: w.finish() });
+  }
+  if (stores.length === 0) throw new Error(`writeNnc: header coding "${coding}" is not one of smallest, plain, huffman, lz`);
+  const { flags, bytes: stored } = stores.reduce((a, b) => (b.bytes.length < a.bytes.length ? b : a));
   const w = new ByteWriter();
   for (const ch of MAGIC) w.u8(ch.charCodeAt(0));
   w.u16(FORMAT_VERSION).u16(flags).u32(stored.length).u32(crc32(stored)).bytes(stored);
@@ -120,7 +137,7 @@ function checkEntry(raw: unknown, i: number, payloadLength: number | undefined, 
 
 /** The 16-byte prefix: the stored header's length and checksum, after magic, version and flags. */
 export interface Prefix {
-  readonly huffmanHeader: boolean;
+  readonly headerCoding: number;
   readonly headerLength: number;
   readonly headerCrc32: number;
 }
@@ -133,8 +150,8 @@ export function readPrefix(bytes: Uint8Array): Prefix {
   const version = r.u16('format version');
   if (version !== FORMAT_VERSION) throw new NncFormatError(4, `format version ${FORMAT_VERSION}`, `got ${version} (written by a newer nncompress?)`);
   const flags = r.u16('flags');
-  if (flags & ~1) throw new NncFormatError(6, 'flags 0 or 1', `got ${flags}`);
-  return { huffmanHeader: (flags & 1) === 1, headerLength: r.u32('header length'), headerCrc32: r.u32('header checksum') };
+  if (flags > HEADER_LZ) throw new NncFormatError(6, 'flags 0, 1 or 2 (plain, Huffman- or LZ-coded header)', `got ${flags}`);
+  return { headerCoding: flags, headerLength: r.u32('header length'), headerCrc32: r.u32('header checksum') };
 }
 
 /**
@@ -146,9 +163,12 @@ export function parseHeader(prefix: Prefix, stored: ByteReader, payloadLength: n
   const actual = crc32(stored.bytes);
   if (actual !== prefix.headerCrc32) throw new NncFormatError(PREFIX, `header checksum ${hex(prefix.headerCrc32)}`, `the header's bytes sum to ${hex(actual)} (corrupt or truncated file)`);
   let json: Uint8Array = stored.bytes;
-  if (prefix.huffmanHeader) {
-    const n = stored.varint('header JSON length', 64 * stored.bytes.length + 64);
+  if (prefix.headerCoding === HEADER_HUFFMAN) {
+    const n = stored.varint('header JSON length', Math.min(MAX_HEADER_JSON, 64 * stored.bytes.length + 64));
     json = Uint8Array.from(readHuffman(stored, n, 256, 'Huffman-coded header'));
+    stored.expectEnd('the header');
+  } else if (prefix.headerCoding === HEADER_LZ) {
+    json = readLz(stored, MAX_HEADER_JSON, 'LZ-coded header');
     stored.expectEnd('the header');
   }
   let parsed: unknown;

@@ -20,7 +20,7 @@ export { CodecRegistry, codecs, builtinCodecs } from './codecs/registry';
 export { encodeTensor, maxAbsError } from './tensor';
 export type { EncodedTensor, EncodeChoice } from './tensor';
 export { writeNnc, readNnc, NncFile, MAGIC, FORMAT_VERSION, MAX_TENSOR_SIZE } from './container';
-export type { NncHeader, NncModel, NncTensorEntry, TensorToWrite } from './container';
+export type { HeaderCoding, NncHeader, NncModel, NncTensorEntry, TensorToWrite } from './container';
 export { openNncStream } from './stream';
 export type { ByteSource, NncStream } from './stream';
 export { nncompressIO, encodeArtifacts, fileToArtifacts, streamToArtifacts, weightValues } from './io';

@@ -49,6 +49,22 @@ describe('.nnc container', () => {
     );
   });
 
+  it('stores the header plain, Huffman- or LZ-coded as asked, each reading back the same; by default the smallest', () => {
+    const model = { modelTopology: JSON.parse(fs.readFileSync(path.join(__dirname, '../../../examples/mnist-lenet/models/lenet-5/model.json'), 'utf8')).modelTopology, format: 'layers-model' };
+    const t = [{ name: 'w', shape: [3], ...encodeTensor(Float32Array.of(1, 0, -2), { codec: 'float32' }) }];
+    const sizes = (['plain', 'huffman', 'lz'] as const).map((header, flags) => {
+      const bytes = writeNnc(model, t, { run: 1 }, { header });
+      expect(new DataView(bytes.buffer).getUint16(6, true)).toBe(flags);
+      const back = readNnc(bytes);
+      expect(back.header.model).toEqual(model);
+      expect(back.header.metadata).toEqual({ run: 1 });
+      expect([...back.decode('w')]).toEqual([1, 0, -2]);
+      return bytes.length;
+    });
+    expect(writeNnc(model, t, { run: 1 }).length).toBe(Math.min(...sizes));
+    expect(() => writeNnc(model, t, undefined, { header: 'zip' as 'lz' })).toThrow('writeNnc: header coding "zip" is not one of smallest, plain, huffman, lz');
+  });
+
   it('loads in plain tfjs through nncompressIO (bytes and a Node path) with the same predictions', async () => {
     const { model, artifacts } = await smallModel();
     const bytes = encodeArtifacts(artifacts, () => ({ codec: 'float32' }));
@@ -86,7 +102,7 @@ const readAll = (bytes: Uint8Array) => (): void => {
   for (const name of file.names) file.decode(name);
 };
 
-// Two sample files: every codec, pruned zeros (runs and bitmap), a Huffman-coded header.
+// Two sample files: every codec, pruned zeros (runs and bitmap), an LZ- and a Huffman-coded header.
 const pruned = Float32Array.from({ length: 3000 }, (_, i) => (i % 13 === 0 ? Math.sin(i) : 0));
 const halfZero = Float32Array.from({ length: 64 }, (_, i) => (i % 3 ? Math.cos(i) : 0));
 const dense = Float32Array.from({ length: 40 }, (_, i) => Math.sin(i * 7));
@@ -98,12 +114,13 @@ const tensors = [
 ];
 const model = { modelTopology: { class_name: 'Sequential', config: { name: 'x'.repeat(200), layers: [] } }, format: 'layers-model' };
 const file = writeNnc(model, tensors);
-const plain = writeNnc(null, tensors.slice(0, 2));
+const plain = writeNnc(null, tensors.slice(0, 2), undefined, { header: 'huffman' });
 
 describe('robustness: truncated, bit-flipped and random input never crash or hang', () => {
   it('the samples are valid', () => {
     readAll(file)();
-    expect(new DataView(file.buffer).getUint16(6, true)).toBe(1); // the header is Huffman-coded
+    expect(new DataView(file.buffer).getUint16(6, true)).toBe(2); // the header is LZ-coded
+    expect(new DataView(plain.buffer).getUint16(6, true)).toBe(1); // Huffman-coded, as asked
   });
 
   it('every truncation of the file gives a located error', () => {
