@@ -86,6 +86,30 @@ describe('codecs round-trip within their stated bounds', () => {
     }
   });
 
+  it('huffman picks a palette, byte planes or the raw bits, whichever is smallest, never more bytes than float32', () => {
+    const layoutOf = (values: Float32Array) => {
+      const encoded = encodeTensor(values, { codec: 'huffman', sparse: 'never' });
+      expect(bitsOf(decode(encoded, values.length))).toEqual(bitsOf(values));
+      expect(encoded.bytes.length).toBeLessThanOrEqual(4 * values.length);
+      return { layout: encoded.params.layout ?? 'palette', bytes: encoded.bytes.length };
+    };
+    // Trained-like weights: all distinct, small magnitudes, so the sign/exponent byte is cheap.
+    const trained = Float32Array.from({ length: 20000 }, (_, i) => 0.05 * Math.sin(i * 12.9898) * Math.cos(i * 78.233));
+    const planes = layoutOf(trained);
+    expect(planes.layout).toBe('planes');
+    expect(planes.bytes).toBeLessThan(0.9 * 4 * trained.length);
+    expect(layoutOf(Float32Array.from({ length: 5000 }, (_, i) => [0.5, -0.25, 1][i % 3])).layout).toBe('palette');
+    expect(layoutOf(Float32Array.of(0.1, -7, 3e9))).toEqual({ layout: 'raw', bytes: 12 });
+    fc.assert(
+      fc.property(fc.oneof(fc.float32Array({ maxLength: 3000 }), fc.array(fc.float({ min: -1, max: 1, noNaN: true }), { maxLength: 3000 }).map((xs) => Float32Array.from(xs))), (values) => {
+        layoutOf(values);
+      }),
+      { numRuns: 200 },
+    );
+    const bad = encodeTensor(trained, { codec: 'huffman', sparse: 'never' });
+    expect(() => codecs.get('huffman')!.decode(new ByteReader(bad.bytes), { layout: 'zip' }, trained.length, codecs)).toThrow('at byte 0: expected codec huffman: params.layout "palette", "planes" or "raw", got "zip"');
+  });
+
   it('float16: error ≤ 2^-11·|x| (normal) or 2^-25 (subnormal), and beyond ±65504 is an error', () => {
     fc.assert(
       fc.property(tensor, (values) => {

@@ -102,7 +102,7 @@ const readAll = (bytes: Uint8Array) => (): void => {
   for (const name of file.names) file.decode(name);
 };
 
-// Two sample files: every codec, pruned zeros (runs and bitmap), an LZ- and a Huffman-coded header.
+// Two sample files: every codec (huffman in each layout), pruned zeros (runs and bitmap), an LZ- and a Huffman-coded header.
 const pruned = Float32Array.from({ length: 3000 }, (_, i) => (i % 13 === 0 ? Math.sin(i) : 0));
 const halfZero = Float32Array.from({ length: 64 }, (_, i) => (i % 3 ? Math.cos(i) : 0));
 const dense = Float32Array.from({ length: 40 }, (_, i) => Math.sin(i * 7));
@@ -111,6 +111,8 @@ const tensors = [
   { name: 'b', shape: [8, 8], ...encodeTensor(halfZero, { codec: 'float16', sparse: 'always' }) },
   { name: 'c', shape: [40], ...encodeTensor(dense, { codec: 'huffman' }) },
   { name: 'd', shape: [40], ...encodeTensor(dense, { codec: 'float32' }) },
+  { name: 'e', shape: [600], ...encodeTensor(Float32Array.from({ length: 600 }, (_, i) => Math.round(2000 * Math.sin(i * 12.9898)) / 4096), { codec: 'huffman' }) },
+  { name: 'f', shape: [90], ...encodeTensor(Float32Array.from({ length: 90 }, (_, i) => [0.5, -0.25, 1][i % 3]), { codec: 'huffman' }) },
 ];
 const model = { modelTopology: { class_name: 'Sequential', config: { name: 'x'.repeat(200), layers: [] } }, format: 'layers-model' };
 const file = writeNnc(model, tensors);
@@ -119,6 +121,7 @@ const plain = writeNnc(null, tensors.slice(0, 2), undefined, { header: 'huffman'
 describe('robustness: truncated, bit-flipped and random input never crash or hang', () => {
   it('the samples are valid', () => {
     readAll(file)();
+    expect(tensors.map((t) => t.params.layout ?? (t.codec === 'huffman' ? 'palette' : t.codec))).toEqual(['sparse', 'sparse', 'raw', 'float32', 'planes', 'palette']);
     expect(new DataView(file.buffer).getUint16(6, true)).toBe(2); // the header is LZ-coded
     expect(new DataView(plain.buffer).getUint16(6, true)).toBe(1); // Huffman-coded, as asked
   });
@@ -189,7 +192,7 @@ describe('robustness: truncated, bit-flipped and random input never crash or han
     expect(() => readNnc(file.subarray(0, 10))).toThrow('at byte 0: expected the 16-byte .nnc prefix (16 bytes), but the input ends after 10');
     const bad = file.slice();
     bad[file.length - 1] ^= 0xff;
-    expect(() => readAll(bad)()).toThrow(/^at byte \d+: expected tensor "d" with checksum 0x[0-9a-f]{8}, its bytes sum to 0x[0-9a-f]{8}$/);
+    expect(() => readAll(bad)()).toThrow(/^at byte \d+: expected tensor "f" with checksum 0x[0-9a-f]{8}, its bytes sum to 0x[0-9a-f]{8}$/);
   });
 });
 
@@ -291,7 +294,7 @@ describe('streaming reader (openNncStream)', () => {
     const entries = readNnc(file).header.tensors;
     const payload = file.subarray(file.length - entries.reduce((n, t) => n + t.length, 0));
     const swapped = rawFile({ model: null, tensors: [entries[1], entries[0], ...entries.slice(2)] }, payload);
-    expect(readNnc(swapped).names).toEqual(['b', 'a', 'c', 'd']);
+    expect(readNnc(swapped).names).toEqual(['b', 'a', 'c', 'd', 'e', 'f']);
     readAll(swapped)();
     await expect(streamAll(chunked(swapped))).rejects.toThrow(/^at byte \d+: expected tensor "a" after the previous tensor's payload \(a streaming read needs file order\), it starts at byte \d+, before byte \d+; read the file whole with readNnc$/);
   });
@@ -306,7 +309,7 @@ describe('streaming reader (openNncStream)', () => {
       },
     });
     const { stream, out } = await streamAll(web);
-    expect(out.map((t) => t.name)).toEqual(['a', 'b', 'c', 'd']);
+    expect(out.map((t) => t.name)).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
     await expect(stream.tensors().next()).rejects.toThrow('this .nnc stream is closed: a stream is read once; open it again to read it again');
     const slow = new ReadableStream<Uint8Array>({
       pull(controller) {

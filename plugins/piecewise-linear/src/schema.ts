@@ -20,7 +20,7 @@ export const piecewiseLinearOptionsSchema: JsonSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    codec: { enum: ['pwl', 'uint8', 'float16', 'float32', 'huffman'], default: 'pwl', description: 'Codec for every weight tensor: pwl (piecewise-linear), or a baseline — uint8 (tfjs-converter affine), float16, float32, huffman (lossless palette).' },
+    codec: { enum: ['pwl', 'uint8', 'float16', 'float32', 'huffman'], default: 'pwl', description: 'Codec for every weight tensor: pwl (piecewise-linear), or a baseline — uint8 (tfjs-converter affine), float16, float32, huffman (lossless: a palette, byte planes or the raw bits, whichever is smallest).' },
     p: { type: 'number', minimum: 0, maximum: 1, default: pwlDefaults.p, description: 'pwl: largest deviation of a segment from the sorted values, as a fraction of the tensor range.' },
     pm: { type: 'integer', minimum: 1, default: pwlDefaults.pm, description: 'pwl: segments shorter than this many values merge with a neighbour.' },
     pd: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: pwlDefaults.pd, description: 'pwl: code-point step along a segment, as a fraction of its length (1/pd + 1 code points per segment).' },
