@@ -14,6 +14,7 @@
  * --quick: a subset that finishes in about 3 minutes (smaller data and fewer points).
  */
 'use strict';
+const { medianSeconds } = require('../examples/shared/script');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -50,15 +51,6 @@ function runConfig(config, dir, work) {
   return runLoaded({ file: path.join(dir, 'bench.yaml'), dir, config: core.checkConfig(config) }, work);
 }
 
-function medianSeconds(fn, runs = 5) {
-  const t = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    fn();
-    t.push((performance.now() - start) / 1000);
-  }
-  return t.sort((a, b) => a - b)[Math.floor(runs / 2)];
-}
 
 // --- A + D: compression and decode throughput -------------------------------------------
 

@@ -14,6 +14,7 @@
  * of their input.
  */
 'use strict';
+const { arg, medianSeconds } = require('../shared/script');
 const path = require('node:path');
 const zlib = require('node:zlib');
 const core = require('@nncompress/core');
@@ -21,10 +22,6 @@ const format = require('@nncompress/format');
 const { pwlRegistry } = require('@nncompress/plugin-piecewise-linear');
 
 const { tf } = core;
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-};
 const registry = pwlRegistry();
 const models = path.join(__dirname, '..', 'mnist-lenet', 'models');
 
@@ -59,15 +56,6 @@ function payloadBytes(nnc) {
 }
 
 /** Median seconds of `fn` over a few runs. */
-function medianSeconds(fn, runs = 5) {
-  const times = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    fn();
-    times.push((performance.now() - t) / 1000);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(runs / 2)];
-}
 
 async function modelTable(label, file, data) {
   const artifacts = core.readModelArtifacts(file);

@@ -14,16 +14,13 @@
  * each); latency ratios stay within one process, so they compare like with like.
  */
 'use strict';
+const { arg } = require('../shared/script');
 const path = require('node:path');
 const os = require('node:os');
 const fs = require('node:fs');
 const { loadConfig, checkConfig, Pipeline, silentLogger } = require('@nncompress/core');
 const { isWorker, runInWorkers, serveJobs } = require('../shared/worker-pool');
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-};
 const pipelineFile = path.join(__dirname, 'pipeline.yaml');
 
 /** pipeline.yaml, split into its transfer stage and its prune stage. */

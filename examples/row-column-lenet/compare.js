@@ -15,16 +15,13 @@
  *        [--exclude conv1]   (layers left whole, as in pipeline.yaml; '' for none)
  */
 'use strict';
+const { arg } = require('../shared/script');
 const path = require('node:path');
 const core = require('@nncompress/core');
 const rc = require('@nncompress/plugin-row-column');
 const { isWorker, runInWorkers, serveJobs } = require('../shared/worker-pool');
 
 const { tf } = core;
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-};
 const modelJson = path.join(__dirname, '..', 'mnist-lenet', 'models', 'lenet-5', 'model.json');
 
 /** Median milliseconds of `fn` (which returns a tensor, read back) over `repeats` after warm-up. */

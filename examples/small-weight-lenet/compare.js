@@ -13,6 +13,7 @@
  *        [--seeds 1,2,3] [--rho 0.1] [--evaluations 200] [--epochs 1] [--json results.json]
  */
 'use strict';
+const { arg } = require('../shared/script');
 const fs = require('node:fs');
 const path = require('node:path');
 const core = require('@nncompress/core');
@@ -20,10 +21,6 @@ const { magnitudePrune } = require('@nncompress/plugin-magnitude');
 const { retainPrune } = require('@nncompress/plugin-small-weight-retention');
 const { isWorker, runInWorkers, serveJobs } = require('../shared/worker-pool');
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-};
 const modelJson = (name) => path.join(__dirname, '..', 'mnist-lenet', 'models', name, 'model.json');
 
 /** Selector name → how it prunes a model in place; returns the masks and what the search saw. */

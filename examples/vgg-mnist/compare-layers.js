@@ -9,16 +9,13 @@
  *   node examples/vgg-mnist/compare-layers.js [--epochs 1]
  */
 'use strict';
+const { numberArg } = require('../shared/script');
 const path = require('node:path');
 const os = require('node:os');
 const fs = require('node:fs');
 const { checkConfig, Pipeline, silentLogger } = require('@nncompress/core');
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const epochs = arg('epochs', 1);
+const epochs = numberArg('epochs', 1);
 const filters = { use: '@nncompress/plugin-filter-pruning', options: { criterion: 'average-weight', scope: 'global' } };
 
 async function run(config) {

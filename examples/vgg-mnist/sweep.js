@@ -6,17 +6,14 @@
  *   node examples/vgg-mnist/sweep.js [--train 2000] [--epochs 1]
  */
 'use strict';
+const { numberArg } = require('../shared/script');
 const path = require('node:path');
 const os = require('node:os');
 const fs = require('node:fs');
 const { checkConfig, Pipeline, silentLogger } = require('@nncompress/core');
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const trainDigits = arg('train', 2000);
-const epochs = arg('epochs', 1);
+const trainDigits = numberArg('train', 2000);
+const epochs = numberArg('epochs', 1);
 
 async function run(criterion, scope, ratio) {
   const config = checkConfig({
