@@ -1,0 +1,192 @@
+/**
+ * In a real browser — headless Chromium (Debian's package) driven by playwright-core, which
+ * downloads nothing: report.html, and loading model.nnc with @nncompress/format and plain
+ * tfjs. When Chromium is missing and we are root on Debian, the test installs it
+ * (`apt-get install chromium`), as CI needs; otherwise it fails naming what to install.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { loadMnist } from '@nncompress/core';
+import { nncompressIO } from '@nncompress/format';
+import { Browser, chromium } from 'playwright-core';
+import { BIN, LENET300, REPO } from './helpers';
+
+
+function chromiumPath(): string {
+  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((p): p is string => Boolean(p));
+  const found = (): string | undefined => candidates.find((p) => fs.existsSync(p));
+  if (found()) return found() as string;
+  if (process.getuid?.() === 0 && fs.existsSync('/usr/bin/apt-get')) {
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    const install = (): boolean => spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], { env, stdio: 'ignore', timeout: 600_000 }).status === 0;
+    if (!install()) {
+      execFileSync('apt-get', ['update', '-qq'], { env, stdio: 'ignore', timeout: 600_000 });
+      install();
+    }
+  }
+  const path_ = found();
+  if (!path_) throw new Error('the report.html browser test needs Chromium: apt-get install chromium (Debian), or set CHROMIUM_PATH');
+  return path_;
+}
+
+let dir: string;
+let out: string;
+let browser: Browser;
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nnc-browser-'));
+  const config = path.join(dir, 'run.yaml');
+  fs.writeFileSync(config, `model: ${LENET300}
+data: { source: mnist, train: 500, test: 300 }
+plugins:
+  prune: { use: '@nncompress/plugin-magnitude' }
+  tune: { use: '@nncompress/plugin-finetune', options: { epochs: 1 } }
+  encode: { use: '@nncompress/plugin-piecewise-linear', options: { relativeError: 0.02 } }
+stages:
+  - name: prune
+    target: { sparsity: 0.9 }
+`);
+  out = path.join(dir, 'out');
+  const run = spawnSync(process.execPath, [BIN, 'run', config, '--out', out], { cwd: REPO, encoding: 'utf8', env: { ...process.env, CI: 'true' }, timeout: 300_000 });
+  expect(run.stderr).not.toMatch(/error/);
+  expect(run.status).toBe(0);
+  browser = await chromium.launch({
+    executablePath: chromiumPath(),
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}, 600_000);
+afterAll(async () => {
+  await browser?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+it('report.html opens offline in headless Chromium without console errors and shows its four plots', async () => {
+  const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
+  const page = await browser.newPage();
+  const problems: string[] = [];
+  const requests: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+  page.on('pageerror', (e) => problems.push(String(e)));
+  page.on('request', (r) => requests.push(r.url()));
+  await page.goto(`file://${path.join(out, 'report.html')}`);
+  const figures = await page.$$eval('svg', (svgs) =>
+    svgs.map((s) => {
+      const box = s.getBoundingClientRect();
+      return { label: s.getAttribute('aria-label') ?? '', width: box.width, height: box.height, rects: s.querySelectorAll('rect').length, circles: s.querySelectorAll('circle').length };
+    }),
+  );
+  const text = await page.innerText('body');
+  expect(problems).toEqual([]);
+  expect(requests.every((u) => u.startsWith('file://'))).toBe(true);
+  const figure = (start: string): (typeof figures)[number] => {
+    const f = figures.find((x) => x.label.startsWith(start));
+    if (!f) throw new Error(`no plot "${start}" (plots: ${figures.map((x) => x.label).join(' | ')})`);
+    expect(f.width).toBeGreaterThan(100);
+    expect(f.height).toBeGreaterThan(50);
+    return f;
+  };
+  expect(figure('Kernel sparsity per layer').rects).toBe(3); // fc1, fc2, fc3
+  expect(figure('Test accuracy after each stage').rects).toBe(1 + report.stages.length);
+  expect(figure('Accuracy against size').circles).toBe(2 + report.stages.length); // baseline, stages, model.nnc
+  expect(figure('Encoded size per tensor').rects).toBe(report.encoding.tensors.length);
+  expect(text).toContain(`${(100 * report.final.accuracy).toFixed(2)}%`);
+  expect(text).toContain(`${report.final.compressionRatio.toFixed(1)}x smaller than float32`);
+});
+
+/**
+ * @nncompress/format's built CommonJS files as one script for a page, with a require that
+ * resolves only the package's own relative imports: a Node built-in or any other import
+ * in the browser entry fails the load, naming it (the package must stay browser-safe).
+ */
+function formatBundle(): string {
+  const dist = path.join(REPO, 'packages/format/dist');
+  const files = (fs.readdirSync(dist, { recursive: true }) as string[]).filter((f) => f.endsWith('.js'));
+  const defs = files.map((f) => `${JSON.stringify(f.split(path.sep).join('/'))}: function (module, exports, require) {\n${fs.readFileSync(path.join(dist, f), 'utf8')}\n}`).join(',\n');
+  return `(() => {
+  const defs = {${defs}};
+  const cache = {};
+  const resolve = (from, spec) => {
+    if (!spec.startsWith('.')) throw new Error('not browser-safe: ' + from + ' requires "' + spec + '"');
+    const parts = from.split('/').slice(0, -1);
+    for (const p of spec.split('/')) p === '..' ? parts.pop() : p !== '.' && parts.push(p);
+    const id = parts.join('/');
+    for (const c of [id, id + '.js', id + '/index.js']) if (defs[c]) return c;
+    throw new Error('no module ' + spec + ' from ' + from);
+  };
+  const load = (id) => {
+    if (!cache[id]) {
+      cache[id] = { exports: {} };
+      defs[id](cache[id], cache[id].exports, (spec) => load(resolve(id, spec)));
+    }
+    return cache[id].exports;
+  };
+  window.nncFormat = load('index.js');
+})();`;
+}
+
+it('loads model.nnc in the browser with @nncompress/format and plain tfjs, streamed over HTTP, predicting as in Node', async () => {
+  const nnc = fs.readFileSync(path.join(out, 'model.nnc'));
+  const files: Record<string, { type: string; body: Buffer | string }> = {
+    '/': { type: 'text/html', body: '<!doctype html><link rel="icon" href="data:,"><script src="/tf.min.js"></script><script src="/format.js"></script>' },
+    '/tf.min.js': { type: 'text/javascript', body: fs.readFileSync(require.resolve('@tensorflow/tfjs/dist/tf.min.js')) },
+    '/format.js': { type: 'text/javascript', body: formatBundle() },
+  };
+  const server = http.createServer((req, res) => {
+    if (req.url === '/model.nnc') {
+      // In 4 KB pieces, so the page's reader sees the file arrive in many chunks.
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      let at = 0;
+      const next = (): void => {
+        if (at >= nnc.length) return void res.end();
+        res.write(nnc.subarray(at, at + 4096), next);
+        at += 4096;
+      };
+      return next();
+    }
+    const file = files[req.url ?? ''];
+    if (!file) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': file.type }).end(file.body);
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const page = await browser.newPage();
+  try {
+    const problems: string[] = [];
+    const requests: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    page.on('pageerror', (e) => problems.push(String(e)));
+    page.on('request', (r) => requests.push(r.url()));
+    await page.goto(`${origin}/`);
+    expect(problems).toEqual([]); // the bundle loaded: no import format's browser entry cannot have
+    const digits = loadMnist({ train: 1, test: 200 }).test;
+    const shape = [digits.labels.length, ...digits.featureShape];
+    const inBrowser = await page.evaluate(
+      async ({ features, shape }) => {
+        const w = window as unknown as { tf: typeof tf; nncFormat: { nncompressIO: typeof nncompressIO } };
+        await w.tf.setBackend('cpu');
+        const model = await w.tf.loadLayersModel(w.nncFormat.nncompressIO(`${location.origin}/model.nnc`));
+        return Array.from((model.predict(w.tf.tensor(features, shape)) as tf.Tensor).dataSync());
+      },
+      { features: Array.from(digits.features), shape },
+    );
+    expect(problems).toEqual([]);
+    expect(requests.every((u) => u.startsWith(origin))).toBe(true);
+    await tf.setBackend('cpu');
+    const model = await tf.loadLayersModel(nncompressIO(path.join(out, 'model.nnc')));
+    const inNode = (model.predict(tf.tensor(digits.features, shape)) as tf.Tensor).dataSync();
+    expect(inBrowser).toHaveLength(inNode.length);
+    expect(Math.max(...inBrowser.map((p, i) => Math.abs(p - inNode[i])))).toBeLessThan(1e-5);
+    // And the model is the compressed one that does its job: most of the 200 digits right.
+    const correct = digits.labels.reduce((n, label, i) => {
+      const row = inBrowser.slice(10 * i, 10 * i + 10);
+      return n + (row.indexOf(Math.max(...row)) === label ? 1 : 0);
+    }, 0);
+    expect(correct / digits.labels.length).toBeGreaterThan(0.85);
+  } finally {
+    await page.close();
+    server.close();
+  }
+});
