@@ -51,20 +51,20 @@ export function selectRowColumn(
   const masks = new Map<string, Uint8Array>();
   const layers: LayerSelection[] = [];
   const views = gemmViews(model, { only: options.layers, exclude: options.exclude });
-  const record = (view: GemmView, importance: Float64Array, keptRows: readonly number[], keptCols: readonly number[]): void => {
-    masks.set(view.weight.name, gemmMask(view, keptRows, keptCols));
-    let kept = 0;
-    let total = 0;
-    for (let k = 0; k < importance.length; k++) total += importance[k];
-    for (const i of keptRows) for (const j of keptCols) kept += importance[i * view.cols + j];
-    layers.push({ layer: view.weight.layerName, rows: view.rows, cols: view.cols, keptRows: keptRows.length, keptCols: keptCols.length, removedFraction: total > 0 ? (total - kept) / total : 0 });
+  const record = (view: GemmView, selection: RowColumnSelection): void => {
+    masks.set(view.weight.name, gemmMask(view, selection.keptRows, selection.keptCols));
+    const total = selection.kept + selection.removed;
+    layers.push({ layer: view.weight.layerName, rows: view.rows, cols: view.cols, keptRows: selection.keptRows.length, keptCols: selection.keptCols.length, removedFraction: total > 0 ? selection.removed / total : 0 });
   };
+  /** What a layer keeps when its budget was shared with other layers (global and coupled methods): summed as any selection. */
+  const within = (view: GemmView, importance: Float64Array, keptRows: readonly number[], keptCols: readonly number[]): RowColumnSelection =>
+    selectionOf({ rows: view.rows, cols: view.cols, importance, budget: view.rows * view.cols }, keptRows, keptCols);
   if (options.method === 'neighboring-sa') {
     const problem = coupledProblem(views, scores, analysis ?? analyzeChannels(model), sparsity);
     const selection = neighboringAnneal(problem, { iterations: options.iterations * problem.layers.length, initialTemperature: options.initialTemperature, finalTemperature: options.finalTemperature, rng: rng.fork('neighboring-sa') });
     problem.layers.forEach((layer, l) => {
       const view = views.find((v) => v.weight.layerName === layer.name) as GemmView;
-      record(view, layer.importance, selection.layers[l].keptRows, selection.layers[l].keptCols);
+      record(view, within(view, layer.importance, selection.layers[l].keptRows, selection.layers[l].keptCols));
     });
     return { masks, layers };
   }
@@ -73,7 +73,7 @@ export function selectRowColumn(
     const problem = scored.map((v) => ({ rows: v.rows, cols: v.cols, importance: toGemm(v, scores.get(v.weight.name) as Float32Array), fixedRows: v.isOutput }));
     const budget = scored.reduce((n, v) => n + Math.max(v.isOutput ? v.rows : 1, Math.floor((1 - sparsity) * v.rows * v.cols + 1e-9)), 0);
     const selection = globalRowThenColumn(problem, budget);
-    scored.forEach((view, l) => record(view, problem[l].importance, selection.layers[l].keptRows, selection.layers[l].keptCols));
+    scored.forEach((view, l) => record(view, within(view, problem[l].importance, selection.layers[l].keptRows, selection.layers[l].keptCols)));
     return { masks, layers };
   }
   for (const view of views) {
@@ -87,16 +87,7 @@ export function selectRowColumn(
     else if (view.isOutput) selection = keepEveryRow(problem);
     else if (options.method === 'greedy') selection = bestGreedy(problem);
     else selection = localAnneal(problem, { iterations: options.iterations, initialTemperature: options.initialTemperature, finalTemperature: options.finalTemperature, rng: rng.fork(view.weight.layerName) });
-    masks.set(view.weight.name, gemmMask(view, selection.keptRows, selection.keptCols));
-    const total = selection.kept + selection.removed;
-    layers.push({
-      layer: view.weight.layerName,
-      rows: view.rows,
-      cols: view.cols,
-      keptRows: selection.keptRows.length,
-      keptCols: selection.keptCols.length,
-      removedFraction: total > 0 ? selection.removed / total : 0,
-    });
+    record(view, selection);
   }
   return { masks, layers };
 }
