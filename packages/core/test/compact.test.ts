@@ -1,4 +1,4 @@
-import { analyzeChannels, chooseBackend, compactMasked, deadChannels, Rng, sliceKernelMasks, tf } from '../src';
+import { analyzeChannels, chooseBackend, compactMasked, compactState, deadChannels, MaskSet, prunableWeights, Rng, sliceKernelMasks, tf } from '../src';
 import { maxAbsDiff, plainTfjsRoundTrip } from './helpers';
 
 const init = (seed: number): ReturnType<typeof tf.initializers.glorotUniform> => tf.initializers.glorotUniform({ seed });
@@ -94,6 +94,38 @@ describe('compacting masked channels', () => {
     expect(compact.masks.get('fc')!.reduce((s, v) => s + v, 0)).toBe(4 * 4 * 4 * 6);
     const reloaded = await plainTfjsRoundTrip(compact.model);
     expect(maxAbsDiff(model.predict(x) as tf.Tensor, reloaded.predict(x) as tf.Tensor)).toBeLessThan(1e-4);
+  });
+
+  it('compactState leaves the model alone when nothing is dead, and swaps in the smaller one with re-keyed masks when something is', async () => {
+    const stateOf = (model: tf.LayersModel, masks: Map<string, Uint8Array>) => {
+      const set = new MaskSet();
+      for (const w of prunableWeights(model)) set.set(w.name, masks.get(w.layerName)!);
+      return { model, masks: set };
+    };
+    const whole = net('valid');
+    const wholeMasks = fullMasks(whole);
+    maskWhere(whole, wholeMasks, 'fc', (i, o) => (i + o) % 3 === 0); // scattered zeros: no channel dead
+    applyMasks(whole, wholeMasks);
+    const untouched = stateOf(whole, wholeMasks);
+    const nothing = await compactState(untouched);
+    expect(nothing.removals.size).toBe(0);
+    expect(untouched.model).toBe(whole); // the same instance: not rebuilt, not disposed
+    expect(whole.getLayer('conv1').getWeights()[0].shape).toEqual([3, 3, 2, 6]);
+
+    const model = net('valid');
+    const masks = fullMasks(model);
+    maskWhere(model, masks, 'conv2', (i) => i === 4); // conv1 channel 4 unread
+    applyMasks(model, masks);
+    const x = inputs(8, 4);
+    const before = (model.predict(x) as tf.Tensor).dataSync().slice();
+    const state = stateOf(model, masks);
+    const dead = await compactState(state);
+    expect(dead.unread).toBe(1);
+    expect(state.model).not.toBe(model);
+    expect(state.model.getLayer('conv1').getWeights()[0].shape).toEqual([3, 3, 2, 5]);
+    const after = (state.model.predict(x) as tf.Tensor).dataSync();
+    expect(Math.max(...Array.from(after, (v, i) => Math.abs(v - before[i])))).toBeLessThan(1e-4);
+    for (const w of prunableWeights(state.model)) expect(state.masks.get(w.name)?.length).toBe(w.size);
   });
 
   it("keeps a constant channel whose consumer is 'same'-padded (the border sees zeros, not the constant)", () => {

@@ -146,6 +146,16 @@ export async function compactMasked(
   calibration?: tf.Tensor,
 ): Promise<{ model: tf.LayersModel; masks: Map<string, Uint8Array>; dead: DeadChannels }> {
   const dead = deadChannels(model, analysis, masks, calibration);
+  return { ...(await removeDead(model, analysis, masks, dead)), dead };
+}
+
+/** Removes `dead` (found by `deadChannels` on the same model and masks): a new model, and the masks cut to it. */
+export async function removeDead(
+  model: tf.LayersModel,
+  analysis: ChannelAnalysis,
+  masks: ReadonlyMap<string, Uint8Array>,
+  dead: DeadChannels,
+): Promise<{ model: tf.LayersModel; masks: Map<string, Uint8Array> }> {
   const smaller = await removeChannels(model, analysis, dead.removals, { inputMeans: dead.inputMeans });
-  return { model: smaller, masks: sliceKernelMasks(analysis, dead.removals, masks), dead };
+  return { model: smaller, masks: sliceKernelMasks(analysis, dead.removals, masks) };
 }

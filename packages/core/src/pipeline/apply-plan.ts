@@ -8,7 +8,7 @@ import { PluginError } from '../errors';
 import { affectedConsumers, consumerInputMeans, removeChannels, sliceKernelMasks } from '../graph/surgery';
 import { removeUnits } from '../graph/layer-surgery';
 import { analyzeChannels } from '../graph/channel-groups';
-import { compactMasked, DeadChannels } from '../graph/compact';
+import { deadChannels, DeadChannels, removeDead } from '../graph/compact';
 import { prunableWeights } from '../model/masks';
 import type { ChannelPlan, LayerPlan, ModelState, WeightPlan } from './types';
 
@@ -94,12 +94,13 @@ export async function applyLayerPlan(state: ModelState, plan: LayerPlan): Promis
  */
 export async function compactState(state: ModelState, calibration?: tf.Tensor): Promise<DeadChannels> {
   try {
-    const { model, masks, dead } = await compactMasked(state.model, analyzeChannels(state.model), masksByLayer(state), calibration);
-    if (dead.removals.size === 0) {
-      model.dispose();
-      return dead;
-    }
-    replaceModel(state, model, masks);
+    const analysis = analyzeChannels(state.model);
+    const masks = masksByLayer(state);
+    const dead = deadChannels(state.model, analysis, masks, calibration);
+    // Nothing dead (the usual case for unstructured masks): no rebuild of the model.
+    if (dead.removals.size === 0) return dead;
+    const smaller = await removeDead(state.model, analysis, masks, dead);
+    replaceModel(state, smaller.model, smaller.masks);
     return dead;
   } finally {
     calibration?.dispose();
