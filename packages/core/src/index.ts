@@ -20,7 +20,7 @@ export { writeFileAtomic } from './util/fs-atomic';
 export { modelStats, isKernelWeight } from './model/model-stats';
 export type { ModelStats, LayerStats } from './model/model-stats';
 export { MaskSet, prunableWeights } from './model/masks';
-export { measureLatency, medianPredictMs } from './model/latency';
+export { compareLatency, measureLatency, medianPredictMs } from './model/latency';
 export type { Latency } from './model/latency';
 export type { PrunableWeight } from './model/masks';
 

@@ -26,9 +26,13 @@ export function medianPredictMs(model: tf.LayersModel, batchSize: number, repeat
   } finally {
     x.dispose();
   }
-  times.sort((a, b) => a - b);
-  const mid = Math.floor(times.length / 2);
-  return times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
+  return median(times);
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
 export function measureLatency(model: tf.LayersModel, repeats = 5): Latency {
@@ -38,4 +42,31 @@ export function measureLatency(model: tf.LayersModel, repeats = 5): Latency {
     batch1: medianPredictMs(model, 1, repeats * 2, 3),
     batch32: medianPredictMs(model, 32, repeats),
   };
+}
+
+/**
+ * Latency of two models measured in alternation — a block of calls on `before`, a block on
+ * `after`, `rounds` times — and the median of each model's block medians. On a shared
+ * machine the load drifts over seconds; measured apart (as the pipeline's baseline and
+ * final are, minutes apart) the ratio carries that drift, measured in alternation both
+ * models see it alike.
+ */
+export function compareLatency(before: tf.LayersModel, after: tf.LayersModel, rounds = 9, callsPerBlock = 5): { before: Latency; after: Latency } {
+  if (!(Number.isInteger(rounds) && rounds >= 1 && Number.isInteger(callsPerBlock) && callsPerBlock >= 1)) {
+    throw new Error(`compareLatency: rounds and callsPerBlock must be positive integers (got ${rounds}, ${callsPerBlock})`);
+  }
+  const at = (batchSize: number, warmup: number): [number, number] => {
+    medianPredictMs(before, batchSize, 1, warmup);
+    medianPredictMs(after, batchSize, 1, warmup);
+    const a: number[] = [];
+    const b: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      a.push(medianPredictMs(before, batchSize, callsPerBlock, 0));
+      b.push(medianPredictMs(after, batchSize, callsPerBlock, 0));
+    }
+    return [median(a), median(b)];
+  };
+  const [before1, after1] = at(1, 3);
+  const [before32, after32] = at(32, 1);
+  return { before: { batch1: before1, batch32: before32 }, after: { batch1: after1, batch32: after32 } };
 }
