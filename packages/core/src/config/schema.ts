@@ -28,8 +28,8 @@ export const pipelineConfigSchema = {
     latency: {
       type: 'object',
       additionalProperties: false,
-      description: 'Measure baseline and final inference latency at batch 1 and 32.',
-      properties: { repeats: { type: 'integer', minimum: 1, maximum: 1000, default: 5, description: 'Timed runs per batch size (batch 1 runs twice as many); the median is reported.' } },
+      description: 'Measure baseline and final inference latency at batch 1 and 32, at the end of the run, timing a kept copy of the baseline and the final model in alternation.',
+      properties: { repeats: { type: 'integer', minimum: 1, maximum: 1000, default: 5, description: 'Rounds per batch size; each round times 5 calls of the baseline, then 5 of the final model; the median of the round medians is reported.' } },
     },
     plugins: {
       type: 'object',

@@ -54,7 +54,7 @@ export interface PipelineConfig {
   readonly data: DataSpec;
   readonly plugins?: Readonly<Record<string, PluginInstanceConfig>>;
   readonly stages: readonly StageConfig[];
-  /** When present, baseline and final inference latency are measured (median of `repeats`). */
+  /** When present, baseline and final inference latency are measured at the end, in alternation (`repeats` rounds of 5 calls each; the median of round medians). */
   readonly latency?: { readonly repeats?: number };
 }
 

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import * as path from 'node:path';
 import { analyzeChannels, ChannelAnalysis } from '../graph/channel-groups';
+import { cloneModel } from '../graph/topology';
 import { BackendInfo, chooseBackend } from '../backend/choose';
 import type { LoadedConfig } from '../config/load';
 import type { StageConfig } from '../config/types';
@@ -15,7 +16,7 @@ import { ConfigError, InputError, PluginError } from '../errors';
 import { MaskSet } from '../model/masks';
 import { float32Bytes, loadModel, loadModelFromModule, modelArtifacts, writeModelArtifacts } from '../model/model-io';
 import { modelStats, ModelStats } from '../model/model-stats';
-import { Latency, measureLatency } from '../model/latency';
+import { compareLatency, Latency } from '../model/latency';
 import { createContainer } from '../plugins/di';
 import { PluginHost } from '../plugins/host';
 import { resolvePlugin } from '../plugins/loader';
@@ -228,96 +229,103 @@ export class Pipeline {
     await this.hooks.beforeRun.promise(run);
     const baselineStats: ModelStats = modelStats(run.state.model);
     const bytesFloat32 = float32Bytes(run.state.model);
-    const latency = (label: string): Latency | undefined => {
-      if (!config.latency) return undefined;
-      this.hooks.progress.call({ phase: 'latency', message: label });
-      return measureLatency(run.state.model, config.latency.repeats ?? 5);
-    };
-    const baselineLatency = latency('baseline');
-    const baseline = await this.measure('baseline', run);
-    this.logger.info(`baseline: accuracy ${(100 * baseline.accuracy).toFixed(2)}% on ${baseline.examples} test examples, ${baselineStats.params} params`);
+    // Latency: the baseline is kept (a copy) and timed in alternation with the final model at
+    // the end, so drift of a shared machine over the run does not enter the speed-up.
+    const baselineCopy = config.latency ? await cloneModel(run.state.model) : undefined;
+    try {
+      const baseline = await this.measure('baseline', run);
+      this.logger.info(`baseline: accuracy ${(100 * baseline.accuracy).toFixed(2)}% on ${baseline.examples} test examples, ${baselineStats.params} params`);
 
-    const stages: ReportStage[] = [];
-    let latest = baseline;
-    for (let i = 0; i < config.stages.length; i++) {
-      const result = await this.runStage(config.stages[i], i, run, host, latest.accuracy);
-      stages.push(result.row);
-      latest = result.evaluation;
-    }
-    host.setActive(undefined);
-    const finalStats = modelStats(run.state.model);
-    // The model has not changed since the last evaluation: announce it as final, don't redo it.
-    const finalEval = latest;
-    await this.hooks.evaluate.promise({ label: 'final', ...finalEval }, run);
-    const finalLatency = latency('final');
-
-    const artifacts = await modelArtifacts(run.state.model);
-    const shardBytes = writeModelArtifacts(artifacts, output.file('model'));
-    const artifact = await this.encode(run, artifacts);
-    let encodedBytes = shardBytes;
-    let encodedAs = 'float32 weights (no encoder)';
-    let finalAccuracy = finalEval;
-    let encoding: Report['encoding'];
-    if (artifact?.fileName && artifact.bytes) {
-      writeFileAtomic(output.file(artifact.fileName), artifact.bytes);
-      encodedBytes = artifact.bytes.byteLength;
-      encodedAs = artifact.fileName;
-      if (artifact.ioHandler) {
-        // What a user of the file gets: the model decoded from it, evaluated on the test set.
-        this.hooks.progress.call({ phase: 'evaluate', message: `decoded ${artifact.fileName}` });
-        const decoded = await tf.loadLayersModel(artifact.ioHandler);
-        finalAccuracy = evaluate(decoded, run.data.test);
-        decoded.dispose();
-        await this.hooks.evaluate.promise({ label: 'decoded', ...finalAccuracy }, run);
-        this.logger.info(`encoded: ${artifact.fileName} ${encodedBytes} bytes (${(bytesFloat32 / encodedBytes).toFixed(1)}x), decoded accuracy ${(100 * finalAccuracy.accuracy).toFixed(2)}%`);
+      const stages: ReportStage[] = [];
+      let latest = baseline;
+      for (let i = 0; i < config.stages.length; i++) {
+        const result = await this.runStage(config.stages[i], i, run, host, latest.accuracy);
+        stages.push(result.row);
+        latest = result.evaluation;
       }
-      encoding = {
-        file: artifact.fileName,
-        bytes: encodedBytes,
-        accuracyBeforeEncoding: finalEval.accuracy,
-        decodedAccuracy: artifact.ioHandler ? finalAccuracy.accuracy : undefined,
-        tensors: artifact.tensors.map((t) => ({ name: t.name, shape: [...t.shape], codec: t.codec, bytes: t.bytes.byteLength, maxError: t.maxError })),
-      };
-    }
+      host.setActive(undefined);
+      const finalStats = modelStats(run.state.model);
+      // The model has not changed since the last evaluation: announce it as final, don't redo it.
+      const finalEval = latest;
+      await this.hooks.evaluate.promise({ label: 'final', ...finalEval }, run);
+      let latencies: { before: Latency; after: Latency } | undefined;
+      if (baselineCopy && config.latency) {
+        this.hooks.progress.call({ phase: 'latency', message: 'baseline and final, in alternation' });
+        latencies = compareLatency(baselineCopy, run.state.model, config.latency.repeats ?? 5);
+      }
+      const baselineLatency = latencies?.before;
+      const finalLatency = latencies?.after;
 
-    const report: Report = {
-      tool: { name: '@nncompress/core', version: VERSION },
-      config: path.basename(this.loaded.file),
-      model: typeof config.model === 'string' ? config.model : `${config.model.module}${config.model.export ? `#${config.model.export}` : ''}`,
-      backend: run.backend,
-      seed: run.seed,
-      durationMs: Math.round(performance.now() - started),
-      plugins: host.applied.map((p) => ({ instance: p.instanceName, id: p.id })),
-      baseline: {
-        accuracy: baseline.accuracy,
-        loss: baseline.loss,
-        params: baselineStats.params,
-        nonzeroParams: baselineStats.nonzeroParams,
-        flops: baselineStats.flops,
-        bytesFloat32,
-        ...(baselineLatency ? { latencyMs: baselineLatency } : {}),
-      },
-      final: {
-        accuracy: finalAccuracy.accuracy,
-        loss: finalAccuracy.loss,
-        params: finalStats.params,
-        nonzeroParams: finalStats.nonzeroParams,
-        flops: finalStats.flops,
-        sparsity: finalStats.sparsity,
-        encodedBytes,
-        encodedAs,
-        compressionRatio: bytesFloat32 / encodedBytes,
-        ...(finalLatency ? { latencyMs: finalLatency } : {}),
-      },
-      stages,
-      layers: layerRows(baselineStats, finalStats),
-      ...(encoding ? { encoding } : {}),
-    };
-    await this.hooks.afterRun.promise(run, { baseline: { ...baselineStats, accuracy: baseline.accuracy }, final: { ...finalStats, accuracy: finalAccuracy.accuracy } });
-    // Files plugins emitted (up to and including afterRun) go out with the report.
-    for (const [name, bytes] of this.emitted) writeFileAtomic(output.file(name), bytes);
-    writeFileAtomic(output.file('report.json'), `${JSON.stringify(report, null, 2)}\n`);
-    writeFileAtomic(output.file('report.html'), renderHtml(report));
-    return report;
+      const artifacts = await modelArtifacts(run.state.model);
+      const shardBytes = writeModelArtifacts(artifacts, output.file('model'));
+      const artifact = await this.encode(run, artifacts);
+      let encodedBytes = shardBytes;
+      let encodedAs = 'float32 weights (no encoder)';
+      let finalAccuracy = finalEval;
+      let encoding: Report['encoding'];
+      if (artifact?.fileName && artifact.bytes) {
+        writeFileAtomic(output.file(artifact.fileName), artifact.bytes);
+        encodedBytes = artifact.bytes.byteLength;
+        encodedAs = artifact.fileName;
+        if (artifact.ioHandler) {
+          // What a user of the file gets: the model decoded from it, evaluated on the test set.
+          this.hooks.progress.call({ phase: 'evaluate', message: `decoded ${artifact.fileName}` });
+          const decoded = await tf.loadLayersModel(artifact.ioHandler);
+          finalAccuracy = evaluate(decoded, run.data.test);
+          decoded.dispose();
+          await this.hooks.evaluate.promise({ label: 'decoded', ...finalAccuracy }, run);
+          this.logger.info(`encoded: ${artifact.fileName} ${encodedBytes} bytes (${(bytesFloat32 / encodedBytes).toFixed(1)}x), decoded accuracy ${(100 * finalAccuracy.accuracy).toFixed(2)}%`);
+        }
+        encoding = {
+          file: artifact.fileName,
+          bytes: encodedBytes,
+          accuracyBeforeEncoding: finalEval.accuracy,
+          decodedAccuracy: artifact.ioHandler ? finalAccuracy.accuracy : undefined,
+          tensors: artifact.tensors.map((t) => ({ name: t.name, shape: [...t.shape], codec: t.codec, bytes: t.bytes.byteLength, maxError: t.maxError })),
+        };
+      }
+
+      const report: Report = {
+        tool: { name: '@nncompress/core', version: VERSION },
+        config: path.basename(this.loaded.file),
+        model: typeof config.model === 'string' ? config.model : `${config.model.module}${config.model.export ? `#${config.model.export}` : ''}`,
+        backend: run.backend,
+        seed: run.seed,
+        durationMs: Math.round(performance.now() - started),
+        plugins: host.applied.map((p) => ({ instance: p.instanceName, id: p.id })),
+        baseline: {
+          accuracy: baseline.accuracy,
+          loss: baseline.loss,
+          params: baselineStats.params,
+          nonzeroParams: baselineStats.nonzeroParams,
+          flops: baselineStats.flops,
+          bytesFloat32,
+          ...(baselineLatency ? { latencyMs: baselineLatency } : {}),
+        },
+        final: {
+          accuracy: finalAccuracy.accuracy,
+          loss: finalAccuracy.loss,
+          params: finalStats.params,
+          nonzeroParams: finalStats.nonzeroParams,
+          flops: finalStats.flops,
+          sparsity: finalStats.sparsity,
+          encodedBytes,
+          encodedAs,
+          compressionRatio: bytesFloat32 / encodedBytes,
+          ...(finalLatency ? { latencyMs: finalLatency } : {}),
+        },
+        stages,
+        layers: layerRows(baselineStats, finalStats),
+        ...(encoding ? { encoding } : {}),
+      };
+      await this.hooks.afterRun.promise(run, { baseline: { ...baselineStats, accuracy: baseline.accuracy }, final: { ...finalStats, accuracy: finalAccuracy.accuracy } });
+      // Files plugins emitted (up to and including afterRun) go out with the report.
+      for (const [name, bytes] of this.emitted) writeFileAtomic(output.file(name), bytes);
+      writeFileAtomic(output.file('report.json'), `${JSON.stringify(report, null, 2)}\n`);
+      writeFileAtomic(output.file('report.html'), renderHtml(report));
+      return report;
+    } finally {
+      baselineCopy?.dispose();
+    }
   }
 }
