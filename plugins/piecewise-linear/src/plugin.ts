@@ -27,14 +27,19 @@ export class PiecewiseLinearPlugin {
     hooks.encodeTensor.tapPromise(name, async (tensor) => {
       const pwl: CodecParams = { p: options.p, pm: options.pm, pd: options.pd, parallel: options.parallel };
       let largest = 0;
-      for (const x of tensor.values) largest = Math.max(largest, Math.abs(x));
+      let nonZero = 0;
+      for (const x of tensor.values) {
+        largest = Math.max(largest, Math.abs(x));
+        if (x !== 0) nonZero++;
+      }
       const maxError = options.maxError ?? (options.relativeError !== undefined && largest > 0 ? options.relativeError * largest : undefined);
       const choice: EncodeChoice = { codec: options.codec, sparse: options.sparse, options: options.codec === 'pwl' ? (maxError === undefined ? pwl : { ...pwl, maxError }) : {} };
       let encoded =
         options.bitsPerWeight === undefined
           ? encodeTensor(tensor.values, choice, registry)
           : smallestBoundWithin((bound) => encodeTensor(tensor.values, { ...choice, options: { ...pwl, maxError: bound } }, registry), Math.ceil((options.bitsPerWeight * tensor.values.length) / 8), largest).encoded;
-      if (options.codec === 'pwl' && largest < 65504) {
+      // Halves take at least 2 bytes per non-zero value, so they can only win when pwl took more.
+      if (options.codec === 'pwl' && largest < 65504 && encoded.bytes.length > 2 * nonZero) {
         // A few dozen values (biases) cost more in segment tables than as halves: keep float16
         // when it is smaller and no less accurate.
         const half = encodeTensor(tensor.values, { codec: 'float16', sparse: options.sparse }, registry);
