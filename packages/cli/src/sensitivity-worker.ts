@@ -3,10 +3,12 @@
  * data once, then answers one layer at a time.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { BackendPreference, chooseBackend, DatasetRegistry, DataSpec, LayerSensitivity, layerSensitivity, loadModel, loadModelFromModule } from '@nncompress/core';
+import { BackendPreference, chooseBackend, DatasetRegistry, DataSpec, LayerSensitivity, layerSensitivity, loadConfiguredModel, ModelModuleRef } from '@nncompress/core';
 
 export interface SensitivityWorkerData {
-  readonly model: { readonly path: string } | { readonly module: string; readonly export?: string; readonly dir: string };
+  /** The config's `model`, and the config's folder it is relative to. */
+  readonly model: string | ModelModuleRef;
+  readonly configDir: string;
   readonly data: DataSpec;
   readonly sparsities: readonly number[];
   readonly examples?: number;
@@ -25,7 +27,7 @@ async function serve(): Promise<void> {
   if (!port) return;
   try {
     await chooseBackend(config.backend);
-    const model = 'path' in config.model ? await loadModel(config.model.path) : await loadModelFromModule(config.model.module, config.model.export, config.model.dir);
+    const model = await loadConfiguredModel(config.model, config.configDir);
     const test = new DatasetRegistry().load(config.data).test.take(config.examples);
     port.on('message', (job: SensitivityJob) => {
       try {

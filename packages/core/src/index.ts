@@ -15,7 +15,7 @@ export type { BackendInfo, BackendName, BackendPreference } from './backend/choo
 export { registerConv2DBackpropFilter } from './backend/conv2d-backprop-filter';
 export { registerDepthwiseBackprop } from './backend/depthwise-backprop';
 
-export { loadModel, loadModelFromModule, saveModel, modelArtifacts, writeModelArtifacts, readModelArtifacts, readWeightsManifest, float32Bytes } from './model/model-io';
+export { loadModel, loadModelFromModule, loadConfiguredModel, saveModel, modelArtifacts, writeModelArtifacts, readModelArtifacts, readModelOrWeights, float32Bytes } from './model/model-io';
 export { writeFileAtomic } from './util/fs-atomic';
 export { modelStats, isKernelWeight } from './model/model-stats';
 export type { ModelStats, LayerStats } from './model/model-stats';

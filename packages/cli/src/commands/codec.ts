@@ -5,8 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InputError, readModelArtifacts, readWeightsManifest, writeFileAtomic } from '@nncompress/core';
-import { CodecParams, CodecRegistry, EncodeChoice, encodeArtifacts, ModelArtifactsLike, NncFormatError, NncStream, openNncStream, readNnc, TensorCodec, weightValues, WeightSpec } from '@nncompress/format';
+import { InputError, readModelOrWeights, writeFileAtomic } from '@nncompress/core';
+import { CodecParams, CodecRegistry, EncodeChoice, encodeArtifacts, ModelArtifactsLike, NncFile, NncFormatError, NncStream, openNncStream, readNnc, TensorCodec, WeightSpec } from '@nncompress/format';
 import { formatTable, int } from '../table';
 import { candidatePackages } from './plugins';
 
@@ -23,27 +23,6 @@ export function codecRegistry(from = process.cwd()): CodecRegistry {
     if (Array.isArray(exported)) for (const codec of exported as TensorCodec[]) registry.register(codec);
   }
   return registry;
-}
-
-/**
- * A model.json (LayersModel or GraphModel) or a weights-only manifest (an array of
- * `{ paths, weights }` groups) with its shards.
- */
-export function readEncodeInput(file: string): ModelArtifactsLike {
-  if (!fs.existsSync(file)) throw new InputError(`model file not found: ${file}`);
-  let json: unknown;
-  try {
-    json = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new InputError(`${file}: not valid JSON (${(err as Error).message})`);
-  }
-  return (Array.isArray(json) ? readWeightsManifest(file) : readModelArtifacts(file)) as ModelArtifactsLike;
-}
-
-/** Atomic (core's temp + rename), into a folder created when missing. */
-function writeAtomic(file: string, data: Uint8Array | string): void {
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  writeFileAtomic(file, data);
 }
 
 function refuseOverwrite(input: string, output: string): void {
@@ -66,7 +45,7 @@ export function encodeCommand(input: string, options: EncodeCommandOptions): voi
     const usable = registry.ids().filter((id) => registry.get(id)?.encode && id !== 'sparse');
     throw new InputError(`--codec: no encoder for "${options.codec}" (available: ${usable.join(', ')})`);
   }
-  const artifacts = readEncodeInput(input);
+  const artifacts = readModelOrWeights(input) as ModelArtifactsLike;
   const choose = (_spec: WeightSpec, values: Float32Array): EncodeChoice => {
     let largest = 0;
     for (const x of values) largest = Math.max(largest, Math.abs(x));
@@ -80,9 +59,11 @@ export function encodeCommand(input: string, options: EncodeCommandOptions): voi
   } catch (err) {
     throw new InputError(`${input}: ${(err as Error).message}`);
   }
-  writeAtomic(options.out, bytes);
-  const float32 = weightValues(artifacts).reduce((n, w) => n + 4 * w.values.length, 0);
-  process.stdout.write(`${inspectNncTable(bytes, registry)}\n\nwrote ${options.out}: ${int(bytes.length)} bytes, ${(float32 / Math.max(1, bytes.length)).toFixed(2)}x smaller than float32 (${int(float32)} bytes)\n`);
+  fs.mkdirSync(path.dirname(path.resolve(options.out)), { recursive: true });
+  writeFileAtomic(options.out, bytes);
+  // What the weights take as float32: sizes from the specs, not the dequantised values again.
+  const float32 = (artifacts.weightSpecs ?? []).reduce((n, spec) => n + 4 * spec.shape.reduce((a, b) => a * b, 1), 0);
+  process.stdout.write(`${inspectNncTable(readNnc(bytes, registry))}\n\nwrote ${options.out}: ${int(bytes.length)} bytes, ${(float32 / Math.max(1, bytes.length)).toFixed(2)}x smaller than float32 (${int(float32)} bytes)\n`);
 }
 
 /**
@@ -123,7 +104,7 @@ export async function decodeCommand(input: string, options: { readonly out: stri
   process.stdout.write(`wrote ${path.join(dir, m ? 'model.json' : 'weights_manifest.json')} and weights.bin (${int(written)} bytes, float32)\n`);
 }
 
-function openNnc(input: string, registry: CodecRegistry): ReturnType<typeof readNnc> {
+function openNnc(input: string, registry: CodecRegistry): NncFile {
   if (!fs.existsSync(input)) throw new InputError(`file not found: ${input}`);
   try {
     return readNnc(new Uint8Array(fs.readFileSync(input)), registry);
@@ -138,8 +119,8 @@ function codecLabel(codec: string, params: CodecParams): string {
   return codec === 'sparse' && typeof params.inner === 'string' ? `sparse(${params.inner})` : codec;
 }
 
-export function inspectNncTable(bytes: Uint8Array, registry: CodecRegistry): string {
-  const file = readNnc(bytes, registry);
+/** Per-tensor codec, bytes, bits per weight and error of a parsed container, and where its bytes go. */
+export function inspectNncTable(file: NncFile): string {
   let total = 0;
   let count = 0;
   const rows = file.header.tensors.map((t) => {
@@ -149,12 +130,10 @@ export function inspectNncTable(bytes: Uint8Array, registry: CodecRegistry): str
     return [t.name, `[${t.shape.join(',')}]`, codecLabel(t.codec, t.params), int(t.length), (n ? (8 * t.length) / n : 0).toFixed(2), t.maxError === 0 ? '0' : t.maxError.toExponential(2)];
   });
   rows.push(['total', '', '', int(total), (count ? (8 * total) / count : 0).toFixed(2), '']);
-  const header = bytes.length - total;
-  return `${formatTable(['tensor', 'shape', 'codec', 'bytes', 'bits/weight', 'max error'], rows)}\n\nfile ${int(bytes.length)} bytes: header ${int(header)} (${file.header.model ? 'model topology + tensor table' : 'tensor table, weights only'}), tensors ${int(total)}`;
+  const header = file.bytes.length - total;
+  return `${formatTable(['tensor', 'shape', 'codec', 'bytes', 'bits/weight', 'max error'], rows)}\n\nfile ${int(file.bytes.length)} bytes: header ${int(header)} (${file.header.model ? 'model topology + tensor table' : 'tensor table, weights only'}), tensors ${int(total)}`;
 }
 
 export function inspectNncCommand(input: string): void {
-  const registry = codecRegistry();
-  openNnc(input, registry);
-  process.stdout.write(`${inspectNncTable(new Uint8Array(fs.readFileSync(input)), registry)}\n`);
+  process.stdout.write(`${inspectNncTable(openNnc(input, codecRegistry()))}\n`);
 }

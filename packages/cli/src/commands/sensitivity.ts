@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { chooseBackend, InputError, LayerSensitivity, lineChart, loadConfig, loadModel, loadModelFromModule, prunableWeights, sensitivityMap, SensitivityMap, writeFileAtomic } from '@nncompress/core';
+import { chooseBackend, InputError, LayerSensitivity, lineChart, loadConfig, loadConfiguredModel, prunableWeights, sensitivityMap, SensitivityMap, writeFileAtomic } from '@nncompress/core';
 import { formatTable, pct } from '../table';
 import type { SensitivityJob, SensitivityReply, SensitivityWorkerData } from '../sensitivity-worker';
 
@@ -93,13 +93,12 @@ export async function sensitivityCommand(configFile: string, options: Sensitivit
   const { config, dir, file } = loadConfig(configFile);
   for (const s of options.sparsities) if (!(s > 0 && s < 1)) throw new InputError(`--sparsities: each must be in (0, 1), got ${s}`);
   if (options.target !== undefined && !(options.target > 0 && options.target < 1)) throw new InputError(`--target: must be in (0, 1), got ${options.target}`);
-  const modelRef: SensitivityWorkerData['model'] = typeof config.model === 'string' ? { path: path.resolve(dir, config.model) } : { module: config.model.module, export: config.model.export, dir };
-  if ('path' in modelRef && !fs.existsSync(modelRef.path)) throw new InputError(`${file}: model: file not found: ${modelRef.path}`);
+  if (typeof config.model === 'string' && !fs.existsSync(path.resolve(dir, config.model))) throw new InputError(`${file}: model: file not found: ${path.resolve(dir, config.model)}`);
   const out = options.out ?? path.join('nncompress-out', `${path.basename(configFile).replace(/\.[^.]+$/, '')}-sensitivity`);
 
   // The layer list and sizes, from the model itself.
   await chooseBackend(config.backend ?? 'auto');
-  const model = 'path' in modelRef ? await loadModel(modelRef.path) : await loadModelFromModule(modelRef.module, modelRef.export, modelRef.dir);
+  const model = await loadConfiguredModel(config.model, dir);
   const weights = prunableWeights(model);
   const totalKernelSize = weights.reduce((n, w) => n + w.size, 0);
   const known = weights.map((w) => w.layerName);
@@ -108,7 +107,7 @@ export async function sensitivityCommand(configFile: string, options: Sensitivit
   model.dispose();
 
   const sparsities = [...new Set(options.sparsities)].sort((a, b) => a - b);
-  const workerData: SensitivityWorkerData = { model: modelRef, data: config.data, sparsities, examples: options.examples, backend: config.backend ?? 'auto' };
+  const workerData: SensitivityWorkerData = { model: config.model, configDir: dir, data: config.data, sparsities, examples: options.examples, backend: config.backend ?? 'auto' };
   const curves = await runWorkers(workerData, layers, Math.max(1, options.workers));
 
   let map: SensitivityMap | undefined;

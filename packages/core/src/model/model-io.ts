@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import type { ModelModuleRef } from '../config/types';
 import { InputError } from '../errors';
 import { writeFileAtomic } from '../util/fs-atomic';
 
@@ -55,13 +56,17 @@ function readJson(file: string): unknown {
 
 /** Reads model.json and its shards into memory; errors name the file that is wrong. */
 export function readModelArtifacts(modelJsonPath: string): tf.io.ModelArtifacts {
-  const json = readJson(modelJsonPath) as ModelJson;
+  return modelJsonArtifacts(modelJsonPath, readJson(modelJsonPath));
+}
+
+function modelJsonArtifacts(file: string, parsed: unknown): tf.io.ModelArtifacts {
+  const json = parsed as ModelJson;
   if (!json || typeof json !== 'object' || !json.modelTopology) {
-    throw new InputError(`${modelJsonPath}: no modelTopology; expected a tfjs LayersModel model.json`);
+    throw new InputError(`${file}: no modelTopology; expected a tfjs LayersModel model.json`);
   }
   return {
     modelTopology: json.modelTopology as tf.io.ModelArtifacts['modelTopology'],
-    ...readShards(modelJsonPath, json.weightsManifest ?? []),
+    ...readShards(file, json.weightsManifest ?? []),
     format: json.format,
     generatedBy: json.generatedBy,
     convertedBy: json.convertedBy ?? undefined,
@@ -71,13 +76,13 @@ export function readModelArtifacts(modelJsonPath: string): tf.io.ModelArtifacts 
 }
 
 /**
- * Reads a weights-only manifest (a JSON array of `{ paths, weights }` groups, as
- * tfjs-converter writes beside a model or alone) and its shards.
+ * Reads a model.json (LayersModel or GraphModel) or a weights-only manifest (a JSON array of
+ * `{ paths, weights }` groups, as tfjs-converter writes beside a model or alone) with its
+ * shards; a manifest gives artifacts without a topology.
  */
-export function readWeightsManifest(manifestPath: string): { weightSpecs: tf.io.WeightsManifestEntry[]; weightData: ArrayBuffer } {
-  const json = readJson(manifestPath);
-  if (!Array.isArray(json)) throw new InputError(`${manifestPath}: not a weights manifest (expected a JSON array of { paths, weights } groups)`);
-  return readShards(manifestPath, json);
+export function readModelOrWeights(file: string): tf.io.ModelArtifacts {
+  const json = readJson(file);
+  return Array.isArray(json) ? readShards(file, json) : modelJsonArtifacts(file, json);
 }
 
 /** Loads a LayersModel from a model.json path on disk. */
@@ -165,4 +170,9 @@ export async function loadModelFromModule(moduleId: string, exportName: string |
       weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength),
     }),
   );
+}
+
+/** The model a pipeline config names: a model.json path relative to `configDir`, or a packaged model module. */
+export async function loadConfiguredModel(model: string | ModelModuleRef, configDir: string): Promise<tf.LayersModel> {
+  return typeof model === 'string' ? loadModel(path.resolve(configDir, model)) : loadModelFromModule(model.module, model.export, configDir);
 }

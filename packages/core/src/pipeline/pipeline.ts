@@ -14,7 +14,7 @@ import type { StageConfig } from '../config/types';
 import { DatasetRegistry, DataSplits } from '../datasets/registry';
 import { ConfigError, InputError, PluginError } from '../errors';
 import { MaskSet } from '../model/masks';
-import { float32Bytes, loadModel, loadModelFromModule, modelArtifacts, writeModelArtifacts } from '../model/model-io';
+import { float32Bytes, loadConfiguredModel, modelArtifacts, writeModelArtifacts } from '../model/model-io';
 import { modelStats, ModelStats } from '../model/model-stats';
 import { compareLatency, Latency } from '../model/latency';
 import { createContainer } from '../plugins/di';
@@ -87,7 +87,7 @@ export class Pipeline {
     this.logger.info(`backend: ${backend.name}${backend.notes.length ? ` (${backend.notes.join('; ')})` : ''}`);
     const datasets = new DatasetRegistry();
     const rng = new Rng(seed);
-    const model = typeof config.model === 'string' ? await loadModel(modelPath!) : await loadModelFromModule(config.model.module, config.model.export, dir);
+    const model = await loadConfiguredModel(config.model, dir);
     const state: ModelState = { model, masks: new MaskSet() };
     const host = this.applyPlugins(plugins, state, datasets, backend, rng);
     let data: DataSplits;
