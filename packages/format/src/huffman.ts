@@ -68,10 +68,14 @@ function treeDepths(weights: readonly number[]): number[] {
   return depth;
 }
 
-/** Canonical codes for `lengths`: shorter codes first, then by symbol. */
-function canonicalCodes(lengths: Uint8Array): Uint32Array {
+/** The symbols that have a code, in canonical order: shorter codes first, then by symbol. */
+function canonicalOrder(lengths: Uint8Array): number[] {
+  return [...lengths.keys()].filter((s) => lengths[s] > 0).sort((a, b) => lengths[a] - lengths[b] || a - b);
+}
+
+/** Canonical codes for `lengths` (`symbols`: their canonical order). */
+function canonicalCodes(lengths: Uint8Array, symbols: readonly number[] = canonicalOrder(lengths)): Uint32Array {
   const codes = new Uint32Array(lengths.length);
-  const symbols = [...lengths.keys()].filter((s) => lengths[s] > 0).sort((a, b) => lengths[a] - lengths[b] || a - b);
   let code = 0;
   let prev = 0;
   for (const s of symbols) {
@@ -145,7 +149,7 @@ export function readHuffman(r: ByteReader, count: number, maxAlphabet: number, w
   const counts = new Uint32Array(MAX_CODE_LENGTH + 1);
   for (const len of lengths) counts[len]++;
   counts[0] = 0;
-  const sorted = [...lengths.keys()].filter((s) => lengths[s] > 0).sort((a, b) => lengths[a] - lengths[b] || a - b);
+  const sorted = canonicalOrder(lengths);
   if (sorted.length === 0) throw new NncFormatError(stream.base, `${what}: a code table with at least one symbol`, `${count} symbols to decode`);
   const first = new Int32Array(MAX_CODE_LENGTH + 1);
   const index = new Int32Array(MAX_CODE_LENGTH + 1);
@@ -163,21 +167,14 @@ export function readHuffman(r: ByteReader, count: number, maxAlphabet: number, w
   const totalBits = bytes.length * 8;
   const tableSymbol = new Int32Array(1 << TABLE_BITS).fill(-1);
   const tableLength = new Uint8Array(1 << TABLE_BITS);
-  {
-    let code = 0;
-    let prev = 0;
-    for (const s of sorted) {
-      const len = lengths[s];
-      code <<= len - prev;
-      prev = len;
-      if (len <= TABLE_BITS) {
-        const from = code << (TABLE_BITS - len);
-        const to = (code + 1) << (TABLE_BITS - len);
-        tableSymbol.fill(s, from, to);
-        tableLength.fill(len, from, to);
-      }
-      code++;
-    }
+  const codes = canonicalCodes(lengths, sorted);
+  for (const s of sorted) {
+    const len = lengths[s];
+    if (len > TABLE_BITS) break; // canonical order: every later code is longer too
+    const from = codes[s] << (TABLE_BITS - len);
+    const to = (codes[s] + 1) << (TABLE_BITS - len);
+    tableSymbol.fill(s, from, to);
+    tableLength.fill(len, from, to);
   }
   /** The `n` bits at `pos`, zero past the end. */
   const peek = (pos: number, n: number): number => {
