@@ -60,12 +60,11 @@ const PUBLISHED = {
   'LeNet-300-100': { ratio: 40, errorBefore: 0.0164, errorAfter: 0.0158 },
 };
 
-const largestAbs = (values) => values.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
 const ENCODINGS = [
   ['float32 (dense file)', () => ({ codec: 'float32', sparse: 'never' })],
   ['uint8, tfjs-converter', () => ({ codec: 'uint8', sparse: 'never' })],
   ['uint8 + zeros apart', () => ({ codec: 'uint8' })],
-  ['pwl, error ≤ 4% of max', (values) => ({ codec: 'pwl', options: { maxError: 0.04 * largestAbs(values) } })],
+  ['pwl, error ≤ 4% of max', (values) => ({ codec: 'pwl', options: { maxError: 0.04 * format.largestAbs(values) } })],
 ];
 
 async function compression(work, data) {

@@ -25,7 +25,6 @@ const { tf } = core;
 const registry = pwlRegistry();
 const models = path.join(__dirname, '..', 'mnist-lenet', 'models');
 
-const largestAbs = (values) => values.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
 
 /** Encodings to compare: a label and the per-tensor choice. */
 const encodings = [
@@ -36,9 +35,9 @@ const encodings = [
   ['float32 + zeros apart', () => ({ codec: 'float32' })],
   ['uint8 + zeros apart', () => ({ codec: 'uint8' })],
   ['pwl (p 0.005, pd 1/16)', () => ({ codec: 'pwl' })],
-  ['pwl, error ≤ 2% of max', (values) => ({ codec: 'pwl', options: { maxError: 0.02 * largestAbs(values) } })],
-  ['pwl, error ≤ 4% of max', (values) => ({ codec: 'pwl', options: { maxError: 0.04 * largestAbs(values) } })],
-  ['pwl, error ≤ 8% of max', (values) => ({ codec: 'pwl', options: { maxError: 0.08 * largestAbs(values) } })],
+  ['pwl, error ≤ 2% of max', (values) => ({ codec: 'pwl', options: { maxError: 0.02 * format.largestAbs(values) } })],
+  ['pwl, error ≤ 4% of max', (values) => ({ codec: 'pwl', options: { maxError: 0.04 * format.largestAbs(values) } })],
+  ['pwl, error ≤ 8% of max', (values) => ({ codec: 'pwl', options: { maxError: 0.08 * format.largestAbs(values) } })],
 ];
 
 async function accuracyOf(bytes, data) {

@@ -17,7 +17,7 @@ export { sparseCodec } from './codecs/sparse';
 export { pwlCodec, pwlValue, PWL_MAX_SYMBOLS } from './codecs/pwl';
 export type { PwlSegment } from './codecs/pwl';
 export { CodecRegistry, codecs, builtinCodecs } from './codecs/registry';
-export { encodeTensor, maxAbsError } from './tensor';
+export { encodeTensor, largestAbs, maxAbsError } from './tensor';
 export type { EncodedTensor, EncodeChoice } from './tensor';
 export { writeNnc, readNnc, NncFile, MAGIC, FORMAT_VERSION, MAX_TENSOR_SIZE } from './container';
 export type { HeaderCoding, NncHeader, NncModel, NncTensorEntry, TensorToWrite } from './container';

@@ -18,6 +18,13 @@ export interface EncodeChoice {
   readonly sparse?: 'auto' | 'never' | 'always';
 }
 
+/** Largest |x| over the values (0 for none): the scale a relative error bound is taken of. */
+export function largestAbs(values: Float32Array): number {
+  let largest = 0;
+  for (const x of values) largest = Math.max(largest, Math.abs(x));
+  return largest;
+}
+
 /** Largest absolute difference; a NaN decoded as NaN counts as exact, any other NaN mismatch as Infinity. */
 export function maxAbsError(original: Float32Array, decoded: Float32Array): number {
   if (original.length !== decoded.length) return Infinity;

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ByteReader, ByteWriter, codecs, encodeTensor, fromHalf, huffmanLengths, maxAbsError, MAX_CODE_LENGTH, NncEncodeError, readHuffman, toHalf, writeHuffman } from '../src';
+import { ByteReader, ByteWriter, codecs, encodeTensor, fromHalf, huffmanLengths, largestAbs, maxAbsError, MAX_CODE_LENGTH, NncEncodeError, readHuffman, toHalf, writeHuffman } from '../src';
 
 const bitsOf = (a: Float32Array): number[] => [...new Uint32Array(a.buffer, a.byteOffset, a.length)];
 
@@ -47,6 +47,14 @@ describe('canonical Huffman', () => {
     expect(lengths.reduce((s, l) => s + 2 ** -l, 0)).toBeLessThanOrEqual(1);
     // Unlimited, the same frequencies need 39 bits.
     expect(Math.max(...huffmanLengths(freq, 64))).toBe(39);
+  });
+});
+
+describe('largestAbs', () => {
+  it('is the largest magnitude, 0 for an empty tensor', () => {
+    expect(largestAbs(Float32Array.of(-3, 2, 0))).toBe(3);
+    expect(largestAbs(Float32Array.of(-0, 0.5))).toBe(0.5);
+    expect(largestAbs(new Float32Array(0))).toBe(0);
   });
 });
 

@@ -1,4 +1,4 @@
-import { ByteReader, ByteWriter, EncodedValues, maxAbsError, NncEncodeError, pwlCodec, pwlValue, requireFinite, writeHuffman } from '@nncompress/format';
+import { ByteReader, ByteWriter, EncodedValues, largestAbs, maxAbsError, NncEncodeError, pwlCodec, pwlValue, requireFinite, writeHuffman } from '@nncompress/format';
 import { chordSegment, fitSegments, mergeShort, shareSlopes } from './fit';
 
 export interface PwlEncodeOptions {
@@ -73,9 +73,7 @@ export function smallestBoundWithin<T extends { readonly bytes: Uint8Array }>(en
 /** Size-target mode for one tensor: see `smallestBoundWithin`. */
 export function encodePwlToSize(values: Float32Array, targetBytes: number, options: Omit<PwlEncodeOptions, 'maxError'> = {}): EncodedValues & { readonly maxError: number } {
   requireFinite(values, 'pwl');
-  let largest = 0;
-  for (const x of values) largest = Math.max(largest, Math.abs(x));
-  const { encoded, bound } = smallestBoundWithin((maxError) => encodePwl(values, { ...options, maxError }), targetBytes, largest);
+  const { encoded, bound } = smallestBoundWithin((maxError) => encodePwl(values, { ...options, maxError }), targetBytes, largestAbs(values));
   return { ...encoded, maxError: bound };
 }
 

@@ -1,5 +1,5 @@
 import { EncodedTensor, inject, injectable, Logger, PipelineHooks, PluginContext, Services } from '@nncompress/core';
-import { CodecParams, EncodeChoice, encodeTensor, nncompressIO, writeNnc, JsonValue } from '@nncompress/format';
+import { CodecParams, EncodeChoice, encodeTensor, HALF_MAX, largestAbs, nncompressIO, writeNnc, JsonValue } from '@nncompress/format';
 import { pwlRegistry } from './codec';
 import { smallestBoundWithin } from './encode';
 import { PiecewiseLinearOptions, piecewiseLinearOptionsSchema } from './schema';
@@ -26,12 +26,7 @@ export class PiecewiseLinearPlugin {
 
     hooks.encodeTensor.tapPromise(name, async (tensor) => {
       const pwl: CodecParams = { p: options.p, pm: options.pm, pd: options.pd, parallel: options.parallel };
-      let largest = 0;
-      let nonZero = 0;
-      for (const x of tensor.values) {
-        largest = Math.max(largest, Math.abs(x));
-        if (x !== 0) nonZero++;
-      }
+      const largest = largestAbs(tensor.values);
       const maxError = options.maxError ?? (options.relativeError !== undefined && largest > 0 ? options.relativeError * largest : undefined);
       const choice: EncodeChoice = { codec: options.codec, sparse: options.sparse, options: options.codec === 'pwl' ? (maxError === undefined ? pwl : { ...pwl, maxError }) : {} };
       let encoded =
@@ -39,7 +34,7 @@ export class PiecewiseLinearPlugin {
           ? encodeTensor(tensor.values, choice, registry)
           : smallestBoundWithin((bound) => encodeTensor(tensor.values, { ...choice, options: { ...pwl, maxError: bound } }, registry), Math.ceil((options.bitsPerWeight * tensor.values.length) / 8), largest).encoded;
       // Halves take at least 2 bytes per non-zero value, so they can only win when pwl took more.
-      if (options.codec === 'pwl' && largest < 65504 && encoded.bytes.length > 2 * nonZero) {
+      if (options.codec === 'pwl' && largest < HALF_MAX && encoded.bytes.length > 2 * nonZeroCount(tensor.values)) {
         // A few dozen values (biases) cost more in segment tables than as halves: keep float16
         // when it is smaller and no less accurate.
         const half = encodeTensor(tensor.values, { codec: 'float16', sparse: options.sparse }, registry);
@@ -58,4 +53,10 @@ export class PiecewiseLinearPlugin {
       return { ...artifact, fileName: options.fileName, bytes, ioHandler: nncompressIO(bytes, registry) };
     });
   }
+}
+
+function nonZeroCount(values: Float32Array): number {
+  let n = 0;
+  for (const x of values) if (x !== 0) n++;
+  return n;
 }

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError, readModelOrWeights, writeFileAtomic } from '@nncompress/core';
-import { CodecParams, CodecRegistry, EncodeChoice, encodeArtifacts, ModelArtifactsLike, NncFile, NncFormatError, NncStream, openNncStream, readNnc, TensorCodec, WeightSpec } from '@nncompress/format';
+import { CodecParams, CodecRegistry, EncodeChoice, encodeArtifacts, largestAbs, ModelArtifactsLike, NncFile, NncFormatError, NncStream, openNncStream, readNnc, TensorCodec, WeightSpec } from '@nncompress/format';
 import { formatTable, int } from '../table';
 import { candidatePackages } from './plugins';
 
@@ -47,8 +47,7 @@ export function encodeCommand(input: string, options: EncodeCommandOptions): voi
   }
   const artifacts = readModelOrWeights(input) as ModelArtifactsLike;
   const choose = (_spec: WeightSpec, values: Float32Array): EncodeChoice => {
-    let largest = 0;
-    for (const x of values) largest = Math.max(largest, Math.abs(x));
+    const largest = largestAbs(values);
     const maxError = options.maxError ?? (options.relativeError !== undefined && largest > 0 ? options.relativeError * largest : undefined);
     const codecOptions: CodecParams = maxError === undefined ? {} : { maxError };
     return { codec: options.codec, options: codecOptions, sparse: options.sparse };
