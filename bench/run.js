@@ -14,7 +14,7 @@
  * --quick: a subset that finishes in about 3 minutes (smaller data and fewer points).
  */
 'use strict';
-const { medianSeconds } = require('../examples/shared/script');
+const { measureEncoding, payloadBytes } = require('../examples/encoding/measure');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -24,7 +24,6 @@ const format = require('@nncompress/format');
 const { pwlRegistry } = require('@nncompress/plugin-piecewise-linear');
 const rc = require('@nncompress/plugin-row-column');
 
-const { tf } = core;
 const quick = process.argv.includes('--quick');
 const ROOT = path.resolve(__dirname, '..');
 const EXAMPLES = path.join(ROOT, 'examples');
@@ -103,18 +102,13 @@ async function compression(work, data) {
     const p = PUBLISHED[m.name];
     rows.push([m.name, 'unpruned, float32', int(float32Bytes), '1.0x', pct(unpruned), '–']);
     for (const [label, choose] of ENCODINGS) {
-      const nnc = format.encodeArtifacts(artifacts, (spec, values) => choose(values), registry);
-      const decoded = await tf.loadLayersModel(format.nncompressIO(nnc, registry));
-      const accuracy = core.evaluate(decoded, data.test).accuracy;
-      decoded.dispose();
+      const { nnc, file, accuracy, decodeMBps } = await measureEncoding(artifacts, choose, data, registry);
       rows.push([m.name, `${pct(report.final.sparsity)} pruned, ${label}`, int(nnc.length), times(float32Bytes / nnc.length), pct(accuracy), `${(100 * (accuracy - unpruned)).toFixed(2)}`]);
       results.push({ model: m.name, sparsity: report.final.sparsity, encoding: label, bytes: nnc.length, ratio: float32Bytes / nnc.length, accuracy, unpruned });
-      const file = format.readNnc(nnc, registry);
-      const seconds = medianSeconds(() => file.header.tensors.forEach((t) => file.decode(t)));
-      decodeRows.push([m.name, label, int(nnc.length), `${(float32Bytes / 1e6 / seconds).toFixed(0)} MB/s`]);
+      decodeRows.push([m.name, label, int(nnc.length), `${decodeMBps.toFixed(0)} MB/s`]);
       if (label.startsWith('uint8, tfjs')) {
         // brotli of the uint8 codes: the best general-purpose compressor on the converter's output.
-        const codes = nnc.subarray(nnc.length - file.header.tensors.reduce((n, t) => n + t.length, 0));
+        const codes = payloadBytes(file);
         const br = zlib.brotliCompressSync(codes, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
         rows.push([m.name, `${pct(report.final.sparsity)} pruned, brotli -11 of the uint8 codes`, int(br), times(float32Bytes / br), pct(accuracy), `${(100 * (accuracy - unpruned)).toFixed(2)}`]);
       }

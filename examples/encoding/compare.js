@@ -14,7 +14,8 @@
  * of their input.
  */
 'use strict';
-const { arg, medianSeconds } = require('../shared/script');
+const { arg } = require('../shared/script');
+const { measureEncoding, payloadBytes } = require('./measure');
 const path = require('node:path');
 const zlib = require('node:zlib');
 const core = require('@nncompress/core');
@@ -24,7 +25,6 @@ const { pwlRegistry } = require('@nncompress/plugin-piecewise-linear');
 const { tf } = core;
 const registry = pwlRegistry();
 const models = path.join(__dirname, '..', 'mnist-lenet', 'models');
-
 
 /** Encodings to compare: a label and the per-tensor choice. */
 const encodings = [
@@ -40,22 +40,6 @@ const encodings = [
   ['pwl, error ≤ 8% of max', (values) => ({ codec: 'pwl', options: { maxError: 0.08 * format.largestAbs(values) } })],
 ];
 
-async function accuracyOf(bytes, data) {
-  const model = await tf.loadLayersModel(format.nncompressIO(bytes, registry));
-  const accuracy = core.evaluate(model, data.test).accuracy;
-  model.dispose();
-  return accuracy;
-}
-
-/** The concatenated payload bytes of a container's tensors (no header): what gzip/brotli see for a shard. */
-function payloadBytes(nnc) {
-  const file = format.readNnc(nnc, registry);
-  const start = nnc.length - file.header.tensors.reduce((n, t) => n + t.length, 0);
-  return nnc.subarray(start);
-}
-
-/** Median seconds of `fn` over a few runs. */
-
 async function modelTable(label, file, data) {
   const artifacts = core.readModelArtifacts(file);
   const weights = format.weightValues(artifacts);
@@ -67,18 +51,13 @@ async function modelTable(label, file, data) {
     rows.push(`| ${label} | ${name} | ${bytes.toLocaleString('en-US')} | ${((8 * bytes) / count).toFixed(2)} | ${(float32Bytes / bytes).toFixed(1)}x | ${(100 * accuracy).toFixed(2)}% | ${throughput ?? ''} |`);
   const byName = new Map();
   for (const [name, choose] of encodings) {
-    const nnc = format.encodeArtifacts(artifacts, (spec, values) => choose(values), registry);
-    const accuracy = await accuracyOf(nnc, data);
-    const file = format.readNnc(nnc, registry);
-    const seconds = medianSeconds(() => {
-      for (const t of file.header.tensors) file.decode(t);
-    });
-    byName.set(name, { nnc, accuracy });
-    row(name, nnc.length, accuracy, `${(float32Bytes / 1e6 / seconds).toFixed(0)} MB/s`);
+    const { nnc, file, accuracy, decodeMBps } = await measureEncoding(artifacts, choose, data, registry);
+    byName.set(name, { file, accuracy });
+    row(name, nnc.length, accuracy, `${decodeMBps.toFixed(0)} MB/s`);
   }
   for (const [base, name] of [['float32', 'float32'], ['uint8 (tfjs-converter)', 'uint8']]) {
-    const { nnc, accuracy } = byName.get(base);
-    const payload = payloadBytes(nnc);
+    const { file, accuracy } = byName.get(base);
+    const payload = payloadBytes(file);
     row(`gzip -9 of ${name}`, zlib.gzipSync(payload, { level: 9 }).length, accuracy);
     row(`brotli -11 of ${name}`, zlib.brotliCompressSync(payload, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: payload.length } }).length, accuracy);
   }
@@ -107,7 +86,7 @@ async function mobilenetLossless() {
     const theirs = new Uint32Array(reference[t.name].dataSync().slice().buffer);
     if (ours.length !== theirs.length || ours.some((b, i) => b !== theirs[i])) exact = false;
   }
-  const payload = payloadBytes(nnc).length;
+  const payload = payloadBytes(file).length;
   return { shipped: shipped.length, nnc: nnc.length, payload, exact, gzip: zlib.gzipSync(shipped, { level: 9 }).length, brotli: zlib.brotliCompressSync(shipped, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length, params: specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0) };
 }
 
