@@ -102,7 +102,7 @@ function encodeOnce(values: Float32Array, options: PwlEncodeOptions): EncodedVal
   const merged = mergeShort(sorted, fitSegments(sorted, pAbs), pm, maxDeviation);
   const shared = shareSlopes(sorted, merged, parallel);
   // A shared slope may fit a segment worse; in error-bound mode such a segment keeps its own.
-  const fitted = shared.segments.map((g, i) => (g.deviation > maxDeviation ? chordSegment(sorted, g.start, g.length) : g));
+  const fitted = shared.segments.map((g) => (g.deviation > maxDeviation ? chordSegment(sorted, g.start, g.length) : g));
   const slopeOf = fitted.map((g) => Math.fround(g.slope));
   const slopes = [...new Set(slopeOf)];
   const slopeIndex = new Map(slopes.map((v, i) => [v, i] as const));

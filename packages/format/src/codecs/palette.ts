@@ -48,6 +48,9 @@ export const paletteCodec: TensorCodec = {
   encode(values, _options, codecs): EncodedValues {
     const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
     const palette = writePalette(bits);
+    // Byte planes take at least one bit per value in each of the four planes: a palette
+    // within n/2 bytes wins without coding them (the usual case for quantised tensors).
+    if (palette && palette.length <= values.length / 2) return { params: {}, bytes: palette };
     const planes = writePlanes(bits);
     const raw = float32Codec.encode!(values, {}, codecs).bytes;
     if (palette && palette.length <= Math.min(planes.length, raw.length)) return { params: {}, bytes: palette };
