@@ -249,12 +249,10 @@ export class Pipeline {
       const finalEval = latest;
       await this.hooks.evaluate.promise({ label: 'final', ...finalEval }, run);
       let latencies: { before: Latency; after: Latency } | undefined;
-      if (baselineCopy && config.latency) {
+      if (baselineCopy) {
         this.hooks.progress.call({ phase: 'latency', message: 'baseline and final, in alternation' });
-        latencies = compareLatency(baselineCopy, run.state.model, config.latency.repeats ?? 5);
+        latencies = compareLatency(baselineCopy, run.state.model, config.latency?.repeats ?? 5);
       }
-      const baselineLatency = latencies?.before;
-      const finalLatency = latencies?.after;
 
       const artifacts = await modelArtifacts(run.state.model);
       const shardBytes = writeModelArtifacts(artifacts, output.file('model'));
@@ -300,7 +298,7 @@ export class Pipeline {
           nonzeroParams: baselineStats.nonzeroParams,
           flops: baselineStats.flops,
           bytesFloat32,
-          ...(baselineLatency ? { latencyMs: baselineLatency } : {}),
+          ...(latencies ? { latencyMs: latencies.before } : {}),
         },
         final: {
           accuracy: finalAccuracy.accuracy,
@@ -312,7 +310,7 @@ export class Pipeline {
           encodedBytes,
           encodedAs,
           compressionRatio: bytesFloat32 / encodedBytes,
-          ...(finalLatency ? { latencyMs: finalLatency } : {}),
+          ...(latencies ? { latencyMs: latencies.after } : {}),
         },
         stages,
         layers: layerRows(baselineStats, finalStats),
