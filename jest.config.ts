@@ -18,7 +18,7 @@ const config: Config = {
     testEnvironment: 'node',
     testMatch: ['<rootDir>/test/**/*.test.ts'],
     moduleNameMapper,
-    setupFilesAfterEnv: ['<rootDir>/../../test/fast-check-setup.ts'],
+    setupFilesAfterEnv: ['<rootDir>/../../test/setup.ts'],
     transform: {
       '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/../../tsconfig.test.json' }],
     },

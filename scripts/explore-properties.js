@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs every test file that holds fast-check properties with a random seed and many more
-// cases than `npm test` does (which uses a fixed seed, see test/fast-check-setup.ts), to
+// cases than `npm test` does (which uses a fixed seed, see test/setup.ts), to
 // search for new counterexamples. `npm run test:explore [-- --runs N]`.
 const { readdirSync, readFileSync, statSync } = require('node:fs');
 const { join, relative } = require('node:path');

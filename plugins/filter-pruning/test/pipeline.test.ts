@@ -63,10 +63,13 @@ beforeAll(async () => {
 describe('filter pruning in a pipeline', () => {
   it('removes half the channels physically, shrinking params and FLOPs, and fine-tunes back', async () => {
     const { report, out } = await run('half.yaml', `${config('{ criterion: average-weight, scope: global }')}latency: { repeats: 3 }\n`);
-    // Latency is measured when asked: positive medians for both batch sizes, baseline and final.
+    // Latency is measured when asked: positive, finite medians for both batch sizes, baseline
+    // and final. How they compare is a timing, and timings belong to the bench, not to tests.
     for (const l of [report.baseline.latencyMs!, report.final.latencyMs!]) {
-      expect(l.batch1).toBeGreaterThan(0);
-      expect(l.batch32).toBeGreaterThan(l.batch1);
+      for (const ms of [l.batch1, l.batch32]) {
+        expect(ms).toBeGreaterThan(0);
+        expect(Number.isFinite(ms)).toBe(true);
+      }
     }
     expect(report.final.params).toBeLessThan(0.6 * report.baseline.params);
     expect(report.final.flops).toBeLessThan(0.6 * report.baseline.flops);

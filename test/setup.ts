@@ -1,3 +1,4 @@
+// Jest setup for every project: fixed-seed property tests, and one tfjs greeting silenced.
 import fc from 'fast-check';
 
 // Property tests run from one fixed seed, so `npm test` (and CI) is reproducible: a run
@@ -13,3 +14,12 @@ fc.configureGlobal({
   ...(seedSetting === 'random' ? {} : { seed: Number(seedSetting) }),
   ...(runs === undefined ? {} : { numRuns: runs }),
 });
+
+// tfjs's cpu backend greets every Node process with a console.warn about tfjs-node; jest
+// prints it with a stack in every suite, burying real failures. Drop that one message only:
+// every other warning still shows.
+const warn = console.warn.bind(console);
+console.warn = (...args: unknown[]): void => {
+  if (typeof args[0] === 'string' && args[0].includes('looks like you are running TensorFlow.js in Node.js')) return;
+  warn(...args);
+};
