@@ -101,7 +101,7 @@ describe('channel groups', () => {
       ],
     });
     const analysis = analyzeChannels(model);
-    expect(analysis.unsupported).toEqual([{ layer: 'reshape', className: 'Reshape' }]);
+    expect(analysis.unsupported).toEqual([{ layer: 'reshape', className: 'Reshape', reason: 'Reshape layer reshape' }]);
     expect(analysis.groups[groupOf(analysis, 'conv')].blocked).toBe('Reshape layer reshape');
   });
 });

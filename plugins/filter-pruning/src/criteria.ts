@@ -1,7 +1,7 @@
 /**
  * Per-channel importance for each channel group. Scorers read the model; they never change it.
  */
-import { ArrayDataset, ChannelAnalysis, ChannelGroup, modelInputShape, Rng, tf } from '@nncompress/core';
+import { ArrayDataset, ChannelAnalysis, ChannelGroup, layerKinds, modelInputShape, Rng, tf } from '@nncompress/core';
 import type { FilterCriterion } from './schema';
 
 /**
@@ -24,8 +24,6 @@ function weightScores(model: tf.LayersModel, group: ChannelGroup, criterion: Fil
   return out;
 }
 
-const ACTIVATIONS = new Set(['ReLU', 'Activation', 'LeakyReLU', 'ELU']);
-
 /**
  * The layer whose output is measured for a group: its last activation (ReLU…) or, when the
  * group has none (linear residual projections), the last layer that carries the group's
@@ -35,9 +33,10 @@ export function measureLayer(analysis: ChannelAnalysis, group: ChannelGroup): { 
   const carriers = analysis.graph.order.filter((n) => analysis.outputGroups.get(n) === group.id);
   const isActivation = (n: string): boolean => {
     const node = analysis.graph.nodes.get(n)!;
-    if (ACTIVATIONS.has(node.className)) return true;
-    const activation = (node.layer.getConfig() as { activation?: string }).activation;
-    return group.producers.includes(n) && (activation === 'relu' || activation === 'relu6');
+    const activation = layerKinds.get(node.className)?.activation?.(node.layer);
+    // A producer counts when its fused activation rectifies; an activation layer always does.
+    if (group.producers.includes(n)) return activation === 'relu' || activation === 'relu6';
+    return activation !== undefined;
   };
   const activations = carriers.filter(isActivation);
   if (activations.length > 0) return { layer: activations[activations.length - 1], rectified: true };

@@ -53,7 +53,7 @@ export function packGemmLayer(model: tf.LayersModel, view: GemmView, keptRows: r
   const flat = kernelTensor.dataSync();
   const { rows } = view;
   // Column order: by kernel position, then input channel, as the gathered patches come out.
-  const inputs: number = view.layerClass === 'Conv2D' ? (kernelTensor.shape[2] as number) : view.cols;
+  const inputs: number = view.kernel === 'conv2d' ? (kernelTensor.shape[2] as number) : view.cols;
   const byPosition = columnsByPosition(keptCols, inputs);
   const ordered = [...byPosition.entries()].sort((a, b) => a[0] - b[0]).flatMap(([t, cs]) => cs.map((c) => t * inputs + c));
   const packed = new Float32Array(ordered.length * keptRows.length);
@@ -62,7 +62,7 @@ export function packGemmLayer(model: tf.LayersModel, view: GemmView, keptRows: r
   const bias = layer.getConfig().useBias !== false && biasTensor ? tf.tensor1d(Float32Array.from(keptRows, (o) => biasTensor.dataSync()[o])) : undefined;
   const macs = (n: number): number => n * ordered.length * keptRows.length;
 
-  if (view.layerClass === 'Dense') {
+  if (view.kernel === 'dense') {
     const columns = tf.tensor1d(Int32Array.from(ordered), 'int32');
     return {
       layer: layer.name,

@@ -1,7 +1,10 @@
-import { matchLayerNames, PrunableWeight, prunableWeights, tf } from '@nncompress/core';
+import { layerKinds, matchLayerNames, PrunableWeight, prunableWeights, tf } from '@nncompress/core';
 
-/** Layer classes whose kernel is a GEMM matrix: rows are output channels (units). */
-const GEMM_LAYERS = new Set(['Conv2D', 'Dense']);
+/** The GEMM layout of a layer class's kernel (Conv2D and Dense kinds), if it has one; rows are output channels. */
+const gemmKernel = (layerClass: string): 'conv2d' | 'dense' | undefined => {
+  const linear = layerKinds.get(layerClass)?.linearKernel;
+  return linear === 'conv2d' || linear === 'dense' ? linear : undefined;
+};
 
 /**
  * A kernel seen as its im2col GEMM matrix. tfjs stores a Conv2D kernel as
@@ -13,6 +16,8 @@ const GEMM_LAYERS = new Set(['Conv2D', 'Dense']);
 export interface GemmView {
   readonly weight: PrunableWeight;
   readonly layerClass: string;
+  /** How the kernel is laid out: [k_h, k_w, C_in, C_out] or [inputs, units]. */
+  readonly kernel: 'conv2d' | 'dense';
   readonly rows: number;
   readonly cols: number;
   /** The layer produces a model output: its rows are classes and are never removed. */
@@ -31,7 +36,7 @@ export function gemmViews(model: tf.LayersModel, options: { only?: readonly stri
   if (only) {
     for (const name of only) {
       const cls = model.getLayer(name).getClassName();
-      if (!GEMM_LAYERS.has(cls)) throw new Error(`layers: layer "${name}" is ${cls}, which has no GEMM view (row-column pruning acts on Conv2D and Dense)`);
+      if (!gemmKernel(cls)) throw new Error(`layers: layer "${name}" is ${cls}, which has no GEMM view (row-column pruning acts on Conv2D and Dense)`);
     }
   }
   // Sequential models report their inner model's layers as outputLayers; the output tensors name the real ones.
@@ -40,9 +45,10 @@ export function gemmViews(model: tf.LayersModel, options: { only?: readonly stri
   for (const weight of prunableWeights(model)) {
     const layer = model.getLayer(weight.layerName);
     const layerClass = layer.getClassName();
-    if (!GEMM_LAYERS.has(layerClass) || excluded.has(weight.layerName) || (only && !only.has(weight.layerName))) continue;
+    const kernel = gemmKernel(layerClass);
+    if (!kernel || excluded.has(weight.layerName) || (only && !only.has(weight.layerName))) continue;
     const rows = weight.shape[weight.shape.length - 1];
-    views.push({ weight, layerClass, rows, cols: weight.size / rows, isOutput: outputs.has(weight.layerName) });
+    views.push({ weight, layerClass, kernel, rows, cols: weight.size / rows, isOutput: outputs.has(weight.layerName) });
   }
   return views;
 }

@@ -71,7 +71,7 @@ export function coupledProblem(views: readonly GemmView[], scores: ReadonlyMap<s
       if (m.role === 'producer') rowGroup.set(m.layer, g);
       if (m.role !== 'consumer') continue;
       // Column j reads input channel j mod C_in (im2col order; for a Dense behind a Flatten, C_in is the flattened channel count).
-      const inputChannels = m.flatten ? m.flatten.channels : view.layerClass === 'Conv2D' ? view.weight.shape[2] : view.cols;
+      const inputChannels = m.flatten ? m.flatten.channels : view.kernel === 'conv2d' ? view.weight.shape[2] : view.cols;
       const cols = colChannels.get(m.layer) as Int32Array;
       for (let j = 0; j < view.cols; j++) {
         const k = (j % inputChannels) - m.offset;

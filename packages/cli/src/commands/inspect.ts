@@ -23,7 +23,7 @@ export async function inspectCommand(modelJson: string): Promise<void> {
     return [String(g.id), String(g.size), g.producers.join('+'), follow.join(', ') || '–', g.blocked ? `blocked: ${g.blocked}` : 'prunable'];
   });
   process.stdout.write(`${formatTable(['group', 'channels', 'producers', 'pruned along', 'status'], groupRows)}\n`);
-  for (const u of analysis.unsupported) process.stdout.write(`note: ${u.className} layer ${u.layer} is not understood by the channel analysis; channels through it are kept\n`);
+  for (const u of analysis.unsupported) process.stdout.write(`note: ${u.className} layer ${u.layer} is left alone: ${u.reason}; channels through it are kept\n`);
 
   // Layer units: what layer pruning may remove whole.
   const units = findRemovableUnits(model, analysis.graph);

@@ -2,15 +2,17 @@
  * Channel groups: sets of channels that must be removed together for a structured prune to
  * leave a valid model. Follows Torch-Pruning's dependency-graph idea on a tfjs layer DAG.
  *
- * Every Conv2D/Dense output starts a channel space. Spaces flow through per-channel layers
- * (BatchNormalization, DepthwiseConv2D with multiplier 1 — both are members that are sliced
- * along), through shape-only layers (activations, pooling, padding, dropout), are
- * concatenated by Concatenate, joined channel-for-channel by Add-like merges (the joined
- * spaces become one group), and expand through Flatten into Dense input rows. Spaces that
- * reach a model input or output, or a layer the analysis does not understand, are blocked:
- * they are reported, never pruned.
+ * Every producer's output (Conv2D, Dense, …) starts a channel space. Spaces flow through
+ * channelwise layers (BatchNormalization, DepthwiseConv2D with multiplier 1 — members that
+ * are sliced along), through pass-through layers (element-wise activations, pooling,
+ * padding, dropout), are concatenated by Concatenate, joined channel-for-channel by Add-like
+ * merges (the joined spaces become one group), and expand through Flatten into Dense input
+ * rows. What each layer class does comes from the layer-kind registry. Spaces that reach a
+ * model input or output, or a layer whose kind is unknown or unsupported in its config (a
+ * softmax, channels-first data), are blocked: they are reported, with the reason, never pruned.
  */
 import type * as tf from '@tensorflow/tfjs';
+import { layerKinds, LayerKindRegistry } from './layer-kinds';
 import { buildModelGraph, GraphNode, ModelGraph } from './model-graph';
 
 /** How the channels of one space appear along a layer's channel axis. */
@@ -56,17 +58,15 @@ export interface ChannelAnalysis {
   readonly groups: readonly ChannelGroup[];
   /** Layers whose output channels are exactly one group's (producers, BN, activations, Add…) → group id. */
   readonly outputGroups: ReadonlyMap<string, number>;
-  /** Layers the analysis did not understand, by name and class; their channels are blocked. */
-  readonly unsupported: readonly { readonly layer: string; readonly className: string }[];
+  /** Layers the analysis did not understand, by name and class, and why; their channels are blocked. */
+  readonly unsupported: readonly UnsupportedLayer[];
 }
 
-const PRODUCERS = new Set(['Conv2D', 'Dense']);
-const CHANNELWISE = new Set(['BatchNormalization', 'DepthwiseConv2D']);
-const PASS_THROUGH = new Set([
-  'Activation', 'ReLU', 'LeakyReLU', 'ELU', 'ThresholdedReLU', 'Dropout', 'SpatialDropout1D', 'GaussianNoise', 'GaussianDropout',
-  'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'ZeroPadding2D', 'Cropping2D', 'UpSampling2D',
-]);
-const ELEMENTWISE = new Set(['Add', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Subtract']);
+export interface UnsupportedLayer {
+  readonly layer: string;
+  readonly className: string;
+  readonly reason: string;
+}
 
 class UnionFind {
   private readonly parent: number[] = [];
@@ -100,12 +100,15 @@ function channelsOf(node: GraphNode): number {
   return last ?? 0;
 }
 
-export function analyzeChannels(model: tf.LayersModel): ChannelAnalysis {
+export function analyzeChannels(model: tf.LayersModel, kinds: LayerKindRegistry = layerKinds): ChannelAnalysis {
   const graph = buildModelGraph(model);
   const spaces: Space[] = [];
   const uf = new UnionFind();
-  const unsupported: { layer: string; className: string }[] = [];
+  const unsupported: UnsupportedLayer[] = [];
   const maps = new Map<string, ChannelMap>();
+  // Producers whose own output cannot go (a fused softmax): blocked after the model outputs,
+  // so an output layer still reads "model output".
+  const outputBlocks: [number, string][] = [];
 
   const newSpace = (size: number, producer?: string, blocked?: string): number => {
     spaces.push({ size, producer, blocked, members: [] });
@@ -132,90 +135,89 @@ export function analyzeChannels(model: tf.LayersModel): ChannelAnalysis {
     maps.set(node.inputs[i], created);
     return created;
   };
+  /** The layer's inputs and output keep their channels, for `reason`. */
+  const leaveAlone = (node: GraphNode, reason: string): void => {
+    unsupported.push({ layer: node.name, className: node.className, reason });
+    node.inputs.forEach((_, i) => block(inputMap(node, i), reason));
+    maps.set(node.name, full(newSpace(channelsOf(node), undefined, `output of ${node.className} layer ${node.name}`)));
+  };
 
   for (const name of graph.order) {
     const node = graph.nodes.get(name)!;
-    const cls = node.className;
-    if (cls === 'InputLayer') {
-      maps.set(name, full(newSpace(channelsOf(node), undefined, 'model input')));
-      continue;
-    }
     if (node.shared) {
-      node.inputs.forEach((_, i) => block(inputMap(node, i), `shared layer ${name}`));
-      unsupported.push({ layer: name, className: cls });
-      maps.set(name, full(newSpace(channelsOf(node), undefined, `output of shared layer ${name}`)));
+      leaveAlone(node, `shared layer ${name}`);
       continue;
     }
-    if (PRODUCERS.has(cls)) {
-      const input = inputMap(node);
-      if (input.flatten && cls !== 'Dense') block(input, `${name} reads flattened channels`);
-      else attach(input, name, 'consumer');
-      const own = newSpace(channelsOf(node), name);
-      spaces[own].members.push({ layer: name, role: 'producer', offset: 0, start: 0, length: spaces[own].size });
-      maps.set(name, full(own));
-      continue;
-    }
-    if (CHANNELWISE.has(cls)) {
-      const input = inputMap(node);
-      const multiplier = (node.layer.getConfig() as { depthMultiplier?: number }).depthMultiplier ?? 1;
-      if (input.flatten || multiplier !== 1) {
-        block(input, input.flatten ? `${name} after a flatten` : `${name} has depth multiplier ${multiplier}`);
-        unsupported.push({ layer: name, className: cls });
-        maps.set(name, full(newSpace(channelsOf(node), undefined, `output of ${name}`)));
-      } else {
-        attach(input, name, 'channelwise');
-        maps.set(name, input);
+    const behaviour = kinds.channels(node.layer);
+    switch (behaviour.role) {
+      case 'unsupported':
+        leaveAlone(node, behaviour.reason);
+        break;
+      case 'input':
+        maps.set(name, full(newSpace(channelsOf(node), undefined, 'model input')));
+        break;
+      case 'producer': {
+        const input = inputMap(node);
+        if (input.flatten && kinds.get(node.className)?.linearKernel !== 'dense') block(input, `${name} reads flattened channels`);
+        else attach(input, name, 'consumer');
+        const own = newSpace(channelsOf(node), name);
+        spaces[own].members.push({ layer: name, role: 'producer', offset: 0, start: 0, length: spaces[own].size });
+        if (behaviour.outputBlocked) outputBlocks.push([own, behaviour.outputBlocked]);
+        maps.set(name, full(own));
+        break;
       }
-      continue;
-    }
-    if (PASS_THROUGH.has(cls)) {
-      maps.set(name, inputMap(node));
-      continue;
-    }
-    if (cls === 'Flatten') {
-      const input = inputMap(node);
-      const shape = graph.nodes.get(node.inputs[0])?.outputShape ?? [];
-      const spatial = shape.slice(0, -1).reduce<number>((n, d) => n * (d ?? 0), 1);
-      if (input.flatten || spatial === 0) {
-        block(input, `${name} flattens an unknown shape`);
-        maps.set(name, full(newSpace(channelsOf(node), undefined, `output of ${name}`)));
-      } else {
-        const channels = input.segments.reduce((n, s) => n + s.length, 0);
-        maps.set(name, { segments: input.segments, flatten: { spatial, channels } });
+      case 'channelwise': {
+        const input = inputMap(node);
+        if (input.flatten) {
+          leaveAlone(node, `${name} after a flatten`);
+        } else {
+          attach(input, name, 'channelwise');
+          maps.set(name, input);
+        }
+        break;
       }
-      continue;
-    }
-    if (cls === 'Concatenate') {
-      const axis = (node.layer.getConfig() as { axis?: number }).axis ?? -1;
-      const inputs = node.inputs.map((_, i) => inputMap(node, i));
-      if ((axis !== -1 && axis !== node.outputShape.length) || inputs.some((m) => m.flatten)) {
-        inputs.forEach((m) => block(m, `${name} concatenates along axis ${axis}`));
-        maps.set(name, full(newSpace(channelsOf(node), undefined, `output of ${name}`)));
-      } else {
-        maps.set(name, { segments: inputs.flatMap((m) => m.segments) });
+      case 'pass-through':
+        maps.set(name, inputMap(node));
+        break;
+      case 'flatten': {
+        const input = inputMap(node);
+        const shape = graph.nodes.get(node.inputs[0])?.outputShape ?? [];
+        const spatial = shape.slice(0, -1).reduce<number>((n, d) => n * (d ?? 0), 1);
+        if (input.flatten || spatial === 0) {
+          block(input, `${name} flattens an unknown shape`);
+          maps.set(name, full(newSpace(channelsOf(node), undefined, `output of ${name}`)));
+        } else {
+          const channels = input.segments.reduce((n, s) => n + s.length, 0);
+          maps.set(name, { segments: input.segments, flatten: { spatial, channels } });
+        }
+        break;
       }
-      continue;
-    }
-    if (ELEMENTWISE.has(cls)) {
-      const inputs = node.inputs.map((_, i) => inputMap(node, i));
-      const wholeSpaces = inputs.every((m) => !m.flatten && m.segments.length === 1 && m.segments[0].start === 0 && m.segments[0].length === spaces[m.segments[0].space].size);
-      const sameSize = inputs.every((m) => m.segments[0]?.length === inputs[0].segments[0]?.length);
-      if (wholeSpaces && sameSize) {
-        for (const m of inputs.slice(1)) uf.union(inputs[0].segments[0].space, m.segments[0].space);
-        maps.set(name, inputs[0]);
-      } else {
-        inputs.forEach((m) => block(m, `${name} merges partial channel ranges`));
-        unsupported.push({ layer: name, className: cls });
-        maps.set(name, full(newSpace(channelsOf(node), undefined, `output of ${name}`)));
+      case 'concat': {
+        const inputs = node.inputs.map((_, i) => inputMap(node, i));
+        if (inputs.some((m) => m.flatten)) {
+          inputs.forEach((m) => block(m, `${name} concatenates flattened channels`));
+          maps.set(name, full(newSpace(channelsOf(node), undefined, `output of ${name}`)));
+        } else {
+          maps.set(name, { segments: inputs.flatMap((m) => m.segments) });
+        }
+        break;
       }
-      continue;
+      case 'elementwise': {
+        const inputs = node.inputs.map((_, i) => inputMap(node, i));
+        const wholeSpaces = inputs.every((m) => !m.flatten && m.segments.length === 1 && m.segments[0].start === 0 && m.segments[0].length === spaces[m.segments[0].space].size);
+        const sameSize = inputs.every((m) => m.segments[0]?.length === inputs[0].segments[0]?.length);
+        if (wholeSpaces && sameSize) {
+          for (const m of inputs.slice(1)) uf.union(inputs[0].segments[0].space, m.segments[0].space);
+          maps.set(name, inputs[0]);
+        } else {
+          leaveAlone(node, `${name} merges partial channel ranges`);
+        }
+        break;
+      }
     }
-    // Anything else: its inputs and outputs keep their channels.
-    unsupported.push({ layer: name, className: cls });
-    node.inputs.forEach((_, i) => block(inputMap(node, i), `${cls} layer ${name}`));
-    maps.set(name, full(newSpace(channelsOf(node), undefined, `output of ${cls} layer ${name}`)));
   }
   for (const out of graph.outputNames) block(maps.get(out), `model output ${out}`);
+  for (const [space, reason] of outputBlocks) spaces[space].blocked ??= reason;
 
   // Union classes of spaces become groups, in order of their first producer.
   const byRoot = new Map<number, number[]>();

@@ -5,6 +5,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { ChannelAnalysis, ChannelGroup, ChannelMember } from './channel-groups';
+import { layerKinds, LayerKindRegistry } from './layer-kinds';
 import { consumerInputStats, removeChannels, sliceKernelMasks } from './surgery';
 
 /** Which channels can go, and why. */
@@ -55,15 +56,17 @@ function outputMasked(mask: Uint8Array, shape: { inputs: number; outputs: number
 }
 
 /** True when every consumer sees a constant input channel as a constant at every output position. */
-function constantFoldable(analysis: ChannelAnalysis, group: ChannelGroup): boolean {
-  if (group.members.some((m) => m.role === 'channelwise' && analysis.graph.nodes.get(m.layer)?.className === 'DepthwiseConv2D')) return false;
+function constantFoldable(analysis: ChannelAnalysis, group: ChannelGroup, kinds: LayerKindRegistry): boolean {
+  // A depthwise filter (channelwise with a spatial kernel) does not see a constant as a constant at borders.
+  if (group.members.some((m) => m.role === 'channelwise' && (analysis.graph.nodes.get(m.layer)?.layer.getWeights()[0]?.rank ?? 1) > 1)) return false;
   return group.members.every((m) => {
     if (m.role !== 'consumer') return true;
     const node = analysis.graph.nodes.get(m.layer);
-    if (!node) return false;
-    if (node.className === 'Dense') return true;
+    const linear = node && kinds.get(node.className)?.linearKernel;
+    if (!node || !linear) return false;
+    if (linear === 'dense') return true;
     const config = node.layer.getConfig() as { padding?: string; kernelSize?: number[] };
-    return node.className === 'Conv2D' && (config.padding === 'valid' || (config.kernelSize ?? []).every((k) => k === 1));
+    return config.padding === 'valid' || (config.kernelSize ?? []).every((k) => k === 1);
   });
 }
 
@@ -103,7 +106,7 @@ export function deadChannels(model: tf.LayersModel, analysis: ChannelAnalysis, m
     }
     unread += dead.length;
     if (dead.length > 0) removals.set(group.id, dead);
-    if (flat.length > 0 && calibration && constantFoldable(analysis, group)) constantCandidates.set(group.id, flat);
+    if (flat.length > 0 && calibration && constantFoldable(analysis, group, layerKinds)) constantCandidates.set(group.id, flat);
   }
   let constant = 0;
   let inputMeans: Map<string, Float32Array> | undefined;

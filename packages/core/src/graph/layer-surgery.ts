@@ -1,5 +1,5 @@
 /**
- * Whole-layer removal, shared by every technique that drops layers or blocks (seed 004).
+ * Whole-layer removal, shared by every technique that drops layers or blocks.
  *
  * A removable unit is either
  *  - a residual block: the branch of an Add whose other input is the branch's own input;
@@ -14,6 +14,7 @@
  * not removable; the analysis simply does not list them.
  */
 import * as tf from '@tensorflow/tfjs';
+import { layerKinds, LayerKindRegistry } from './layer-kinds';
 import { buildModelGraph, GraphNode, ModelGraph } from './model-graph';
 import { copyWeights, modelFromTopology, topologyOf, TopologyJson } from './topology';
 
@@ -56,15 +57,6 @@ export interface RemoveUnitsOptions {
   readonly batchSize?: number;
 }
 
-const WEIGHTED = new Set(['Conv2D', 'Dense', 'DepthwiseConv2D']);
-/** Layers a block takes along behind its weighted layer. */
-const TRAILING = new Set(['BatchNormalization', 'Activation', 'ReLU', 'LeakyReLU', 'ELU', 'Dropout']);
-/** Weightless layers that do not mix channels: a repair can look through them. */
-const SHAPE_ONLY = new Set([
-  'Activation', 'ReLU', 'LeakyReLU', 'ELU', 'Dropout', 'Flatten',
-  'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'ZeroPadding2D',
-]);
-
 function paramsOf(graph: ModelGraph, names: readonly string[]): number {
   let n = 0;
   for (const name of names) for (const w of graph.nodes.get(name)!.layer.getWeights()) n += w.size;
@@ -75,15 +67,19 @@ function sameShape(a: readonly (number | null)[], b: readonly (number | null)[])
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-/** The first Conv2D/Dense fed only through shape-only layers from `from`, if any. */
-function findRepairLayer(graph: ModelGraph, from: GraphNode): string | undefined {
+/** Kernels a least-squares repair can refit (im2col rows for Conv2D, input vectors for Dense). */
+const REPAIRABLE = new Set(['conv2d', 'dense']);
+
+/** The first Conv2D/Dense fed from `from` only through layers a repair may look through, if any. */
+function findRepairLayer(graph: ModelGraph, from: GraphNode, kinds: LayerKindRegistry): string | undefined {
   let cur = from;
   for (;;) {
     if (cur.outputs.length !== 1) return undefined;
     const next = graph.nodes.get(cur.outputs[0])!;
     if (next.inputs.length !== 1 || next.shared) return undefined;
-    if (next.className === 'Conv2D' || next.className === 'Dense') return next.name;
-    if (!SHAPE_ONLY.has(next.className)) return undefined;
+    const kind = kinds.get(next.className);
+    if (kind?.linearKernel && REPAIRABLE.has(kind.linearKernel)) return next.name;
+    if (!kind?.lookThrough || kinds.channels(next.layer).role === 'unsupported') return undefined;
     cur = next;
   }
 }
@@ -101,7 +97,7 @@ function residualBranch(graph: ModelGraph, skip: string, end: string): string[] 
 }
 
 /** Every unit that `removeUnits` can take out of `model`, residual blocks first. */
-export function findRemovableUnits(model: tf.LayersModel, graph: ModelGraph = buildModelGraph(model)): RemovableUnit[] {
+export function findRemovableUnits(model: tf.LayersModel, graph: ModelGraph = buildModelGraph(model), kinds: LayerKindRegistry = layerKinds): RemovableUnit[] {
   const outputs = new Set(graph.outputNames);
   const units: RemovableUnit[] = [];
   for (const name of graph.order) {
@@ -112,18 +108,18 @@ export function findRemovableUnits(model: tf.LayersModel, graph: ModelGraph = bu
       if (!branch || branch.length === 0) continue;
       const layers = [...branch, name];
       const params = paramsOf(graph, layers);
-      units.push({ id: name, kind: 'residual', layers, input: skip, output: name, shapePreserving: true, repairLayer: findRepairLayer(graph, node), params, paramsSaved: params });
+      units.push({ id: name, kind: 'residual', layers, input: skip, output: name, shapePreserving: true, repairLayer: findRepairLayer(graph, node, kinds), params, paramsSaved: params });
       break;
     }
   }
   for (const name of graph.order) {
     const node = graph.nodes.get(name)!;
-    if (!WEIGHTED.has(node.className) || node.inputs.length !== 1 || node.shared) continue;
+    if (kinds.get(node.className)?.block !== 'head' || node.inputs.length !== 1 || node.shared) continue;
     const layers = [name];
     let last = node;
     while (last.outputs.length === 1) {
       const next = graph.nodes.get(last.outputs[0])!;
-      if (!TRAILING.has(next.className) || next.inputs.length !== 1 || next.shared) break;
+      if (kinds.get(next.className)?.block !== 'trailing' || next.inputs.length !== 1 || next.shared) break;
       layers.push(next.name);
       last = next;
     }
@@ -135,7 +131,7 @@ export function findRemovableUnits(model: tf.LayersModel, graph: ModelGraph = bu
     // Spatial size must survive: downstream layers (Flatten→Dense, Add partners) depend on it.
     if (inShape.length !== outShape.length || !sameShape(inShape.slice(0, -1), outShape.slice(0, -1))) continue;
     const shapePreserving = sameShape(inShape, outShape);
-    const repairLayer = findRepairLayer(graph, last);
+    const repairLayer = findRepairLayer(graph, last, kinds);
     if (!shapePreserving && !repairLayer) continue;
     const params = paramsOf(graph, layers);
     let growth = 0;
@@ -193,9 +189,9 @@ function convConfig(layer: tf.layers.Layer): ConvConfig {
 }
 
 /** Rows of the least-squares problem: im2col patches (Conv2D) or input vectors (Dense). */
-function designRows(className: string, conv: ConvConfig | undefined, a: tf.Tensor): tf.Tensor2D {
+function designRows(conv: ConvConfig | undefined, a: tf.Tensor): tf.Tensor2D {
   return tf.tidy(() => {
-    if (className === 'Dense' || !conv) return a.reshape([-1, a.shape[a.rank - 1]]) as tf.Tensor2D;
+    if (!conv) return a.reshape([-1, a.shape[a.rank - 1]]) as tf.Tensor2D;
     const [kh, kw] = conv.kernelSize;
     const channels = a.shape[3]!;
     const k = kh * kw * channels;
@@ -207,13 +203,13 @@ function designRows(className: string, conv: ConvConfig | undefined, a: tf.Tenso
   });
 }
 
-/** The layer's output before its activation, for inputs `a`. */
+/** The layer's output before its activation, for inputs `a` (a Dense when `conv` is undefined). */
 function preActivation(layer: tf.layers.Layer, conv: ConvConfig | undefined, a: tf.Tensor): tf.Tensor2D {
   return tf.tidy(() => {
     const [kernel, bias] = layer.getWeights();
     let z: tf.Tensor;
-    if (layer.getClassName() === 'Dense') z = tf.matMul(a.reshape([-1, a.shape[a.rank - 1]]), kernel as tf.Tensor2D);
-    else z = tf.conv2d(a as tf.Tensor4D, kernel as tf.Tensor4D, conv!.strides, conv!.padding, 'NHWC', conv!.dilationRate);
+    if (!conv) z = tf.matMul(a.reshape([-1, a.shape[a.rank - 1]]), kernel as tf.Tensor2D);
+    else z = tf.conv2d(a as tf.Tensor4D, kernel as tf.Tensor4D, conv.strides, conv.padding, 'NHWC', conv.dilationRate);
     if (bias) z = tf.add(z, bias);
     return z.reshape([-1, kernel.shape[kernel.rank - 1]]) as tf.Tensor2D;
   });
@@ -260,8 +256,8 @@ export function solveRidge(gram: Float64Array, rhs: Float64Array, k: number, m: 
 function fitRepair(original: tf.LayersModel, pruned: tf.LayersModel, repairLayer: string, calibration: tf.Tensor, batchSize: number): tf.Tensor[] {
   const source = original.getLayer(repairLayer);
   const target = pruned.getLayer(repairLayer);
-  const className = source.getClassName();
-  const conv = className === 'Conv2D' ? convConfig(source) : undefined;
+  // A Conv2D is refitted over im2col patches; a Dense over its input vectors.
+  const conv = layerKinds.get(source.getClassName())?.linearKernel === 'conv2d' ? convConfig(source) : undefined;
   const useBias = source.getWeights().length > 1;
   const newKernelShape = target.getWeights()[0].shape;
   const outputs = newKernelShape[newKernelShape.length - 1];
@@ -276,7 +272,7 @@ function fitRepair(original: tf.LayersModel, pruned: tf.LayersModel, repairLayer
   for (let start = 0; start < n; start += batchSize) {
     const [g, b] = tf.tidy(() => {
       const x = calibration.slice(start, Math.min(batchSize, n - start));
-      let p = designRows(className, conv, after.predict(x) as tf.Tensor);
+      let p = designRows(conv, after.predict(x) as tf.Tensor);
       if (useBias) p = tf.concat([p, tf.ones([p.shape[0], 1])], 1);
       const z = preActivation(source, conv, before.predict(x) as tf.Tensor);
       return [tf.matMul(p, p, true, false).dataSync(), tf.matMul(p, z, true, false).dataSync()];

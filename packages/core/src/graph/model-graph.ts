@@ -2,7 +2,7 @@
  * The layer DAG of a LayersModel (sequential or functional), in topological order.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { layerOutputShape } from '../model/model-stats';
+import { layerOutputShape } from '../model/layer-shape';
 
 export interface GraphNode {
   readonly name: string;

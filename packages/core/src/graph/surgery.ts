@@ -5,19 +5,20 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ChannelAnalysis, ChannelGroup } from './channel-groups';
-import { modelFromTopology, topologyOf } from './topology';
+import { checkSameFunction } from './exactness';
+import { layerKinds, LayerKindRegistry, WeightAxes } from './layer-kinds';
+import { cloneModel, modelFromTopology, topologyOf } from './topology';
 
 /** Group id → channel indices (0 ≤ k < group.size) to remove. */
 export type ChannelRemovals = ReadonlyMap<number, readonly number[]>;
 
 type AxisRole = 'producer' | 'channelwise' | 'consumer';
 
-/** Length of the axis a role slices: output channels, per-channel params, or kernel inputs. */
-function axisLength(layer: tf.layers.Layer, role: AxisRole): number {
-  const kernel = layer.getWeights()[0];
-  if (role === 'consumer') return kernel.shape[kernel.rank - 2];
-  const shape = layer.outputShape as number[];
-  return shape[shape.length - 1];
+/** Length of the axis a role follows: the layer's input channels (consumer) or its output channels. */
+function axisLength(analysis: ChannelAnalysis, layerName: string, role: AxisRole): number {
+  const node = analysis.graph.nodes.get(layerName)!;
+  if (role === 'consumer') return node.inputChannels[0];
+  return node.outputShape[node.outputShape.length - 1] ?? 0;
 }
 
 function checkRemovals(analysis: ChannelAnalysis, removals: ChannelRemovals): void {
@@ -39,7 +40,7 @@ function keepFlags(analysis: ChannelAnalysis, removals: ChannelRemovals): Map<st
     let byRole = flags.get(layerName);
     if (!byRole) flags.set(layerName, (byRole = new Map()));
     let f = byRole.get(role);
-    if (!f) byRole.set(role, (f = new Uint8Array(axisLength(analysis.graph.nodes.get(layerName)!.layer, role)).fill(1)));
+    if (!f) byRole.set(role, (f = new Uint8Array(axisLength(analysis, layerName, role)).fill(1)));
     return f;
   };
   for (const [id, channels] of removals) {
@@ -74,24 +75,58 @@ function gatherAxis(t: tf.Tensor, axis: number, flags: Uint8Array | undefined): 
   });
 }
 
+/** Flags over channels stretched to an axis where channel c covers indices c·repeat … c·repeat + repeat − 1. */
+function repeatFlags(flags: Uint8Array | undefined, repeat: number | undefined): Uint8Array | undefined {
+  if (!flags || !repeat || repeat === 1) return flags;
+  const out = new Uint8Array(flags.length * repeat);
+  for (let c = 0; c < flags.length; c++) out.fill(flags[c], c * repeat, (c + 1) * repeat);
+  return out;
+}
+
+/** The axes of each of the layer's weights that follow channels, from its layer kind; throws when the kind cannot say. */
+function weightAxesOf(layer: tf.layers.Layer, kinds: LayerKindRegistry): readonly WeightAxes[] {
+  const axes = kinds.get(layer.getClassName())?.weightAxes?.(layer);
+  if (!axes) throw new Error(`surgery does not know how to slice ${layer.getClassName()} layer ${layer.name} (its layer kind declares no weightAxes)`);
+  return axes;
+}
+
 /** `weights` (the layer's, in `getWeights()` order) with removed channels dropped. */
-function slicedWeights(layer: tf.layers.Layer, weights: tf.Tensor[], roles: Map<AxisRole, Uint8Array> | undefined): tf.Tensor[] {
-  const cls = layer.getClassName();
+function slicedWeights(layer: tf.layers.Layer, weights: tf.Tensor[], roles: Map<AxisRole, Uint8Array> | undefined, kinds: LayerKindRegistry): tf.Tensor[] {
   if (!roles) return weights.map((w) => gatherAxis(w, 0, undefined));
-  if (cls === 'Conv2D' || cls === 'Dense') {
-    const [kernel, ...rest] = weights;
-    let k = gatherAxis(kernel, kernel.rank - 2, roles.get('consumer'));
-    const sliced = gatherAxis(k, k.rank - 1, roles.get('producer'));
-    k.dispose();
-    k = sliced;
-    return [k, ...rest.map((b) => gatherAxis(b, 0, roles.get('producer')))];
-  }
-  if (cls === 'DepthwiseConv2D') {
-    const [kernel, ...rest] = weights;
-    return [gatherAxis(kernel, 2, roles.get('channelwise')), ...rest.map((b) => gatherAxis(b, 0, roles.get('channelwise')))];
-  }
-  if (cls === 'BatchNormalization') return weights.map((w) => gatherAxis(w, 0, roles.get('channelwise')));
-  throw new Error(`surgery does not know how to slice ${cls} layer ${layer.name}`);
+  const axes = weightAxesOf(layer, kinds);
+  return weights.map((w, i) => {
+    const a = axes[i] ?? {};
+    const steps: [number | undefined, Uint8Array | undefined][] = [
+      [a.input, repeatFlags(roles.get('consumer'), a.inputRepeat)],
+      [a.output, roles.get('producer')],
+      [a.channel, roles.get('channelwise')],
+    ];
+    let t = gatherAxis(w, 0, undefined);
+    for (const [axis, flags] of steps) {
+      if (axis === undefined || !flags) continue;
+      const next = gatherAxis(t, axis, flags);
+      t.dispose();
+      t = next;
+    }
+    return t;
+  });
+}
+
+/**
+ * `weights` with the removed input channels' entries set to zero and nothing sliced: the
+ * function the smaller model must compute (a removed channel contributes nothing).
+ */
+function zeroedInputWeights(layer: tf.layers.Layer, weights: tf.Tensor[], roles: Map<AxisRole, Uint8Array> | undefined, kinds: LayerKindRegistry): tf.Tensor[] {
+  const keepIn = roles?.get('consumer');
+  if (!keepIn) return weights.map((w) => w.clone());
+  const axes = weightAxesOf(layer, kinds);
+  return weights.map((w, i) => {
+    const a = axes[i] ?? {};
+    const flags = a.input === undefined ? undefined : repeatFlags(keepIn, a.inputRepeat);
+    if (a.input === undefined || !flags) return w.clone();
+    const shape = w.shape.map((d, axis) => (axis === a.input ? d : 1));
+    return tf.tidy(() => tf.mul(w, tf.tensor(Float32Array.from(flags), shape)));
+  });
 }
 
 export interface RemoveChannelsOptions {
@@ -105,6 +140,15 @@ export interface RemoveChannelsOptions {
    * position); for 'same'-padded k×k kernels it ignores the border, where fewer taps see it.
    */
   readonly inputMeans?: ReadonlyMap<string, Float32Array>;
+  /** Layer kinds to read (default: core's registry, with what plugins registered). */
+  readonly kinds?: LayerKindRegistry;
+  /**
+   * Check the result before returning it (default true): the smaller model must compute what
+   * the original computes with the removed channels' inputs zeroed (and the same mean
+   * corrections), on seeded probe inputs. A layer that does not behave as its kind declares
+   * fails here, naming the group, instead of giving a wrong model.
+   */
+  readonly verify?: boolean;
 }
 
 /** Consumers whose inputs `removals` shrinks (the layers mean-replacement must measure). */
@@ -182,7 +226,7 @@ export function consumerInputStats(model: tf.LayersModel, analysis: ChannelAnaly
  * Per layer, per weight index: what to add to that weight (full length, before slicing) so
  * each consumer's removed inputs are replaced by their means.
  */
-function meanCorrections(analysis: ChannelAnalysis, flags: Map<string, Map<AxisRole, Uint8Array>>, inputMeans: ReadonlyMap<string, Float32Array>): Map<string, Map<number, Float32Array>> {
+function meanCorrections(analysis: ChannelAnalysis, flags: Map<string, Map<AxisRole, Uint8Array>>, inputMeans: ReadonlyMap<string, Float32Array>, kinds: LayerKindRegistry): Map<string, Map<number, Float32Array>> {
   const corrections = new Map<string, Map<number, Float32Array>>();
   const add = (layer: string, index: number, delta: Float32Array, sign: number): void => {
     let byIndex = corrections.get(layer);
@@ -195,6 +239,8 @@ function meanCorrections(analysis: ChannelAnalysis, flags: Map<string, Map<AxisR
     const keep = flags.get(name)?.get('consumer');
     const node = analysis.graph.nodes.get(name);
     if (!keep || !node) continue;
+    // Only a plain linear kernel [taps…, inputs, outputs] turns a constant input into a bias.
+    if (!kinds.get(node.className)?.linearKernel) continue;
     const kernel = node.layer.getWeights()[0];
     const [inputs, outputs] = kernel.shape.slice(-2);
     if (means.length !== inputs) throw new Error(`inputMeans for ${name} has ${means.length} entries, its kernel takes ${inputs} inputs`);
@@ -224,7 +270,7 @@ function meanCorrections(analysis: ChannelAnalysis, flags: Map<string, Map<AxisR
  * `removeChannels` with the same removals builds: removed output channels and removed input
  * rows are dropped, everything else keeps its flag.
  */
-export function sliceKernelMasks(analysis: ChannelAnalysis, removals: ChannelRemovals, masks: ReadonlyMap<string, Uint8Array>): Map<string, Uint8Array> {
+export function sliceKernelMasks(analysis: ChannelAnalysis, removals: ChannelRemovals, masks: ReadonlyMap<string, Uint8Array>, kinds: LayerKindRegistry = layerKinds): Map<string, Uint8Array> {
   const flags = keepFlags(analysis, removals);
   const out = new Map<string, Uint8Array>();
   for (const [layerName, mask] of masks) {
@@ -235,17 +281,12 @@ export function sliceKernelMasks(analysis: ChannelAnalysis, removals: ChannelRem
       continue;
     }
     const kernel = node.layer.getWeights()[0];
-    const [inputs, outputs] = kernel.shape.slice(-2);
     if (mask.length !== kernel.size) throw new Error(`mask for ${layerName} has ${mask.length} entries, its kernel has ${kernel.size}`);
-    const keepIn = roles.get('consumer');
-    const keepOut = roles.get('producer');
-    const taps = kernel.size / (inputs * outputs);
-    const ins = kept(keepIn, inputs);
-    const outs = kept(keepOut, outputs);
-    const sliced = new Uint8Array(taps * ins.length * outs.length);
-    let n = 0;
-    for (let t = 0; t < taps; t++) for (const i of ins) for (const o of outs) sliced[n++] = mask[(t * inputs + i) * outputs + o];
-    out.set(layerName, sliced);
+    // The mask is cut exactly as the kernel is (the layer kind's axes of its first weight).
+    const asTensor = tf.tensor(Float32Array.from(mask), kernel.shape);
+    const [sliced] = slicedWeights(node.layer, [asTensor], roles, kinds);
+    out.set(layerName, Uint8Array.from(sliced.dataSync()));
+    tf.dispose([asTensor, sliced]);
   }
   return out;
 }
@@ -256,29 +297,51 @@ export function sliceKernelMasks(analysis: ChannelAnalysis, removals: ChannelRem
  */
 export async function removeChannels(model: tf.LayersModel, analysis: ChannelAnalysis, removals: ChannelRemovals, options: RemoveChannelsOptions = {}): Promise<tf.LayersModel> {
   checkRemovals(analysis, removals);
+  const kinds = options.kinds ?? layerKinds;
   const flags = keepFlags(analysis, removals);
-  const corrections = options.inputMeans ? meanCorrections(analysis, flags, options.inputMeans) : new Map<string, Map<number, Float32Array>>();
+  const corrections = options.inputMeans ? meanCorrections(analysis, flags, options.inputMeans, kinds) : new Map<string, Map<number, Float32Array>>();
   const json = topologyOf(model);
   for (const entry of json.config.layers) {
     const out = flags.get(entry.config.name)?.get('producer');
     if (!out) continue;
-    const count = kept(out, out.length).length;
-    if (entry.class_name === 'Conv2D') entry.config.filters = count;
-    else if (entry.class_name === 'Dense') entry.config.units = count;
+    const widthKey = kinds.get(entry.class_name)?.widthKey;
+    if (!widthKey) throw new Error(`surgery does not know the output width of ${entry.class_name} layer ${entry.config.name} (its layer kind declares no widthKey)`);
+    entry.config[widthKey] = kept(out, out.length).length;
   }
   const pruned = await modelFromTopology(json, flags.keys());
-  for (const layer of pruned.layers) {
-    const source = analysis.graph.nodes.get(layer.name)?.layer;
-    if (!source || source.getWeights().length === 0) continue;
-    const original = source.getWeights();
-    const corrected = original.map((w, i) => {
-      const delta = corrections.get(layer.name)?.get(i);
-      return delta ? tf.tidy(() => tf.add(w, tf.tensor(delta, w.shape))) : w;
-    });
-    const weights = slicedWeights(source, corrected, flags.get(layer.name));
-    layer.setWeights(weights);
-    tf.dispose(weights);
-    tf.dispose(corrected.filter((w, i) => w !== original[i]));
+  const reference = options.verify === false ? undefined : await cloneModel(model);
+  try {
+    for (const layer of pruned.layers) {
+      const source = analysis.graph.nodes.get(layer.name)?.layer;
+      if (!source || source.getWeights().length === 0) continue;
+      const original = source.getWeights();
+      const corrected = original.map((w, i) => {
+        const delta = corrections.get(layer.name)?.get(i);
+        return delta ? tf.tidy(() => tf.add(w, tf.tensor(delta, w.shape))) : w;
+      });
+      const roles = flags.get(layer.name);
+      const weights = slicedWeights(source, corrected, roles, kinds);
+      layer.setWeights(weights);
+      tf.dispose(weights);
+      if (reference) {
+        const zeroed = zeroedInputWeights(source, corrected, roles, kinds);
+        reference.getLayer(layer.name).setWeights(zeroed);
+        tf.dispose(zeroed);
+      }
+      tf.dispose(corrected.filter((w, i) => w !== original[i]));
+    }
+    if (reference) checkSameFunction(reference, pruned, () => removalLabel(analysis, removals));
+  } catch (err) {
+    pruned.dispose();
+    throw err;
+  } finally {
+    reference?.dispose();
   }
   return pruned;
+}
+
+/** The groups a removal touches, for an error message. */
+function removalLabel(analysis: ChannelAnalysis, removals: ChannelRemovals): string {
+  const parts = [...removals].filter(([, channels]) => channels.length > 0).map(([id, channels]) => `${channels.length} of group ${id} (${analysis.groups[id].producers.join(', ')})`);
+  return `removing channels ${parts.join('; ')}`;
 }

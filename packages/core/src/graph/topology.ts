@@ -3,6 +3,7 @@
  * surgery (channels, layers, heads) takes to make a model of another shape.
  */
 import * as tf from '@tensorflow/tfjs';
+import { layerKinds, LayerKindRegistry } from './layer-kinds';
 
 export interface LayerJson {
   class_name: string;
@@ -18,8 +19,21 @@ export interface TopologyJson {
 }
 
 /** A deep copy of the model's topology, safe to edit. */
-export function topologyOf(model: tf.LayersModel): TopologyJson {
-  return model.toJSON(null, false) as unknown as TopologyJson;
+export function topologyOf(model: tf.LayersModel, kinds: LayerKindRegistry = layerKinds): TopologyJson {
+  return completeTopology(model, model.toJSON(null, false) as unknown as TopologyJson, kinds);
+}
+
+/**
+ * Adds to `json` (the model's saved topology) what tfjs's serialisation drops for some layer
+ * classes (each kind's `completeConfig`), so what is saved or rebuilt loads as the same model.
+ */
+export function completeTopology<T>(model: tf.LayersModel, json: T, kinds: LayerKindRegistry = layerKinds): T {
+  const layers = (json as unknown as TopologyJson | undefined)?.config?.layers;
+  for (const entry of layers ?? []) {
+    const complete = kinds.get(entry.class_name)?.completeConfig;
+    if (complete) complete(model.getLayer(entry.config.name), entry.config);
+  }
+  return json;
 }
 
 /**

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { ModelModuleRef } from '../config/types';
 import { InputError } from '../errors';
+import { completeTopology } from '../graph/topology';
 import { writeFileAtomic } from '../util/fs-atomic';
 
 interface ModelJson {
@@ -105,7 +106,7 @@ export async function modelArtifacts(model: tf.LayersModel): Promise<tf.io.Model
   let saved: tf.io.ModelArtifacts | undefined;
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts;
+      saved = { ...artifacts, modelTopology: completeTopology(model, artifacts.modelTopology) };
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     }),
   );

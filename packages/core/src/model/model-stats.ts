@@ -1,10 +1,13 @@
 /**
- * Parameter and FLOP counts per layer. FLOPs count each multiply-accumulate of Conv2D,
- * DepthwiseConv2D and Dense as 2 (the convention of most pruning papers' "FLOPs"); other
- * layers (activations, pooling, batch-norm folded at inference) are not counted. FLOPs are
+ * Parameter and FLOP counts per layer. FLOPs count each multiply-accumulate of a weighted
+ * layer (Dense, Conv1D/2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D: each layer
+ * kind's `flops`) as 2, the convention of most pruning papers' "FLOPs"; other layers
+ * (activations, pooling, batch-norm folded at inference) are not counted. FLOPs are
  * dense FLOPs of the layer's shape: unstructured zeros do not reduce them.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
+import { layerKinds, LayerKindRegistry } from '../graph/layer-kinds';
+import { layerOutputShape } from './layer-shape';
 
 export interface LayerStats {
   readonly name: string;
@@ -32,25 +35,6 @@ export function isKernelWeight(weightName: string): boolean {
   return /(^|\/)(kernel|depthwise_kernel|pointwise_kernel)(_\d+)?(:\d+)?$/.test(weightName);
 }
 
-/** A layer's (first) output shape, batch dimension included. */
-export function layerOutputShape(layer: tf.layers.Layer): (number | null)[] {
-  const s = layer.outputShape;
-  return (Array.isArray(s[0]) ? (s[0] as (number | null)[]) : (s as (number | null)[])).slice();
-}
-
-function layerFlops(layer: tf.layers.Layer): number {
-  const cls = layer.getClassName();
-  const out = layerOutputShape(layer);
-  const spatial = out.slice(1, -1).reduce<number>((n, d) => n * (d ?? 1), 1);
-  const weights = layer.getWeights();
-  if (weights.length === 0) return 0;
-  const kernel = weights[0];
-  if (cls === 'Dense') return 2 * kernel.size * (out.length > 2 ? spatial : 1);
-  if (cls === 'Conv2D' || cls === 'Conv1D' || cls === 'DepthwiseConv2D') return 2 * kernel.size * spatial;
-  if (cls === 'SeparableConv2D') return 2 * (weights[0].size + weights[1].size) * spatial;
-  return 0;
-}
-
 function countZeros(values: Float32Array | Int32Array | Uint8Array): number {
   let z = 0;
   for (let i = 0; i < values.length; i++) if (values[i] === 0) z++;
@@ -58,7 +42,7 @@ function countZeros(values: Float32Array | Int32Array | Uint8Array): number {
 }
 
 /** Reads weights synchronously; fine for the model sizes nncompress handles in one process. */
-export function modelStats(model: tf.LayersModel): ModelStats {
+export function modelStats(model: tf.LayersModel, kinds: LayerKindRegistry = layerKinds): ModelStats {
   const layers: LayerStats[] = [];
   for (const layer of model.layers) {
     let params = 0;
@@ -83,7 +67,7 @@ export function modelStats(model: tf.LayersModel): ModelStats {
       nonzeroParams: params - zeros,
       kernelParams,
       kernelZeros,
-      flops: layerFlops(layer),
+      flops: kinds.flops(layer),
     });
   }
   const sum = (f: (l: LayerStats) => number): number => layers.reduce((n, l) => n + f(l), 0);

@@ -5,6 +5,7 @@
  * that restores the best weights.
  */
 import * as tf from '@tensorflow/tfjs';
+import { untrainableBatchNorms } from '../graph/trainable-batchnorm';
 import { ArrayDataset, modelInputShape } from '../datasets/dataset';
 import { applyMask, MaskSet, maskTensor } from '../model/masks';
 import { Rng } from '../util/rng';
@@ -77,6 +78,10 @@ function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
 
 export function train(model: tf.LayersModel, data: ArrayDataset, options: TrainOptions): TrainResult {
   if (data.size === 0) throw new Error(`cannot train on an empty dataset (${data.name})`);
+  const frozenNorms = untrainableBatchNorms(model);
+  if (frozenNorms.length > 0) {
+    throw new Error(`tfjs cannot train BatchNormalization layers with scale or center off (${frozenNorms.join(', ')}); rewrite the model with withTrainableBatchNorm first (same function)`);
+  }
   const inputShape = modelInputShape(model);
   const optimizer = makeOptimizer(options.optimizer ?? 'adam', options.learningRate);
   if (options.layers) {
