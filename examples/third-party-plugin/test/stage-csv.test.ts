@@ -8,6 +8,8 @@ const stage = (name: string, accuracyAfter: number): ReportStage => ({
   name,
   plugin: 'a+b',
   target: {},
+  selectedBy: {},
+  reached: {},
   rounds: 1,
   accuracyBefore: 0.5,
   accuracyAfter,

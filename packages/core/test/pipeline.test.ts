@@ -172,7 +172,7 @@ stages:
       /plugins\.prune\.options\.scope: must be one of "layer", "global" \(plugin @nncompress\/plugin-magnitude\)/,
     );
     fs.writeFileSync(path.join(dir, 'throwing.js'), `module.exports = { id: 'thrower', apply(h) { h.score.tap('t', () => { throw new Error('boom'); }); } };`);
-    const err = await runConfig(bad('throw.yaml', `model: ./model/model.json\ndata: { source: mnist, train: 50, test: 50 }\nplugins:\n  t: { use: ./throwing.js }\n${stages}`), path.join(dir, 'o3')).catch((e: unknown) => e);
+    const err = await runConfig(bad('throw.yaml', `model: ./model/model.json\ndata: { source: mnist, train: 50, test: 50 }\nplugins:\n  t: { use: ./throwing.js }\n  p: { use: '@nncompress/plugin-magnitude' }\n${stages}`), path.join(dir, 'o3')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PluginError);
     expect((err as Error).message).toBe('plugin t (thrower) failed in hook "score": boom');
     // Nothing was written for any failed run.
@@ -182,7 +182,7 @@ stages:
 
   it('fails when a stage has a sparsity target but no plugin selects', async () => {
     const file = writeConfig(dir, `model: ./model/model.json\ndata: { source: mnist, train: 50, test: 50 }\nstages:\n  - name: lonely\n    target: { sparsity: 0.5 }\n`, 'noselect.yaml');
-    await expect(runConfig(file, path.join(dir, 'o4'))).rejects.toThrow(/stages\[0\] \(lonely\): target sparsity 50\.0% but no active plugin answered "select"/);
+    await expect(runConfig(file, path.join(dir, 'o4'))).rejects.toThrow(/noselect\.yaml: stages\[0\]\.target\.sparsity: no active plugin selects for target "sparsity"; add a plugin that does$/);
   });
 });
 

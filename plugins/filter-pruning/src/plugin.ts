@@ -91,7 +91,7 @@ export class FilterPruningPlugin {
       for (const [id, s] of computed) if (!scores.channels.has(id)) scores.channels.set(id, s);
       return scores;
     });
-    hooks.select.tapPromise({ name, stage: TapStage.NORMAL }, async (scores, round) => {
+    hooks.select.tapPromise({ name, stage: TapStage.NORMAL, targets: ['filterRatio'] }, async (scores, round) => {
       if (!this.active(round, options)) return undefined;
       const analysis = round.channels();
       const removals = selectChannels(this.candidates(analysis, options), scores.channels, {

@@ -68,7 +68,7 @@ export class LayerPruningPlugin {
       }
       return scores;
     });
-    hooks.select.tapPromise({ name, stage: TapStage.NORMAL }, async (scores, round) => {
+    hooks.select.tapPromise({ name, stage: TapStage.NORMAL, targets: ['layers'] }, async (scores, round) => {
       const count = round.targetLayers - this.removedInStage;
       if (count <= 0) return undefined;
       const units = this.candidates(round, options);

@@ -29,13 +29,13 @@ export class MagnitudePlugin {
       for (const [weight, s] of computed) if (!scores.weights.has(weight)) scores.weights.set(weight, s);
       return scores;
     });
-    hooks.select.tapPromise({ name, stage: TapStage.NORMAL }, async (scores, round) => {
+    hooks.select.tapPromise({ name, stage: TapStage.NORMAL, targets: ['sparsity'] }, async (scores, round) => {
       const weights = prunableWeights(round.state.model);
       const total = weights.reduce((n, w) => n + w.size, 0);
       if (options.layerSparsity) {
         const rates = layerRates(weights, options.layerSparsity);
         // The map is the stage's end point; earlier rounds go the same share of the way.
-        const stageTarget = round.stage.target?.sparsity ?? round.targetSparsity;
+        const stageTarget = round.stageTargets.sparsity ?? round.targetSparsity;
         const masks = selectMasksByLayer(scores.weights, rates, stageTarget > 0 ? round.targetSparsity / stageTarget : 1);
         let pruned = 0;
         for (const m of masks.values()) for (const v of m) pruned += 1 - v;

@@ -32,7 +32,7 @@ export class RowColumnPlugin {
       for (const [weight, s] of computed) if (!scores.weights.has(weight)) scores.weights.set(weight, s);
       return scores;
     });
-    hooks.select.tapPromise({ name, stage: TapStage.NORMAL }, async (scores, round) => {
+    hooks.select.tapPromise({ name, stage: TapStage.NORMAL, targets: ['sparsity'] }, async (scores, round) => {
       const analysis = options.method === 'neighboring-sa' ? round.channels() : undefined;
       const { masks, layers } = selectRowColumn(round.state.model, scores.weights, round.targetSparsity, options, ctx.rng, analysis);
       for (const l of layers) {

@@ -30,7 +30,7 @@ export class SmallWeightRetentionPlugin {
       for (const [weight, s] of computed) if (!scores.weights.has(weight)) scores.weights.set(weight, s);
       return scores;
     });
-    hooks.select.tapPromise({ name, stage: TapStage.NORMAL }, async (scores, round) => {
+    hooks.select.tapPromise({ name, stage: TapStage.NORMAL, targets: ['sparsity'] }, async (scores, round) => {
       const label = `${ctx.instanceName}: ${options.selector} retention (rho ${options.rho}, ${options.scope}) to ${(100 * round.targetSparsity).toFixed(1)}%`;
       const selection = selectRetention(round.state.model, scores.weights, round.targetSparsity, {
         ...options,

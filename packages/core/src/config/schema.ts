@@ -1,4 +1,9 @@
 /** JSON Schema of a pipeline config; plugin options are checked against each plugin's own schema. */
+import { builtinTargetKinds } from '../pipeline/targets';
+
+/** `stages[i].target`: one property per target kind core knows. */
+const targetProperties = Object.fromEntries(builtinTargetKinds.map((k) => [k.key, k.schema]));
+
 export const pipelineConfigSchema = {
   $id: 'nncompress/pipeline',
   type: 'object',
@@ -57,11 +62,8 @@ export const pipelineConfigSchema = {
           target: {
             type: 'object',
             additionalProperties: false,
-            properties: {
-              sparsity: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'Kernel sparsity at the end of the stage.' },
-              filterRatio: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'Fraction of prunable channels (filters) removed by the end of the stage.' },
-              layers: { type: 'integer', minimum: 1, maximum: 10000, description: 'Layers or blocks removed by the end of the stage.' },
-            },
+            description: 'Target kind → the value the stage ends on.',
+            properties: targetProperties,
           },
           schedule: {
             type: 'object',
@@ -77,4 +79,4 @@ export const pipelineConfigSchema = {
       },
     },
   },
-} as const;
+};

@@ -19,7 +19,9 @@ export interface ScheduleConfig {
   readonly initial?: number;
 }
 
+/** Target kind key → the value the stage ends on (see the target-kind registry). */
 export interface StageTarget {
+  readonly [key: string]: number | undefined;
   /** Kernel sparsity to reach at the end of the stage, in [0, 1). */
   readonly sparsity?: number;
   /** Fraction of the prunable channels (filters) removed by the end of the stage, in [0, 1). */

@@ -8,13 +8,19 @@ import { AsyncSeriesBailHook, AsyncSeriesHook, AsyncSeriesWaterfallHook, SyncHoo
 import type { ReportStage } from '../report/report';
 import type { ImportanceScores, PruningPlan, RoundContext, RunContext, StageContext, ProgressEvent, RunSummary, TensorToEncode, EncodedTensor, EncodedArtifact, EvaluationEvent } from './types';
 
+/** Extra options of a `select` tap: the target kinds (keys of `stage.target`) it serves. */
+export interface SelectTapOptions {
+  readonly targets?: readonly string[];
+}
+
 export interface PipelineHooks {
   // run lifecycle
   readonly beforeRun: AsyncSeriesHook<[RunContext]>;
   readonly beforeStage: AsyncSeriesHook<[StageContext]>;
   // one round of a stage: score → select → prune → finetune
   readonly score: AsyncSeriesWaterfallHook<[ImportanceScores, RoundContext]>;
-  readonly select: AsyncSeriesBailHook<[ImportanceScores, RoundContext], PruningPlan | undefined>;
+  /** Taps declare what they serve: `tapPromise({ name, targets: ['sparsity'] }, …)`; core calls one server per target key. */
+  readonly select: AsyncSeriesBailHook<[ImportanceScores, RoundContext], PruningPlan | undefined, SelectTapOptions>;
   readonly prune: AsyncSeriesHook<[PruningPlan, RoundContext]>;
   readonly finetune: AsyncSeriesHook<[RoundContext]>;
   readonly afterRound: AsyncSeriesHook<[RoundContext]>;
@@ -34,7 +40,7 @@ export function createHooks(): PipelineHooks {
     beforeRun: new AsyncSeriesHook<[RunContext]>(['run']),
     beforeStage: new AsyncSeriesHook<[StageContext]>(['stage']),
     score: new AsyncSeriesWaterfallHook<[ImportanceScores, RoundContext]>(['scores', 'round']),
-    select: new AsyncSeriesBailHook<[ImportanceScores, RoundContext], PruningPlan | undefined>(['scores', 'round']),
+    select: new AsyncSeriesBailHook<[ImportanceScores, RoundContext], PruningPlan | undefined, SelectTapOptions>(['scores', 'round']),
     prune: new AsyncSeriesHook<[PruningPlan, RoundContext]>(['plan', 'round']),
     finetune: new AsyncSeriesHook<[RoundContext]>(['round']),
     afterRound: new AsyncSeriesHook<[RoundContext]>(['round']),

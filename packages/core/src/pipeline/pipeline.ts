@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as path from 'node:path';
 import { analyzeChannels, ChannelAnalysis } from '../graph/channel-groups';
 import { cloneModel } from '../graph/topology';
+import { withTrainableBatchNorm } from '../graph/trainable-batchnorm';
 import { BackendInfo, chooseBackend } from '../backend/choose';
 import type { LoadedConfig } from '../config/load';
 import type { StageConfig } from '../config/types';
@@ -18,11 +19,11 @@ import { float32Bytes, loadConfiguredModel, modelArtifacts, writeModelArtifacts 
 import { modelStats, ModelStats } from '../model/model-stats';
 import { compareLatency, Latency } from '../model/latency';
 import { createContainer } from '../plugins/di';
-import { PluginHost } from '../plugins/host';
+import { AppliedPlugin, PluginHost } from '../plugins/host';
 import { resolvePlugin } from '../plugins/loader';
 import type { Plugin } from '../plugins/plugin';
 import { renderHtml } from '../report/html';
-import { layerRows, Report, ReportStage } from '../report/report';
+import { layerRows, Report, ReportStage, ReportStructure } from '../report/report';
 import { evaluate, Evaluation } from '../training/evaluate';
 import { writeFileAtomic } from '../util/fs-atomic';
 import { ConsoleLogger, Logger } from '../util/logger';
@@ -31,7 +32,33 @@ import { applyChannelPlan, applyLayerPlan, applyWeightPlan } from './apply-plan'
 import { createHooks, PipelineHooks, TapStage } from './hooks';
 import { OutputFolder } from './output';
 import { roundTargets } from './schedule';
-import type { EncodedArtifact, EncodedTensor, ModelState, RoundContext, RunContext, StageContext } from './types';
+import { TargetKind, targetKinds } from './targets';
+import type { EncodedArtifact, EncodedTensor, ModelState, PruningPlan, RoundContext, RunContext, StageContext } from './types';
+
+/** What a stage has done towards its targets so far. */
+interface TargetProgress {
+  channelsRemoved: number;
+  channelsAtStart: number;
+  unitsRemoved: number;
+  readonly reached: Record<string, number>;
+  readonly selectedBy: Record<string, string>;
+}
+
+/** A stage that ends this far below a `warn` target says so. */
+const SHORTFALL = 0.02;
+
+/** The blocked groups and unsupported layers of a channel analysis, for the report. */
+function leftAlone(analysis: ChannelAnalysis): ReportStructure {
+  return {
+    blockedGroups: analysis.groups.filter((g) => g.blocked).map((g) => ({ producers: [...g.producers], channels: g.size, reason: g.blocked! })),
+    unsupportedLayers: analysis.unsupported.map((u) => ({ ...u })),
+  };
+}
+
+/** Channels in the groups a structured prune may touch (not blocked). */
+function prunableChannels(analysis: ChannelAnalysis): number {
+  return analysis.groups.filter((g) => !g.blocked).reduce((n, g) => n + g.size, 0);
+}
 
 interface PreparedPlugin {
   readonly instanceName: string;
@@ -56,17 +83,15 @@ export class Pipeline {
   private readonly logger: Logger;
   private readonly emitted = new Map<string, string | Uint8Array>();
   private started = false;
+  /** The target the plan being applied serves (set by the stage loop around `prune`). */
+  private applying: { key: string; value: number; round: number; where: string; progress: TargetProgress; kind: TargetKind } | undefined;
 
   constructor(
     private readonly loaded: LoadedConfig,
     private readonly options: RunOptions,
   ) {
     this.logger = options.logger ?? new ConsoleLogger();
-    this.hooks.prune.tapPromise({ name: 'nncompress:apply-plan', stage: TapStage.LATE }, async (plan, round) => {
-      if (plan.kind === 'weights') applyWeightPlan(round.state, plan);
-      else if (plan.kind === 'channels') await applyChannelPlan(round.state, plan);
-      else await applyLayerPlan(round.state, plan);
-    });
+    this.hooks.prune.tapPromise({ name: 'nncompress:apply-plan', stage: TapStage.LATE }, (plan, round) => this.applyPlan(plan, round));
   }
 
   /** Runs the pipeline once; taps and emitted files belong to one run, so a second call throws. */
@@ -87,9 +112,16 @@ export class Pipeline {
     this.logger.info(`backend: ${backend.name}${backend.notes.length ? ` (${backend.notes.join('; ')})` : ''}`);
     const datasets = new DatasetRegistry();
     const rng = new Rng(seed);
-    const model = await loadConfiguredModel(config.model, dir);
+    let model = await loadConfiguredModel(config.model, dir);
+    const trainable = await withTrainableBatchNorm(model);
+    if (trainable) {
+      model.dispose();
+      model = trainable.model;
+      this.logger.info(`BatchNormalization ${trainable.rewritten.join(', ')}: scale/center turned on with gamma 1 and beta 0 (the same function; tfjs cannot train them off)`);
+    }
     const state: ModelState = { model, masks: new MaskSet() };
     const host = this.applyPlugins(plugins, state, datasets, backend, rng);
+    const selectors = this.selectorsByStage(host);
     let data: DataSplits;
     try {
       data = datasets.load(config.data);
@@ -100,7 +132,7 @@ export class Pipeline {
 
     output.open();
     try {
-      const report = await this.execute(run, host, started, output);
+      const report = await this.execute(run, host, selectors, started, output);
       output.commit();
       return report;
     } catch (err) {
@@ -144,52 +176,126 @@ export class Pipeline {
     return result;
   }
 
-  private async runStage(stage: StageConfig, stageIndex: number, run: RunContext, host: PluginHost, accuracyBefore: number): Promise<{ row: ReportStage; evaluation: Evaluation }> {
+  /**
+   * For every stage and key of its target, the one active instance whose `select` serves it.
+   * No server, or two, is a config error naming the stage, the key and the instances.
+   */
+  private selectorsByStage(host: PluginHost): Map<string, string>[] {
+    const { config, file } = this.loaded;
+    return config.stages.map((stage, i) => {
+      const chosen = new Map<string, string>();
+      for (const key of Object.keys(stage.target ?? {})) {
+        const where = `stages[${i}].target.${key}`;
+        const active = host.applied.filter((p) => !stage.use || stage.use.includes(p.instanceName));
+        const servers = active.filter((p) => host.selectors.get(p.instanceName)?.has(key));
+        const named = (list: readonly AppliedPlugin[]): string => list.map((p) => `${p.instanceName} (${p.id})`).join(' and ');
+        if (servers.length === 0) {
+          const elsewhere = host.applied.filter((p) => host.selectors.get(p.instanceName)?.has(key));
+          const hint = elsewhere.length > 0 ? `; ${named(elsewhere)} does, but is not in stages[${i}].use` : '; add a plugin that does';
+          throw new ConfigError(`${file}: ${where}: no active plugin selects for target "${key}"${hint}`, file, where);
+        }
+        if (servers.length > 1) {
+          throw new ConfigError(`${file}: ${where}: ${named(servers)} both select for target "${key}"; list one of them in stages[${i}].use`, file, where);
+        }
+        chosen.set(key, servers[0].instanceName);
+      }
+      return chosen;
+    });
+  }
+
+  private async runStage(stage: StageConfig, stageIndex: number, run: RunContext, host: PluginHost, selectors: ReadonlyMap<string, string>, accuracyBefore: number): Promise<{ row: ReportStage; evaluation: Evaluation }> {
     const started = performance.now();
     const ctx: StageContext = { ...run, stage, stageIndex };
     host.setActive(stage.use);
     const activeIds = host.applied.filter((p) => !stage.use || stage.use.includes(p.instanceName)).map((p) => p.id);
     await this.hooks.beforeStage.promise(ctx);
-    const sparsity = stage.target?.sparsity !== undefined ? roundTargets(stage.target.sparsity, stage.schedule) : undefined;
-    const filterRatio = stage.target?.filterRatio !== undefined ? roundTargets(stage.target.filterRatio, stage.schedule) : undefined;
-    // A layer count follows the schedule too, rounded to whole layers.
-    const layerCounts = stage.target?.layers !== undefined ? roundTargets(stage.target.layers, stage.schedule).map((n) => Math.round(n)) : undefined;
-    const rounds = (sparsity ?? filterRatio ?? layerCounts ?? [0]).length;
+    const where = `${this.loaded.file}: stages[${stageIndex}] (${stage.name})`;
+    // Each target kind's values per round, from the stage's end value and schedule.
+    const stageTargets: Record<string, number> = {};
+    const schedules = new Map<string, number[]>();
+    for (const [key, value] of Object.entries(stage.target ?? {})) {
+      const kind = targetKinds.get(key);
+      if (value === undefined || !kind) continue;
+      stageTargets[key] = value;
+      const values = roundTargets(value, stage.schedule);
+      schedules.set(key, kind.unit === 'count' ? values.map((n) => Math.round(n)) : values);
+    }
+    const rounds = [...schedules.values()][0]?.length ?? 1;
+    const progress: TargetProgress = { channelsRemoved: 0, channelsAtStart: 0, unitsRemoved: 0, reached: {}, selectedBy: {} };
+    // Group widths when the stage starts, by first producer: to tell which a high ratio leaves at one channel.
+    const widthsAtStart = new Map<string, number>();
+    if (schedules.has('filterRatio')) {
+      const start = analyzeChannels(run.state.model);
+      progress.channelsAtStart = prunableChannels(start);
+      for (const g of start.groups) if (!g.blocked) widthsAtStart.set(g.producers[0], g.size);
+    }
     for (let round = 0; round < rounds; round++) {
       let analysis: ChannelAnalysis | undefined;
+      const targets = Object.fromEntries([...schedules].map(([key, values]) => [key, values[round]]));
       const roundCtx: RoundContext = {
         ...ctx,
         round,
         rounds,
-        targetSparsity: sparsity?.[round] ?? 0,
-        targetFilterRatio: filterRatio?.[round] ?? 0,
-        targetLayers: layerCounts?.[round] ?? 0,
+        targets,
+        stageTargets,
+        progress: (round + 1) / rounds,
+        targetSparsity: targets.sparsity ?? 0,
+        targetFilterRatio: targets.filterRatio ?? 0,
+        targetLayers: targets.layers ?? 0,
         channels: () => (analysis ??= analyzeChannels(run.state.model)),
       };
-      const goals = [
-        sparsity ? `sparsity ${(100 * sparsity[round]).toFixed(1)}%` : '',
-        filterRatio ? `filter ratio ${(100 * filterRatio[round]).toFixed(1)}%` : '',
-        layerCounts ? `${layerCounts[round]} layers removed` : '',
-      ].filter(Boolean);
+      const goals = Object.entries(targets).map(([key, value]) => targetKinds.get(key)!.format(value));
       this.hooks.progress.call({ phase: 'stage', message: `${stage.name}: round ${round + 1}/${rounds}${goals.length ? `, target ${goals.join(', ')}` : ''}` });
-      if (goals.length > 0) {
+      for (const [key, value] of Object.entries(targets)) {
+        const instance = selectors.get(key)!;
+        const kind = targetKinds.get(key)!;
+        // Scores are taken afresh for each target: an earlier plan this round may have changed the model.
+        analysis = undefined;
         const scores = await this.hooks.score.promise({ weights: new Map(), channels: new Map(), layers: new Map() }, roundCtx);
-        const plan = await this.hooks.select.promise(scores, roundCtx);
-        if (!plan) {
-          throw new PluginError(`${this.loaded.file}: stages[${stageIndex}] (${stage.name}): target ${goals.join(', ')} but no active plugin answered "select"`, 'core', 'select');
+        host.setSelecting(instance);
+        let plan: PruningPlan | undefined;
+        try {
+          plan = await this.hooks.select.promise(scores, roundCtx);
+        } finally {
+          host.setSelecting(undefined);
         }
-        await this.hooks.prune.promise(plan, roundCtx);
+        if (!plan) throw new PluginError(`${where}: target ${kind.format(value)}: ${instance}, the plugin that selects for "${key}", answered no plan in round ${round + 1}`, instance, 'select');
+        this.applying = { key, value, round, where, progress, kind };
+        try {
+          await this.hooks.prune.promise(plan, roundCtx);
+        } finally {
+          this.applying = undefined;
+        }
+        progress.selectedBy[key] = `${instance} (${plan.selectedBy})`;
       }
       await this.hooks.finetune.promise(roundCtx);
       run.state.masks.apply(run.state.model);
       await this.hooks.afterRound.promise(roundCtx);
     }
+    // What fell short of the stage's target, said in the log and the report.
+    const notes: string[] = [];
+    for (const [key, value] of Object.entries(stageTargets)) {
+      const kind = targetKinds.get(key)!;
+      const reached = progress.reached[key];
+      if (kind.short === 'warn' && reached !== undefined && reached < value - SHORTFALL) {
+        const note = `target ${kind.format(value)} reached only ${kind.format(reached)}${key === 'filterRatio' ? ' of the prunable channels (protected layers, minChannels, layer ratios or blocked groups kept the rest)' : ''}`;
+        notes.push(note);
+      }
+    }
+    if (widthsAtStart.size > 0) {
+      const single = analyzeChannels(run.state.model).groups.filter((g) => g.size === 1 && (widthsAtStart.get(g.producers[0]) ?? 1) > 1).map((g) => g.producers.join('+'));
+      if (single.length > 0) notes.push(`${single.length} channel group${single.length === 1 ? ' is' : 's are'} down to one channel (${single.join(', ')}): the ratio leaves them almost nothing`);
+    }
+    for (const note of notes) this.logger.warn(`stage ${stage.name}: ${note}`);
     const after = await this.measure(stage.name, run);
     const stats = modelStats(run.state.model);
     const row: ReportStage = {
       name: stage.name,
       plugin: activeIds.join('+'),
-      target: stage.target ?? {},
+      target: stageTargets,
+      selectedBy: progress.selectedBy,
+      reached: progress.reached,
+      ...(notes.length > 0 ? { notes } : {}),
       rounds,
       accuracyBefore,
       accuracyAfter: after.accuracy,
@@ -202,6 +308,36 @@ export class Pipeline {
     await this.hooks.afterStage.promise(ctx, row);
     this.logger.info(`stage ${stage.name}: accuracy ${(100 * accuracyBefore).toFixed(2)}% → ${(100 * after.accuracy).toFixed(2)}%, sparsity ${(100 * stats.sparsity).toFixed(2)}%`);
     return { row, evaluation: after };
+  }
+
+  /**
+   * Core's prune step: applies the plan, then measures the target it serves and holds it to
+   * the round's value (a target is a floor; past it only by the kind's overshoot).
+   */
+  private async applyPlan(plan: PruningPlan, round: RoundContext): Promise<void> {
+    const applying = this.applying;
+    if (plan.kind === 'weights') applyWeightPlan(round.state, plan);
+    else if (plan.kind === 'channels') {
+      if (applying) applying.progress.channelsRemoved += [...plan.removals.values()].reduce((n, r) => n + r.length, 0);
+      await applyChannelPlan(round.state, plan);
+    } else {
+      if (applying) applying.progress.unitsRemoved += plan.units.length;
+      await applyLayerPlan(round.state, plan);
+    }
+    if (!applying) return;
+    const { kind, value, progress, where } = applying;
+    const reached = kind.measure({ model: round.state.model, ...progress });
+    progress.reached[kind.key] = reached;
+    const tooFar = kind.overshoot !== undefined && reached > value + kind.overshoot + 1e-9;
+    const short = kind.short === 'error' && reached < value - 1e-9;
+    if (tooFar || short) {
+      const rule = kind.key === 'sparsity' && tooFar ? ': a scorer must give already-pruned (zero) weights the lowest scores, so they are chosen again (docs/writing-a-plugin.md)' : '';
+      throw new PluginError(
+        `${where}, round ${applying.round + 1}: target ${kind.format(value)} but the plan from ${plan.selectedBy} reached ${kind.format(reached)}${rule}`,
+        plan.selectedBy,
+        'select',
+      );
+    }
   }
 
   /** Encodes the tensors of `artifacts` (the saved model's), so a container loads like model/. */
@@ -223,11 +359,17 @@ export class Pipeline {
     return this.hooks.encodeArtifact.promise({ tensors, model }, run);
   }
 
-  private async execute(run: RunContext, host: PluginHost, started: number, output: OutputFolder): Promise<Report> {
+  private async execute(run: RunContext, host: PluginHost, selectors: readonly Map<string, string>[], started: number, output: OutputFolder): Promise<Report> {
     const { config } = this.loaded;
     // beforeRun may change the model (a new head for transfer learning): measure after it.
     await this.hooks.beforeRun.promise(run);
     const baselineStats: ModelStats = modelStats(run.state.model);
+    const structure = leftAlone(analyzeChannels(run.state.model));
+    // Structured stages cannot touch these; say so before they run, not only in the report.
+    if (config.stages.some((st) => st.target?.filterRatio !== undefined || st.target?.layers !== undefined)) {
+      for (const u of structure.unsupportedLayers) this.logger.warn(`left alone: ${u.className} layer ${u.layer}: ${u.reason}`);
+      for (const g of structure.blockedGroups) this.logger.info(`channels kept: ${g.channels} of ${g.producers.join('+')} (${g.reason})`);
+    }
     const bytesFloat32 = float32Bytes(run.state.model);
     // Latency: the baseline is kept (a copy) and timed in alternation with the final model at
     // the end, so drift of a shared machine over the run does not enter the speed-up.
@@ -239,7 +381,7 @@ export class Pipeline {
       const stages: ReportStage[] = [];
       let latest = baseline;
       for (let i = 0; i < config.stages.length; i++) {
-        const result = await this.runStage(config.stages[i], i, run, host, latest.accuracy);
+        const result = await this.runStage(config.stages[i], i, run, host, selectors[i], latest.accuracy);
         stages.push(result.row);
         latest = result.evaluation;
       }
@@ -291,6 +433,7 @@ export class Pipeline {
         seed: run.seed,
         durationMs: Math.round(performance.now() - started),
         plugins: host.applied.map((p) => ({ instance: p.instanceName, id: p.id })),
+        structure,
         baseline: {
           accuracy: baseline.accuracy,
           loss: baseline.loss,

@@ -37,6 +37,12 @@ export interface RoundContext extends StageContext {
   /** 0-based round within the stage. */
   readonly round: number;
   readonly rounds: number;
+  /** Every target of the stage, at the value this round must reach (its schedule applied). */
+  readonly targets: Readonly<Record<string, number>>;
+  /** Every target of the stage, at the value the stage ends on. */
+  readonly stageTargets: Readonly<Record<string, number>>;
+  /** Share of the stage done when this round ends: (round + 1) / rounds. */
+  readonly progress: number;
   /** Kernel sparsity this round must reach, from the stage's target and schedule (0 when none). */
   readonly targetSparsity: number;
   /** Fraction of prunable channels this round must have removed in all (0 when none). */
@@ -57,7 +63,7 @@ export interface ImportanceScores {
   readonly layers: Map<string, number>;
 }
 
-/** Unstructured: weight name → 0/1 per entry; core applies it as masks. */
+/** Unstructured: weight name → 0/1 per entry; core applies it as masks. Serves `sparsity`. */
 export interface WeightPlan {
   readonly kind: 'weights';
   readonly masks: Map<string, Uint8Array>;

@@ -23,6 +23,8 @@ interface TapLike {
   type: 'sync' | 'async' | 'promise';
   name: string;
   fn: AnyFn;
+  /** `select` taps: the target kinds they serve. */
+  targets?: readonly string[];
 }
 
 export interface AppliedPlugin {
@@ -33,7 +35,11 @@ export interface AppliedPlugin {
 export class PluginHost {
   private owner: { instance: string; id: string } | undefined;
   private active: ReadonlySet<string> | undefined;
+  /** While core asks for one target's plan: the one instance whose `select` taps may answer. */
+  private selecting: string | undefined;
   readonly applied: AppliedPlugin[] = [];
+  /** Instance name → the target kinds its `select` taps serve. */
+  readonly selectors = new Map<string, Set<string>>();
 
   constructor(private readonly hooks: PipelineHooks) {
     for (const [hookName, hook] of Object.entries(hooks)) {
@@ -41,6 +47,11 @@ export class PluginHost {
         register: (tap) => this.wrap(hookName, tap),
       });
     }
+  }
+
+  /** While set, only this instance's `select` taps run (core asks one server per target key). */
+  setSelecting(instance: string | undefined): void {
+    this.selecting = instance;
   }
 
   /** Limits round hooks to these instances (undefined: all). */
@@ -76,11 +87,30 @@ export class PluginHost {
     this.applied.push({ instanceName, id: plugin.id });
   }
 
+  /** A `select` tap must say which target kinds it serves, so core never asks it for another. */
+  private recordSelector(owner: { instance: string; id: string }, tap: TapLike): void {
+    const targets = tap.targets;
+    if (!Array.isArray(targets) || targets.length === 0 || !targets.every((t) => typeof t === 'string')) {
+      throw new PluginError(
+        `plugin ${owner.instance} (${owner.id}): its "select" tap "${tap.name}" must declare the target kinds it serves, e.g. hooks.select.tapPromise({ name: '${tap.name}', targets: ['sparsity'] }, …)`,
+        owner.id,
+        'select',
+      );
+    }
+    let served = this.selectors.get(owner.instance);
+    if (!served) this.selectors.set(owner.instance, (served = new Set()));
+    for (const t of targets) served.add(t);
+  }
+
   private wrap(hookName: string, tap: TapLike): TapLike {
     const owner = this.owner;
     if (!owner) return tap;
+    if (hookName === 'select') this.recordSelector(owner, tap);
     const gated = ROUND_HOOKS.has(hookName);
-    const isActive = (): boolean => !gated || !this.active || this.active.has(owner.instance);
+    const isActive = (): boolean => {
+      if (hookName === 'select' && this.selecting !== undefined && this.selecting !== owner.instance) return false;
+      return !gated || !this.active || this.active.has(owner.instance);
+    };
     const pass = (args: unknown[]): unknown => (WATERFALLS.has(hookName) ? args[0] : undefined);
     const fail = (err: unknown): PluginError => {
       if (err instanceof PluginError) return err;

@@ -6,7 +6,14 @@ export interface ReportStage {
   readonly name: string;
   /** Plugin ids active in the stage, joined with `+`. */
   readonly plugin: string;
-  readonly target: { readonly sparsity?: number };
+  /** The stage's whole target map: kind → the value it ends on. */
+  readonly target: Readonly<Record<string, number>>;
+  /** Target kind → the plugin instance (and plugin id) whose plan served it. */
+  readonly selectedBy: Readonly<Record<string, string>>;
+  /** Target kind → what core measured after the stage's last plan for it. */
+  readonly reached: Readonly<Record<string, number>>;
+  /** What fell short of the target, and why, when something did. */
+  readonly notes?: readonly string[];
   readonly rounds: number;
   readonly accuracyBefore: number;
   readonly accuracyAfter: number;
@@ -30,6 +37,14 @@ export interface ReportLayer {
   readonly sparsity: number;
 }
 
+/** What structured pruning left alone in the baseline model, and why. */
+export interface ReportStructure {
+  /** Channel groups no structured plugin may touch. */
+  readonly blockedGroups: readonly { readonly producers: readonly string[]; readonly channels: number; readonly reason: string }[];
+  /** Layers the channel analysis does not follow (unknown class, channel-mixing activation, channels-first data…). */
+  readonly unsupportedLayers: readonly { readonly layer: string; readonly className: string; readonly reason: string }[];
+}
+
 export interface Report {
   readonly tool: { readonly name: string; readonly version: string };
   readonly config: string;
@@ -38,6 +53,8 @@ export interface Report {
   readonly seed: number;
   readonly durationMs: number;
   readonly plugins: readonly { readonly instance: string; readonly id: string }[];
+  /** What structured pruning could not touch in the baseline model, and why. */
+  readonly structure: ReportStructure;
   readonly baseline: {
     readonly accuracy: number;
     readonly loss: number;

@@ -1,0 +1,120 @@
+/**
+ * Target kinds: what a stage's `target` map may ask for. Each kind names its key, how its
+ * value follows a schedule, and how core measures what a plan reached, so a selector that
+ * misses its target (or serves a target it was not asked for) fails with the stage, round,
+ * target and reached value instead of passing silently.
+ *
+ * A selector declares the kinds it serves on its `select` tap
+ * (`hooks.select.tapPromise({ name, targets: ['sparsity'] }, …)`); core calls, for each key
+ * of a stage's target, only the one active instance that serves it.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { prunableWeights } from '../model/masks';
+import type { JsonSchema } from '../plugins/plugin';
+
+/** What core knows when it measures a target: the model right after a plan was applied, and the stage so far. */
+export interface TargetMeasure {
+  readonly model: tf.LayersModel;
+  /** Channels removed by channel plans in this stage so far (this plan included). */
+  readonly channelsRemoved: number;
+  /** Channels of the groups that were prunable (not blocked) when the stage started. */
+  readonly channelsAtStart: number;
+  /** Layer units removed by layer plans in this stage so far (this plan included). */
+  readonly unitsRemoved: number;
+}
+
+export interface TargetKind {
+  /** The key in `stage.target`. */
+  readonly key: string;
+  readonly description: string;
+  /** JSON Schema of the value. */
+  readonly schema: JsonSchema;
+  /** `count` values follow the schedule rounded to whole units. */
+  readonly unit: 'fraction' | 'count';
+  /** The value as a reader says it, e.g. `sparsity 95.0%`. */
+  format(value: number): string;
+  /** What the model reached, measured by core right after a plan for this kind is applied. */
+  measure(m: TargetMeasure): number;
+  /**
+   * How a reached value is judged against the round's value. `short: 'error'`: a target is a
+   * floor, reaching less is an error; `'warn'`: said in the log and the report at the end of
+   * the stage (a selector may legitimately keep more: protected layers, minimum widths).
+   * `overshoot`: how far past the round's value a plan may go (granularity of whole rows,
+   * columns or channels); undefined: no limit.
+   */
+  readonly short: 'error' | 'warn';
+  readonly overshoot?: number;
+}
+
+/** Zero entries over all prunable kernel entries: the kernel sparsity masks and zeroed weights give. */
+export function kernelSparsity(model: tf.LayersModel): number {
+  let zeros = 0;
+  let total = 0;
+  for (const w of prunableWeights(model)) {
+    const values = w.variable.read().dataSync();
+    for (let i = 0; i < values.length; i++) if (values[i] === 0) zeros++;
+    total += values.length;
+  }
+  return total === 0 ? 0 : zeros / total;
+}
+
+const percent = (v: number): string => `${(100 * v).toFixed(1)}%`;
+
+export const builtinTargetKinds: readonly TargetKind[] = [
+  {
+    key: 'sparsity',
+    description: 'Kernel sparsity at the end of the stage.',
+    schema: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'Kernel sparsity at the end of the stage.' },
+    unit: 'fraction',
+    format: (v) => `${percent(v)} kernel sparsity`,
+    measure: (m) => kernelSparsity(m.model),
+    short: 'error',
+    // Whole rows and columns (row-and-column pruning) land a little past a sparsity.
+    overshoot: 0.02,
+  },
+  {
+    key: 'filterRatio',
+    description: 'Fraction of prunable channels (filters) removed by the end of the stage.',
+    schema: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'Fraction of prunable channels (filters) removed by the end of the stage.' },
+    unit: 'fraction',
+    format: (v) => `filter ratio ${percent(v)}`,
+    measure: (m) => (m.channelsAtStart === 0 ? 0 : m.channelsRemoved / m.channelsAtStart),
+    // Protected layers, minimum widths and per-layer ratios move the reached value legitimately.
+    short: 'warn',
+  },
+  {
+    key: 'layers',
+    description: 'Layers or blocks removed by the end of the stage.',
+    schema: { type: 'integer', minimum: 1, maximum: 10000, description: 'Layers or blocks (layer pruning) removed by the end of the stage.' },
+    unit: 'count',
+    format: (v) => `${v} layers removed`,
+    measure: (m) => m.unitsRemoved,
+    short: 'warn',
+    overshoot: 0,
+  },
+];
+
+export class TargetKindRegistry {
+  private readonly kinds = new Map<string, TargetKind>();
+
+  constructor(kinds: readonly TargetKind[] = []) {
+    for (const k of kinds) this.register(k);
+  }
+
+  register(kind: TargetKind): this {
+    if (this.kinds.has(kind.key)) throw new Error(`target kind "${kind.key}" is already registered`);
+    this.kinds.set(kind.key, kind);
+    return this;
+  }
+
+  get(key: string): TargetKind | undefined {
+    return this.kinds.get(key);
+  }
+
+  keys(): string[] {
+    return [...this.kinds.keys()];
+  }
+}
+
+/** The target kinds core knows; the config schema's `stages[i].target` is built from them. */
+export const targetKinds = new TargetKindRegistry(builtinTargetKinds);

@@ -1,0 +1,146 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { chooseBackend, ConfigError, loadConfig, loadMnist, Logger, Pipeline, PluginError, Report, Rng, saveModel, silentLogger, train } from '../src';
+import { smallMlp, tmpDir, writeConfig } from './helpers';
+
+let dir: string;
+
+const header = `
+model: ./model/model.json
+seed: 5
+data: { source: mnist, train: 300, test: 200 }
+`;
+
+async function run(name: string, yaml: string, logger: Logger = silentLogger): Promise<Report> {
+  const file = writeConfig(dir, yaml, name);
+  return new Pipeline(loadConfig(file), { outDir: path.join(dir, `out-${name}`), logger }).run();
+}
+
+/** A third-party selector that keeps a random mask at the round's sparsity, ignoring earlier masks. */
+const randomSelector = `
+module.exports = {
+  id: 'random-selector',
+  apply(hooks, options, ctx) {
+    hooks.select.tapPromise({ name: 'Random', targets: ['sparsity'] }, async (scores, round) => {
+      const masks = new Map();
+      for (const layer of round.state.model.layers) for (const w of layer.weights) {
+        if (!/kernel/.test(w.name)) continue;
+        const mask = new Uint8Array(w.shape.reduce((a, b) => a * b, 1)).fill(1);
+        for (let i = 0; i < mask.length; i++) if (ctx.rng.next() < round.targetSparsity) mask[i] = 0;
+        masks.set(w.name, mask);
+      }
+      return { kind: 'weights', masks, selectedBy: 'random-selector' };
+    });
+  },
+};
+`;
+
+beforeAll(async () => {
+  await chooseBackend('wasm');
+  dir = tmpDir('nnc-targets-');
+  const model = smallMlp(4);
+  train(model, loadMnist({ train: 300 }).train, { epochs: 1, batchSize: 32, learningRate: 0.003, rng: new Rng(1) });
+  await saveModel(model, path.join(dir, 'model'));
+  fs.writeFileSync(path.join(dir, 'random-selector.js'), randomSelector);
+  fs.writeFileSync(path.join(dir, 'undeclared.js'), `module.exports = { id: 'undeclared', apply(h) { h.select.tap('Old', () => undefined); } };`);
+});
+
+describe('targets: each key is served by the one selector that declares it', () => {
+  it('a filterRatio stage is served by filter pruning even when magnitude is declared first, and the report says who selected', async () => {
+    const report = await run('filters.yaml', `${header}
+plugins:
+  prune: { use: '@nncompress/plugin-magnitude' }
+  filters: { use: '@nncompress/plugin-filter-pruning', options: { criterion: average-weight } }
+stages:
+  - name: narrow
+    target: { filterRatio: 0.25 }
+`);
+    const [stage] = report.stages;
+    expect(stage.target).toEqual({ filterRatio: 0.25 });
+    expect(stage.selectedBy).toEqual({ filterRatio: 'filters (@nncompress/plugin-filter-pruning)' });
+    // 8 of the hidden layer's 32 channels went: physically fewer parameters, no zeros from magnitude.
+    expect(stage.reached.filterRatio).toBeCloseTo(8 / 32, 6);
+    expect(report.final.params).toBeLessThan(report.baseline.params);
+    expect(report.final.sparsity).toBeLessThan(0.01);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'out-filters.yaml', 'report.json'), 'utf8')).stages[0].selectedBy.filterRatio).toMatch(/filter-pruning/);
+  });
+
+  it('two active selectors for one key is a config error naming both; none is one naming the key', async () => {
+    const both = run('both.yaml', `${header}
+plugins:
+  prune: { use: '@nncompress/plugin-magnitude' }
+  keep: { use: '@nncompress/plugin-small-weight-retention' }
+stages:
+  - name: s
+    target: { sparsity: 0.5 }
+`);
+    await expect(both).rejects.toThrow(ConfigError);
+    await expect(both).rejects.toThrow(/both\.yaml: stages\[0\]\.target\.sparsity: prune \(@nncompress\/plugin-magnitude\) and keep \(@nncompress\/plugin-small-weight-retention\) both select for target "sparsity"; list one of them in stages\[0\]\.use$/);
+    await expect(
+      run('none.yaml', `${header}
+plugins:
+  prune: { use: '@nncompress/plugin-magnitude' }
+stages:
+  - name: s
+    target: { filterRatio: 0.5 }
+`),
+    ).rejects.toThrow(/none\.yaml: stages\[0\]\.target\.filterRatio: no active plugin selects for target "filterRatio"; add a plugin that does$/);
+    // Nothing was written for either.
+    expect(fs.existsSync(path.join(dir, 'out-both.yaml'))).toBe(false);
+  });
+
+  it('a selector that overshoots its target fails with the stage, round, target and reached value', async () => {
+    const err = await run('random.yaml', `${header}
+plugins:
+  random: { use: ./random-selector.js }
+stages:
+  - name: shrink
+    target: { sparsity: 0.8 }
+    schedule: { kind: iterative, rounds: 2 }
+`).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PluginError);
+    // Round 2 prunes a fresh 80% at random; with round 1's zeros still there, that is ~88%.
+    expect((err as Error).message).toMatch(/random\.yaml: stages\[0\] \(shrink\), round 2: target 80\.0% kernel sparsity but the plan from random-selector reached 8[5-9]\.\d% kernel sparsity/);
+    expect((err as Error).message).toMatch(/a scorer must give already-pruned \(zero\) weights the lowest scores/);
+  });
+
+  it('refuses a select tap that does not say which targets it serves', async () => {
+    await expect(
+      run('undeclared.yaml', `${header}
+plugins:
+  old: { use: ./undeclared.js }
+stages:
+  - name: s
+    target: { sparsity: 0.5 }
+`),
+    ).rejects.toThrow(/plugin old \(undeclared\): its "select" tap "Old" must declare the target kinds it serves/);
+  });
+
+  it('says in the log and the report when a stage ends far short of its filter ratio', async () => {
+    const warnings: string[] = [];
+    const report = await run('short.yaml', `${header}
+plugins:
+  filters: { use: '@nncompress/plugin-filter-pruning', options: { minChannels: 64 } }
+stages:
+  - name: narrow
+    target: { filterRatio: 0.5 }
+`, { ...silentLogger, warn: (m) => void warnings.push(m) });
+    const note = 'target filter ratio 50.0% reached only filter ratio 0.0% of the prunable channels (protected layers, minChannels, layer ratios or blocked groups kept the rest)';
+    expect(report.stages[0].notes).toEqual([note]);
+    expect(warnings).toContain(`stage narrow: ${note}`);
+    expect(report.final.params).toBe(report.baseline.params);
+  });
+
+  it('says when a high ratio leaves a group a single channel', async () => {
+    const report = await run('thin.yaml', `${header}
+plugins:
+  filters: { use: '@nncompress/plugin-filter-pruning' }
+stages:
+  - name: thin
+    target: { filterRatio: 0.97 }
+`);
+    // 31 of the hidden layer's 32 channels go: within 2 points of the ratio, but one channel is left.
+    expect(report.stages[0].reached.filterRatio).toBeCloseTo(31 / 32, 6);
+    expect(report.stages[0].notes).toEqual(['1 channel group is down to one channel (hidden): the ratio leaves them almost nothing']);
+  });
+});
