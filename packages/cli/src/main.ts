@@ -116,8 +116,9 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   program
     .command('plugins')
-    .description('list resolvable plugins and their options')
-    .action(() => pluginsCommand());
+    .description('list installed plugins and their options, or describe the ones named')
+    .argument('[plugins...]', 'package names or paths (relative to the working directory) to describe')
+    .action((refs: string[]) => pluginsCommand(refs));
 
   try {
     await program.parseAsync(argv as string[]);

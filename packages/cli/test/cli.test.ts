@@ -143,5 +143,24 @@ describe('nncompress run / inspect / plugins', () => {
     expect(r.stdout).toMatch(/^\s+scope\s+"layer"\|"global"\s+"global"\s+/m);
     expect(r.stdout).toMatch(/^@nncompress\/plugin-finetune /m);
     expect(r.stdout).toMatch(/^nncompress-plugin-stage-csv /m);
+    // Descriptions wrap: no line is wider than 100 characters (they were 300–500).
+    expect(Math.max(...r.stdout.split('\n').map((l) => l.length))).toBeLessThanOrEqual(100);
+  });
+
+  it('the package README documents every command --help lists', () => {
+    const help = nncompress(['--help']).stdout;
+    const commands = [...help.matchAll(/^ {2}(\w+)\b/gm)].map((m) => m[1]).filter((c) => c !== 'help');
+    expect(commands.length).toBeGreaterThanOrEqual(6);
+    const readme = fs.readFileSync(path.join(REPO, 'packages/cli/README.md'), 'utf8');
+    for (const c of commands) expect([c, readme.includes(`| \`${c}`)]).toEqual([c, true]);
+  });
+
+  it('plugins describes a plugin given by path, and names one that cannot be found', () => {
+    const r = nncompress(['plugins', './examples/protect-plugin/protect-plugin.js']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('nncompress-plugin-protect (./examples/protect-plugin/protect-plugin.js)\n  option  type    default\n  layer   string\n\n');
+    const missing = nncompress(['plugins', './no-such-plugin.js']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim()).toBe(`nncompress: error: ./no-such-plugin.js: cannot find plugin "./no-such-plugin.js" (no such file or folder: ${path.join(REPO, 'no-such-plugin.js')})`);
   });
 });

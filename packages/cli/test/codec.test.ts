@@ -63,6 +63,14 @@ describe('nncompress encode / decode / inspect', () => {
     for (const t of header.tensors) expect(inspect.stdout).toMatch(new RegExp(`^${t.name.replace('/', '\\/')}\\s+\\[${t.shape.join(',')}\\]\\s+\\S+\\s+${t.length.toLocaleString('en-US')}`, 'm'));
   });
 
+  it('stores no tensor above its float32 bytes with pwl, biases included (LeNet-5)', () => {
+    const nnc = path.join(dir, 'l5.nnc');
+    expect(nncompress(['encode', path.join(REPO, 'examples/mnist-lenet/models/lenet-5/model.json'), '-o', nnc, '--codec', 'pwl', '--relative-error', '0.04']).code).toBe(0);
+    const { tensors } = readNnc(new Uint8Array(fs.readFileSync(nnc))).header;
+    // Checked per tensor, named in a failure: a bias of 20 values cost 31–93 bits each as pwl.
+    for (const t of tensors) expect([t.name, t.length]).toEqual([t.name, Math.min(t.length, 4 * t.shape.reduce((a, b) => a * b, 1))]);
+  });
+
   it('float32 round-trips bit for bit', () => {
     const nnc = path.join(dir, 'f32.nnc');
     expect(nncompress(['encode', LENET300, '-o', nnc]).code).toBe(0);

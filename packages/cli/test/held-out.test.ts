@@ -89,6 +89,8 @@ async function runHeldOut(name: string): Promise<{ report: Report; log: string; 
   return { report, log: r.stderr, accuracy: predicted.filter((p, i) => p === labels[i]).length / labels.length };
 }
 
+const layerOf = (report: Report) => (name: string): Report['layers'][number] => report.layers.find((l) => l.name === name)!;
+
 describe('held-out models through inspect and run', () => {
   it('a softmax between layers: its channels are left alone with the reason; the rest is pruned', async () => {
     const inspect = nncompress(['inspect', path.join(dir, 'mixing', 'model.json')]);
@@ -98,7 +100,7 @@ describe('held-out models through inspect and run', () => {
     expect(log).toContain('warning: left alone: Activation layer mix: activation softmax of mix mixes channels');
     expect(report.structure.unsupportedLayers).toEqual([{ layer: 'mix', className: 'Activation', reason: 'activation softmax of mix mixes channels (it normalises across them)' }]);
     expect(report.structure.blockedGroups.map((g) => g.producers[0])).toEqual(['d1', 'out']);
-    const layer = (n: string): Report['layers'][number] => report.layers.find((l) => l.name === n)!;
+    const layer = layerOf(report);
     expect(layer('d1').paramsAfter).toBe(layer('d1').paramsBefore);
     expect(layer('d2').paramsAfter).toBeLessThan(layer('d2').paramsBefore);
     expect(accuracy).toBeCloseTo(report.final.accuracy, 6);
@@ -111,7 +113,7 @@ describe('held-out models through inspect and run', () => {
     const { report, log, accuracy } = await runHeldOut('channels-first');
     expect(log).toContain('warning: left alone: Conv2D layer c2: Conv2D layer c2 has data format channelsFirst');
     expect(report.structure.unsupportedLayers.map((u) => u.layer)).toEqual(['c1', 'c2']);
-    const layer = (n: string): Report['layers'][number] => report.layers.find((l) => l.name === n)!;
+    const layer = layerOf(report);
     // c1: 6 filters of 5·5·1 at 12·12 positions.
     expect(layer('c1').flopsBefore).toBe(2 * 5 * 5 * 6 * 12 * 12);
     expect(layer('c2').paramsAfter).toBe(layer('c2').paramsBefore);

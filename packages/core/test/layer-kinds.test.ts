@@ -159,7 +159,7 @@ describe('layer kinds: what nncompress does not understand, it leaves alone and 
 
   it('refuses two kinds for one class unless asked to replace, and names an unknown class in the reason', () => {
     expect(() => new LayerKindRegistry(builtinLayerKinds).register({ className: 'Dense', channels: () => ({ role: 'producer' }) })).toThrow(
-      'layer class Dense already has a layer kind; pass { replace: true } to replace it',
+      'layer kind "Dense" is already registered; pass { replace: true } to replace it',
     );
     expect(layerKinds.classNames()).toEqual(expect.arrayContaining(['Conv1D', 'SeparableConv2D', 'Conv2DTranspose', 'DepthwiseConv2D', 'BatchNormalization', 'Concatenate']));
     const model = tf.sequential({ layers: [tf.layers.dense({ name: 'd', inputShape: [4], units: 6 }), tf.layers.reshape({ name: 'r', targetShape: [2, 3] }), tf.layers.flatten({ name: 'f' }), tf.layers.dense({ name: 'o', units: 2 })] });

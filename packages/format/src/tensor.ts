@@ -48,7 +48,7 @@ function bitExact(a: Float32Array, b: Float32Array): boolean {
   return true;
 }
 
-/** Encodes one tensor's values and measures the error by decoding the result. */
+/** Encodes one tensor's values and measures the error by decoding the result; never larger than float32. */
 export function encodeTensor(values: Float32Array, choice: EncodeChoice = {}, registry: CodecRegistry = defaultRegistry): EncodedTensor {
   const id = choice.codec ?? 'float32';
   const codec = registry.get(id);
@@ -61,6 +61,11 @@ export function encodeTensor(values: Float32Array, choice: EncodeChoice = {}, re
   if (sparse !== 'always') candidates.push({ codec: id, ...codec.encode(values, options, registry) });
   if (sparse === 'always' || (sparse === 'auto' && hasZeros && id !== 'sparse')) {
     candidates.push({ codec: 'sparse', ...(registry.get('sparse')!.encode!(values, { inner: id, innerOptions: options }, registry)) });
+  }
+  // No tensor is stored larger than its float32 bytes, whatever the codec's overhead (a
+  // piecewise-linear segment table costs more than a bias of a few dozen values).
+  if (id !== 'float32' && candidates.every((c) => c.bytes.length > 4 * values.length)) {
+    candidates.push({ codec: 'float32', ...registry.get('float32')!.encode!(values, {}, registry) });
   }
   const best = candidates.reduce((a, b) => (b.bytes.length < a.bytes.length ? b : a));
   const decoded = registry.get(best.codec)!.decode(new ByteReader(best.bytes), best.params, values.length, registry);

@@ -153,8 +153,8 @@ describe('codecs round-trip within their stated bounds', () => {
   it('sparse around uint8 keeps every pruned zero exactly and the values within scale/2', () => {
     fc.assert(
       fc.property(tensor, (values) => {
-        const encoded = encodeTensor(values, { codec: 'uint8', sparse: 'always' });
-        expect(encoded.codec).toBe('sparse');
+        // The codec itself (encodeTensor would store a tensor this small as float32).
+        const encoded = { codec: 'sparse', maxError: 0, ...codecs.get('sparse')!.encode!(values, { inner: 'uint8', innerOptions: {} }, codecs) };
         const decoded = decode(encoded, values.length);
         const scale = (encoded.params.innerParams as { scale: number }).scale;
         values.forEach((x, i) => {
@@ -181,6 +181,19 @@ describe('codecs round-trip within their stated bounds', () => {
     expect(r.u8('layout')).toBe(0); // bitmap
     const dense = Float32Array.from({ length: 100 }, (_, i) => i + 1);
     expect(encodeTensor(dense, { codec: 'float32' }).codec).toBe('float32');
+  });
+
+  it('never stores a tensor larger than its float32 bytes, whatever the codec and sparse setting', () => {
+    fc.assert(
+      fc.property(tensor, fc.constantFrom('float16', 'uint8', 'huffman'), fc.constantFrom('auto', 'never', 'always'), (values, codec, sparse) => {
+        fc.pre(codec !== 'float16' || values.every((v) => Math.abs(v) <= 65504));
+        const encoded = encodeTensor(values, { codec, sparse: sparse as 'auto' | 'never' | 'always' });
+        expect(encoded.bytes.length).toBeLessThanOrEqual(4 * values.length);
+        const decoded = decode(encoded, values.length);
+        expect(maxAbsError(values, decoded)).toBeLessThanOrEqual(encoded.maxError);
+      }),
+      { numRuns: 400, examples: [[Float32Array.of(0.25), 'uint8', 'never']] },
+    );
   });
 
   it('names an unknown codec', () => {

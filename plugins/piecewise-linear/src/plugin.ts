@@ -36,9 +36,10 @@ export class PiecewiseLinearPlugin {
       // Halves take at least 2 bytes per non-zero value, so they can only win when pwl took more.
       if (options.codec === 'pwl' && largest < HALF_MAX && encoded.bytes.length > 2 * nonZeroCount(tensor.values)) {
         // A few dozen values (biases) cost more in segment tables than as halves: keep float16
-        // when it is smaller and no less accurate.
+        // when it is smaller and within the bound asked for (without one: no less accurate).
+        // encodeTensor may have answered float32 already (pwl was larger), which is exact.
         const half = encodeTensor(tensor.values, { codec: 'float16', sparse: options.sparse }, registry);
-        if (half.bytes.length < encoded.bytes.length && half.maxError <= encoded.maxError) encoded = half;
+        if (half.bytes.length < encoded.bytes.length && half.maxError <= (maxError ?? encoded.maxError)) encoded = half;
       }
       const result: EncodedTensor = { name: tensor.name, shape: tensor.shape, codec: encoded.codec, params: encoded.params, bytes: encoded.bytes, maxError: encoded.maxError };
       this.logger.debug(`${ctx.instanceName}: ${tensor.name} ${encoded.codec} ${encoded.bytes.length} bytes, ${((8 * encoded.bytes.length) / Math.max(1, tensor.values.length)).toFixed(2)} bits/weight, max error ${encoded.maxError.toExponential(2)}`);

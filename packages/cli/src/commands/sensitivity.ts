@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { chooseBackend, InputError, LayerSensitivity, lineChart, loadConfig, loadConfiguredModel, prunableWeights, sensitivityMap, SensitivityMap, writeFileAtomic } from '@nncompress/core';
+import { chooseBackend, DatasetRegistry, InputError, LayerSensitivity, lineChart, loadConfig, loadConfiguredModel, MEASURABLE_TASKS, prunableWeights, sensitivityMap, SensitivityMap, unmeasurableReason, writeFileAtomic } from '@nncompress/core';
 import { formatTable, pct } from '../table';
 import type { SensitivityJob, SensitivityReply, SensitivityWorkerData } from '../sensitivity-worker';
 
@@ -99,6 +99,8 @@ export async function sensitivityCommand(configFile: string, options: Sensitivit
   // The layer list and sizes, from the model itself.
   await chooseBackend(config.backend ?? 'auto');
   const model = await loadConfiguredModel(config.model, dir);
+  const unmeasurable = unmeasurableReason(model, new DatasetRegistry().load(config.data).train.numClasses);
+  if (unmeasurable) throw new InputError(`${file}: model: ${unmeasurable}; ${MEASURABLE_TASKS}`);
   const weights = prunableWeights(model);
   const totalKernelSize = weights.reduce((n, w) => n + w.size, 0);
   const known = weights.map((w) => w.layerName);

@@ -71,7 +71,8 @@ function modelJsonArtifacts(file: string, parsed: unknown): tf.io.ModelArtifacts
     format: json.format,
     generatedBy: json.generatedBy,
     convertedBy: json.convertedBy ?? undefined,
-    trainingConfig: json.trainingConfig,
+    // tfjs-converter writes it beside the topology; older Keras JSON keeps it inside.
+    trainingConfig: json.trainingConfig ?? (json.modelTopology as { training_config?: tf.io.TrainingConfig }).training_config,
     userDefinedMetadata: json.userDefinedMetadata,
   };
 }

@@ -25,6 +25,7 @@ import type { Plugin } from '../plugins/plugin';
 import { renderHtml } from '../report/html';
 import { layerRows, Report, ReportStage, ReportStructure } from '../report/report';
 import { evaluate, Evaluation } from '../training/evaluate';
+import { MEASURABLE_TASKS, unmeasurableReason } from '../training/measurable';
 import { writeFileAtomic } from '../util/fs-atomic';
 import { ConsoleLogger, Logger } from '../util/logger';
 import { Rng } from '../util/rng';
@@ -363,6 +364,8 @@ export class Pipeline {
     const { config } = this.loaded;
     // beforeRun may change the model (a new head for transfer learning): measure after it.
     await this.hooks.beforeRun.promise(run);
+    const unmeasurable = unmeasurableReason(run.state.model, run.data.train.numClasses);
+    if (unmeasurable) throw new InputError(`${this.loaded.file}: model: ${unmeasurable}; ${MEASURABLE_TASKS}`);
     const baselineStats: ModelStats = modelStats(run.state.model);
     const structure = leftAlone(analyzeChannels(run.state.model));
     // Structured stages cannot touch these; say so before they run, not only in the report.

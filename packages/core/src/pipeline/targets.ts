@@ -11,6 +11,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { prunableWeights } from '../model/masks';
 import type { JsonSchema } from '../plugins/plugin';
+import { Registry } from '../util/registry';
 
 /** What core knows when it measures a target: the model right after a plan was applied, and the stage so far. */
 export interface TargetMeasure {
@@ -94,25 +95,10 @@ export const builtinTargetKinds: readonly TargetKind[] = [
   },
 ];
 
-export class TargetKindRegistry {
-  private readonly kinds = new Map<string, TargetKind>();
-
+export class TargetKindRegistry extends Registry<TargetKind> {
   constructor(kinds: readonly TargetKind[] = []) {
+    super('target kind', (k) => k.key);
     for (const k of kinds) this.register(k);
-  }
-
-  register(kind: TargetKind): this {
-    if (this.kinds.has(kind.key)) throw new Error(`target kind "${kind.key}" is already registered`);
-    this.kinds.set(kind.key, kind);
-    return this;
-  }
-
-  get(key: string): TargetKind | undefined {
-    return this.kinds.get(key);
-  }
-
-  keys(): string[] {
-    return [...this.kinds.keys()];
   }
 }
 

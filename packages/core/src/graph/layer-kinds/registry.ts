@@ -4,6 +4,7 @@
  * and the plugins read it; a plugin that brings its own layer class registers its kind here.
  */
 import type * as tf from '@tensorflow/tfjs';
+import { Registry } from '../../util/registry';
 import { batchNormalizationKind } from './batch-normalization';
 import { conv1dKind, conv2dKind } from './conv';
 import { conv2dTransposeKind } from './conv2d-transpose';
@@ -13,39 +14,32 @@ import type { ChannelBehaviour, LayerKind } from './kind';
 import { separableConv2dKind } from './separable-conv2d';
 import { weightlessKinds } from './weightless';
 
-export class LayerKindRegistry {
-  private readonly kinds = new Map<string, LayerKind>();
-
+export class LayerKindRegistry extends Registry<LayerKind> {
   constructor(kinds: readonly LayerKind[] = []) {
+    super('layer kind', (k) => k.className);
     for (const k of kinds) this.register(k);
   }
 
   /** Adds a kind; a class that already has one is an error unless `replace` is set. */
-  register(kind: LayerKind, options: { readonly replace?: boolean } = {}): this {
+  override register(kind: LayerKind, options: { readonly replace?: boolean } = {}): this {
     if (typeof kind?.className !== 'string' || typeof kind.channels !== 'function') throw new Error('a layer kind needs a className and a channels(layer) function');
-    if (this.kinds.has(kind.className) && !options.replace) throw new Error(`layer class ${kind.className} already has a layer kind; pass { replace: true } to replace it`);
-    this.kinds.set(kind.className, kind);
-    return this;
-  }
-
-  get(className: string): LayerKind | undefined {
-    return this.kinds.get(className);
+    return super.register(kind, options);
   }
 
   classNames(): string[] {
-    return [...this.kinds.keys()];
+    return this.keys();
   }
 
   /** How `layer` treats channels; unsupported, with the reason, when its class has no kind. */
   channels(layer: tf.layers.Layer): ChannelBehaviour {
-    const kind = this.kinds.get(layer.getClassName());
+    const kind = this.get(layer.getClassName());
     if (!kind) return { role: 'unsupported', reason: `${layer.getClassName()} layer ${layer.name}` };
     return kind.channels(layer);
   }
 
   /** FLOPs of one example through `layer` (0 for classes without a count). */
   flops(layer: tf.layers.Layer): number {
-    return this.kinds.get(layer.getClassName())?.flops?.(layer) ?? 0;
+    return this.get(layer.getClassName())?.flops?.(layer) ?? 0;
   }
 }
 

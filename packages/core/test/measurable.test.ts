@@ -1,0 +1,52 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { chooseBackend, InputError, loadConfig, loadModel, Pipeline, saveModel, silentLogger, tf, unmeasurableReason } from '../src';
+import { smallMlp, tmpDir } from './helpers';
+
+const dense = (units: number, activation?: 'softmax' | 'sigmoid' | 'linear'): tf.LayersModel =>
+  tf.sequential({ layers: [tf.layers.flatten({ inputShape: [28, 28, 1] }), tf.layers.dense({ name: 'out', units, ...(activation ? { activation } : {}) })] });
+
+beforeAll(async () => {
+  await chooseBackend('wasm');
+});
+
+describe('only what core can measure is compressed', () => {
+  it('names what it cannot measure: logits, sigmoid outputs, a class count that differs, several outputs', () => {
+    expect(unmeasurableReason(smallMlp(1), 10)).toBeUndefined();
+    expect(unmeasurableReason(dense(10), 10)).toBe('its output layer out (Dense) ends in activation linear');
+    expect(unmeasurableReason(dense(10, 'sigmoid'), 10)).toBe('its output layer out (Dense) ends in activation sigmoid');
+    expect(unmeasurableReason(dense(7, 'softmax'), 10)).toBe('it outputs 7 class probabilities but the data have 10 classes');
+    // A softmax as its own layer after a linear Dense is a softmax output.
+    const separate = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [28, 28, 1] }), tf.layers.dense({ units: 10 }), tf.layers.activation({ activation: 'softmax' })] });
+    expect(unmeasurableReason(separate, 10)).toBeUndefined();
+    const input = tf.input({ shape: [4] });
+    const two = tf.model({ inputs: input, outputs: [tf.layers.dense({ units: 2, activation: 'softmax' }).apply(input) as tf.SymbolicTensor, tf.layers.dense({ units: 2, activation: 'softmax' }).apply(input) as tf.SymbolicTensor] });
+    expect(unmeasurableReason(two, 2)).toBe('the model has 2 outputs');
+  });
+
+  it('refuses a regression model (mean squared error in its training config) with one line, writing nothing', async () => {
+    const dir = tmpDir('nnc-task-');
+    await saveModel(dense(1), path.join(dir, 'model'));
+    // The training config Keras and tfjs-converter write beside the topology.
+    const file = path.join(dir, 'model', 'model.json');
+    const json = JSON.parse(fs.readFileSync(file, 'utf8'));
+    json.trainingConfig = { loss: 'mean_squared_error', metrics: ['mae'], optimizer_config: { class_name: 'Adam', config: { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 } } };
+    fs.writeFileSync(file, JSON.stringify(json));
+    expect(unmeasurableReason(await loadModel(file), 10)).toBe("its training config's loss is meanSquaredError");
+    fs.writeFileSync(path.join(dir, 'c.yaml'), `model: ./model/model.json
+data: { source: mnist, train: 100, test: 100 }
+plugins:
+  prune: { use: '@nncompress/plugin-magnitude' }
+  tune: { use: '@nncompress/plugin-finetune' }
+stages:
+  - name: s
+    target: { sparsity: 0.5 }
+`);
+    const err = await new Pipeline(loadConfig(path.join(dir, 'c.yaml')), { outDir: path.join(dir, 'out'), logger: silentLogger }).run().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toBe(
+      `${path.join(dir, 'c.yaml')}: model: its training config's loss is meanSquaredError; nncompress measures classification models whose one output is a softmax over the data's classes (categorical cross-entropy, accuracy); regression and other tasks are not supported yet`,
+    );
+    expect(fs.existsSync(path.join(dir, 'out'))).toBe(false);
+  });
+});
