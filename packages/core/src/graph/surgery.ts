@@ -300,7 +300,7 @@ export async function removeChannels(model: tf.LayersModel, analysis: ChannelAna
   const kinds = options.kinds ?? layerKinds;
   const flags = keepFlags(analysis, removals);
   const corrections = options.inputMeans ? meanCorrections(analysis, flags, options.inputMeans, kinds) : new Map<string, Map<number, Float32Array>>();
-  const json = topologyOf(model);
+  const json = topologyOf(model, kinds);
   for (const entry of json.config.layers) {
     const out = flags.get(entry.config.name)?.get('producer');
     if (!out) continue;

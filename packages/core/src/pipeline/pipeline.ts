@@ -279,8 +279,7 @@ export class Pipeline {
       const kind = targetKinds.get(key)!;
       const reached = progress.reached[key];
       if (kind.short === 'warn' && reached !== undefined && reached < value - SHORTFALL) {
-        const note = `target ${kind.format(value)} reached only ${kind.format(reached)}${key === 'filterRatio' ? ' of the prunable channels (protected layers, minChannels, layer ratios or blocked groups kept the rest)' : ''}`;
-        notes.push(note);
+        notes.push(`target ${kind.format(value)} reached only ${kind.format(reached)}${kind.shortHint ? ` ${kind.shortHint}` : ''}`);
       }
     }
     if (widthsAtStart.size > 0) {
@@ -332,7 +331,7 @@ export class Pipeline {
     const tooFar = kind.overshoot !== undefined && reached > value + kind.overshoot + 1e-9;
     const short = kind.short === 'error' && reached < value - 1e-9;
     if (tooFar || short) {
-      const rule = kind.key === 'sparsity' && tooFar ? ': a scorer must give already-pruned (zero) weights the lowest scores, so they are chosen again (docs/writing-a-plugin.md)' : '';
+      const rule = tooFar && kind.overshootHint ? `: ${kind.overshootHint}` : '';
       throw new PluginError(
         `${where}, round ${applying.round + 1}: target ${kind.format(value)} but the plan from ${plan.selectedBy} reached ${kind.format(reached)}${rule}`,
         plan.selectedBy,

@@ -45,6 +45,10 @@ export interface TargetKind {
    */
   readonly short: 'error' | 'warn';
   readonly overshoot?: number;
+  /** Said after the reached value when a plan goes past the overshoot: the usual cause. */
+  readonly overshootHint?: string;
+  /** Said after the reached value when a stage ends short: the usual causes. */
+  readonly shortHint?: string;
 }
 
 /** Zero entries over all prunable kernel entries: the kernel sparsity masks and zeroed weights give. */
@@ -72,6 +76,7 @@ export const builtinTargetKinds: readonly TargetKind[] = [
     short: 'error',
     // Whole rows and columns (row-and-column pruning) land a little past a sparsity.
     overshoot: 0.02,
+    overshootHint: 'a scorer must give already-pruned (zero) weights the lowest scores, so they are chosen again (docs/writing-a-plugin.md)',
   },
   {
     key: 'filterRatio',
@@ -82,6 +87,7 @@ export const builtinTargetKinds: readonly TargetKind[] = [
     measure: (m) => (m.channelsAtStart === 0 ? 0 : m.channelsRemoved / m.channelsAtStart),
     // Protected layers, minimum widths and per-layer ratios move the reached value legitimately.
     short: 'warn',
+    shortHint: 'of the prunable channels (protected layers, minChannels, layer ratios or blocked groups kept the rest)',
   },
   {
     key: 'layers',

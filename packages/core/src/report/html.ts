@@ -84,11 +84,11 @@ function encodingSection(report: Report): string {
 function leftAloneSection(report: Report): string {
   const { blockedGroups, unsupportedLayers } = report.structure;
   if (unsupportedLayers.length === 0 && blockedGroups.every((g) => g.reason.startsWith('model output'))) return '';
-  const layers = unsupportedLayers.map((u) => `<tr><td>${esc(u.layer)}</td><td>${esc(u.className)}</td><td>${esc(u.reason)}</td></tr>`).join('');
-  const groups = blockedGroups.map((g) => `<tr><td>${esc(g.producers.join(' + '))}</td><td>${g.channels}</td><td>${esc(g.reason)}</td></tr>`).join('');
+  const layers = unsupportedLayers.map((u) => `<tr><td>${esc(u.layer)}</td><td>${esc(u.className)}</td><td class="t">${esc(u.reason)}</td></tr>`).join('');
+  const groups = blockedGroups.map((g) => `<tr><td>${esc(g.producers.join(' + '))}</td><td>${g.channels}</td><td class="t">${esc(g.reason)}</td></tr>`).join('');
   return `<h2>Left alone by structured pruning</h2>
-${layers ? `<table><tr><th>layer</th><th>type</th><th>why</th></tr>${layers}</table>` : ''}
-<table><tr><th>channels of</th><th>channels</th><th>kept because</th></tr>${groups}</table>`;
+${layers ? `<table><tr><th>layer</th><th>type</th><th class="t">why</th></tr>${layers}</table>` : ''}
+<table><tr><th>channels of</th><th>channels</th><th class="t">kept because</th></tr>${groups}</table>`;
 }
 
 export function renderHtml(report: Report): string {
@@ -119,11 +119,11 @@ export function renderHtml(report: Report): string {
     return (parts.length ? parts.join('<br>') : '–') + notes;
   };
   const stageTable = report.stages
-    .map((s) => `<tr><td>${esc(s.name)}</td><td>${esc(s.plugin)}</td><td>${targetCell(s)}</td><td>${s.rounds}</td><td>${pct(s.accuracyBefore)}</td><td>${pct(s.accuracyAfter)}</td><td>${pct(s.sparsity)}</td><td>${(s.durationMs / 1000).toFixed(1)} s</td></tr>`)
+    .map((s) => `<tr><td>${esc(s.name)}</td><td>${esc(s.plugin)}</td><td class="t">${targetCell(s)}</td><td>${s.rounds}</td><td>${pct(s.accuracyBefore)}</td><td>${pct(s.accuracyAfter)}</td><td>${pct(s.sparsity)}</td><td>${(s.durationMs / 1000).toFixed(1)} s</td></tr>`)
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>nncompress report: ${esc(report.model)}</title>
-<style>body{font-family:sans-serif;margin:2em;max-width:960px}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}figure{margin:1em 0}</style>
+<style>body{font-family:sans-serif;margin:2em;max-width:960px}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child,th:first-child,.t{text-align:left}figure{margin:1em 0}</style>
 </head><body>
 <h1>nncompress report</h1>
 <p>Model <code>${esc(report.model)}</code>, config <code>${esc(report.config)}</code>, backend <b>${esc(report.backend)}</b>, seed ${report.seed}, ${(report.durationMs / 1000).toFixed(1)} s.</p>
@@ -135,7 +135,7 @@ ${barChart(`Test accuracy after each stage (axis from ${pct(accMin)})`, accRows,
 ${tradeoffChart(report)}
 ${encodingSection(report)}
 <h2>Stages</h2>
-<table><tr><th>stage</th><th>plugins</th><th>target</th><th>rounds</th><th>acc. before</th><th>acc. after</th><th>sparsity</th><th>time</th></tr>${stageTable}</table>
+<table><tr><th>stage</th><th>plugins</th><th class="t">target</th><th>rounds</th><th>acc. before</th><th>acc. after</th><th>sparsity</th><th>time</th></tr>${stageTable}</table>
 ${leftAloneSection(report)}
 <h2>Layers</h2>
 <table><tr><th>layer</th><th>type</th><th>params before</th><th>params after</th><th>non-zero after</th><th>sparsity</th><th>FLOPs before</th><th>FLOPs after</th></tr>${layerTable}</table>
