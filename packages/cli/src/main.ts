@@ -82,7 +82,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command('inspect')
     .description('layers, params, sparsity and FLOPs of a model; per-tensor codec, bytes and error of an .nnc file')
     .argument('<file>', 'tfjs LayersModel model.json, or an .nnc container')
-    .action(async (file: string) => (isNnc(file) ? inspectNncCommand(file) : inspectCommand(file)));
+    .option('--max-decoded-bytes <n>', 'an .nnc file may decode to at most this many bytes of weights (default 1 GiB)', parseCount)
+    .action(async (file: string, opts: { maxDecodedBytes?: number }) => (isNnc(file) ? inspectNncCommand(file, { maxDecodedBytes: opts.maxDecodedBytes }) : inspectCommand(file)));
 
   program
     .command('encode')
@@ -100,7 +101,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('decode an .nnc container into a plain tfjs model folder (model.json + weights.bin)')
     .argument('<model.nnc>', 'the container')
     .requiredOption('-o, --out <dir>', 'folder to write (must not exist or be empty)')
-    .action(async (file: string, opts: { out: string }) => decodeCommand(file, opts));
+    .option('--max-decoded-bytes <n>', 'refuse a file whose weights decode to more bytes than this (default 1 GiB): a small crafted file can declare gigabytes', parseCount)
+    .action(async (file: string, opts: { out: string; maxDecodedBytes?: number }) => decodeCommand(file, opts));
 
   program
     .command('sensitivity')

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadMnist } from '@nncompress/core';
-import { readNnc } from '@nncompress/format';
+import { encodeTensor, readNnc, writeNnc } from '@nncompress/format';
 import { LENET300, nncompress, REPO } from './helpers';
 
 /** A model folder (model.json + shards) loaded with plain tfjs, no nncompress code. */
@@ -69,6 +69,24 @@ describe('nncompress encode / decode / inspect', () => {
     const { tensors } = readNnc(new Uint8Array(fs.readFileSync(nnc))).header;
     // Checked per tensor, named in a failure: a bias of 20 values cost 31–93 bits each as pwl.
     for (const t of tensors) expect([t.name, t.length]).toEqual([t.name, Math.min(t.length, 4 * t.shape.reduce((a, b) => a * b, 1))]);
+  });
+
+  it('decode refuses a small file declaring gigabytes of weights (a decompression bomb) with one line, writing nothing; the limit is an option', () => {
+    const zero = encodeTensor(new Float32Array(4), { codec: 'float32', sparse: 'always' });
+    const bomb = path.join(dir, 'bomb.nnc');
+    fs.writeFileSync(bomb, writeNnc(null, Array.from({ length: 64 }, (_, i) => ({ name: `t${i}`, shape: [2 ** 28], ...zero }))));
+    expect(fs.statSync(bomb).size).toBeLessThan(2000);
+    const out = path.join(dir, 'bomb-out');
+    const r = nncompress(['decode', bomb, '-o', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toMatch(/^nncompress: error: .*bomb\.nnc: at byte 16: expected at most 1073741824 bytes of decoded weights \(ReadLimits\.maxDecodedBytes; raise it for a larger model\), the tensors up to "t1" already take 2147483648$/);
+    expect(fs.existsSync(out)).toBe(false);
+    expect(fs.readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    // A real file above a lowered limit is refused the same way; under the default it decodes.
+    const small = path.join(dir, 'small.nnc');
+    expect(nncompress(['encode', LENET300, '-o', small]).code).toBe(0);
+    expect(nncompress(['decode', small, '-o', path.join(dir, 'small-low'), '--max-decoded-bytes', '1000']).stderr).toMatch(/expected at most 1000 bytes of decoded weights/);
+    expect(nncompress(['decode', small, '-o', path.join(dir, 'small-ok')]).code).toBe(0);
   });
 
   it('float32 round-trips bit for bit', () => {

@@ -29,10 +29,52 @@ export const PREFIX = 16;
 const HEADER_PLAIN = 0;
 const HEADER_HUFFMAN = 1;
 const HEADER_LZ = 2;
-/** Largest header JSON a reader accepts (guards allocation on crafted input). */
-const MAX_HEADER_JSON = 1 << 28;
 /** Most entries one tensor may declare (2^28 float32 = 1 GiB): guards allocation on crafted input. */
 export const MAX_TENSOR_SIZE = 1 << 28;
+
+/**
+ * What a reader accepts from an untrusted file, checked before anything is allocated: a few
+ * hundred crafted bytes must not expand into gigabytes (a run of zeros costs a sparse payload
+ * almost nothing, an LZ header can expand 250x). The defaults admit any model up to 268M
+ * float32 parameters (VGG-16 is 138M) with a topology of up to 16 MiB of JSON.
+ */
+export interface ReadLimits {
+  /** Largest total of decoded weights, in bytes (4 per value); default 1 GiB. */
+  readonly maxDecodedBytes?: number;
+  /** Largest header JSON after decoding, in bytes; default 16 MiB. */
+  readonly maxHeaderBytes?: number;
+  /** Most tensors in one file; default 100,000. */
+  readonly maxTensors?: number;
+  /** Deepest nesting of the header JSON; default 200 (a Keras topology nests about 10 deep). */
+  readonly maxJsonDepth?: number;
+}
+
+export const DEFAULT_READ_LIMITS: Required<ReadLimits> = Object.freeze({ maxDecodedBytes: 2 ** 30, maxHeaderBytes: 2 ** 24, maxTensors: 100_000, maxJsonDepth: 200 });
+
+/** The defaults, overridden by each limit given (an undefined one keeps its default). */
+function limitsOf(limits: ReadLimits | undefined): Required<ReadLimits> {
+  const given = Object.entries(limits ?? {}).filter(([, v]) => v !== undefined);
+  return { ...DEFAULT_READ_LIMITS, ...Object.fromEntries(given) };
+}
+
+/** Deepest nesting of arrays and objects in JSON text, strings skipped (checked before JSON.parse, which recurses). */
+function jsonDepth(json: Uint8Array, stopAbove: number): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i];
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      deepest = Math.max(deepest, ++depth);
+      if (deepest > stopAbove) return deepest;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
+}
 
 /** The model part of model.json (everything but the weights manifest). */
 export interface NncModel {
@@ -159,18 +201,23 @@ export function readPrefix(bytes: Uint8Array): Prefix {
  * bytes follow, when known: entries reaching past them are refused up front; a stream does
  * not know it and finds a short file when it gets there.
  */
-export function parseHeader(prefix: Prefix, stored: ByteReader, payloadLength: number | undefined): NncHeader {
+export function parseHeader(prefix: Prefix, stored: ByteReader, payloadLength: number | undefined, limits?: ReadLimits): NncHeader {
+  const limit = limitsOf(limits);
   const actual = crc32(stored.bytes);
   if (actual !== prefix.headerCrc32) throw new NncFormatError(PREFIX, `header checksum ${hex(prefix.headerCrc32)}`, `the header's bytes sum to ${hex(actual)} (corrupt or truncated file)`);
   let json: Uint8Array = stored.bytes;
   if (prefix.headerCoding === HEADER_HUFFMAN) {
-    const n = stored.varint('header JSON length', Math.min(MAX_HEADER_JSON, 64 * stored.bytes.length + 64));
+    const n = stored.varint('header JSON length', Math.min(limit.maxHeaderBytes, 64 * stored.bytes.length + 64));
     json = Uint8Array.from(readHuffman(stored, n, 256, 'Huffman-coded header'));
     stored.expectEnd('the header');
   } else if (prefix.headerCoding === HEADER_LZ) {
-    json = readLz(stored, MAX_HEADER_JSON, 'LZ-coded header');
+    json = readLz(stored, limit.maxHeaderBytes, 'LZ-coded header');
     stored.expectEnd('the header');
+  } else if (json.length > limit.maxHeaderBytes) {
+    throw new NncFormatError(PREFIX, `a header of at most ${limit.maxHeaderBytes} bytes (ReadLimits.maxHeaderBytes)`, `it has ${json.length}`);
   }
+  const depth = jsonDepth(json, limit.maxJsonDepth);
+  if (depth > limit.maxJsonDepth) throw new NncFormatError(PREFIX, `header JSON nested at most ${limit.maxJsonDepth} deep (ReadLimits.maxJsonDepth)`, `it nests deeper than ${depth - 1}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(utf8Strict.decode(json));
@@ -178,18 +225,30 @@ export function parseHeader(prefix: Prefix, stored: ByteReader, payloadLength: n
     throw new NncFormatError(PREFIX, 'the header as UTF-8 JSON', (err as Error).message);
   }
   if (!isObject(parsed) || !Array.isArray(parsed.tensors)) throw new NncFormatError(PREFIX, 'a header object with a tensors array');
+  if (parsed.tensors.length > limit.maxTensors) throw new NncFormatError(PREFIX, `at most ${limit.maxTensors} tensors (ReadLimits.maxTensors)`, `the header lists ${parsed.tensors.length}`);
   const model = parsed.model;
   if (model !== null && !(isObject(model) && 'modelTopology' in model)) throw new NncFormatError(PREFIX, 'header.model as null or an object with modelTopology');
   const tensors = parsed.tensors.map((t, i) => checkEntry(t, i, payloadLength, PREFIX));
   const names = new Set<string>();
+  let decodedBytes = 0;
+  let payloadEnd = 0;
   for (const t of tensors) {
     if (names.has(t.name)) throw new NncFormatError(PREFIX, 'unique tensor names', `"${t.name}" appears twice`);
     names.add(t.name);
+    // Payloads tile the payload area in order: no overlap (one payload decoded many times over), no gap.
+    if (t.offset !== payloadEnd) throw new NncFormatError(PREFIX, `tensor "${t.name}" payload at offset ${payloadEnd}, right after the previous one (payloads are stored in order, without overlap or gaps)`, `it is at ${t.offset}`);
+    payloadEnd += t.length;
+    decodedBytes += 4 * t.shape.reduce((a, b) => a * b, 1);
+    if (decodedBytes > limit.maxDecodedBytes) {
+      throw new NncFormatError(PREFIX, `at most ${limit.maxDecodedBytes} bytes of decoded weights (ReadLimits.maxDecodedBytes; raise it for a larger model)`, `the tensors up to "${t.name}" already take ${decodedBytes}`);
+    }
+  }
+  if (payloadLength !== undefined && payloadEnd !== payloadLength) {
+    throw new NncFormatError(PREFIX + stored.bytes.length + payloadEnd, 'the end of the file after the last payload', `${payloadLength - payloadEnd} more bytes follow`);
   }
   return { model: model as NncModel | null, tensors, metadata: parsed.metadata as JsonValue | undefined };
 }
 
-/** Decodes one tensor's payload `bytes`, which sit at file offset `at`, after checking its checksum. */
 export function decodePayload(e: NncTensorEntry, bytes: Uint8Array, at: number, registry: CodecRegistry): Float32Array {
   const sum = crc32(bytes);
   if (sum !== e.crc32) throw new NncFormatError(at, `tensor "${e.name}" with checksum ${hex(e.crc32)}`, `its bytes sum to ${hex(sum)}`);
@@ -216,13 +275,14 @@ export class NncFile {
   constructor(
     readonly bytes: Uint8Array,
     private readonly registry: CodecRegistry = defaultRegistry,
+    limits?: ReadLimits,
   ) {
     const prefix = readPrefix(bytes);
     const r = new ByteReader(bytes);
     r.pos = PREFIX;
     const stored = r.sub(prefix.headerLength, 'the header');
     this.payload = PREFIX + prefix.headerLength;
-    this.header = parseHeader(prefix, stored, bytes.length - this.payload);
+    this.header = parseHeader(prefix, stored, bytes.length - this.payload, limits);
   }
 
   get names(): string[] {
@@ -251,6 +311,6 @@ export class NncFile {
 const hex = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
 
 /** Parses an .nnc file's bytes (header only; tensors decode on demand). */
-export function readNnc(bytes: Uint8Array, registry: CodecRegistry = defaultRegistry): NncFile {
-  return new NncFile(bytes, registry);
+export function readNnc(bytes: Uint8Array, registry: CodecRegistry = defaultRegistry, limits?: ReadLimits): NncFile {
+  return new NncFile(bytes, registry, limits);
 }

@@ -6,7 +6,7 @@
 import type { JsonValue } from './codecs/codec';
 import { fromHalf } from './codecs/float';
 import { CodecRegistry, codecs as defaultRegistry } from './codecs/registry';
-import { NncFile, NncHeader, NncModel, NncTensorEntry, readNnc, TensorToWrite, writeNnc } from './container';
+import { NncFile, NncHeader, NncModel, NncTensorEntry, readNnc, TensorToWrite, writeNnc, ReadLimits } from './container';
 import { ByteSource, NncStream, openNncStream } from './stream';
 import { EncodeChoice, encodeTensor } from './tensor';
 
@@ -164,17 +164,17 @@ async function byteStream(source: string): Promise<ByteSource> {
  * the compressed file is never held whole, or its bytes.
  * `tf.loadLayersModel(nncompressIO('model.nnc'))`.
  */
-export function nncompressIO(source: string | Uint8Array | ArrayBuffer, registry: CodecRegistry = defaultRegistry): IOHandlerLike {
+export function nncompressIO(source: string | Uint8Array | ArrayBuffer, registry: CodecRegistry = defaultRegistry, limits?: ReadLimits): IOHandlerLike {
   const label = typeof source === 'string' ? source : '.nnc input';
   const weightsOnly = (): Error => new Error(`${label}: holds weights only (no model topology); read it with readNnc`);
   return {
     async load() {
       if (typeof source !== 'string') {
-        const file = readNnc(source instanceof Uint8Array ? source : new Uint8Array(source), registry);
+        const file = readNnc(source instanceof Uint8Array ? source : new Uint8Array(source), registry, limits);
         if (!file.header.model) throw weightsOnly();
         return fileToArtifacts(file);
       }
-      const stream = await openNncStream(await byteStream(source), registry);
+      const stream = await openNncStream(await byteStream(source), registry, limits);
       if (!stream.header.model) {
         await stream.close();
         throw weightsOnly();

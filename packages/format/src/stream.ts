@@ -5,11 +5,13 @@
  */
 import { ByteReader } from './bytes';
 import { CodecRegistry, codecs as defaultRegistry } from './codecs/registry';
-import { decodePayload, NncHeader, NncTensorEntry, parseHeader, PREFIX, readPrefix } from './container';
+import { decodePayload, NncHeader, NncTensorEntry, parseHeader, PREFIX, ReadLimits, readPrefix } from './container';
 import { NncFormatError } from './errors';
 
 /** Chunks of bytes: any async iterable of Uint8Array (a Node stream, an async generator) or a web ReadableStream. */
 export type ByteSource = AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>;
+
+const EMPTY = new Uint8Array(0);
 
 export interface NncStream {
   readonly header: NncHeader;
@@ -37,9 +39,15 @@ function chunksOf(source: ByteSource): AsyncIterator<Uint8Array> {
   };
 }
 
-/** Pulls chunks on demand and hands out exact byte counts; knows its file offset for errors. */
+/**
+ * Pulls chunks on demand and hands out exact byte counts; knows its file offset for errors.
+ * Consumed chunks are dropped by advancing an index, not by shifting the array, so a source
+ * of many tiny chunks (a slow server) costs time linear in its bytes.
+ */
 class ChunkQueue {
-  private readonly chunks: Uint8Array[] = [];
+  private chunks: Uint8Array[] = [];
+  /** Index of the first chunk not yet consumed. */
+  private head = 0;
   private buffered = 0;
   private ended = false;
   /** File offset of the first buffered byte. */
@@ -63,40 +71,51 @@ class ChunkQueue {
     }
   }
 
+  /** Consumes `part` bytes of the first chunk. */
+  private consume(part: number): void {
+    const first = this.chunks[this.head];
+    if (part === first.length) {
+      this.chunks[this.head++] = EMPTY;
+      // Drop the consumed prefix now and then, so the array does not grow with the file.
+      if (this.head > 1024 && this.head * 2 > this.chunks.length) {
+        this.chunks = this.chunks.slice(this.head);
+        this.head = 0;
+      }
+    } else this.chunks[this.head] = first.subarray(part);
+    this.buffered -= part;
+    this.offset += part;
+  }
+
   /** The next `n` bytes, as one array. */
   async take(n: number, what: string): Promise<Uint8Array> {
     await this.fill(n, what);
     const out = new Uint8Array(n);
     let filled = 0;
     while (filled < n) {
-      const head = this.chunks[0];
-      const part = Math.min(head.length, n - filled);
-      out.set(head.subarray(0, part), filled);
+      const first = this.chunks[this.head];
+      const part = Math.min(first.length, n - filled);
+      out.set(first.subarray(0, part), filled);
       filled += part;
-      if (part === head.length) this.chunks.shift();
-      else this.chunks[0] = head.subarray(part);
+      this.consume(part);
     }
-    this.buffered -= n;
-    this.offset += n;
     return out;
   }
 
-  /** Drops the next `n` bytes without keeping them. */
-  async skip(n: number, what: string): Promise<void> {
-    while (n > 0) {
-      await this.fill(1, what);
-      const head = this.chunks[0];
-      const part = Math.min(head.length, n);
-      if (part === head.length) this.chunks.shift();
-      else this.chunks[0] = head.subarray(part);
-      this.buffered -= part;
-      this.offset += part;
-      n -= part;
+  /** True when the source has no byte left (reads at most one more chunk). */
+  async atEnd(): Promise<boolean> {
+    if (this.buffered > 0) return false;
+    try {
+      await this.fill(1, 'more bytes');
+      return false;
+    } catch (err) {
+      if (err instanceof NncFormatError && this.ended) return true;
+      throw err;
     }
   }
 
   async close(): Promise<void> {
-    this.chunks.length = 0;
+    this.chunks = [];
+    this.head = 0;
     this.buffered = 0;
     if (!this.ended) await this.source.return?.();
     this.ended = true;
@@ -105,18 +124,18 @@ class ChunkQueue {
 
 /**
  * Opens an .nnc byte stream: reads and checks the prefix and header, and returns a reader
- * whose `tensors()` decodes the payloads in file order as they arrive. Tensors must be stored
- * in payload order without overlap, as `writeNnc` writes them; a file that is not says so
- * (read it whole with `readNnc`). Errors are `NncFormatError`s naming the file offset.
+ * whose `tensors()` decodes the payloads in file order as they arrive. The header is held to
+ * the same rules and `limits` as `readNnc` (payloads in order, without overlap, gaps or
+ * trailing bytes). Errors are `NncFormatError`s naming the file offset.
  */
-export async function openNncStream(source: ByteSource, registry: CodecRegistry = defaultRegistry): Promise<NncStream> {
+export async function openNncStream(source: ByteSource, registry: CodecRegistry = defaultRegistry, limits?: ReadLimits): Promise<NncStream> {
   const queue = new ChunkQueue(chunksOf(source));
   let header: NncHeader;
   try {
     const prefixBytes = await queue.take(PREFIX, 'the 16-byte .nnc prefix');
     const prefix = readPrefix(prefixBytes);
     const stored = await queue.take(prefix.headerLength, 'the header');
-    header = parseHeader(prefix, new ByteReader(stored, PREFIX), undefined);
+    header = parseHeader(prefix, new ByteReader(stored, PREFIX), undefined, limits);
   } catch (err) {
     await queue.close();
     throw err;
@@ -136,15 +155,14 @@ export async function openNncStream(source: ByteSource, registry: CodecRegistry 
       if (state !== 'ready') throw new Error(`this .nnc stream is ${state === 'reading' ? 'already being read' : 'closed'}: a stream is read once; open it again to read it again`);
       state = 'reading';
       try {
+        // parseHeader has checked that the payloads follow one another in file order.
         for (const entry of header.tensors) {
           const at = payloadStart + entry.offset;
-          if (at < queue.offset) {
-            throw new NncFormatError(at, `tensor "${entry.name}" after the previous tensor's payload (a streaming read needs file order)`, `it starts at byte ${at}, before byte ${queue.offset}; read the file whole with readNnc`);
-          }
-          await queue.skip(at - queue.offset, `the bytes before tensor "${entry.name}"`);
           const bytes = await queue.take(entry.length, `tensor "${entry.name}" payload`);
           yield { entry, values: decodePayload(entry, bytes, at, registry) };
         }
+        // As the whole-file reader: nothing may follow the last payload.
+        if (!(await queue.atEnd())) throw new NncFormatError(queue.offset, 'the end of the file after the last payload', 'more bytes follow');
       } finally {
         state = 'closed';
         await queue.close();

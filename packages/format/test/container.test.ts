@@ -182,7 +182,8 @@ describe('robustness: truncated, bit-flipped and random input never crash or han
       crc32: (v) => v === entry.crc32,
       maxError: (v) => typeof v === 'number' && v >= 0,
       model: (v) => v === null || (isPlainObject(v) && 'modelTopology' in (v as object)),
-      tensors: (v) => Array.isArray(v) && v.length === 0,
+      // The 8 payload bytes must belong to a tensor: an empty list leaves them trailing.
+      tensors: () => false,
     };
     const anyJson = fc.jsonValue({ maxDepth: 2 });
     fc.assert(
@@ -311,13 +312,20 @@ describe('streaming reader (openNncStream)', () => {
     );
   });
 
-  it('refuses tensors out of payload order, naming the tensor, where the whole-file reader reads them', async () => {
+  it('both readers refuse payloads out of order, overlapping, or followed by more bytes, naming the tensor', async () => {
     const entries = readNnc(file).header.tensors;
     const payload = file.subarray(file.length - entries.reduce((n, t) => n + t.length, 0));
     const swapped = rawFile({ model: null, tensors: [entries[1], entries[0], ...entries.slice(2)] }, payload);
-    expect(readNnc(swapped).names).toEqual(['b', 'a', 'c', 'd', 'e', 'f']);
-    readAll(swapped)();
-    await expect(streamAll(chunked(swapped))).rejects.toThrow(/^at byte \d+: expected tensor "a" after the previous tensor's payload \(a streaming read needs file order\), it starts at byte \d+, before byte \d+; read the file whole with readNnc$/);
+    const outOfOrder = /^at byte 16: expected tensor "b" payload at offset 0, right after the previous one \(payloads are stored in order, without overlap or gaps\), it is at \d+$/;
+    expect(() => readNnc(swapped)).toThrow(outOfOrder);
+    await expect(streamAll(chunked(swapped))).rejects.toThrow(outOfOrder);
+    // One payload read twice: a small file that decodes to more than it holds.
+    const d = { ...entries[3], offset: 0 };
+    const overlapping = rawFile({ model: null, tensors: [d, { ...d, name: 'd2' }] }, payload.subarray(entries[3].offset, entries[3].offset + entries[3].length));
+    expect(() => readNnc(overlapping)).toThrow(/expected tensor "d2" payload at offset 160, right after the previous one .*, it is at 0$/);
+    const trailing = Uint8Array.from([...file, 0, 0, 0]);
+    expect(() => readNnc(trailing)).toThrow(/^at byte \d+: expected the end of the file after the last payload, 3 more bytes follow$/);
+    await expect(streamAll(chunked(trailing, [7]))).rejects.toThrow(/^at byte \d+: expected the end of the file after the last payload, more bytes follow$/);
   });
 
   it('reads a web ReadableStream, is read once, and close() releases the source', async () => {

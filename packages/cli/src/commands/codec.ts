@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError, readModelOrWeights, writeFileAtomic } from '@nncompress/core';
-import { CodecParams, CodecRegistry, EncodeChoice, encodeArtifacts, largestAbs, ModelArtifactsLike, NncFile, NncFormatError, NncStream, openNncStream, readNnc, TensorCodec, WeightSpec } from '@nncompress/format';
+import { CodecParams, CodecRegistry, EncodeChoice, encodeArtifacts, largestAbs, ModelArtifactsLike, NncFile, NncFormatError, NncStream, openNncStream, readNnc, ReadLimits, TensorCodec, WeightSpec } from '@nncompress/format';
 import { formatTable, int } from '../table';
 import { candidatePackages } from './plugins';
 
@@ -69,7 +69,7 @@ export function encodeCommand(input: string, options: EncodeCommandOptions): voi
  * Streams the .nnc file: each tensor is decoded as its bytes are read and appended to
  * weights.bin, so neither the compressed file nor the decoded weights are held whole.
  */
-export async function decodeCommand(input: string, options: { readonly out: string }): Promise<void> {
+export async function decodeCommand(input: string, options: { readonly out: string; readonly maxDecodedBytes?: number }): Promise<void> {
   if (!fs.existsSync(input)) throw new InputError(`file not found: ${input}`);
   const dir = options.out;
   if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) throw new InputError(`${dir}: the output folder exists and is not empty`);
@@ -78,7 +78,7 @@ export async function decodeCommand(input: string, options: { readonly out: stri
   let stream: NncStream | undefined;
   let written = 0;
   try {
-    stream = await openNncStream(fs.createReadStream(input), codecRegistry());
+    stream = await openNncStream(fs.createReadStream(input), codecRegistry(), { maxDecodedBytes: options.maxDecodedBytes });
     fs.mkdirSync(tmp, { recursive: true });
     const weights = fs.openSync(path.join(tmp, 'weights.bin'), 'w');
     try {
@@ -103,10 +103,10 @@ export async function decodeCommand(input: string, options: { readonly out: stri
   process.stdout.write(`wrote ${path.join(dir, m ? 'model.json' : 'weights_manifest.json')} and weights.bin (${int(written)} bytes, float32)\n`);
 }
 
-function openNnc(input: string, registry: CodecRegistry): NncFile {
+function openNnc(input: string, registry: CodecRegistry, limits?: ReadLimits): NncFile {
   if (!fs.existsSync(input)) throw new InputError(`file not found: ${input}`);
   try {
-    return readNnc(new Uint8Array(fs.readFileSync(input)), registry);
+    return readNnc(new Uint8Array(fs.readFileSync(input)), registry, limits);
   } catch (err) {
     if (err instanceof NncFormatError) throw new InputError(`${input}: ${err.message}`);
     throw err;
@@ -133,6 +133,6 @@ export function inspectNncTable(file: NncFile): string {
   return `${formatTable(['tensor', 'shape', 'codec', 'bytes', 'bits/weight', 'max error'], rows)}\n\nfile ${int(file.bytes.length)} bytes: header ${int(header)} (${file.header.model ? 'model topology + tensor table' : 'tensor table, weights only'}), tensors ${int(total)}`;
 }
 
-export function inspectNncCommand(input: string): void {
-  process.stdout.write(`${inspectNncTable(openNnc(input, codecRegistry()))}\n`);
+export function inspectNncCommand(input: string, limits?: ReadLimits): void {
+  process.stdout.write(`${inspectNncTable(openNnc(input, codecRegistry(), limits))}\n`);
 }
