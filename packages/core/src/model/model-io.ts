@@ -20,30 +20,55 @@ interface ModelJson {
   userDefinedMetadata?: { [key: string]: {} };
 }
 
+/** Bytes one value of a manifest entry takes in its shard (quantised entries store their own dtype). */
+function bytesPerValue(spec: tf.io.WeightsManifestEntry): number {
+  const stored = spec.quantization?.dtype ?? spec.dtype;
+  return stored === 'uint8' || stored === 'bool' ? 1 : stored === 'uint16' || stored === 'float16' ? 2 : stored === 'complex64' ? 8 : 4;
+}
+
+/**
+ * The path of one weight shard, checked to be a regular file inside the model's folder: a
+ * manifest from someone else must not make nncompress read (and embed, and echo back) a
+ * file elsewhere, or a device that never ends.
+ */
+function shardPath(file: string, p: unknown): string {
+  const dir = path.dirname(file);
+  if (typeof p !== 'string' || p === '' || path.isAbsolute(p) || p.split(/[\\/]/).includes('..')) {
+    throw new InputError(`${file}: weight shard path ${JSON.stringify(p)} must name a file inside the model's folder (no absolute path, no "..")`);
+  }
+  const shard = path.join(dir, p);
+  if (!fs.existsSync(shard)) throw new InputError(`${file}: weight shard not found: ${p}`);
+  // A link inside the folder may still point out of it: compare real paths.
+  const real = fs.realpathSync(shard);
+  const realDir = fs.realpathSync(dir);
+  if (!real.startsWith(realDir + path.sep)) throw new InputError(`${file}: weight shard ${p} resolves outside the model's folder`);
+  if (!fs.statSync(real).isFile()) throw new InputError(`${file}: weight shard ${p} is not a regular file`);
+  return real;
+}
+
 /**
  * The shards of a weights manifest (groups of `{ paths, weights }`, paths relative to
- * `file`'s folder) as one buffer, checked against the float32 sizes the manifest declares.
+ * `file`'s folder) as one buffer. Every shard is checked (see `shardPath`) and their sizes
+ * against what the manifest declares before a byte is read.
  */
 function readShards(file: string, manifest: readonly { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[]): { weightSpecs: tf.io.WeightsManifestEntry[]; weightData: ArrayBuffer } {
+  if (!Array.isArray(manifest)) throw new InputError(`${file}: weightsManifest is not a list of { paths, weights } groups`);
   const specs: tf.io.WeightsManifestEntry[] = [];
-  const buffers: Buffer[] = [];
-  const dir = path.dirname(file);
+  const shards: string[] = [];
   for (const [i, group] of manifest.entries()) {
     if (!Array.isArray(group?.paths) || !Array.isArray(group?.weights)) throw new InputError(`${file}: weights manifest group ${i} is not { paths, weights }`);
-    for (const p of group.paths) {
-      const shard = path.join(dir, p);
-      if (!fs.existsSync(shard)) throw new InputError(`${file}: weight shard not found: ${shard}`);
-      buffers.push(fs.readFileSync(shard));
-    }
+    for (const p of group.paths) shards.push(shardPath(file, p));
     specs.push(...group.weights);
   }
-  const all = Buffer.concat(buffers);
-  const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
-  const expected = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
-  if (specs.every((s) => s.dtype === 'float32' && !s.quantization) && expected !== weightData.byteLength) {
-    throw new InputError(`${file}: weight shards hold ${weightData.byteLength} bytes, manifest needs ${expected}`);
+  for (const [i, s] of specs.entries()) {
+    if (!Array.isArray(s?.shape) || !s.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new InputError(`${file}: weight ${i} (${JSON.stringify(s?.name)}) has shape ${JSON.stringify(s?.shape)}, not non-negative integers`);
   }
-  return { weightSpecs: specs, weightData };
+  const expected = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * bytesPerValue(s), 0);
+  const held = shards.reduce((n, f) => n + fs.statSync(f).size, 0);
+  // String tensors store their own lengths: their size is not known from the manifest.
+  if (held !== expected && !specs.some((s) => s.dtype === 'string')) throw new InputError(`${file}: weight shards hold ${held} bytes, the manifest needs ${expected}`);
+  const all = Buffer.concat(shards.map((f) => fs.readFileSync(f)));
+  return { weightSpecs: specs, weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) };
 }
 
 function readJson(file: string): unknown {
