@@ -34,6 +34,13 @@ function parseFractions(value: string): number[] {
   return value.split(',').map((v) => parseFraction(v.trim()));
 }
 
+/** Repeatable options collect their values. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+const PLUGIN_HELP = "load this plugin's codecs too (a package name or a path; repeatable); only the project's own plugin dependencies load otherwise";
+
 function parseCount(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
@@ -83,7 +90,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('layers, params, sparsity and FLOPs of a model; per-tensor codec, bytes and error of an .nnc file')
     .argument('<file>', 'tfjs LayersModel model.json, or an .nnc container')
     .option('--max-decoded-bytes <n>', 'an .nnc file may decode to at most this many bytes of weights (default 1 GiB)', parseCount)
-    .action(async (file: string, opts: { maxDecodedBytes?: number }) => (isNnc(file) ? inspectNncCommand(file, { maxDecodedBytes: opts.maxDecodedBytes }) : inspectCommand(file)));
+    .option('--plugin <name>', PLUGIN_HELP, collect, [])
+    .action(async (file: string, opts: { maxDecodedBytes?: number; plugin: string[] }) => (isNnc(file) ? inspectNncCommand(file, { maxDecodedBytes: opts.maxDecodedBytes }, opts.plugin) : inspectCommand(file)));
 
   program
     .command('encode')
@@ -94,7 +102,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--max-error <x>', 'error-bound mode (codecs that have one, e.g. pwl): largest abs(decoded − original)', parsePositive)
     .option('--relative-error <r>', 'error-bound mode per tensor: r × the tensor\'s largest abs(w)', parsePositive)
     .option('--sparse <mode>', 'pruned zeros apart: auto, never or always', parseSparse, 'auto')
-    .action((model: string, opts: { out: string; codec: string; maxError?: number; relativeError?: number; sparse: 'auto' | 'never' | 'always' }) => encodeCommand(model, opts));
+    .option('--plugin <name>', PLUGIN_HELP, collect, [])
+    .action((model: string, opts: { out: string; codec: string; maxError?: number; relativeError?: number; sparse: 'auto' | 'never' | 'always'; plugin: string[] }) => encodeCommand(model, { ...opts, plugins: opts.plugin }));
 
   program
     .command('decode')
@@ -102,7 +111,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument('<model.nnc>', 'the container')
     .requiredOption('-o, --out <dir>', 'folder to write (must not exist or be empty)')
     .option('--max-decoded-bytes <n>', 'refuse a file whose weights decode to more bytes than this (default 1 GiB): a small crafted file can declare gigabytes', parseCount)
-    .action(async (file: string, opts: { out: string; maxDecodedBytes?: number }) => decodeCommand(file, opts));
+    .option('--plugin <name>', PLUGIN_HELP, collect, [])
+    .action(async (file: string, opts: { out: string; maxDecodedBytes?: number; plugin: string[] }) => decodeCommand(file, { ...opts, plugins: opts.plugin }));
 
   program
     .command('sensitivity')

@@ -8,20 +8,37 @@ import * as path from 'node:path';
 import { InputError, readModelOrWeights, writeFileAtomic } from '@nncompress/core';
 import { CodecParams, CodecRegistry, EncodeChoice, encodeArtifacts, largestAbs, ModelArtifactsLike, NncFile, NncFormatError, NncStream, openNncStream, readNnc, ReadLimits, TensorCodec, WeightSpec } from '@nncompress/format';
 import { formatTable, int } from '../table';
-import { candidatePackages } from './plugins';
+import { projectPlugins } from './plugins';
 
-/** Built-in codecs plus those of every installed plugin that exports `codecs`. */
-export function codecRegistry(from = process.cwd()): CodecRegistry {
+/**
+ * Built-in codecs plus those exported (`codecs`) by the project's own plugin packages and by
+ * the plugins named on the command line (`--plugin`, a package name or a path). Packages that
+ * merely lie in a node_modules folder are not loaded. A codec whose id is already taken (a
+ * built-in's, say) is skipped with a warning, so one plugin cannot change how every file reads.
+ */
+export function codecRegistry(named: readonly string[] = [], from = process.cwd()): CodecRegistry {
   const registry = new CodecRegistry();
-  for (const name of candidatePackages(from)) {
+  const load = (ref: string, where: string, must: boolean): void => {
     let exported: unknown;
     try {
-      exported = (require(require.resolve(name, { paths: [from] })) as { codecs?: unknown }).codecs;
-    } catch {
-      continue; // not loadable here: `nncompress plugins` reports why
+      const file = ref.startsWith('.') || path.isAbsolute(ref) ? path.resolve(from, ref) : ref;
+      exported = (require(require.resolve(file, { paths: [from] })) as { codecs?: unknown }).codecs;
+    } catch (err) {
+      if (must) throw new InputError(`${where}: cannot load plugin "${ref}" (${(err as Error).message.split('\n')[0]})`);
+      return; // not loadable here: `nncompress plugins` reports why
     }
-    if (Array.isArray(exported)) for (const codec of exported as TensorCodec[]) registry.register(codec);
-  }
+    if (must && !Array.isArray(exported)) throw new InputError(`${where}: plugin "${ref}" exports no codecs`);
+    if (!Array.isArray(exported)) return;
+    for (const codec of exported as TensorCodec[]) {
+      try {
+        registry.register(codec);
+      } catch (err) {
+        process.stderr.write(`warning: ${ref}: ${(err as Error).message}; its codec is ignored\n`);
+      }
+    }
+  };
+  for (const name of projectPlugins(from)) load(name, name, false);
+  for (const ref of named) load(ref, '--plugin', true);
   return registry;
 }
 
@@ -35,11 +52,13 @@ export interface EncodeCommandOptions {
   readonly maxError?: number;
   readonly relativeError?: number;
   readonly sparse: 'auto' | 'never' | 'always';
+  /** Plugins (package names or paths) whose codecs to load besides the project's own. */
+  readonly plugins?: readonly string[];
 }
 
 export function encodeCommand(input: string, options: EncodeCommandOptions): void {
   refuseOverwrite(input, options.out);
-  const registry = codecRegistry();
+  const registry = codecRegistry(options.plugins);
   const codec = registry.get(options.codec);
   if (!codec?.encode) {
     const usable = registry.ids().filter((id) => registry.get(id)?.encode && id !== 'sparse');
@@ -69,7 +88,7 @@ export function encodeCommand(input: string, options: EncodeCommandOptions): voi
  * Streams the .nnc file: each tensor is decoded as its bytes are read and appended to
  * weights.bin, so neither the compressed file nor the decoded weights are held whole.
  */
-export async function decodeCommand(input: string, options: { readonly out: string; readonly maxDecodedBytes?: number }): Promise<void> {
+export async function decodeCommand(input: string, options: { readonly out: string; readonly maxDecodedBytes?: number; readonly plugins?: readonly string[] }): Promise<void> {
   if (!fs.existsSync(input)) throw new InputError(`file not found: ${input}`);
   const dir = options.out;
   if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) throw new InputError(`${dir}: the output folder exists and is not empty`);
@@ -78,7 +97,7 @@ export async function decodeCommand(input: string, options: { readonly out: stri
   let stream: NncStream | undefined;
   let written = 0;
   try {
-    stream = await openNncStream(fs.createReadStream(input), codecRegistry(), { maxDecodedBytes: options.maxDecodedBytes });
+    stream = await openNncStream(fs.createReadStream(input), codecRegistry(options.plugins), { maxDecodedBytes: options.maxDecodedBytes });
     fs.mkdirSync(tmp, { recursive: true });
     const weights = fs.openSync(path.join(tmp, 'weights.bin'), 'w');
     try {
@@ -133,6 +152,6 @@ export function inspectNncTable(file: NncFile): string {
   return `${formatTable(['tensor', 'shape', 'codec', 'bytes', 'bits/weight', 'max error'], rows)}\n\nfile ${int(file.bytes.length)} bytes: header ${int(header)} (${file.header.model ? 'model topology + tensor table' : 'tensor table, weights only'}), tensors ${int(total)}`;
 }
 
-export function inspectNncCommand(input: string, limits?: ReadLimits): void {
-  process.stdout.write(`${inspectNncTable(openNnc(input, codecRegistry(), limits))}\n`);
+export function inspectNncCommand(input: string, limits?: ReadLimits, plugins: readonly string[] = []): void {
+  process.stdout.write(`${inspectNncTable(openNnc(input, codecRegistry(plugins), limits))}\n`);
 }

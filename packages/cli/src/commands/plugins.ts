@@ -1,37 +1,73 @@
 /**
- * Lists the plugins resolvable from the working directory: installed packages named
- * `@nncompress/plugin-*` or `nncompress-plugin-*`, or carrying the `nncompress-plugin`
- * keyword, with each plugin's options from its schema; or describes the plugins named on
+ * Lists the plugins of the project in the working directory (its dependencies and workspaces
+ * named `@nncompress/plugin-*` or `nncompress-plugin-*`, or carrying the `nncompress-plugin`
+ * keyword), with each plugin's options from its schema; or describes the plugins named on
  * the command line (package names or paths, e.g. a plugin file of your own).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Plugin, resolvePlugin } from '@nncompress/core';
 
-export function candidatePackages(from: string): string[] {
-  const found = new Set<string>();
+/** Plugin packages by name or by the `nncompress-plugin` keyword. */
+function isPluginPackage(dir: string, name: string): boolean {
+  if (/^@nncompress\/plugin-|^nncompress-plugin-/.test(name)) return true;
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { keywords?: string[] };
+    return pkg.keywords?.includes('nncompress-plugin') ?? false;
+  } catch {
+    return false;
+  }
+}
+
+/** The nearest package.json at or above `from`, with its folder. */
+function nearestPackage(from: string): { dir: string; json: Record<string, unknown> } | undefined {
   for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
-    const nm = path.join(dir, 'node_modules');
-    if (fs.existsSync(nm)) {
-      for (const entry of fs.readdirSync(nm)) {
-        const names = entry.startsWith('@') ? fs.readdirSync(path.join(nm, entry)).map((n) => `${entry}/${n}`) : [entry];
-        for (const name of names) {
-          if (/^@nncompress\/plugin-|^nncompress-plugin-/.test(name)) {
-            found.add(name);
-            continue;
-          }
-          try {
-            const pkg = JSON.parse(fs.readFileSync(path.join(nm, name, 'package.json'), 'utf8')) as { keywords?: string[] };
-            if (pkg.keywords?.includes('nncompress-plugin')) found.add(name);
-          } catch {
-            // not a package
-          }
-        }
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) {
+      try {
+        return { dir, json: JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown> };
+      } catch {
+        return undefined;
       }
     }
-    if (path.dirname(dir) === dir) break;
+    if (path.dirname(dir) === dir) return undefined;
   }
-  return [...found].sort();
+}
+
+/**
+ * The plugin packages of the project `from` is in: the dependencies (of every kind) and the
+ * workspaces of the nearest package.json, where they are named or tagged as nncompress
+ * plugins. A package merely lying in some node_modules folder (a parent folder's, say) is
+ * never loaded: loading a plugin runs its code.
+ */
+export function projectPlugins(from: string): string[] {
+  const project = nearestPackage(from);
+  if (!project) return [];
+  const names = new Set<string>();
+  for (const key of ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies']) {
+    for (const name of Object.keys((project.json[key] as Record<string, string> | undefined) ?? {})) {
+      let dir: string;
+      try {
+        dir = path.dirname(require.resolve(`${name}/package.json`, { paths: [project.dir] }));
+      } catch {
+        continue; // declared but not installed
+      }
+      if (isPluginPackage(dir, name)) names.add(name);
+    }
+  }
+  const workspaces = Array.isArray(project.json.workspaces) ? (project.json.workspaces as string[]) : [];
+  for (const pattern of workspaces) {
+    const dirs = pattern.endsWith('/*') ? fs.readdirSync(path.join(project.dir, pattern.slice(0, -2))).map((d) => path.join(project.dir, pattern.slice(0, -2), d)) : [path.join(project.dir, pattern)];
+    for (const dir of dirs) {
+      try {
+        const name = (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string }).name;
+        if (name && isPluginPackage(dir, name)) names.add(name);
+      } catch {
+        // not a package
+      }
+    }
+  }
+  return [...names].sort();
 }
 
 /** Lines of output stay within this width (descriptions wrap, long enums move under the option). */
@@ -77,9 +113,9 @@ export function pluginsCommand(refs: readonly string[] = []): void {
     for (const ref of refs) process.stdout.write(`${describePlugin(resolvePlugin(ref, process.cwd(), ref).plugin, ref)}\n`);
     return;
   }
-  const names = candidatePackages(process.cwd());
+  const names = projectPlugins(process.cwd());
   if (names.length === 0) {
-    process.stdout.write('no nncompress plugins installed here\n');
+    process.stdout.write("no nncompress plugins among this project's dependencies (nncompress plugins <name or path> describes one)\n");
     return;
   }
   for (const name of names) {
