@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InputError, readModelOrWeights, writeFileAtomic } from '@nncompress/core';
+import { InputError, modelInputFiles, overwrittenInput, readModelOrWeights, removeOnExit, writeFileAtomic } from '@nncompress/core';
 import { CodecParams, CodecRegistry, EncodeChoice, encodeArtifacts, largestAbs, ModelArtifactsLike, NncFile, NncFormatError, NncStream, openNncStream, readNnc, ReadLimits, TensorCodec, WeightSpec } from '@nncompress/format';
 import { formatTable, int } from '../table';
 import { projectPlugins } from './plugins';
@@ -42,8 +42,11 @@ export function codecRegistry(named: readonly string[] = [], from = process.cwd(
   return registry;
 }
 
-function refuseOverwrite(input: string, output: string): void {
-  if (path.resolve(input) === path.resolve(output)) throw new InputError(`${output}: the output would overwrite the input`);
+/** Refuses an output that is, or (a folder) holds, one of the inputs, compared by real path and inode. */
+function refuseOverwrite(inputs: readonly string[], output: string, folder = false): void {
+  if (output.trim() === '') throw new InputError('-o: must name a file or folder, got an empty path');
+  const hit = overwrittenInput(output, inputs, folder);
+  if (hit) throw new InputError(`${output}: the output would overwrite the input ${hit}`);
 }
 
 export interface EncodeCommandOptions {
@@ -57,7 +60,7 @@ export interface EncodeCommandOptions {
 }
 
 export function encodeCommand(input: string, options: EncodeCommandOptions): void {
-  refuseOverwrite(input, options.out);
+  refuseOverwrite(modelInputFiles(input), options.out);
   const registry = codecRegistry(options.plugins);
   const codec = registry.get(options.codec);
   if (!codec?.encode) {
@@ -77,11 +80,19 @@ export function encodeCommand(input: string, options: EncodeCommandOptions): voi
   } catch (err) {
     throw new InputError(`${input}: ${(err as Error).message}`);
   }
+  // Read back before anything is written: a file a reader would refuse is never written.
+  let table: string;
+  try {
+    table = inspectNncTable(readNnc(bytes, registry));
+  } catch (err) {
+    if (err instanceof NncFormatError) throw new InputError(`${input}: the encoded file would not read back: ${err.message}`);
+    throw err;
+  }
   fs.mkdirSync(path.dirname(path.resolve(options.out)), { recursive: true });
   writeFileAtomic(options.out, bytes);
   // What the weights take as float32: sizes from the specs, not the dequantised values again.
   const float32 = (artifacts.weightSpecs ?? []).reduce((n, spec) => n + 4 * spec.shape.reduce((a, b) => a * b, 1), 0);
-  process.stdout.write(`${inspectNncTable(readNnc(bytes, registry))}\n\nwrote ${options.out}: ${int(bytes.length)} bytes, ${(float32 / Math.max(1, bytes.length)).toFixed(2)}x smaller than float32 (${int(float32)} bytes)\n`);
+  process.stdout.write(`${table}\n\nwrote ${options.out}: ${int(bytes.length)} bytes, ${(float32 / Math.max(1, bytes.length)).toFixed(2)}x smaller than float32 (${int(float32)} bytes)\n`);
 }
 
 /**
@@ -91,9 +102,16 @@ export function encodeCommand(input: string, options: EncodeCommandOptions): voi
 export async function decodeCommand(input: string, options: { readonly out: string; readonly maxDecodedBytes?: number; readonly plugins?: readonly string[] }): Promise<void> {
   if (!fs.existsSync(input)) throw new InputError(`file not found: ${input}`);
   const dir = options.out;
-  if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) throw new InputError(`${dir}: the output folder exists and is not empty`);
-  // Written to a sibling temp folder, renamed into place: no partial output on failure.
-  const tmp = `${dir.replace(/[\\/]+$/, '')}.tmp-${process.pid}`;
+  refuseOverwrite([input], dir, true);
+  if (fs.existsSync(dir)) {
+    if (fs.lstatSync(dir).isSymbolicLink()) throw new InputError(`${dir}: the output folder is a link; give the folder's own path`);
+    if (!fs.statSync(dir).isDirectory()) throw new InputError(`${dir}: exists and is not a folder`);
+    if (fs.readdirSync(dir).length > 0) throw new InputError(`${dir}: the output folder exists and is not empty`);
+  }
+  // Written to a sibling temp folder, renamed into place: no partial output on failure,
+  // nor on Ctrl-C (removeOnExit).
+  const tmp = `${path.resolve(dir)}.tmp-${process.pid}`;
+  const cleanup = removeOnExit(tmp);
   let stream: NncStream | undefined;
   let written = 0;
   try {
@@ -105,20 +123,28 @@ export async function decodeCommand(input: string, options: { readonly out: stri
     } finally {
       fs.closeSync(weights);
     }
+    const manifest = [{ paths: ['weights.bin'], weights: stream.header.tensors.map((t) => ({ name: t.name, shape: [...t.shape], dtype: 'float32' })) }];
+    const m = stream.header.model;
+    if (m) {
+      const json = { modelTopology: m.modelTopology, format: m.format, generatedBy: m.generatedBy, convertedBy: m.convertedBy ?? null, weightsManifest: manifest, ...(m.userDefinedMetadata ? { userDefinedMetadata: m.userDefinedMetadata } : {}) };
+      fs.writeFileSync(path.join(tmp, 'model.json'), JSON.stringify(json));
+    } else fs.writeFileSync(path.join(tmp, 'weights_manifest.json'), JSON.stringify(manifest));
+    if (fs.existsSync(dir)) fs.rmdirSync(dir);
+    try {
+      fs.renameSync(tmp, dir);
+    } catch (err) {
+      // Another process filled the folder meanwhile: say so, leave its files alone.
+      throw new InputError(`${dir}: could not move the decoded model into place (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
   } catch (err) {
     await stream?.close();
     fs.rmSync(tmp, { recursive: true, force: true });
     if (err instanceof NncFormatError) throw new InputError(`${input}: ${err.message}`);
     throw err;
+  } finally {
+    cleanup.release();
   }
-  const manifest = [{ paths: ['weights.bin'], weights: stream.header.tensors.map((t) => ({ name: t.name, shape: [...t.shape], dtype: 'float32' })) }];
   const m = stream.header.model;
-  if (m) {
-    const json = { modelTopology: m.modelTopology, format: m.format, generatedBy: m.generatedBy, convertedBy: m.convertedBy ?? null, weightsManifest: manifest, ...(m.userDefinedMetadata ? { userDefinedMetadata: m.userDefinedMetadata } : {}) };
-    fs.writeFileSync(path.join(tmp, 'model.json'), JSON.stringify(json));
-  } else fs.writeFileSync(path.join(tmp, 'weights_manifest.json'), JSON.stringify(manifest));
-  if (fs.existsSync(dir)) fs.rmdirSync(dir);
-  fs.renameSync(tmp, dir);
   process.stdout.write(`wrote ${path.join(dir, m ? 'model.json' : 'weights_manifest.json')} and weights.bin (${int(written)} bytes, float32)\n`);
 }
 

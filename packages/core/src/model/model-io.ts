@@ -71,6 +71,22 @@ function readShards(file: string, manifest: readonly { paths: string[]; weights:
   return { weightSpecs: specs, weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) };
 }
 
+/**
+ * The files a model.json (or weights manifest) reads: itself and its weight shards, as far as
+ * they can be named; what an output must never overwrite.
+ */
+export function modelInputFiles(file: string): string[] {
+  const files = [file];
+  try {
+    const json = JSON.parse(fs.readFileSync(file, 'utf8')) as ModelJson | ModelJson['weightsManifest'];
+    const manifest = Array.isArray(json) ? json : json?.weightsManifest;
+    for (const group of manifest ?? []) for (const p of group?.paths ?? []) if (typeof p === 'string') files.push(path.join(path.dirname(file), p));
+  } catch {
+    // unreadable: reading it will say why; the file itself is still an input
+  }
+  return files;
+}
+
 function readJson(file: string): unknown {
   if (!fs.existsSync(file)) throw new InputError(`model file not found: ${file}`);
   try {

@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors';
+import { overwrittenInput, removeOnExit } from '../util/output-safety';
 
 function isInside(child: string, parent: string): boolean {
   const rel = path.relative(parent, child);
@@ -16,16 +17,17 @@ function isInside(child: string, parent: string): boolean {
 export class OutputFolder {
   readonly dir: string;
   readonly tmp: string;
+  private cleanup: { release(): void } | undefined;
 
+  /** `inputs`: every file the run reads (config, model.json, weight shards). */
   constructor(outDir: string, inputs: readonly string[]) {
+    if (outDir.trim() === '') throw new InputError('--out: must name a folder, got an empty path');
     this.dir = path.resolve(outDir);
-    for (const input of inputs) {
-      const abs = path.resolve(input);
-      if (isInside(abs, this.dir) || this.dir === path.dirname(abs)) {
-        throw new InputError(`--out ${outDir}: would overwrite the input ${input}; choose another output folder`);
-      }
-    }
+    // Real paths: an --out through a link to the input's folder is the input's folder.
+    const hit = overwrittenInput(this.dir, inputs, true);
+    if (hit) throw new InputError(`--out ${outDir}: would overwrite the input ${hit}; choose another output folder`);
     if (fs.existsSync(this.dir)) {
+      if (fs.lstatSync(this.dir).isSymbolicLink()) throw new InputError(`--out ${outDir}: is a link; give the folder's own path`);
       if (!fs.statSync(this.dir).isDirectory()) throw new InputError(`--out ${outDir}: exists and is not a folder`);
       const entries = fs.readdirSync(this.dir);
       if (entries.length > 0 && !entries.includes('report.json')) {
@@ -38,6 +40,7 @@ export class OutputFolder {
   /** Creates the temp folder; call once the inputs have been read and checked. */
   open(): void {
     fs.rmSync(this.tmp, { recursive: true, force: true });
+    this.cleanup = removeOnExit(this.tmp);
     fs.mkdirSync(this.tmp, { recursive: true });
   }
 
@@ -55,11 +58,13 @@ export class OutputFolder {
     const hadOld = fs.existsSync(this.dir);
     if (hadOld) fs.renameSync(this.dir, old);
     fs.renameSync(this.tmp, this.dir);
+    this.cleanup?.release();
     if (hadOld) fs.rmSync(old, { recursive: true, force: true });
   }
 
   /** Removes the temp folder after a failure; the destination is untouched. */
   abandon(): void {
     fs.rmSync(this.tmp, { recursive: true, force: true });
+    this.cleanup?.release();
   }
 }

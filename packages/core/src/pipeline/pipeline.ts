@@ -15,7 +15,7 @@ import type { StageConfig } from '../config/types';
 import { DatasetRegistry, DataSplits } from '../datasets/registry';
 import { ConfigError, InputError, PluginError } from '../errors';
 import { MaskSet } from '../model/masks';
-import { float32Bytes, loadConfiguredModel, modelArtifacts, writeModelArtifacts } from '../model/model-io';
+import { float32Bytes, loadConfiguredModel, modelArtifacts, modelInputFiles, writeModelArtifacts } from '../model/model-io';
 import { modelStats, ModelStats } from '../model/model-stats';
 import { compareLatency, Latency } from '../model/latency';
 import { createContainer } from '../plugins/di';
@@ -103,7 +103,7 @@ export class Pipeline {
     const { config, file, dir } = this.loaded;
     const seed = this.options.seed ?? config.seed ?? 42;
     const modelPath = typeof config.model === 'string' ? path.resolve(dir, config.model) : undefined;
-    const output = new OutputFolder(this.options.outDir, modelPath ? [modelPath, file] : [file]);
+    const output = new OutputFolder(this.options.outDir, modelPath ? [...modelInputFiles(modelPath), file] : [file]);
     if (modelPath && !fs.existsSync(modelPath)) throw new InputError(`${file}: model: file not found: ${modelPath}`);
 
     // Every config and plugin error is raised here, before anything is printed or loaded.

@@ -1,0 +1,82 @@
+/**
+ * Outputs never overwrite inputs, whatever path leads to them, and nothing temporary is left
+ * behind: not after an error, not after Ctrl-C.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BIN, LENET300, nncompress } from './helpers';
+
+let dir: string;
+let model: string;
+const snapshot = (folder: string): Record<string, string> => Object.fromEntries(fs.readdirSync(folder).map((f) => [f, fs.readFileSync(path.join(folder, f)).toString('base64')]));
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nnc-outputs-'));
+  model = path.join(dir, 'm');
+  fs.mkdirSync(model);
+  for (const f of fs.readdirSync(path.dirname(LENET300))) fs.copyFileSync(path.join(path.dirname(LENET300), f), path.join(model, f));
+  fs.symlinkSync(model, path.join(dir, 'link'));
+});
+
+describe('outputs never overwrite inputs', () => {
+  it('encode refuses -o onto the model\'s own shard, and onto model.json through a linked folder', () => {
+    const before = snapshot(model);
+    const shard = nncompress(['encode', path.join(model, 'model.json'), '-o', path.join(model, 'weights.bin')]);
+    expect(shard.code).toBe(1);
+    expect(shard.stderr.trim()).toBe(`nncompress: error: ${path.join(model, 'weights.bin')}: the output would overwrite the input ${path.join(model, 'weights.bin')}`);
+    const linked = nncompress(['encode', path.join(model, 'model.json'), '-o', path.join(dir, 'link', 'model.json')]);
+    expect(linked.code).toBe(1);
+    expect(linked.stderr).toMatch(/the output would overwrite the input .*m\/model\.json$/m);
+    expect(snapshot(model)).toEqual(before);
+  });
+
+  it('run refuses --out through a link to the folder holding its input model', () => {
+    const config = path.join(dir, 'c.yaml');
+    fs.writeFileSync(config, `model: ./m/model.json\ndata: { source: mnist, train: 100, test: 100 }\nstages: [{ name: tune }]\n`);
+    const before = snapshot(model);
+    const r = nncompress(['run', config, '--out', path.join(dir, 'link')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--out .*link: would overwrite the input .*m\/model\.json; choose another output folder$/m);
+    expect(snapshot(model)).toEqual(before);
+    expect(nncompress(['run', config, '--out', '']).stderr).toMatch(/^nncompress: error: --out: must name a folder, got an empty path$/m);
+  });
+
+  it('decode refuses an empty -o and -o that is a link, leaving no temporary folder', () => {
+    const nnc = path.join(dir, 'x.nnc');
+    expect(nncompress(['encode', path.join(model, 'model.json'), '-o', nnc]).code).toBe(0);
+    expect(nncompress(['decode', nnc, '-o', '']).stderr.trim()).toBe('nncompress: error: -o: must name a file or folder, got an empty path');
+    fs.mkdirSync(path.join(dir, 'empty'));
+    fs.symlinkSync(path.join(dir, 'empty'), path.join(dir, 'to-empty'));
+    const r = nncompress(['decode', nnc, '-o', path.join(dir, 'to-empty')]);
+    expect(r.stderr.trim()).toBe(`nncompress: error: ${path.join(dir, 'to-empty')}: the output folder is a link; give the folder's own path`);
+    expect(fs.readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('Ctrl-C during decode ends the process by SIGINT (the shell sees 130) and removes the half-written folder', async () => {
+    const nnc = path.join(dir, 'y.nnc');
+    expect(nncompress(['encode', path.join(model, 'model.json'), '-o', nnc]).code).toBe(0);
+    // A pipe as the input: decode reads the header and a first tensor, then waits for the rest.
+    const fifo = path.join(dir, 'slow.nnc');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const out = path.join(dir, 'interrupted');
+    const child = spawn(process.execPath, [BIN, 'decode', fifo, '-o', out], { env: { ...process.env, CI: 'true' } });
+    const writer = fs.createWriteStream(fifo);
+    const bytes = fs.readFileSync(nnc);
+    writer.write(bytes.subarray(0, bytes.length - 1000));
+    const tmpAppears = async (): Promise<boolean> => {
+      for (let i = 0; i < 200; i++) {
+        if (fs.readdirSync(dir).some((f) => f.startsWith('interrupted.tmp-'))) return true;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return false;
+    };
+    expect(await tmpAppears()).toBe(true);
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    child.kill('SIGINT');
+    expect(await exited).toBe('SIGINT');
+    writer.destroy();
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('interrupted'))).toEqual([]);
+  });
+});
