@@ -89,6 +89,23 @@ describe('nncompress encode / decode / inspect', () => {
     expect(nncompress(['decode', small, '-o', path.join(dir, 'small-ok')]).code).toBe(0);
   });
 
+  it('encode refuses weights that do not fit the topology, as inspect does, writing nothing', () => {
+    const src = path.join(dir, 'mismatch');
+    fs.mkdirSync(src);
+    const json = JSON.parse(fs.readFileSync(LENET300, 'utf8'));
+    // Two weights swap shapes: the same bytes, but fc1's kernel no longer matches its layer.
+    const [a, b] = [json.weightsManifest[0].weights[0], json.weightsManifest[0].weights[2]];
+    [a.shape, b.shape] = [[300, 784], [100, 300]];
+    fs.writeFileSync(path.join(src, 'model.json'), JSON.stringify(json));
+    fs.copyFileSync(path.join(path.dirname(LENET300), 'weights.bin'), path.join(src, 'weights.bin'));
+    const out = path.join(dir, 'mismatch.nnc');
+    const r = nncompress(['encode', path.join(src, 'model.json'), '-o', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toMatch(/^nncompress: error: .*mismatch\/model\.json: the weights do not fit the model's topology \(.+\)$/);
+    expect(fs.existsSync(out)).toBe(false);
+    expect(nncompress(['inspect', path.join(src, 'model.json')]).code).toBe(1);
+  });
+
   it('float32 round-trips bit for bit', () => {
     const nnc = path.join(dir, 'f32.nnc');
     expect(nncompress(['encode', LENET300, '-o', nnc]).code).toBe(0);

@@ -39,6 +39,11 @@ describe('nncompress sensitivity', () => {
     const bad = nncompress(['sensitivity', config, '--layers', 'fc9', '-o', path.join(dir, 'never')]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^nncompress: error: --layers: the model has no prunable layer "fc9" \(it has fc1, fc2, fc3\)$/m);
+    // A layer listed twice hung with exit 0 and no output: now one error line.
+    const twice = nncompress(['sensitivity', config, '--layers', 'fc1,fc1', '-o', path.join(dir, 'twice')]);
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toMatch(/^nncompress: error: --layers: "fc1" is listed twice$/m);
+    expect(fs.existsSync(path.join(dir, 'twice'))).toBe(false);
     const far = nncompress(['sensitivity', config, '--sparsities', '0.5', '--target', '0.9', '--examples', '100', '-o', path.join(dir, 'far')]);
     expect(far.code).toBe(1);
     expect(far.stderr).toMatch(/^nncompress: error: --target: target sparsity 0.9 is out of reach/m);

@@ -53,7 +53,7 @@ export { DatasetRegistry } from './datasets/registry';
 export type { DataSpec, DataSplits, DatasetSource } from './datasets/registry';
 
 export { evaluate } from './training/evaluate';
-export { unmeasurableReason, MEASURABLE_TASKS } from './training/measurable';
+export { unmeasurableReason, nonFiniteWeight, MEASURABLE_TASKS } from './training/measurable';
 export type { Evaluation } from './training/evaluate';
 export { train, forEachGradient } from './training/train';
 export type { TrainOptions, TrainResult, EpochResult, OptimizerName } from './training/train';

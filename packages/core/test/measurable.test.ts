@@ -49,4 +49,20 @@ stages:
     );
     expect(fs.existsSync(path.join(dir, 'out'))).toBe(false);
   });
+
+  it('refuses a model with NaN or infinite weights, naming the weight and entry', async () => {
+    const dir = tmpDir('nnc-nan-');
+    const model = smallMlp(2);
+    const hidden = model.getLayer('hidden');
+    const [kernel, bias] = hidden.getWeights();
+    const values = kernel.dataSync().slice();
+    values[17] = NaN;
+    hidden.setWeights([tf.tensor(values, kernel.shape), bias]);
+    await saveModel(model, path.join(dir, 'model'));
+    fs.writeFileSync(path.join(dir, 'c.yaml'), `model: ./model/model.json\ndata: { source: mnist, train: 100, test: 100 }\nstages: [{ name: s }]\n`);
+    const err = await new Pipeline(loadConfig(path.join(dir, 'c.yaml')), { outDir: path.join(dir, 'out'), logger: silentLogger }).run().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toMatch(/c\.yaml: model: weight hidden\/kernel\S* holds NaN at entry 17; a model with NaN or infinite weights cannot be measured or compressed$/);
+    expect(fs.existsSync(path.join(dir, 'out'))).toBe(false);
+  });
 });

@@ -42,6 +42,15 @@ beforeAll(async () => {
   train(model, loadMnist({ train: 300 }).train, { epochs: 1, batchSize: 32, learningRate: 0.003, rng: new Rng(1) });
   await saveModel(model, path.join(dir, 'model'));
   fs.writeFileSync(path.join(dir, 'random-selector.js'), randomSelector);
+  // A selector whose masks hold 2 where they mean "keep".
+  fs.writeFileSync(
+    path.join(dir, 'twos.js'),
+    `module.exports = { id: 'twos', apply(h) { h.select.tapPromise({ name: 'Twos', targets: ['sparsity'] }, async (s, round) => {
+      const masks = new Map();
+      for (const l of round.state.model.layers) for (const w of l.weights) if (/kernel/.test(w.name)) masks.set(w.name, new Uint8Array(w.shape.reduce((a, b) => a * b, 1)).fill(2));
+      return { kind: 'weights', masks, selectedBy: 'twos' };
+    }); } };`,
+  );
   fs.writeFileSync(path.join(dir, 'undeclared.js'), `module.exports = { id: 'undeclared', apply(h) { h.select.tap('Old', () => undefined); } };`);
 });
 
@@ -142,5 +151,17 @@ stages:
     // 31 of the hidden layer's 32 channels go: within 2 points of the ratio, but one channel is left.
     expect(report.stages[0].reached.filterRatio).toBeCloseTo(31 / 32, 6);
     expect(report.stages[0].notes).toEqual(['1 channel group is down to one channel (hidden): the ratio leaves them almost nothing']);
+  });
+
+  it('refuses a mask that holds anything but 0 and 1, naming the plugin, the weight and the entry', async () => {
+    await expect(
+      run('twos.yaml', `${header}
+plugins:
+  twos: { use: ./twos.js }
+stages:
+  - name: s
+    target: { sparsity: 0.5 }
+`),
+    ).rejects.toThrow(/plan from twos: mask for "[^"]*kernel[^"]*" holds 2 at entry 0; masks hold 0 \(pruned\) or 1 \(kept\)$/);
   });
 });

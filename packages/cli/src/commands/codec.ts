@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InputError, modelInputFiles, overwrittenInput, readModelOrWeights, removeOnExit, writeFileAtomic } from '@nncompress/core';
+import { chooseBackend, InputError, modelInputFiles, tf, overwrittenInput, readModelOrWeights, removeOnExit, writeFileAtomic } from '@nncompress/core';
 import { CodecParams, CodecRegistry, EncodeChoice, encodeArtifacts, largestAbs, ModelArtifactsLike, NncFile, NncFormatError, NncStream, openNncStream, readNnc, ReadLimits, TensorCodec, WeightSpec } from '@nncompress/format';
 import { formatTable, int } from '../table';
 import { projectPlugins } from './plugins';
@@ -49,6 +49,24 @@ function refuseOverwrite(inputs: readonly string[], output: string, folder = fal
   if (hit) throw new InputError(`${output}: the output would overwrite the input ${hit}`);
 }
 
+/**
+ * A LayersModel's weights must fit its topology, as `inspect` and every loader require: tfjs
+ * builds the model from the artifacts. (GraphModels and weights-only manifests have no layers
+ * to check against.)
+ */
+async function checkLayersModel(input: string, artifacts: ModelArtifactsLike): Promise<void> {
+  const topology = artifacts.modelTopology as { class_name?: string; model_config?: unknown } | undefined;
+  const isLayers = artifacts.format === 'layers-model' || (topology !== undefined && (topology.class_name !== undefined || topology.model_config !== undefined));
+  if (!isLayers) return;
+  await chooseBackend();
+  try {
+    const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
+    model.dispose();
+  } catch (err) {
+    throw new InputError(`${input}: the weights do not fit the model's topology (${(err as Error).message.split('\n')[0]})`);
+  }
+}
+
 export interface EncodeCommandOptions {
   readonly out: string;
   readonly codec: string;
@@ -59,7 +77,7 @@ export interface EncodeCommandOptions {
   readonly plugins?: readonly string[];
 }
 
-export function encodeCommand(input: string, options: EncodeCommandOptions): void {
+export async function encodeCommand(input: string, options: EncodeCommandOptions): Promise<void> {
   refuseOverwrite(modelInputFiles(input), options.out);
   const registry = codecRegistry(options.plugins);
   const codec = registry.get(options.codec);
@@ -68,6 +86,7 @@ export function encodeCommand(input: string, options: EncodeCommandOptions): voi
     throw new InputError(`--codec: no encoder for "${options.codec}" (available: ${usable.join(', ')})`);
   }
   const artifacts = readModelOrWeights(input) as ModelArtifactsLike;
+  await checkLayersModel(input, artifacts);
   const choose = (_spec: WeightSpec, values: Float32Array): EncodeChoice => {
     const largest = largestAbs(values);
     const maxError = options.maxError ?? (options.relativeError !== undefined && largest > 0 ? options.relativeError * largest : undefined);

@@ -47,6 +47,7 @@ function runWorkers(workerData: SensitivityWorkerData, layers: readonly string[]
     const results = new Map<string, LayerSensitivity>();
     const workers: Worker[] = [];
     let next = 0;
+    let done = 0;
     let failed = false;
     const stopAll = (): void => {
       for (const w of workers) void w.terminate();
@@ -70,8 +71,10 @@ function runWorkers(workerData: SensitivityWorkerData, layers: readonly string[]
           return;
         }
         results.set(reply.result.layer, reply.result);
-        process.stderr.write(`sensitivity: ${reply.result.layer} done (${results.size}/${layers.length})\n`);
-        if (results.size === layers.length) {
+        done++;
+        process.stderr.write(`sensitivity: ${reply.result.layer} done (${done}/${layers.length})\n`);
+        // Counted by replies, not by distinct layers: the run ends however the list was made.
+        if (done === layers.length) {
           stopAll();
           resolve(layers.map((l) => results.get(l) as LayerSensitivity));
         } else {
@@ -104,7 +107,10 @@ export async function sensitivityCommand(configFile: string, options: Sensitivit
   const weights = prunableWeights(model);
   const totalKernelSize = weights.reduce((n, w) => n + w.size, 0);
   const known = weights.map((w) => w.layerName);
-  for (const l of options.layers ?? []) if (!known.includes(l)) throw new InputError(`--layers: the model has no prunable layer "${l}" (it has ${known.join(', ')})`);
+  for (const [i, l] of (options.layers ?? []).entries()) {
+    if (!known.includes(l)) throw new InputError(`--layers: the model has no prunable layer "${l}" (it has ${known.join(', ')})`);
+    if (options.layers!.indexOf(l) !== i) throw new InputError(`--layers: "${l}" is listed twice`);
+  }
   const layers = options.layers?.length ? [...options.layers] : known;
   model.dispose();
 

@@ -19,6 +19,9 @@ export function applyWeightPlan(state: ModelState, plan: WeightPlan): void {
     const w = weights.get(name);
     if (!w) throw new PluginError(`plan from ${plan.selectedBy} names "${name}", which is not a prunable weight`, plan.selectedBy, 'prune');
     if (mask.length !== w.size) throw new PluginError(`plan from ${plan.selectedBy}: mask for "${name}" has ${mask.length} entries, the weight has ${w.size}`, plan.selectedBy, 'prune');
+    // A mask is 0 (pruned) or 1 (kept); any other value would silently keep or scale weights.
+    const odd = mask.findIndex((v) => v !== 0 && v !== 1);
+    if (odd >= 0) throw new PluginError(`plan from ${plan.selectedBy}: mask for "${name}" holds ${mask[odd]} at entry ${odd}; masks hold 0 (pruned) or 1 (kept)`, plan.selectedBy, 'prune');
     state.masks.set(name, mask);
   }
   state.masks.apply(state.model);

@@ -25,7 +25,7 @@ import type { Plugin } from '../plugins/plugin';
 import { renderHtml } from '../report/html';
 import { layerRows, Report, ReportStage, ReportStructure } from '../report/report';
 import { evaluate, Evaluation } from '../training/evaluate';
-import { MEASURABLE_TASKS, unmeasurableReason } from '../training/measurable';
+import { MEASURABLE_TASKS, nonFiniteWeight, unmeasurableReason } from '../training/measurable';
 import { writeFileAtomic } from '../util/fs-atomic';
 import { ConsoleLogger, Logger } from '../util/logger';
 import { Rng } from '../util/rng';
@@ -365,6 +365,8 @@ export class Pipeline {
     await this.hooks.beforeRun.promise(run);
     const unmeasurable = unmeasurableReason(run.state.model, run.data.train.numClasses);
     if (unmeasurable) throw new InputError(`${this.loaded.file}: model: ${unmeasurable}; ${MEASURABLE_TASKS}`);
+    const bad = nonFiniteWeight(run.state.model);
+    if (bad) throw new InputError(`${this.loaded.file}: model: weight ${bad.weight} holds ${bad.value} at entry ${bad.index}; a model with NaN or infinite weights cannot be measured or compressed`);
     const baselineStats: ModelStats = modelStats(run.state.model);
     const structure = leftAlone(analyzeChannels(run.state.model));
     // Structured stages cannot touch these; say so before they run, not only in the report.

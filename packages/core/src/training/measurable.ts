@@ -45,3 +45,12 @@ export function unmeasurableReason(model: tf.LayersModel, classes: number, kinds
   if (width !== classes) return `it outputs ${width} class probabilities but the data have ${classes} classes`;
   return undefined;
 }
+
+/** The first weight entry that is NaN or infinite, if any: such a model computes nothing a metric can follow. */
+export function nonFiniteWeight(model: tf.LayersModel): { readonly weight: string; readonly index: number; readonly value: number } | undefined {
+  for (const w of model.weights) {
+    const values = w.read().dataSync();
+    for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return { weight: w.name, index: i, value: values[i] };
+  }
+  return undefined;
+}
