@@ -51,6 +51,7 @@ stages:
   });
 
   it('refuses a model with NaN or infinite weights, naming the weight and entry', async () => {
+    // Before this check the run completed, its accuracy falling to chance with no word.
     const dir = tmpDir('nnc-nan-');
     const model = smallMlp(2);
     const hidden = model.getLayer('hidden');
