@@ -67,6 +67,11 @@ function isNnc(file: string): boolean {
 
 export async function main(argv: readonly string[]): Promise<number> {
   let verbose = argv.includes('--verbose');
+  // Output piped into a reader that stops early (| head): end quietly, as other tools do.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   const program = new Command('nncompress')
     .description('Compress trained TensorFlow.js models with pluggable pruning, fine-tuning and encoding.')
     .version(VERSION)
@@ -91,6 +96,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument('<file>', 'tfjs LayersModel model.json, or an .nnc container')
     .option('--max-decoded-bytes <n>', 'an .nnc file may decode to at most this many bytes of weights (default 1 GiB)', parseCount)
     .option('--plugin <name>', PLUGIN_HELP, collect, [])
+    .option('--verbose', 'stack traces on errors')
     .action(async (file: string, opts: { maxDecodedBytes?: number; plugin: string[] }) => (isNnc(file) ? inspectNncCommand(file, { maxDecodedBytes: opts.maxDecodedBytes }, opts.plugin) : inspectCommand(file)));
 
   program
@@ -103,6 +109,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--relative-error <r>', 'error-bound mode per tensor: r × the tensor\'s largest abs(w)', parsePositive)
     .option('--sparse <mode>', 'pruned zeros apart: auto, never or always', parseSparse, 'auto')
     .option('--plugin <name>', PLUGIN_HELP, collect, [])
+    .option('--verbose', 'stack traces on errors')
     .action((model: string, opts: { out: string; codec: string; maxError?: number; relativeError?: number; sparse: 'auto' | 'never' | 'always'; plugin: string[] }) => encodeCommand(model, { ...opts, plugins: opts.plugin }));
 
   program
@@ -112,6 +119,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .requiredOption('-o, --out <dir>', 'folder to write (must not exist or be empty)')
     .option('--max-decoded-bytes <n>', 'refuse a file whose weights decode to more bytes than this (default 1 GiB): a small crafted file can declare gigabytes', parseCount)
     .option('--plugin <name>', PLUGIN_HELP, collect, [])
+    .option('--verbose', 'stack traces on errors')
     .action(async (file: string, opts: { out: string; maxDecodedBytes?: number; plugin: string[] }) => decodeCommand(file, { ...opts, plugins: opts.plugin }));
 
   program
@@ -124,12 +132,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--workers <n>', 'worker threads', parseCount, 2)
     .option('--examples <n>', 'test examples to measure on (default: all)', parseCount)
     .option('--target <sparsity>', 'also write the per-layer map reaching this model-wide sparsity', parseFraction)
+    .option('--verbose', 'stack traces on errors')
     .action(async (config: string, opts: { out?: string; sparsities: number[]; layers?: string[]; workers: number; examples?: number; target?: number }) => sensitivityCommand(config, opts));
 
   program
     .command('plugins')
     .description('list installed plugins and their options, or describe the ones named')
     .argument('[plugins...]', 'package names or paths (relative to the working directory) to describe')
+    .option('--verbose', 'stack traces on errors')
     .action((refs: string[]) => pluginsCommand(refs));
 
   try {
@@ -138,7 +148,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
     if (err instanceof NncError) {
-      process.stderr.write(`nncompress: error: ${err.message}\n`);
+      // One line, whatever the message held (a plugin's multi-line text, say).
+      process.stderr.write(`nncompress: error: ${err.message.replace(/\s*\n\s*/g, ' ')}\n`);
       if (verbose && err.stack) process.stderr.write(`${err.stack}\n`);
       return 1;
     }

@@ -33,3 +33,18 @@ export class PluginError extends NncError {
     super('E_PLUGIN', message);
   }
 }
+
+/**
+ * What a thrown value says, on one line: an Error's first line, or the value itself. Plugins
+ * and config modules may throw anything (a string, null); the message still names it.
+ */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message.split('\n')[0];
+  if (typeof err === 'string') return err.split('\n')[0];
+  if (err === null || err === undefined) return `threw ${String(err)}`;
+  try {
+    return `threw ${JSON.stringify(err)}`;
+  } catch {
+    return `threw ${String(err)}`;
+  }
+}

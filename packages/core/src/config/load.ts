@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseDocument } from 'yaml';
-import { ConfigError } from '../errors';
+import { ConfigError, errorMessage } from '../errors';
 import { pipelineConfigSchema } from './schema';
 import type { PipelineConfig } from './types';
 import { validateAgainst } from './validate';
@@ -20,7 +20,13 @@ export interface LoadedConfig {
 function parse(file: string): unknown {
   const ext = path.extname(file).toLowerCase();
   if (ext === '.ts' || ext === '.js' || ext === '.cjs' || ext === '.mts' || ext === '.mjs') {
-    const mod = requireModule(file) as { default?: unknown };
+    let mod: { default?: unknown };
+    try {
+      mod = requireModule(file) as { default?: unknown };
+    } catch (err) {
+      // A config module is code: whatever it throws, the error names the file.
+      throw new ConfigError(`${file}: the config module failed to load: ${errorMessage(err)}`, file);
+    }
     return mod && typeof mod === 'object' && 'default' in mod ? mod.default : mod;
   }
   const text = fs.readFileSync(file, 'utf8');
@@ -37,7 +43,12 @@ function parse(file: string): unknown {
     const where = e.linePos ? `:${e.linePos[0].line}:${e.linePos[0].col}` : '';
     throw new ConfigError(`${file}${where}: invalid YAML: ${e.message.split('\n')[0]}`, file);
   }
-  return doc.toJS();
+  try {
+    // Aliases are expanded here: the yaml package refuses an alias bomb (its maxAliasCount).
+    return doc.toJS();
+  } catch (err) {
+    throw new ConfigError(`${file}: invalid YAML: ${errorMessage(err)}`, file);
+  }
 }
 
 export function loadConfig(configFile: string): LoadedConfig {

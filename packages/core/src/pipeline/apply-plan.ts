@@ -4,7 +4,7 @@
  * physically smaller model.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { PluginError } from '../errors';
+import { errorMessage, PluginError } from '../errors';
 import { affectedConsumers, consumerInputMeans, removeChannels, sliceKernelMasks } from '../graph/surgery';
 import { removeUnits } from '../graph/layer-surgery';
 import { analyzeChannels } from '../graph/channel-groups';
@@ -40,7 +40,7 @@ export async function applyChannelPlan(state: ModelState, plan: ChannelPlan): Pr
       smaller = await removeChannels(state.model, plan.analysis, plan.removals, { inputMeans });
       masks = sliceKernelMasks(plan.analysis, plan.removals, masksByLayer(state));
     } catch (err) {
-      throw new PluginError(`plan from ${plan.selectedBy}: ${(err as Error).message}`, plan.selectedBy, 'prune');
+      throw new PluginError(`plan from ${plan.selectedBy}: ${errorMessage(err)}`, plan.selectedBy, 'prune');
     }
     replaceModel(state, smaller, masks);
   } finally {
@@ -82,7 +82,7 @@ export async function applyLayerPlan(state: ModelState, plan: LayerPlan): Promis
   try {
     smaller = await removeUnits(state.model, plan.units, { repair: plan.repair, calibration: plan.calibration });
   } catch (err) {
-    throw new PluginError(`plan from ${plan.selectedBy}: ${(err as Error).message}`, plan.selectedBy, 'prune');
+    throw new PluginError(`plan from ${plan.selectedBy}: ${errorMessage(err)}`, plan.selectedBy, 'prune');
   } finally {
     plan.calibration?.dispose();
   }

@@ -13,7 +13,7 @@ import { BackendInfo, chooseBackend } from '../backend/choose';
 import type { LoadedConfig } from '../config/load';
 import type { StageConfig } from '../config/types';
 import { DatasetRegistry, DataSplits } from '../datasets/registry';
-import { ConfigError, InputError, PluginError } from '../errors';
+import { ConfigError, errorMessage, InputError, PluginError } from '../errors';
 import { MaskSet } from '../model/masks';
 import { float32Bytes, loadConfiguredModel, modelArtifacts, modelInputFiles, writeModelArtifacts } from '../model/model-io';
 import { modelStats, ModelStats } from '../model/model-stats';
@@ -44,6 +44,12 @@ interface TargetProgress {
   readonly reached: Record<string, number>;
   readonly selectedBy: Record<string, string>;
 }
+
+/** The kinds of plan core applies. */
+const PLAN_KINDS = ['weights', 'channels', 'layers'];
+
+/** Names core writes in a run's output folder; a plugin may not emit a file under them. */
+const OWN_OUTPUTS = ['model', 'report.json', 'report.html'];
 
 /** A stage that ends this far below a `warn` target says so. */
 const SHORTFALL = 0.02;
@@ -127,7 +133,7 @@ export class Pipeline {
     try {
       data = datasets.load(config.data);
     } catch (err) {
-      throw new ConfigError(`${file}: data: ${(err as Error).message}`, file, 'data');
+      throw new ConfigError(`${file}: data: ${errorMessage(err)}`, file, 'data');
     }
     const run: RunContext = { state, data, seed, backend: backend.name };
 
@@ -164,7 +170,17 @@ export class Pipeline {
         rng: rng.fork(instanceName),
         datasets,
         backend,
-        emitFile: (name, bytes) => this.emitted.set(name, bytes),
+        emitFile: (name, bytes) => {
+          // A plain relative file name, not one of core's own outputs: checked when emitted, naming the plugin.
+          const parts = typeof name === 'string' ? name.split(/[\\/]/) : [];
+          if (parts.length === 0 || parts.some((p) => p === '' || p === '.' || p === '..') || path.isAbsolute(name)) {
+            throw new PluginError(`plugin ${instanceName} (${plugin.id}): emitFile(${JSON.stringify(name)}): not a file name inside the output folder`, plugin.id);
+          }
+          if (OWN_OUTPUTS.includes(parts[0]) || [...this.emitted.keys()].some((n) => n.startsWith(`${name}/`) || name.startsWith(`${n}/`))) {
+            throw new PluginError(`plugin ${instanceName} (${plugin.id}): emitFile(${JSON.stringify(name)}): that name is taken in the output folder`, plugin.id);
+          }
+          this.emitted.set(name, bytes);
+        },
       }, container);
     }
     return host;
@@ -261,6 +277,9 @@ export class Pipeline {
           host.setSelecting(undefined);
         }
         if (!plan) throw new PluginError(`${where}: target ${kind.format(value)}: ${instance}, the plugin that selects for "${key}", answered no plan in round ${round + 1}`, instance, 'select');
+        if (typeof plan !== 'object' || !PLAN_KINDS.includes((plan as { kind?: string }).kind ?? '')) {
+          throw new PluginError(`${where}: ${instance} answered "select" with ${errorMessage(plan).replace(/^threw /, '')}, not a plan ({ kind: 'weights' | 'channels' | 'layers', … })`, instance, 'select');
+        }
         this.applying = { key, value, round, where, progress, kind };
         try {
           await this.hooks.prune.promise(plan, roundCtx);
@@ -465,7 +484,10 @@ export class Pipeline {
       };
       await this.hooks.afterRun.promise(run, { baseline: { ...baselineStats, accuracy: baseline.accuracy }, final: { ...finalStats, accuracy: finalAccuracy.accuracy } });
       // Files plugins emitted (up to and including afterRun) go out with the report.
-      for (const [name, bytes] of this.emitted) writeFileAtomic(output.file(name), bytes);
+      for (const [name, bytes] of this.emitted) {
+        if (name === artifact?.fileName) throw new PluginError(`a plugin emitted ${name}, which the encoder writes; give one of them another file name`, 'core');
+        writeFileAtomic(output.file(name), bytes);
+      }
       writeFileAtomic(output.file('report.json'), `${JSON.stringify(report, null, 2)}\n`);
       writeFileAtomic(output.file('report.html'), renderHtml(report));
       return report;

@@ -9,7 +9,7 @@
  * Plugin authors see none of this: they tap hooks as usual.
  */
 import type { Container } from 'inversify';
-import { PluginError, NncError } from '../errors';
+import { errorMessage, PluginError, NncError } from '../errors';
 import type { PipelineHooks } from '../pipeline/hooks';
 import { validateAgainst } from '../config/validate';
 import { instantiatePlugin } from './di';
@@ -80,7 +80,7 @@ export class PluginHost {
       instance.apply(this.hooks, options, ctx);
     } catch (err) {
       if (err instanceof NncError) throw err;
-      throw new PluginError(`plugin ${instanceName} (${plugin.id}) failed to apply: ${(err as Error).message}`, plugin.id);
+      throw new PluginError(`plugin ${instanceName} (${plugin.id}) failed to apply: ${errorMessage(err)}`, plugin.id);
     } finally {
       this.owner = undefined;
     }
@@ -114,7 +114,7 @@ export class PluginHost {
     const pass = (args: unknown[]): unknown => (WATERFALLS.has(hookName) ? args[0] : undefined);
     const fail = (err: unknown): PluginError => {
       if (err instanceof PluginError) return err;
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       const wrapped = new PluginError(`plugin ${owner.instance} (${owner.id}) failed in hook "${hookName}": ${message}`, owner.id, hookName);
       if (err instanceof Error) wrapped.stack = `${wrapped.message}\n${err.stack ?? ''}`;
       return wrapped;

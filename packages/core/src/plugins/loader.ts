@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PluginError } from '../errors';
+import { errorMessage, PluginError } from '../errors';
 import { requireModule } from '../util/require-module';
 import { isPluginClass, isPluginObject, Plugin } from './plugin';
 
@@ -57,7 +57,7 @@ export function resolvePlugin(ref: string, baseDir: string, where: string): Reso
   try {
     exports = requireModule(file);
   } catch (err) {
-    throw new PluginError(`${where}: plugin "${ref}" failed to load: ${(err as Error).message.split('\n')[0]}`, ref);
+    throw new PluginError(`${where}: plugin "${ref}" failed to load: ${errorMessage(err)}`, ref);
   }
   const plugin = pluginFromExports(exports);
   if (!plugin) {

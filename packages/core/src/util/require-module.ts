@@ -6,7 +6,11 @@ import * as fs from 'node:fs';
 import Module from 'node:module';
 import * as path from 'node:path';
 
-type TranspileModule = (source: string, options: { compilerOptions: Record<string, unknown>; fileName: string }) => { outputText: string };
+interface Diagnostic {
+  readonly start?: number;
+  readonly messageText: string | { readonly messageText: string };
+}
+type TranspileModule = (source: string, options: { compilerOptions: Record<string, unknown>; fileName: string; reportDiagnostics: boolean }) => { outputText: string; diagnostics?: readonly Diagnostic[] };
 
 let tsHookInstalled = false;
 
@@ -25,10 +29,18 @@ function installTsHook(): void {
     throw new Error('loading a .ts file needs the "typescript" package; install it (npm i -D typescript) or use a .js/.yaml file');
   }
   extensions['.ts'] = (m: NodeModule, filename: string) => {
-    const out = transpile(fs.readFileSync(filename, 'utf8'), {
+    const source = fs.readFileSync(filename, 'utf8');
+    const out = transpile(source, {
       fileName: filename,
+      reportDiagnostics: true,
       compilerOptions: { module: 1 /* CommonJS */, target: 9 /* ES2022 */, esModuleInterop: true, experimentalDecorators: true },
     });
+    // Syntax errors are reported, not transpiled into something else that then runs.
+    const [first] = out.diagnostics ?? [];
+    if (first) {
+      const line = first.start === undefined ? '' : `:${source.slice(0, first.start).split('\n').length}`;
+      throw new SyntaxError(`${filename}${line}: ${typeof first.messageText === 'string' ? first.messageText : first.messageText.messageText}`);
+    }
     (m as unknown as { _compile(code: string, file: string): void })._compile(out.outputText, filename);
   };
   tsHookInstalled = true;
