@@ -59,6 +59,19 @@ describe('hostile configs and plugins get one line naming the file or plugin', (
     expectOneLine(['run', 'bomb.yaml', '--out', 'o3'], /bomb\.yaml: invalid YAML: Excessive alias count/, path.join(dir, 'o3'));
   });
 
+  it('plugin options nested 20,000 deep, and encode of a manifest with a negative dimension', () => {
+    const deep = `${'{"a":'.repeat(20000)}1${'}'.repeat(20000)}`;
+    fs.writeFileSync(path.join(dir, 'deep.json'), `{"model":"${LENET300}","data":{"source":"mnist"},"plugins":{"p":{"use":"@nncompress/plugin-magnitude","options":${deep}}},"stages":[{"name":"s"}]}`);
+    expectOneLine(['run', 'deep.json', '--out', 'o4'], /deep\.json: plugins\.p\.options(\.a)+: nested more than 64 levels deep; no config needs that$/, path.join(dir, 'o4'));
+    const json = JSON.parse(fs.readFileSync(LENET300, 'utf8'));
+    json.weightsManifest[0].weights[1].shape = [-300];
+    json.weightsManifest[0].paths = ['weights.bin'];
+    fs.mkdirSync(path.join(dir, 'neg'));
+    fs.writeFileSync(path.join(dir, 'neg', 'model.json'), JSON.stringify(json));
+    fs.copyFileSync(path.join(path.dirname(LENET300), 'weights.bin'), path.join(dir, 'neg', 'weights.bin'));
+    expectOneLine(['encode', 'neg/model.json', '-o', 'neg.nnc'], /neg\/model\.json: weight 1 \("fc1\/bias"\) has shape \[-300\], not non-negative integers$/, path.join(dir, 'neg.nnc'));
+  });
+
   it('every command takes --verbose (the hint on an internal error says to use it)', () => {
     for (const args of [['inspect', LENET300], ['plugins'], ['encode', LENET300, '-o', path.join(dir, 'v.nnc')]]) {
       const r = nncompress([...args, '--verbose'], dir);
