@@ -42,6 +42,17 @@ beforeAll(async () => {
   train(model, loadMnist({ train: 300 }).train, { epochs: 1, batchSize: 32, learningRate: 0.003, rng: new Rng(1) });
   await saveModel(model, path.join(dir, 'model'));
   fs.writeFileSync(path.join(dir, 'random-selector.js'), randomSelector);
+  // A selector that prunes only the output layer's kernel (320 of 25,408 kernel weights).
+  fs.writeFileSync(
+    path.join(dir, 'last-only.js'),
+    `module.exports = { id: 'last-only', apply(h) { h.select.tapPromise({ name: 'Last', targets: ['sparsity'] }, async (s, round) => {
+      const kernels = round.state.model.layers.flatMap((l) => l.weights).filter((w) => /kernel/.test(w.name));
+      const last = kernels[kernels.length - 1];
+      const n = last.shape.reduce((a, b) => a * b, 1);
+      const mask = new Uint8Array(n).fill(1).fill(0, 0, Math.round(n * round.targetSparsity));
+      return { kind: 'weights', masks: new Map([[last.name, mask]]), selectedBy: 'last-only' };
+    }); } };`,
+  );
   // A selector whose masks hold 2 where they mean "keep".
   fs.writeFileSync(
     path.join(dir, 'twos.js'),
@@ -163,5 +174,17 @@ stages:
     target: { sparsity: 0.5 }
 `),
     ).rejects.toThrow(/plan from twos: mask for "[^"]*kernel[^"]*" holds 2 at entry 0; masks hold 0 \(pruned\) or 1 \(kept\)$/);
+  });
+
+  it('a selector that falls far short of its target (more than 2 points) fails too', async () => {
+    await expect(
+      run('short-sparsity.yaml', `${header}
+plugins:
+  last: { use: ./last-only.js }
+stages:
+  - name: s
+    target: { sparsity: 0.5 }
+`),
+    ).rejects.toThrow(/stages\[0\] \(s\), round 1: target 50\.0% kernel sparsity but the plan from last-only reached 0\.6% kernel sparsity$/);
   });
 });

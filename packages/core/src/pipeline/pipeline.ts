@@ -348,7 +348,7 @@ export class Pipeline {
     const reached = kind.measure({ model: round.state.model, ...progress });
     progress.reached[kind.key] = reached;
     const tooFar = kind.overshoot !== undefined && reached > value + kind.overshoot + 1e-9;
-    const short = kind.short === 'error' && reached < value - 1e-9;
+    const short = kind.short === 'error' && reached < value - (kind.undershoot ?? 0) - 1e-9;
     if (tooFar || short) {
       const rule = tooFar && kind.overshootHint ? `: ${kind.overshootHint}` : '';
       throw new PluginError(

@@ -44,6 +44,8 @@ export interface TargetKind {
    * columns or channels); undefined: no limit.
    */
   readonly short: 'error' | 'warn';
+  /** With `short: 'error'`: how far below the round's value a plan may land before it is an error. */
+  readonly undershoot?: number;
   readonly overshoot?: number;
   /** Said after the reached value when a plan goes past the overshoot: the usual cause. */
   readonly overshootHint?: string;
@@ -74,7 +76,9 @@ export const builtinTargetKinds: readonly TargetKind[] = [
     format: (v) => `${percent(v)} kernel sparsity`,
     measure: (m) => kernelSparsity(m.model),
     short: 'error',
-    // Whole rows and columns (row-and-column pruning) land a little past a sparsity.
+    // Whole rows and columns land a little past a sparsity, and a selector that leaves some
+    // layers whole (row-column's exclude) a little short of it model-wide; 2 points either way.
+    undershoot: 0.02,
     overshoot: 0.02,
     overshootHint: 'a scorer must give already-pruned (zero) weights the lowest scores, so they are chosen again (docs/writing-a-plugin.md)',
   },
