@@ -79,4 +79,25 @@ describe('outputs never overwrite inputs', () => {
     writer.destroy();
     expect(fs.readdirSync(dir).filter((f) => f.startsWith('interrupted'))).toEqual([]);
   });
+
+  it('Ctrl-C during run stops it at once; what it left beside --out goes with the next run there', async () => {
+    const config = path.join(dir, 'long.yaml');
+    fs.writeFileSync(config, `model: ./m/model.json\ndata: { source: mnist, train: 4000, test: 200 }\nplugins:\n  tune: { use: '@nncompress/plugin-finetune', options: { epochs: 20 } }\nstages: [{ name: tune }]\n`);
+    const out = path.join(dir, 'long-out');
+    const child = spawn(process.execPath, [BIN, 'run', config, '--out', out], { env: { ...process.env, CI: 'true' } });
+    let tmpSeen = false;
+    for (let i = 0; i < 400 && !tmpSeen; i++) {
+      tmpSeen = fs.readdirSync(dir).some((f) => f.startsWith('long-out.tmp-'));
+      if (!tmpSeen) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(tmpSeen).toBe(true);
+    // Training blocks the event loop: Ctrl-C keeps its default action and stops the run at once.
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    child.kill('SIGINT');
+    expect(await exited).toBe('SIGINT');
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('long-out.tmp-'))).toHaveLength(1);
+    fs.writeFileSync(config, `model: ./m/model.json\ndata: { source: mnist, train: 100, test: 100 }\nstages: [{ name: tune }]\n`);
+    expect(nncompress(['run', config, '--out', out]).code).toBe(0);
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('long-out'))).toEqual(['long-out']);
+  });
 });

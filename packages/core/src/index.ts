@@ -17,7 +17,7 @@ export { registerDepthwiseBackprop } from './backend/depthwise-backprop';
 
 export { loadModel, loadModelFromModule, loadConfiguredModel, saveModel, modelArtifacts, writeModelArtifacts, readModelArtifacts, readModelOrWeights, float32Bytes } from './model/model-io';
 export { writeFileAtomic } from './util/fs-atomic';
-export { overwrittenInput, realPathOf, removeOnExit } from './util/output-safety';
+export { overwrittenInput, realPathOf, removeOnExit, sweepStale } from './util/output-safety';
 export { modelInputFiles } from './model/model-io';
 export { modelStats, isKernelWeight } from './model/model-stats';
 export type { ModelStats, LayerStats } from './model/model-stats';

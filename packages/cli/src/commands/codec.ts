@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { chooseBackend, InputError, modelInputFiles, tf, overwrittenInput, readModelOrWeights, removeOnExit, writeFileAtomic } from '@nncompress/core';
+import { chooseBackend, InputError, modelInputFiles, overwrittenInput, readModelOrWeights, removeOnExit, sweepStale, tf, writeFileAtomic } from '@nncompress/core';
 import { CodecParams, CodecRegistry, EncodeChoice, encodeArtifacts, largestAbs, ModelArtifactsLike, NncFile, NncFormatError, NncStream, openNncStream, readNnc, ReadLimits, TensorCodec, WeightSpec } from '@nncompress/format';
 import { formatTable, int } from '../table';
 import { projectPlugins } from './plugins';
@@ -130,6 +130,7 @@ export async function decodeCommand(input: string, options: { readonly out: stri
   // Written to a sibling temp folder, renamed into place: no partial output on failure,
   // nor on Ctrl-C (removeOnExit).
   const tmp = `${path.resolve(dir)}.tmp-${process.pid}`;
+  sweepStale(dir);
   const cleanup = removeOnExit(tmp);
   let stream: NncStream | undefined;
   let written = 0;

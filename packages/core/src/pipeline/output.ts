@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors';
-import { overwrittenInput, removeOnExit } from '../util/output-safety';
+import { overwrittenInput, sweepStale } from '../util/output-safety';
 
 function isInside(child: string, parent: string): boolean {
   const rel = path.relative(parent, child);
@@ -17,7 +17,6 @@ function isInside(child: string, parent: string): boolean {
 export class OutputFolder {
   readonly dir: string;
   readonly tmp: string;
-  private cleanup: { release(): void } | undefined;
 
   /** `inputs`: every file the run reads (config, model.json, weight shards). */
   constructor(outDir: string, inputs: readonly string[]) {
@@ -35,12 +34,14 @@ export class OutputFolder {
       }
     }
     this.tmp = `${this.dir}.tmp-${process.pid}`;
+    // What a killed earlier run left beside the destination goes now. (No signal handler:
+    // training blocks the event loop, and a handler would keep Ctrl-C from stopping it.)
+    sweepStale(this.dir);
   }
 
   /** Creates the temp folder; call once the inputs have been read and checked. */
   open(): void {
     fs.rmSync(this.tmp, { recursive: true, force: true });
-    this.cleanup = removeOnExit(this.tmp);
     fs.mkdirSync(this.tmp, { recursive: true });
   }
 
@@ -58,13 +59,11 @@ export class OutputFolder {
     const hadOld = fs.existsSync(this.dir);
     if (hadOld) fs.renameSync(this.dir, old);
     fs.renameSync(this.tmp, this.dir);
-    this.cleanup?.release();
     if (hadOld) fs.rmSync(old, { recursive: true, force: true });
   }
 
   /** Removes the temp folder after a failure; the destination is untouched. */
   abandon(): void {
     fs.rmSync(this.tmp, { recursive: true, force: true });
-    this.cleanup?.release();
   }
 }

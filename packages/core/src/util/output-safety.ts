@@ -47,6 +47,32 @@ export function overwrittenInput(output: string, inputs: readonly string[], fold
   return undefined;
 }
 
+/** True while process `pid` exists (signal 0 checks without sending anything). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes what an earlier, killed process left beside `target` (`<target>.tmp-<pid>` and
+ * `<target>.old-<pid>` of processes that no longer run). A process that is killed, or that
+ * cannot take a signal while it computes, cannot clean up after itself; the next one does.
+ */
+export function sweepStale(target: string): void {
+  const dir = path.dirname(path.resolve(target));
+  const base = path.basename(path.resolve(target));
+  if (!fs.existsSync(dir)) return;
+  for (const entry of fs.readdirSync(dir)) {
+    const m = /^(.*)\.(tmp|old)-(\d+)$/.exec(entry);
+    if (!m || m[1] !== base || Number(m[3]) === process.pid || alive(Number(m[3]))) continue;
+    fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
+  }
+}
+
 /** Temporary files and folders to remove if the process is interrupted before they are committed. */
 const pending = new Set<string>();
 let hooked = false;
@@ -58,7 +84,9 @@ function removePending(): void {
 
 /**
  * Registers a temporary path for removal on Ctrl-C, SIGTERM, SIGHUP or exit; `release` it once
- * it has been renamed into place or removed. After cleaning up, a signal handler re-raises its
+ * it has been renamed into place or removed. Only for work that waits on I/O (a decode): a
+ * signal handler runs when the event loop turns, so a process busy computing would not stop
+ * at Ctrl-C at all; such work leaves its temporary folder to `sweepStale` instead. After cleaning up, a signal handler re-raises its
  * signal with the default action, so the process ends as if the handler were not there (the
  * shell sees 128 + the signal number). process.exit() would not do: it waits for the thread
  * pool, which a read from a stalled pipe can block forever.
