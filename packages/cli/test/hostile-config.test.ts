@@ -69,7 +69,11 @@ describe('hostile configs and plugins get one line naming the file or plugin', (
     fs.mkdirSync(path.join(dir, 'neg'));
     fs.writeFileSync(path.join(dir, 'neg', 'model.json'), JSON.stringify(json));
     fs.copyFileSync(path.join(path.dirname(LENET300), 'weights.bin'), path.join(dir, 'neg', 'weights.bin'));
-    expectOneLine(['encode', 'neg/model.json', '-o', 'neg.nnc'], /neg\/model\.json: weight 1 \("fc1\/bias"\) has shape \[-300\], not non-negative integers$/, path.join(dir, 'neg.nnc'));
+    expectOneLine(['encode', 'neg/model.json', '-o', 'neg.nnc'], /neg\/model\.json: weight 1 \("fc1\/bias"\) has shape \[-300\], not non-negative integers below 2\^53$/, path.join(dir, 'neg.nnc'));
+    // A shape whose size overflows (it printed "at byte NaN"): named like any bad shape.
+    json.weightsManifest[0].weights[1].shape = [2 ** 53, 2 ** 53];
+    fs.writeFileSync(path.join(dir, 'neg', 'model.json'), JSON.stringify(json));
+    expectOneLine(['encode', 'neg/model.json', '-o', 'big.nnc'], /weight 1 \("fc1\/bias"\) has shape \[9007199254740992,9007199254740992\], not non-negative integers below 2\^53$/, path.join(dir, 'big.nnc'));
   });
 
   it('every command takes --verbose (the hint on an internal error says to use it)', () => {

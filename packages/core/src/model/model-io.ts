@@ -61,7 +61,7 @@ function readShards(file: string, manifest: readonly { paths: string[]; weights:
     specs.push(...group.weights);
   }
   for (const [i, s] of specs.entries()) {
-    if (!Array.isArray(s?.shape) || !s.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new InputError(`${file}: weight ${i} (${JSON.stringify(s?.name)}) has shape ${JSON.stringify(s?.shape)}, not non-negative integers`);
+    if (!Array.isArray(s?.shape) || !s.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new InputError(`${file}: weight ${i} (${JSON.stringify(s?.name)}) has shape ${JSON.stringify(s?.shape)}, not non-negative integers below 2^53`);
   }
   const expected = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * bytesPerValue(s), 0);
   const held = shards.reduce((n, f) => n + fs.statSync(f).size, 0);
