@@ -54,5 +54,10 @@ describe('plugin loading', () => {
     const missing = nncompress(['inspect', nnc, '--plugin', './no-such-plugin.js'], project);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^nncompress: error: --plugin: cannot load plugin "\.\/no-such-plugin\.js"/);
+    // A plugin module may throw anything; the error still names it.
+    fs.writeFileSync(path.join(project, 'throws.js'), "throw 'not an Error';");
+    const throws = nncompress(['inspect', nnc, '--plugin', './throws.js'], project);
+    expect(throws.code).toBe(1);
+    expect(throws.stderr.trim()).toBe('nncompress: error: --plugin: cannot load plugin "./throws.js" (not an Error)');
   });
 });

@@ -5,7 +5,7 @@
 import 'reflect-metadata';
 
 export { tf } from './tf';
-export { NncError, ConfigError, InputError, PluginError } from './errors';
+export { NncError, ConfigError, InputError, PluginError, errorMessage } from './errors';
 export { Rng } from './util/rng';
 export { matchLayerNames } from './util/layer-names';
 export { ConsoleLogger, silentLogger } from './util/logger';

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { chooseBackend, InputError, modelInputFiles, overwrittenInput, readModelOrWeights, removeOnExit, sweepStale, tf, writeFileAtomic } from '@nncompress/core';
+import { chooseBackend, errorMessage, InputError, modelInputFiles, overwrittenInput, readModelOrWeights, removeOnExit, sweepStale, tf, writeFileAtomic } from '@nncompress/core';
 import { CodecParams, CodecRegistry, EncodeChoice, encodeArtifacts, largestAbs, ModelArtifactsLike, NncFile, NncFormatError, NncStream, openNncStream, readNnc, ReadLimits, TensorCodec, WeightSpec } from '@nncompress/format';
 import { formatTable, int } from '../table';
 import { projectPlugins } from './plugins';
@@ -24,7 +24,7 @@ export function codecRegistry(named: readonly string[] = [], from = process.cwd(
       const file = ref.startsWith('.') || path.isAbsolute(ref) ? path.resolve(from, ref) : ref;
       exported = (require(require.resolve(file, { paths: [from] })) as { codecs?: unknown }).codecs;
     } catch (err) {
-      if (must) throw new InputError(`${where}: cannot load plugin "${ref}" (${(err as Error).message.split('\n')[0]})`);
+      if (must) throw new InputError(`${where}: cannot load plugin "${ref}" (${errorMessage(err)})`);
       return; // not loadable here: `nncompress plugins` reports why
     }
     if (must && !Array.isArray(exported)) throw new InputError(`${where}: plugin "${ref}" exports no codecs`);
@@ -33,7 +33,7 @@ export function codecRegistry(named: readonly string[] = [], from = process.cwd(
       try {
         registry.register(codec);
       } catch (err) {
-        process.stderr.write(`warning: ${ref}: ${(err as Error).message}; its codec is ignored\n`);
+        process.stderr.write(`warning: ${ref}: ${errorMessage(err)}; its codec is ignored\n`);
       }
     }
   };
@@ -63,7 +63,7 @@ async function checkLayersModel(input: string, artifacts: ModelArtifactsLike): P
     const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
     model.dispose();
   } catch (err) {
-    throw new InputError(`${input}: the weights do not fit the model's topology (${(err as Error).message.split('\n')[0]})`);
+    throw new InputError(`${input}: the weights do not fit the model's topology (${errorMessage(err)})`);
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Plugin, resolvePlugin } from '@nncompress/core';
+import { errorMessage, Plugin, resolvePlugin } from '@nncompress/core';
 
 /** Plugin packages by name or by the `nncompress-plugin` keyword. */
 function isPluginPackage(dir: string, name: string): boolean {
@@ -122,7 +122,7 @@ export function pluginsCommand(refs: readonly string[] = []): void {
     try {
       process.stdout.write(`${describePlugin(resolvePlugin(name, process.cwd(), name).plugin, name)}\n`);
     } catch (err) {
-      process.stdout.write(`${name}: cannot load (${(err as Error).message})\n\n`);
+      process.stdout.write(`${name}: cannot load (${errorMessage(err)})\n\n`);
     }
   }
 }

@@ -7,12 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors';
-import { overwrittenInput, sweepStale } from '../util/output-safety';
-
-function isInside(child: string, parent: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
+import { isInside, overwrittenInput, sweepStale } from '../util/output-safety';
 
 export class OutputFolder {
   readonly dir: string;

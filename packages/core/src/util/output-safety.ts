@@ -29,7 +29,8 @@ function sameFile(a: string, b: string): boolean {
   return x.dev === y.dev && x.ino === y.ino;
 }
 
-function inside(child: string, parent: string): boolean {
+/** `child` is `parent` or lies below it (paths compared as given). */
+export function isInside(child: string, parent: string): boolean {
   const rel = path.relative(parent, child);
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
@@ -42,7 +43,7 @@ export function overwrittenInput(output: string, inputs: readonly string[], fold
   const out = realPathOf(output);
   for (const input of inputs) {
     const real = realPathOf(input);
-    if (real === out || sameFile(real, out) || (folder && inside(real, out))) return input;
+    if (real === out || sameFile(real, out) || (folder && isInside(real, out))) return input;
   }
   return undefined;
 }
