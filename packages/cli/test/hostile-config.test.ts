@@ -62,7 +62,7 @@ describe('hostile configs and plugins get one line naming the file or plugin', (
   it('plugin options nested 20,000 deep, and encode of a manifest with a negative dimension', () => {
     const deep = `${'{"a":'.repeat(20000)}1${'}'.repeat(20000)}`;
     fs.writeFileSync(path.join(dir, 'deep.json'), `{"model":"${LENET300}","data":{"source":"mnist"},"plugins":{"p":{"use":"@nncompress/plugin-magnitude","options":${deep}}},"stages":[{"name":"s"}]}`);
-    expectOneLine(['run', 'deep.json', '--out', 'o4'], /deep\.json: plugins\.p\.options(\.a)+: nested more than 64 levels deep; no config needs that$/, path.join(dir, 'o4'));
+    expectOneLine(['run', 'deep.json', '--out', 'o4'], /deep\.json: plugins\.p\.options(\.a)+…: nested more than 64 levels deep; no config needs that$/, path.join(dir, 'o4'));
     const json = JSON.parse(fs.readFileSync(LENET300, 'utf8'));
     json.weightsManifest[0].weights[1].shape = [-300];
     json.weightsManifest[0].paths = ['weights.bin'];

@@ -102,4 +102,41 @@ describe('outputs never overwrite inputs', () => {
     expect(nncompress(['run', config, '--out', out]).code).toBe(0);
     expect(fs.readdirSync(dir).filter((f) => f.startsWith('long-out'))).toEqual(['long-out']);
   });
+
+  it('encode writes nothing when its file would not read back: 130,000 tensors make a header past the reader\'s limit', () => {
+    const many = path.join(dir, 'many');
+    fs.mkdirSync(many);
+    const n = 130_000;
+    const weights = Array.from({ length: n }, (_, i) => ({ name: `w${i}`, shape: [1], dtype: 'float32' }));
+    fs.writeFileSync(path.join(many, 'manifest.json'), JSON.stringify([{ paths: ['weights.bin'], weights }]));
+    fs.writeFileSync(path.join(many, 'weights.bin'), Buffer.alloc(4 * n));
+    const out = path.join(dir, 'many.nnc');
+    const r = nncompress(['encode', path.join(many, 'manifest.json'), '-o', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toMatch(/^nncompress: error: .*many\/manifest\.json: the encoded file would not read back: at byte \d+: expected .*\d+/);
+    expect(fs.existsSync(out)).toBe(false);
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('many.nnc'))).toEqual([]);
+  });
+
+  it('a topology nested thousands deep (tfjs\'s builder would overflow its stack) is one located error from encode, inspect and run, leaving nothing', () => {
+    const deep = path.join(dir, 'deep');
+    fs.mkdirSync(deep);
+    const nested = `${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}`;
+    const layer = `{"class_name":"Dense","config":{"units":1,"batch_input_shape":[null,1],"name":"d","x":${nested}}}`;
+    const manifest = '[{"paths":["weights.bin"],"weights":[{"name":"d/kernel","shape":[1,1],"dtype":"float32"},{"name":"d/bias","shape":[1],"dtype":"float32"}]}]';
+    fs.writeFileSync(path.join(deep, 'model.json'), `{"format":"layers-model","modelTopology":{"class_name":"Sequential","config":{"name":"s","layers":[${layer}]}},"weightsManifest":${manifest}}`);
+    fs.writeFileSync(path.join(deep, 'weights.bin'), Buffer.alloc(8));
+    const config = path.join(dir, 'deep.yaml');
+    fs.writeFileSync(config, `model: ./deep/model.json\ndata: { source: mnist, train: 100, test: 100 }\nstages: [{ name: tune }]\n`);
+    const runs = [
+      nncompress(['encode', path.join(deep, 'model.json'), '-o', path.join(dir, 'deep.nnc')]),
+      nncompress(['inspect', path.join(deep, 'model.json')]),
+      nncompress(['run', config, '--out', path.join(dir, 'deep-out')]),
+    ];
+    for (const r of runs) {
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split('\n').pop()).toMatch(/^nncompress: error: .*deep\/model\.json: modelTopology\.config\.layers\[0\]\.config\.x\.a\.a.*: nested more than 100 levels deep; no model needs that$/);
+    }
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('deep.nnc') || f.startsWith('deep-out'))).toEqual([]);
+  });
 });

@@ -25,7 +25,7 @@ function lowest(scores: Float32Array, count: number): number[] {
 
 function normalized(scores: Float32Array, how: ChannelSelection['normalize']): Float32Array {
   if (how === 'none' || scores.length === 0) return scores;
-  const scale = how === 'max' ? Math.max(...scores) : scores.reduce((a, b) => a + b, 0) / scores.length;
+  const scale = how === 'max' ? scores.reduce((a, b) => Math.max(a, b), -Infinity) : scores.reduce((a, b) => a + b, 0) / scores.length;
   return scale > 0 ? scores.map((v) => v / scale) : scores;
 }
 

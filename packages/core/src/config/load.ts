@@ -10,6 +10,7 @@ import { pipelineConfigSchema } from './schema';
 import type { PipelineConfig } from './types';
 import { validateAgainst } from './validate';
 import { requireModule } from '../util/require-module';
+import { nestedDeeperThan } from '../util/json-depth';
 
 export interface LoadedConfig {
   readonly file: string;
@@ -62,24 +63,12 @@ export function loadConfig(configFile: string): LoadedConfig {
 /** How deep a config may nest: far beyond any real one, well before validators and clones recurse out of stack. */
 const MAX_CONFIG_DEPTH = 64;
 
-/** The path of the first value nested deeper than `max`, found without recursion; undefined when none is. */
-function tooDeep(root: unknown, max: number): string | undefined {
-  const stack: [unknown, string, number][] = [[root, '', 0]];
-  while (stack.length > 0) {
-    const [value, at, depth] = stack.pop()!;
-    if (value === null || typeof value !== 'object') continue;
-    if (depth >= max) return at || '(top)';
-    for (const [k, v] of Object.entries(value)) stack.push([v, Array.isArray(value) ? `${at}[${k}]` : at ? `${at}.${k}` : k, depth + 1]);
-  }
-  return undefined;
-}
-
 /** Validates an in-memory config (filling defaults); `file` is only used in messages. */
 export function checkConfig(raw: unknown, file = '<config>'): PipelineConfig {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(`${file}: the config must be a mapping with model, data and stages`, file);
   }
-  const deep = tooDeep(raw, MAX_CONFIG_DEPTH);
+  const deep = nestedDeeperThan(raw, MAX_CONFIG_DEPTH);
   if (deep) throw new ConfigError(`${file}: ${deep}: nested more than ${MAX_CONFIG_DEPTH} levels deep; no config needs that`, file, deep);
   const problem = validateAgainst(pipelineConfigSchema, raw);
   if (problem) throw new ConfigError(`${file}: ${problem}`, file, problem.split(':')[0]);

@@ -9,6 +9,7 @@ import type { ModelModuleRef } from '../config/types';
 import { InputError } from '../errors';
 import { completeTopology } from '../graph/topology';
 import { writeFileAtomic } from '../util/fs-atomic';
+import { nestedDeeperThan } from '../util/json-depth';
 
 interface ModelJson {
   modelTopology?: unknown;
@@ -58,7 +59,8 @@ function readShards(file: string, manifest: readonly { paths: string[]; weights:
   for (const [i, group] of manifest.entries()) {
     if (!Array.isArray(group?.paths) || !Array.isArray(group?.weights)) throw new InputError(`${file}: weights manifest group ${i} is not { paths, weights }`);
     for (const p of group.paths) shards.push(shardPath(file, p));
-    specs.push(...group.weights);
+    // One at a time: spreading a 130,000-entry manifest into push() overflows the call stack.
+    for (const spec of group.weights) specs.push(spec);
   }
   for (const [i, s] of specs.entries()) {
     if (!Array.isArray(s?.shape) || !s.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new InputError(`${file}: weight ${i} (${JSON.stringify(s?.name)}) has shape ${JSON.stringify(s?.shape)}, not non-negative integers below 2^53`);
@@ -87,13 +89,23 @@ export function modelInputFiles(file: string): string[] {
   return files;
 }
 
+/**
+ * How deep a model.json may nest: a real Keras topology (models nested in models) stays under
+ * twenty levels; tfjs's deserialiser recurses and overflows the stack in the thousands.
+ */
+const MAX_MODEL_JSON_DEPTH = 100;
+
 function readJson(file: string): unknown {
   if (!fs.existsSync(file)) throw new InputError(`model file not found: ${file}`);
+  let json: unknown;
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
     throw new InputError(`${file}: not valid JSON (${(err as Error).message})`);
   }
+  const deep = nestedDeeperThan(json, MAX_MODEL_JSON_DEPTH);
+  if (deep) throw new InputError(`${file}: ${deep}: nested more than ${MAX_MODEL_JSON_DEPTH} levels deep; no model needs that`);
+  return json;
 }
 
 /** Reads model.json and its shards into memory; errors name the file that is wrong. */
