@@ -9,7 +9,9 @@
  *   B. structured pruning: latency speed-up against FLOPs reduction (filter pruning, LeNet-5);
  *   C. training throughput per backend (wasm, cpu, tfjs-node when installed);
  *   D. decode throughput per codec;
- *   E. row-and-column pruning: gap of the heuristics to the exact optimum (HiGHS).
+ *   E. row-and-column pruning: gap of the heuristics to the exact optimum (HiGHS);
+ *   F. hostile and slow inputs: a stream in 1-byte chunks against 64 KiB chunks (the reader
+ *      must stay linear in bytes), and how fast decompression bombs are refused.
  *
  * --quick: a subset that finishes in about 3 minutes (smaller data and fewer points).
  */
@@ -231,6 +233,52 @@ async function rowColumnGap() {
   return { rows: rowsOut, results: { instances: n, meanGap: { greedy: mean(gaps.greedy), localSa: mean(gaps['local-sa']) }, maxGap: { greedy: Math.max(...gaps.greedy), localSa: Math.max(...gaps['local-sa']) } } };
 }
 
+// --- F: hostile and slow inputs ---------------------------------------------------------------
+
+async function hostileInputs() {
+  log('F. hostile inputs: stream chunking and bombs');
+  const fileOf = (n) => {
+    const values = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37));
+    return format.writeNnc(null, [{ name: 'w', shape: [n], ...format.encodeTensor(values, { codec: 'float32' }) }]);
+  };
+  async function* chunks(file, size) {
+    for (let at = 0; at < file.length; at += size) yield file.subarray(at, at + size);
+  }
+  const readStream = async (file, size) => {
+    const t = performance.now();
+    const stream = await format.openNncStream(chunks(file, size));
+    for await (const _ of stream.tensors());
+    return performance.now() - t;
+  };
+  // Linear in bytes: twice the file in 1-byte chunks takes twice the time, not four times.
+  // Alternated, so a busy neighbour slows every case alike; medians of the repeats.
+  const cases = [
+    { file: fileOf(66_500), size: 1 },
+    { file: fileOf(133_000), size: 1 },
+    { file: fileOf(133_000), size: 65536 },
+  ];
+  for (const c of cases) c.ms = [];
+  for (let i = 0; i < (quick ? 3 : 7); i++) for (const c of cases) c.ms.push(await readStream(c.file, c.size));
+  const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  const bomb = format.writeNnc(null, [{ name: 'b', shape: [2 ** 30], ...format.encodeTensor(new Float32Array(8), { codec: 'float32', sparse: 'always' }) }]);
+  const refusals = [];
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    try {
+      format.readNnc(bomb);
+    } catch {
+      // refused from its header, as it must be
+    }
+    refusals.push(performance.now() - t);
+  }
+  const rows = cases.map((c) => [`${int(c.file.length)}-byte file, ${c.size === 1 ? '1-byte' : '64 KiB'} chunks`, `${median(c.ms).toFixed(1)} ms`, `${((1e6 * median(c.ms)) / c.file.length).toFixed(1)} ns/byte`]);
+  rows.push(
+    [`${int(bomb.length)}-byte sparse bomb (declares 2^30 zeros = 4 GiB)`, `${median(refusals).toFixed(2)} ms`, 'refused from the header'],
+  );
+  const streams = cases.map((c) => ({ fileBytes: c.file.length, chunkBytes: c.size, ms: median(c.ms) }));
+  return { rows, results: { streams, bombBytes: bomb.length, bombRefusalMs: median(refusals) } };
+}
+
 // --- main ----------------------------------------------------------------------------------------
 
 async function main() {
@@ -243,6 +291,7 @@ async function main() {
     const b = await structured(work);
     const c = await training(data);
     const e = await rowColumnGap();
+    const f = await hostileInputs();
     const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${backend.name} backend`;
     const date = new Date().toISOString().slice(0, 10);
     const minutes = (Date.now() - started) / 60000;
@@ -252,10 +301,11 @@ async function main() {
       ['C. Training throughput (Adam, batch 64)', ['model', 'backend', 'throughput', 'note'], c.rows],
       ['D. Decode throughput (float32 MB out per second, median of 5)', ['model', 'encoding', 'file bytes', 'throughput'], ac.decode.rows],
       ['E. Row-and-column pruning: gap to the exact optimum (kept importance, random instances)', ['method', 'mean gap', 'max gap', 'optimal', 'time per instance'], e.rows],
+      ['F. Hostile and slow inputs (streamed reads: median of alternated repeats)', ['input', 'time', 'per byte'], f.rows],
     ];
     const markdown = `${sections.map(([title, header, rows]) => `### ${title}\n\n${table(header, rows)}`).join('\n\n')}\n\n_${quick ? 'Quick run' : 'Full run'} of \`npm run bench${quick ? ' -- --quick' : ''}\` on ${date}: ${machine}; ${minutes.toFixed(1)} min._\n`;
     process.stdout.write(`${markdown}\n`);
-    const results = { date, machine, quick, minutes, compression: ac.compression.results, structured: b.results, training: c.results, decode: ac.decode.rows, rowColumn: e.results };
+    const results = { date, machine, quick, minutes, compression: ac.compression.results, structured: b.results, training: c.results, decode: ac.decode.rows, rowColumn: e.results, hostile: f.results };
     fs.writeFileSync(path.join(__dirname, quick ? 'results-quick.json' : 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
     if (!quick) {
       fs.writeFileSync(path.join(__dirname, 'RESULTS.md'), `# Benchmark results\n\nGenerated by \`npm run bench\` (bench/run.js); do not edit by hand.\n\n${markdown}`);

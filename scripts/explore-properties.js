@@ -28,10 +28,20 @@ const files = ['packages', 'plugins', 'examples']
   .map((file) => relative(root, file));
 
 console.log(`exploring ${files.length} property files with ${runs} cases per property, random seeds`);
+const fuzzReport = join(require('node:os').tmpdir(), `nnc-fuzz-${process.pid}.json`);
 const jest = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), '--runTestsByPath', ...files], {
   cwd: root,
   stdio: 'inherit',
   // The container fuzz suite generates FUZZ_CASES hostile files (3,000 in npm test).
-  env: { ...process.env, FC_SEED: 'random', FC_RUNS: runs, FUZZ_CASES: process.env.FUZZ_CASES ?? '100000' },
+  env: { ...process.env, FC_SEED: 'random', FC_RUNS: runs, FUZZ_CASES: process.env.FUZZ_CASES ?? '100000', FUZZ_REPORT: fuzzReport },
 });
+// What the fuzzed files cost, against the bounds docs/security.md states (measured, not asserted).
+try {
+  const cost = JSON.parse(readFileSync(fuzzReport, 'utf8'));
+  const within = (x, bound) => (x <= bound ? 'within' : 'OVER');
+  console.log(`fuzz: ${cost.cases} containers; slowest ${cost.slowestMs.toFixed(1)} ms (${cost.slowestKind}; ${within(cost.slowestMs, 1000)} the 1 s bound); peak resident memory ${(cost.peakRssBytes / 2 ** 20).toFixed(0)} MiB (${within(cost.peakRssBytes, 2 ** 30)} the 1 GiB bound)`);
+  require('node:fs').rmSync(fuzzReport);
+} catch {
+  console.log('fuzz: the container fuzz suite wrote no cost report (did it run?)');
+}
 process.exit(jest.status ?? 1);

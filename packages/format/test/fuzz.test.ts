@@ -5,7 +5,12 @@
  * reader either decodes every tensor to its declared count within the stated limit, or
  * throws the format's own error class; nothing else. `npm test` runs a fixed-seed subset;
  * `npm run test:explore` runs FUZZ_CASES (100,000) with random seeds.
+ *
+ * Time and memory are measured, not asserted (tests here never assert a time): with
+ * FUZZ_REPORT set to a path, the suite writes the slowest case and the peak resident memory
+ * there, and test:explore prints them against the bounds docs/security.md states.
  */
+import * as fs from 'node:fs';
 import fc from 'fast-check';
 import { crc32, encodeTensor, NncFormatError, readNnc, writeNnc } from '../src';
 
@@ -120,11 +125,24 @@ function readAll(bytes: Uint8Array): { decoded: number } | { error: unknown } {
   }
 }
 
+/** The slowest case and the peak resident set, for FUZZ_REPORT. */
+const cost = { cases: 0, slowestMs: 0, slowestKind: '', peakRssBytes: 0 };
+
 describe(`fuzz: ${CASES} generated hostile containers`, () => {
+  afterAll(() => {
+    if (process.env.FUZZ_REPORT) fs.writeFileSync(process.env.FUZZ_REPORT, JSON.stringify(cost));
+  });
+
   it('each decodes to its declared counts within the limit, or throws NncFormatError naming a byte', () => {
     fc.assert(
       fc.property(validParts, mutation, (parts, m) => {
-        const result = readAll(mutate(parts, m));
+        const file = mutate(parts, m);
+        const started = performance.now();
+        const result = readAll(file);
+        const ms = performance.now() - started;
+        cost.cases++;
+        if (ms > cost.slowestMs) Object.assign(cost, { slowestMs: ms, slowestKind: m.kind });
+        if (cost.cases % 100 === 0) cost.peakRssBytes = Math.max(cost.peakRssBytes, process.memoryUsage.rss());
         if ('error' in result) {
           if (!(result.error instanceof NncFormatError)) throw result.error;
           expect((result.error as Error).message).toMatch(/^at byte \d+: expected .+/);
