@@ -3,13 +3,11 @@
  * data once, then answers one layer at a time.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { BackendPreference, chooseBackend, DatasetRegistry, DataSpec, LayerSensitivity, layerSensitivity, loadConfiguredModel, ModelModuleRef } from '@nncompress/core';
+import { BackendPreference, chooseBackend, LayerSensitivity, layerSensitivity, loadConfig, loadConfiguredData, loadConfiguredModel } from '@nncompress/core';
 
 export interface SensitivityWorkerData {
-  /** The config's `model`, and the config's folder it is relative to. */
-  readonly model: string | ModelModuleRef;
-  readonly configDir: string;
-  readonly data: DataSpec;
+  /** The config file: the worker reads its model and data (with the sources of its plugins) as the command did. */
+  readonly configFile: string;
   readonly sparsities: readonly number[];
   readonly examples?: number;
   readonly backend: BackendPreference;
@@ -27,8 +25,9 @@ async function serve(): Promise<void> {
   if (!port) return;
   try {
     await chooseBackend(config.backend);
-    const model = await loadConfiguredModel(config.model, config.configDir);
-    const test = new DatasetRegistry().load(config.data).test.take(config.examples);
+    const loaded = loadConfig(config.configFile);
+    const model = await loadConfiguredModel(loaded.config.model, loaded.dir);
+    const test = (await loadConfiguredData(loaded)).test.take(config.examples);
     port.on('message', (job: SensitivityJob) => {
       try {
         const reply: SensitivityReply = { ok: true, result: layerSensitivity(model, job.layer, config.sparsities, test) };

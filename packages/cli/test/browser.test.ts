@@ -180,7 +180,7 @@ it('loads model.nnc in the browser with @nncompress/format and plain tfjs, strea
     expect(inBrowser).toHaveLength(inNode.length);
     expect(Math.max(...inBrowser.map((p, i) => Math.abs(p - inNode[i])))).toBeLessThan(1e-5);
     // And the model is the compressed one that does its job: most of the 200 digits right.
-    const correct = digits.labels.reduce((n, label, i) => {
+    const correct = Array.from(digits.labels).reduce((n: number, label: number, i: number) => {
       const row = inBrowser.slice(10 * i, 10 * i + 10);
       return n + (row.indexOf(Math.max(...row)) === label ? 1 : 0);
     }, 0);

@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ts from 'typescript';
 import { parse } from 'yaml';
-import { checkConfig, loadConfig, resolvePlugin, validateAgainst } from '@nncompress/core';
+import { checkConfig, DatasetRegistry, loadConfig, resolvePlugin, validateAgainst } from '@nncompress/core';
 import { LENET300, REPO } from './helpers';
 
 interface Block {
@@ -121,6 +121,13 @@ describe('code blocks in the READMEs and docs', () => {
       expect(plugin.optionsSchema ? validateAgainst(plugin.optionsSchema, options, `plugins.${name}.options`) : undefined).toBeUndefined();
     }
     if (doc.stages) checkConfig({ model: 'model.json', data: { source: 'mnist' }, ...doc }, label(b));
+    // A data section naming one of core's sources: its options fit that source's schema.
+    const data = (doc as { data?: Record<string, unknown> }).data;
+    const source = typeof data?.source === 'string' ? new DatasetRegistry().get(data.source) : undefined;
+    if (data && source) {
+      const options = Object.fromEntries(Object.entries(data).filter(([k]) => !['source', 'train', 'test', 'seed'].includes(k)));
+      expect(validateAgainst(source.optionsSchema, options, 'data')).toBeUndefined();
+    }
   });
 
   it.each(blocks.filter((b) => b.lang === 'sh').map((b) => [label(b), b] as const))('%s: its commands exist and the files they name load', (_where, b) => {

@@ -45,15 +45,20 @@ export type { ChannelRemovals, RemoveChannelsOptions, ConsumerInputStats } from 
 export { findRemovableUnits, removeUnits, linearCka } from './graph/layer-surgery';
 export type { RemovableUnit, RemoveUnitsOptions, RepairMode } from './graph/layer-surgery';
 
-export { ArrayDataset, modelInputShape } from './datasets/dataset';
-export type { Batch } from './datasets/dataset';
+export { ArrayDataset, labelArray, modelInputShape } from './datasets/dataset';
+export type { Batch, FeatureArray, FeatureDecoding, LabelArray } from './datasets/dataset';
 export { loadMnist } from './datasets/mnist';
 export { loadMnistRgb } from './datasets/mnist-rgb';
-export { DatasetRegistry } from './datasets/registry';
-export type { DataSpec, DataSplits, DatasetSource } from './datasets/registry';
+export { DatasetRegistry, DEFAULT_DATA_SEED } from './datasets/registry';
+export type { DataSpec, DataLoadOptions } from './datasets/registry';
+export { defineDatasetSource } from './datasets/source';
+export type { DataSplits, DatasetSource, DatasetLoadContext } from './datasets/source';
+export { datasetRegistryFor, loadConfiguredData } from './datasets/configured';
+export { pixelValueSchema } from './datasets/pixel-values';
+export type { PixelValueOptions } from './datasets/pixel-values';
 
 export { evaluate } from './training/evaluate';
-export { unmeasurableReason, nonFiniteWeight, MEASURABLE_TASKS } from './training/measurable';
+export { unmeasurableReason, dataMismatchReason, nonFiniteWeight, MEASURABLE_TASKS } from './training/measurable';
 export type { Evaluation } from './training/evaluate';
 export { train, forEachGradient } from './training/train';
 export type { TrainOptions, TrainResult, EpochResult, OptimizerName } from './training/train';
@@ -76,13 +81,13 @@ export type { SelectTapOptions } from './pipeline/hooks';
 export { Pipeline } from './pipeline/pipeline';
 export { compactState } from './pipeline/apply-plan';
 export type { RunOptions } from './pipeline/pipeline';
-export type { Report, ReportStage, ReportLayer, ReportEncoding, ReportStructure } from './report/report';
+export type { Report, ReportStage, ReportLayer, ReportEncoding, ReportStructure, ReportData } from './report/report';
 export { renderHtml } from './report/html';
 export { lineChart, escapeXml, CHART_COLORS } from './report/svg';
 export type { LineChartOptions, ChartSeries, ChartPoint } from './report/svg';
 
 export { definePlugin } from './plugins/plugin';
-export type { Plugin, PluginClass, PluginObject, PluginInstance, PluginContext, JsonSchema } from './plugins/plugin';
+export type { Plugin, PluginClass, PluginObject, PluginInstance, PluginContext, JsonSchema, DatasetSources } from './plugins/plugin';
 export { Services, inject, injectable } from './plugins/di';
 export { resolvePlugin, pluginFromExports } from './plugins/loader';
 export { optionsMarkdownTable } from './plugins/options-table';

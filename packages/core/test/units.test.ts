@@ -115,7 +115,7 @@ describe('mnist-rgb source', () => {
       ink += img[3 * p];
     }
     // Resizing keeps the mean intensity close to the 28×28 original's.
-    const mean = grey.train.features.subarray(0, 784).reduce((a, b) => a + b, 0) / 784;
+    const mean = Array.from(grey.train.features.subarray(0, 784)).reduce((a, b) => a + b, 0) / 784;
     expect(ink / 1024).toBeCloseTo(mean, 1);
     expect(() => loadMnistRgb({ size: 4 })).toThrow(/size must be an integer from 8 to 512, got 4/);
   });

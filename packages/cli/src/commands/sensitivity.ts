@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { chooseBackend, DatasetRegistry, InputError, LayerSensitivity, lineChart, loadConfig, loadConfiguredModel, MEASURABLE_TASKS, prunableWeights, sensitivityMap, SensitivityMap, unmeasurableReason, writeFileAtomic } from '@nncompress/core';
+import { chooseBackend, dataMismatchReason, InputError, loadConfiguredData, LayerSensitivity, lineChart, loadConfig, loadConfiguredModel, MEASURABLE_TASKS, prunableWeights, sensitivityMap, SensitivityMap, unmeasurableReason, writeFileAtomic } from '@nncompress/core';
 import { formatTable, pct } from '../table';
 import type { SensitivityJob, SensitivityReply, SensitivityWorkerData } from '../sensitivity-worker';
 
@@ -93,7 +93,8 @@ function runWorkers(workerData: SensitivityWorkerData, layers: readonly string[]
 }
 
 export async function sensitivityCommand(configFile: string, options: SensitivityOptions): Promise<void> {
-  const { config, dir, file } = loadConfig(configFile);
+  const loaded = loadConfig(configFile);
+  const { config, dir, file } = loaded;
   for (const s of options.sparsities) if (!(s > 0 && s < 1)) throw new InputError(`--sparsities: each must be in (0, 1), got ${s}`);
   if (options.target !== undefined && !(options.target > 0 && options.target < 1)) throw new InputError(`--target: must be in (0, 1), got ${options.target}`);
   if (typeof config.model === 'string' && !fs.existsSync(path.resolve(dir, config.model))) throw new InputError(`${file}: model: file not found: ${path.resolve(dir, config.model)}`);
@@ -102,7 +103,10 @@ export async function sensitivityCommand(configFile: string, options: Sensitivit
   // The layer list and sizes, from the model itself.
   await chooseBackend(config.backend ?? 'auto');
   const model = await loadConfiguredModel(config.model, dir);
-  const unmeasurable = unmeasurableReason(model, new DatasetRegistry().load(config.data).train.numClasses);
+  const data = await loadConfiguredData(loaded);
+  const mismatch = dataMismatchReason(model, data.train.featureShape);
+  if (mismatch) throw new InputError(`${file}: data (source ${config.data.source}): ${mismatch}`);
+  const unmeasurable = unmeasurableReason(model, data.train.numClasses);
   if (unmeasurable) throw new InputError(`${file}: model: ${unmeasurable}; ${MEASURABLE_TASKS}`);
   const weights = prunableWeights(model);
   const totalKernelSize = weights.reduce((n, w) => n + w.size, 0);
@@ -115,7 +119,7 @@ export async function sensitivityCommand(configFile: string, options: Sensitivit
   model.dispose();
 
   const sparsities = [...new Set(options.sparsities)].sort((a, b) => a - b);
-  const workerData: SensitivityWorkerData = { model: config.model, configDir: dir, data: config.data, sparsities, examples: options.examples, backend: config.backend ?? 'auto' };
+  const workerData: SensitivityWorkerData = { configFile: file, sparsities, examples: options.examples, backend: config.backend ?? 'auto' };
   const curves = await runWorkers(workerData, layers, Math.max(1, options.workers));
 
   let map: SensitivityMap | undefined;

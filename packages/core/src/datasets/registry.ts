@@ -1,44 +1,109 @@
 /**
- * Named dataset sources. Core registers `mnist` and `mnist-rgb` (digits resized to RGB,
- * option `size`); plugins may register more through the Datasets service.
+ * Named dataset sources, and the checks every loaded dataset passes whatever its source:
+ * options against the source's schema, splits that agree with each other, every class
+ * present, finite features; then each split in a seeded order and the limits applied.
  */
+import { validateAgainst } from '../config/validate';
+import { silentLogger, Logger } from '../util/logger';
+import { Rng } from '../util/rng';
 import { ArrayDataset } from './dataset';
-import { loadMnist } from './mnist';
-import { loadMnistRgb } from './mnist-rgb';
+import { builtinSources } from './builtin';
+import type { DatasetLoadContext, DatasetSource, DataSplits } from './source';
 
+/** A config's `data` section: the source, core's own keys, and the source's options. */
 export interface DataSpec {
   readonly source: string;
+  /** At most this many training examples (a stratified subset; a prefix for fixed-random sources). */
   readonly train?: number;
+  /** At most this many test examples. */
   readonly test?: number;
+  /** Seed of the data's order, subsets and splits; independent of the run's seed, so every run sees the same test examples. */
+  readonly seed?: number;
   readonly [option: string]: unknown;
 }
 
-export interface DataSplits {
-  readonly train: ArrayDataset;
-  readonly test: ArrayDataset;
+/** The data seed when `data.seed` is not given. */
+export const DEFAULT_DATA_SEED = 1;
+
+const CORE_KEYS = new Set(['source', 'train', 'test', 'seed']);
+
+export interface DataLoadOptions {
+  /** The config file: messages name it, and relative paths resolve from its folder. */
+  readonly file: string;
+  readonly resolvePath: (relative: string) => string;
+  readonly logger?: Logger;
 }
 
-export type DatasetSource = (spec: DataSpec) => DataSplits;
-
 export class DatasetRegistry {
-  private readonly sources = new Map<string, DatasetSource>();
+  private readonly sources = new Map<string, DatasetSource<never>>();
 
-  constructor() {
-    this.register('mnist', (spec) => loadMnist({ train: spec.train, test: spec.test }));
-    this.register('mnist-rgb', (spec) => loadMnistRgb({ train: spec.train, test: spec.test, size: spec.size as number | undefined }));
+  constructor(sources: readonly DatasetSource<never>[] = builtinSources) {
+    for (const s of sources) this.register(s);
   }
 
-  register(name: string, source: DatasetSource): void {
-    this.sources.set(name, source);
+  /** Adds a source; an id already taken is an error (one source must not change what another name reads). */
+  register<O>(source: DatasetSource<O>): void {
+    if (!source || typeof source.id !== 'string' || typeof source.load !== 'function') throw new Error('a dataset source needs an id and a load function');
+    if (this.sources.has(source.id)) throw new Error(`dataset source "${source.id}" is already registered`);
+    this.sources.set(source.id, source as DatasetSource<never>);
   }
 
-  names(): string[] {
+  get(id: string): DatasetSource<never> | undefined {
+    return this.sources.get(id);
+  }
+
+  ids(): string[] {
     return [...this.sources.keys()];
   }
 
-  load(spec: DataSpec): DataSplits {
+  /** Loads, checks, orders and limits the data a config's `data` section names. Errors are one line naming `data…`. */
+  async load(spec: DataSpec, options: DataLoadOptions): Promise<DataSplits> {
     const source = this.sources.get(spec.source);
-    if (!source) throw new Error(`unknown dataset source "${spec.source}" (known: ${this.names().join(', ')})`);
-    return source(spec);
+    if (!source) throw new Error(`data.source: unknown dataset source "${spec.source}" (known: ${this.ids().join(', ')}; a plugin adds more through its datasetSources)`);
+    const sourceOptions = Object.fromEntries(Object.entries(spec).filter(([k]) => !CORE_KEYS.has(k)));
+    const problem = validateAgainst(source.optionsSchema, sourceOptions, 'data');
+    if (problem) throw new Error(`${problem} (source ${source.id})`);
+    const seed = spec.seed ?? DEFAULT_DATA_SEED;
+    const logger = options.logger ?? silentLogger;
+    const ctx: DatasetLoadContext = { file: options.file, resolvePath: options.resolvePath, logger, seed, limits: { train: spec.train, test: spec.test } };
+    const loaded = await source.load(sourceOptions as never, ctx);
+    const where = `data (source ${source.id})`;
+    const fixed = source.order === 'fixed-random';
+    // A fixed-random source may have applied the limits itself: what they leave out is the warning below, not an error.
+    checkSplits(loaded, where, { train: fixed && spec.train !== undefined, test: fixed && spec.test !== undefined });
+    const rng = new Rng(seed);
+    const limit = (d: ArrayDataset, n: number | undefined, part: 'train' | 'test'): ArrayDataset => {
+      const ordered = fixed ? d : d.shuffled(rng.fork(part));
+      const out = fixed ? ordered.take(n) : ordered.stratified(n);
+      const missing = out.classCounts().filter((c) => c === 0).length;
+      if (n !== undefined && missing > 0) logger.warn(`data.${part}: ${n} examples leave out ${missing} of the ${d.numClasses} classes`);
+      return out;
+    };
+    return { ...loaded, train: limit(loaded.train, spec.train, 'train'), test: limit(loaded.test, spec.test, 'test') };
+  }
+}
+
+/** What every source must return: two non-empty splits of the same shape and classes, every class in each, finite features. */
+function checkSplits(splits: DataSplits, where: string, limited: { readonly train: boolean; readonly test: boolean }): void {
+  // By shape, not instanceof: a plugin may bring its own copy of core.
+  const isDataset = (d: unknown): d is ArrayDataset => typeof (d as ArrayDataset | undefined)?.batch === 'function' && ArrayBuffer.isView((d as ArrayDataset).labels) && ArrayBuffer.isView((d as ArrayDataset).features);
+  if (!splits || !isDataset(splits.train) || !isDataset(splits.test)) throw new Error(`${where}: the source returned no { train, test } datasets`);
+  const { train, test } = splits;
+  if (train.featureShape.join() !== test.featureShape.join()) throw new Error(`${where}: train features are [${train.featureShape.join(', ')}] but test features are [${test.featureShape.join(', ')}]`);
+  if (train.numClasses !== test.numClasses) throw new Error(`${where}: train has ${train.numClasses} classes but test has ${test.numClasses}`);
+  if (splits.classNames && splits.classNames.length !== train.numClasses) throw new Error(`${where}: ${splits.classNames.length} class names for ${train.numClasses} classes`);
+  for (const [part, d] of [['train', train], ['test', test]] as const) {
+    if (d.size === 0) throw new Error(`${where}: the ${part} split is empty`);
+    for (let i = 0; i < d.size; i++) {
+      const label = d.labels[i];
+      if (!(label < d.numClasses)) throw new Error(`${where}: ${part} example ${i} has label ${label}, outside the ${d.numClasses} classes`);
+    }
+    const counts = d.classCounts();
+    const missing = counts.findIndex((c) => c === 0);
+    if (missing >= 0 && !limited[part]) throw new Error(`${where}: the ${part} split has no example of class ${splits.classNames?.[missing] !== undefined ? `"${splits.classNames[missing]}" (${missing})` : missing} of ${d.numClasses}`);
+    if (d.features instanceof Float32Array) {
+      const bad = d.features.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new Error(`${where}: ${part} example ${Math.floor(bad / d.featureSize)} has a ${Number.isNaN(d.features[bad]) ? 'NaN' : 'infinite'} feature (index ${bad % d.featureSize})`);
+    }
   }
 }

@@ -12,7 +12,9 @@ import { withTrainableBatchNorm } from '../graph/trainable-batchnorm';
 import { BackendInfo, chooseBackend } from '../backend/choose';
 import type { LoadedConfig } from '../config/load';
 import type { StageConfig } from '../config/types';
-import { DatasetRegistry, DataSplits } from '../datasets/registry';
+import { datasetRegistryFor, loadData } from '../datasets/configured';
+import { DEFAULT_DATA_SEED, DatasetRegistry } from '../datasets/registry';
+import type { DataSplits } from '../datasets/source';
 import { ConfigError, errorMessage, InputError, PluginError } from '../errors';
 import { MaskSet } from '../model/masks';
 import { float32Bytes, loadConfiguredModel, modelArtifacts, modelInputFiles, writeModelArtifacts } from '../model/model-io';
@@ -25,7 +27,7 @@ import type { Plugin } from '../plugins/plugin';
 import { renderHtml } from '../report/html';
 import { layerRows, Report, ReportStage, ReportStructure } from '../report/report';
 import { evaluate, Evaluation } from '../training/evaluate';
-import { MEASURABLE_TASKS, nonFiniteWeight, unmeasurableReason } from '../training/measurable';
+import { dataMismatchReason, MEASURABLE_TASKS, nonFiniteWeight, unmeasurableReason } from '../training/measurable';
 import { writeFileAtomic } from '../util/fs-atomic';
 import { ConsoleLogger, Logger } from '../util/logger';
 import { Rng } from '../util/rng';
@@ -117,7 +119,7 @@ export class Pipeline {
 
     const backend = await chooseBackend(config.backend ?? 'auto');
     this.logger.info(`backend: ${backend.name}${backend.notes.length ? ` (${backend.notes.join('; ')})` : ''}`);
-    const datasets = new DatasetRegistry();
+    const datasets = datasetRegistryFor(plugins, file);
     const rng = new Rng(seed);
     let model = await loadConfiguredModel(config.model, dir);
     const trainable = await withTrainableBatchNorm(model);
@@ -129,12 +131,7 @@ export class Pipeline {
     const state: ModelState = { model, masks: new MaskSet() };
     const host = this.applyPlugins(plugins, state, datasets, backend, rng);
     const selectors = this.selectorsByStage(host);
-    let data: DataSplits;
-    try {
-      data = datasets.load(config.data);
-    } catch (err) {
-      throw new ConfigError(`${file}: data: ${errorMessage(err)}`, file, 'data');
-    }
+    const data: DataSplits = await loadData(this.loaded, datasets, this.logger);
     const run: RunContext = { state, data, seed, backend: backend.name };
 
     output.open();
@@ -382,6 +379,8 @@ export class Pipeline {
     const { config } = this.loaded;
     // beforeRun may change the model (a new head for transfer learning): measure after it.
     await this.hooks.beforeRun.promise(run);
+    const mismatch = dataMismatchReason(run.state.model, run.data.train.featureShape);
+    if (mismatch) throw new InputError(`${this.loaded.file}: data (source ${config.data.source}): ${mismatch}`);
     const unmeasurable = unmeasurableReason(run.state.model, run.data.train.numClasses);
     if (unmeasurable) throw new InputError(`${this.loaded.file}: model: ${unmeasurable}; ${MEASURABLE_TASKS}`);
     const bad = nonFiniteWeight(run.state.model);
@@ -454,6 +453,14 @@ export class Pipeline {
         model: typeof config.model === 'string' ? config.model : `${config.model.module}${config.model.export ? `#${config.model.export}` : ''}`,
         backend: run.backend,
         seed: run.seed,
+        data: {
+          source: config.data.source,
+          seed: config.data.seed ?? DEFAULT_DATA_SEED,
+          trainExamples: run.data.train.size,
+          testExamples: run.data.test.size,
+          classes: run.data.train.numClasses,
+          ...(run.data.classNames ? { classNames: [...run.data.classNames] } : {}),
+        },
         durationMs: Math.round(performance.now() - started),
         plugins: host.applied.map((p) => ({ instance: p.instanceName, id: p.id })),
         structure,

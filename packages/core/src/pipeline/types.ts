@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { MaskSet } from '../model/masks';
 import type { ModelStats } from '../model/model-stats';
-import type { DataSplits } from '../datasets/registry';
+import type { DataSplits } from '../datasets/source';
 import type { StageConfig } from '../config/types';
 import type { ChannelAnalysis } from '../graph/channel-groups';
 import type { RepairMode } from '../graph/layer-surgery';

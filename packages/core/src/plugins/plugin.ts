@@ -9,6 +9,7 @@
  */
 import type { BackendInfo } from '../backend/choose';
 import type { DatasetRegistry } from '../datasets/registry';
+import type { DatasetSource } from '../datasets/source';
 import type { PipelineHooks } from '../pipeline/hooks';
 import type { Logger } from '../util/logger';
 import type { Rng } from '../util/rng';
@@ -22,7 +23,8 @@ export interface PluginContext {
   readonly logger: Logger;
   /** A generator seeded from the run seed and the instance name. */
   readonly rng: Rng;
-  readonly datasets: DatasetRegistry;
+  /** The run's dataset sources (core's and every configured plugin's), to read; plugins add sources through `datasetSources`. */
+  readonly datasets: Pick<DatasetRegistry, 'get' | 'ids'>;
   readonly backend: BackendInfo;
   /** Adds a file to the run's output folder (written atomically with the rest). */
   emitFile(fileName: string, data: string | Uint8Array): void;
@@ -32,15 +34,24 @@ export interface PluginInstance<O> {
   apply(hooks: PipelineHooks, options: O, ctx: PluginContext): void;
 }
 
+/**
+ * Dataset sources a plugin contributes (`data.source` names them by id). They are declared on
+ * the plugin, not registered in `apply`, so every command that reads the config's data
+ * (`run`, `sensitivity` and its workers, the bench) sees them without running a pipeline.
+ */
+export type DatasetSources = readonly DatasetSource<never>[];
+
 export interface PluginObject<O = Record<string, unknown>> extends PluginInstance<O> {
   readonly id: string;
   readonly optionsSchema?: JsonSchema;
+  readonly datasetSources?: DatasetSources;
 }
 
 export interface PluginClass<O = Record<string, unknown>> {
   new (...services: never[]): PluginInstance<O>;
   readonly id: string;
   readonly optionsSchema?: JsonSchema;
+  readonly datasetSources?: DatasetSources;
 }
 
 export type Plugin<O = Record<string, unknown>> = PluginObject<O> | PluginClass<O>;

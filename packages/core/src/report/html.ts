@@ -126,7 +126,8 @@ export function renderHtml(report: Report): string {
 <style>body{font-family:sans-serif;margin:2em;max-width:960px}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child,th:first-child,.t{text-align:left}figure{margin:1em 0}</style>
 </head><body>
 <h1>nncompress report</h1>
-<p>Model <code>${esc(report.model)}</code>, config <code>${esc(report.config)}</code>, backend <b>${esc(report.backend)}</b>, seed ${report.seed}, ${(report.durationMs / 1000).toFixed(1)} s.</p>
+<p>Model <code>${esc(report.model)}</code>, config <code>${esc(report.config)}</code>, backend <b>${esc(report.backend)}</b>, seed ${report.seed}, ${(report.durationMs / 1000).toFixed(1)} s.
+Data: source <code>${esc(report.data.source)}</code> (data seed ${report.data.seed}), ${report.data.trainExamples.toLocaleString('en-US')} training and ${report.data.testExamples.toLocaleString('en-US')} test examples, ${report.data.classes} classes.</p>
 <table><tr><th></th><th>accuracy</th><th>params</th><th>non-zero params</th><th>kernel sparsity</th><th>FLOPs</th><th>bytes</th>${latencyHead}</tr>
 <tr><td>baseline</td><td>${pct(b.accuracy)}</td><td>${int(b.params)}</td><td>${int(b.nonzeroParams)}</td><td>–</td><td>${int(b.flops)}</td><td>${int(b.bytesFloat32)} (float32)</td>${latencyBase}</tr>
 <tr><td>final</td><td>${pct(f.accuracy)}</td><td>${int(f.params)}</td><td>${int(f.nonzeroParams)}</td><td>${pct(f.sparsity)}</td><td>${int(f.flops)}</td><td>${int(f.encodedBytes)} (${esc(f.encodedAs)}), ${f.compressionRatio.toFixed(2)}x</td>${latencyFinal}</tr></table>

@@ -45,12 +45,23 @@ export interface ReportStructure {
   readonly unsupportedLayers: readonly { readonly layer: string; readonly className: string; readonly reason: string }[];
 }
 
+export interface ReportData {
+  readonly source: string;
+  readonly seed: number;
+  readonly trainExamples: number;
+  readonly testExamples: number;
+  readonly classes: number;
+  readonly classNames?: readonly string[];
+}
+
 export interface Report {
   readonly tool: { readonly name: string; readonly version: string };
   readonly config: string;
   readonly model: string;
   readonly backend: string;
   readonly seed: number;
+  /** The data measured and fine-tuned on: the source, its seed, the examples after limits, the classes. */
+  readonly data: ReportData;
   readonly durationMs: number;
   readonly plugins: readonly { readonly instance: string; readonly id: string }[];
   /** What structured pruning could not touch in the baseline model, and why. */

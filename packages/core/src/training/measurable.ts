@@ -54,3 +54,18 @@ export function nonFiniteWeight(model: tf.LayersModel): { readonly weight: strin
   }
   return undefined;
 }
+
+/**
+ * Why the data cannot feed `model`, or undefined when they can: the per-example feature size
+ * must equal the model input's (batches are reshaped to the input shape, so [784] feeds
+ * [28, 28, 1]). One clause naming both shapes, for an error line.
+ */
+export function dataMismatchReason(model: tf.LayersModel, featureShape: readonly number[]): string | undefined {
+  if (model.inputs.length !== 1) return `the model has ${model.inputs.length} inputs; a data source feeds one`;
+  const input = model.inputs[0].shape.slice(1);
+  if (input.some((d) => d === null)) return `the model's input [${input.map((d) => d ?? '?').join(', ')}] has a dimension that is not fixed`;
+  const size = (s: readonly (number | null)[]): number => s.reduce<number>((a, b) => a * (b ?? 1), 1);
+  if (size(input) === size(featureShape)) return undefined;
+  const n = (x: number): string => x.toLocaleString('en-US');
+  return `the features are [${featureShape.join(', ')}] (${n(size(featureShape))} values per example) but the model's input is [${input.join(', ')}] (${n(size(input))}); give the source options that produce the model's input shape (an image size, say) or use a model with that input`;
+}

