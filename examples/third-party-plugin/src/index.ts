@@ -21,7 +21,7 @@ export const stageCsvOptionsSchema: JsonSchema = {
   },
 };
 
-const COLUMNS = ['stage', 'plugins', 'accuracyBefore', 'accuracyAfter', 'sparsity', 'params', 'flops', 'durationMs'] as const;
+const COLUMNS = ['stage', 'plugins', 'metric', 'metricBefore', 'metricAfter', 'sparsity', 'params', 'flops', 'durationMs'] as const;
 
 /** Quotes a CSV field when it holds a comma, quote or newline (RFC 4180). */
 function field(value: string): string {
@@ -30,7 +30,7 @@ function field(value: string): string {
 
 export function stageRow(stage: ReportStage, decimals: number): string {
   const f = (x: number): string => x.toFixed(decimals);
-  return [field(stage.name), field(stage.plugin), f(stage.accuracyBefore), f(stage.accuracyAfter), f(stage.sparsity), String(stage.params), String(stage.flops), String(stage.durationMs)].join(',');
+  return [field(stage.name), field(stage.plugin), stage.metricAfter.name, f(stage.metricBefore.value), f(stage.metricAfter.value), f(stage.sparsity), String(stage.params), String(stage.flops), String(stage.durationMs)].join(',');
 }
 
 const stageCsvPlugin = definePlugin<StageCsvOptions>({

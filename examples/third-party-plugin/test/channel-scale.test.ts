@@ -69,6 +69,6 @@ stages:
     const predicted = Array.from((loaded.predict(x) as tf.Tensor).argMax(-1).dataSync());
     const labels = Array.from(y.argMax(-1).dataSync());
     const accuracy = predicted.filter((p, i) => p === labels[i]).length / labels.length;
-    expect(accuracy).toBeCloseTo(report.final.accuracy, 6);
+    expect(accuracy).toBeCloseTo(report.final.accuracy!, 6);
   });
 });

@@ -11,8 +11,8 @@ const stage = (name: string, accuracyAfter: number): ReportStage => ({
   selectedBy: {},
   reached: {},
   rounds: 1,
-  accuracyBefore: 0.5,
-  accuracyAfter,
+  metricBefore: { name: 'accuracy', value: 0.5, higherIsBetter: true },
+  metricAfter: { name: 'accuracy', value: accuracyAfter, higherIsBetter: true },
   sparsity: 0.25,
   params: 10,
   nonzeroParams: 8,
@@ -40,9 +40,9 @@ describe('nncompress-plugin-stage-csv', () => {
     expect(files.size).toBe(0);
     await hooks.afterRun.promise(ctx, {} as never);
     expect(files.get('stages.csv')).toBe(
-      'stage,plugins,accuracyBefore,accuracyAfter,sparsity,params,flops,durationMs\n' +
-        'prune,a+b,0.50,0.12,0.25,10,20,30\n' +
-        '"tune, again",a+b,0.50,0.90,0.25,10,20,30\n',
+      'stage,plugins,metric,metricBefore,metricAfter,sparsity,params,flops,durationMs\n' +
+        'prune,a+b,accuracy,0.50,0.12,0.25,10,20,30\n' +
+        '"tune, again",a+b,accuracy,0.50,0.90,0.25,10,20,30\n',
     );
   });
 
@@ -65,6 +65,7 @@ describe('nncompress-plugin-stage-csv', () => {
     expect(lines).toHaveLength(2);
     const cells = lines[1].split(',');
     expect(cells[0]).toBe('cut');
-    expect(Number(cells[4])).toBeCloseTo(report.final.sparsity, 4);
+    expect(cells[2]).toBe('accuracy');
+    expect(Number(cells[5])).toBeCloseTo(report.final.sparsity, 4);
   });
 });

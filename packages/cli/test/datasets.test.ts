@@ -79,7 +79,7 @@ describe('data sources from a config', () => {
       ['data: { source: idx, path: ./nowhere }', /bad\.yaml: data\.path: no such folder: .*nowhere$/],
       ['data: { source: few-digits }', /bad\.yaml: data: missing required property "perClass" \(source few-digits\)$/],
       ['data: { source: mnist-rgb, size: 8, test: 50 }', /bad\.yaml: data \(source mnist-rgb\): the features are \[8, 8, 3\] \(192 values per example\) but the model's input is \[28, 28, 1\] \(784\); give the source options/],
-      ['data: { source: csv-images }', /bad\.yaml: data\.source: unknown dataset source "csv-images" \(known: mnist, mnist-rgb, idx, few-digits;/],
+      ['data: { source: csv-images }', /bad\.yaml: data\.source: unknown dataset source "csv-images" \(known: mnist, mnist-rgb, idx, csv, few-digits;/],
     ];
     for (const [data, pattern] of cases) {
       const config = write('bad.yaml', `model: ${LENET300}\n${data}\nplugins:\n  digits: { use: ./digits-plugin.js }\nstages: [{ name: look }]\n`);
@@ -91,6 +91,46 @@ describe('data sources from a config', () => {
       expect(lines[0]).toMatch(/^nncompress: error: /);
       expect(lines[0]).toMatch(pattern);
       expect(fs.existsSync(out)).toBe(false);
+    }
+  });
+
+  it('a regression from a CSV table (the tabular example): scored by MAE, fine-tuned with MSE, the same bytes twice', () => {
+    const config = path.join(REPO, 'examples/tabular-regression/pipeline.yaml');
+    const outs = ['a', 'b'].map((o) => path.join(dir, `mpg-${o}`));
+    for (const out of outs) {
+      const r = nncompress(['run', config, '--out', out]);
+      expect(r.stderr).not.toMatch(/error|warn/i);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^\s+MAE\s+params/m);
+    }
+    const report = JSON.parse(fs.readFileSync(path.join(outs[0], 'report.json'), 'utf8'));
+    expect(report.task).toEqual({ kind: 'regression', loss: 'meanSquaredError', metric: 'meanAbsoluteError', higherIsBetter: false });
+    expect(report.data).toEqual({ source: 'csv', seed: 1, trainExamples: 314, testExamples: 78, targets: 1 });
+    expect(report.final.accuracy).toBeUndefined();
+    expect(report.final.metric.name).toBe('meanAbsoluteError');
+    // 80% of the weights gone; the decoded model is within 20% of the baseline's error in mpg.
+    expect(report.final.sparsity).toBeGreaterThan(0.79);
+    expect(report.final.metric.value).toBeLessThan(1.2 * report.baseline.metric.value);
+    expect(report.stages[0].metricAfter.name).toBe('meanAbsoluteError');
+    const files = outs.map((o) => fs.readFileSync(path.join(o, 'model.nnc')));
+    expect(files[0].equals(files[1])).toBe(true);
+    expect(fs.readFileSync(path.join(outs[0], 'report.html'), 'utf8')).toMatch(/Task: regression, loss meanSquaredError, metric MAE \(lower is better\)/);
+  });
+
+  it('a task the model or data cannot serve is one line: a classifier run as regression, labels where targets are needed', () => {
+    const cases: [string, RegExp][] = [
+      ['task: { kind: regression }\ndata: { source: mnist, test: 50 }', /bad-task\.yaml: task: regression: a regression task needs float targets, and the data have class labels only \(data \(source mnist\)\)$/],
+      ['task: { kind: classification, loss: huber }\ndata: { source: mnist, test: 50 }', /bad-task\.yaml: task\.loss: a classification task takes categoricalCrossentropy, not huber$/],
+      [`task: { kind: regression }\ndata: { source: csv, path: ${path.join(REPO, 'examples/tabular-regression/auto-mpg.csv')}, target: mpg, ignore: [name] }`, /bad-task\.yaml: data \(source csv\): the features are \[9\] \(9 values per example\) but the model's input is \[28, 28, 1\] \(784\)/],
+    ];
+    for (const [lines, pattern] of cases) {
+      const config = write('bad-task.yaml', `model: ${LENET300}\n${lines}\nstages: [{ name: look }]\n`);
+      const r = nncompress(['run', config, '--out', path.join(dir, 'bad-task-out')], dir);
+      expect(r.code).toBe(1);
+      const errors = r.stderr.trim().split('\n').filter((l) => l.startsWith('nncompress: error: '));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(pattern);
+      expect(fs.existsSync(path.join(dir, 'bad-task-out'))).toBe(false);
     }
   });
 });

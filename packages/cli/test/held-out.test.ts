@@ -103,7 +103,7 @@ describe('held-out models through inspect and run', () => {
     const layer = layerOf(report);
     expect(layer('d1').paramsAfter).toBe(layer('d1').paramsBefore);
     expect(layer('d2').paramsAfter).toBeLessThan(layer('d2').paramsBefore);
-    expect(accuracy).toBeCloseTo(report.final.accuracy, 6);
+    expect(accuracy).toBeCloseTo(report.final.accuracy!, 6);
   });
 
   it('channels-first convolutions: left alone with the reason, FLOPs counted per position; the dense part is pruned', async () => {
@@ -118,7 +118,7 @@ describe('held-out models through inspect and run', () => {
     expect(layer('c1').flopsBefore).toBe(2 * 5 * 5 * 6 * 12 * 12);
     expect(layer('c2').paramsAfter).toBe(layer('c2').paramsBefore);
     expect(layer('d').paramsAfter).toBeLessThan(layer('d').paramsBefore);
-    expect(accuracy).toBeCloseTo(report.final.accuracy, 6);
+    expect(accuracy).toBeCloseTo(report.final.accuracy!, 6);
   });
 
   it('BatchNormalization without scale: rewritten (same function), pruned and fine-tuned into a smaller model', async () => {
@@ -129,6 +129,6 @@ describe('held-out models through inspect and run', () => {
     expect(log).toContain('BatchNormalization bn: scale/center turned on with gamma 1 and beta 0');
     expect(report.final.params).toBeLessThan(report.baseline.params);
     expect(report.stages[0].reached.filterRatio).toBeCloseTo(0.5, 6);
-    expect(accuracy).toBeCloseTo(report.final.accuracy, 6);
+    expect(accuracy).toBeCloseTo(report.final.accuracy!, 6);
   });
 });

@@ -46,20 +46,22 @@ export { findRemovableUnits, removeUnits, linearCka } from './graph/layer-surger
 export type { RemovableUnit, RemoveUnitsOptions, RepairMode } from './graph/layer-surgery';
 
 export { ArrayDataset, labelArray, modelInputShape } from './datasets/dataset';
-export type { Batch, FeatureArray, FeatureDecoding, LabelArray } from './datasets/dataset';
+export type { Batch, DatasetOptions, FeatureArray, FeatureDecoding, LabelArray } from './datasets/dataset';
 export { loadMnist } from './datasets/mnist';
 export { loadMnistRgb } from './datasets/mnist-rgb';
 export { DatasetRegistry, DEFAULT_DATA_SEED } from './datasets/registry';
 export type { DataSpec, DataLoadOptions } from './datasets/registry';
 export { defineDatasetSource } from './datasets/source';
 export type { DataSplits, DatasetSource, DatasetLoadContext } from './datasets/source';
-export { datasetRegistryFor, loadConfiguredData } from './datasets/configured';
+export { configuredTask, datasetRegistryFor, loadConfiguredData } from './datasets/configured';
 export { pixelValueSchema } from './datasets/pixel-values';
 export type { PixelValueOptions } from './datasets/pixel-values';
 
 export { evaluate } from './training/evaluate';
+export { CLASSIFICATION, TASK_CHOICES, makeTask, resolveTask, taskFromTrainingConfig, formatMetric, metricLabel } from './training/task';
+export type { Task, TaskConfig, TaskKind, LossName, MetricName, TargetForm, ResolvedTask } from './training/task';
 export { unmeasurableReason, dataMismatchReason, nonFiniteWeight, MEASURABLE_TASKS } from './training/measurable';
-export type { Evaluation } from './training/evaluate';
+export type { Evaluation, MetricValue } from './training/evaluate';
 export { train, forEachGradient } from './training/train';
 export type { TrainOptions, TrainResult, EpochResult, OptimizerName } from './training/train';
 export { crossEntropy, distillationLoss } from './training/loss';

@@ -94,7 +94,7 @@ stages:
     expect(report.final.sparsity).toBeGreaterThan(0.795);
     expect(report.final.sparsity).toBeLessThan(0.805);
     expect(report.baseline.accuracy).toBeGreaterThan(0.7);
-    expect(report.final.accuracy).toBeGreaterThan(report.baseline.accuracy - 0.05);
+    expect(report.final.accuracy).toBeGreaterThan(report.baseline.accuracy! - 0.05);
     expect(report.final.params).toBe(report.baseline.params);
     expect(report.baseline.bytesFloat32).toBe(report.baseline.params * 4);
     const onDisk = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as Report;

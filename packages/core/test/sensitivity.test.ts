@@ -16,7 +16,8 @@ describe('layerSensitivity', () => {
     expect(curve.points.map((p) => p.sparsity)).toEqual([0, 0.5, 0.99]);
     expect(curve.points[0].accuracy).toBe(evaluate(model, data.test).accuracy);
     expect(curve.points[0].accuracy).toBeGreaterThan(0.6);
-    expect(curve.points[2].accuracy).toBeLessThan(curve.points[0].accuracy - 0.1);
+    expect(curve.points[2].accuracy).toBeLessThan(curve.points[0].accuracy! - 0.1);
+    expect(curve.points.map((p) => p.score)).toEqual(curve.points.map((p) => p.accuracy));
     expect(curve.size).toBe(784 * 32);
     prunableWeights(model).forEach((w, i) => expect(Buffer.from((w.variable.read().dataSync() as Float32Array).slice().buffer).equals(before[i])).toBe(true));
     expect(() => layerSensitivity(model, 'flat', [0.5], data.test)).toThrow('layer "flat" has no prunable kernel (known: hidden, out)');
@@ -27,7 +28,7 @@ describe('layerSensitivity', () => {
 const curve = (layer: string, size: number, accuracies: number[], sparsities = [0, 0.5, 0.9]): LayerSensitivity => ({
   layer,
   size,
-  points: sparsities.map((sparsity, i) => ({ sparsity, accuracy: accuracies[i], loss: 0 })),
+  points: sparsities.map((sparsity, i) => ({ sparsity, metric: accuracies[i], score: accuracies[i], accuracy: accuracies[i], loss: 0 })),
 });
 
 describe('sensitivityMap', () => {

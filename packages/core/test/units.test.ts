@@ -198,7 +198,7 @@ describe('train with early stopping', () => {
       rng,
       validation: data,
       earlyStopping: { patience: 2 },
-      onEpoch: (_, r) => seen.push(r.validation!.accuracy),
+      onEpoch: (_, r) => seen.push(r.validation!.accuracy!),
     });
     expect(result.stoppedEarly).toBe(true);
     expect(result.epochs.length).toBeLessThan(60);

@@ -64,6 +64,8 @@ export class FilterPruningPlugin {
     const name = FilterPruningPlugin.name;
     hooks.beforeRun.tapPromise(name, async (run) => {
       if (options.head !== 'auto') return;
+      // A new head is a softmax over the data's classes: other tasks have no classes to fit, and keep the model's own output.
+      if (run.task.kind !== 'classification') return;
       const classes = run.data.train.numClasses;
       const previous = run.state.model;
       const outputs = previous.outputs[0].shape[previous.outputs[0].shape.length - 1];

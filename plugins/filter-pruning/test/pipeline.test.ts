@@ -73,7 +73,7 @@ describe('filter pruning in a pipeline', () => {
     }
     expect(report.final.params).toBeLessThan(0.6 * report.baseline.params);
     expect(report.final.flops).toBeLessThan(0.6 * report.baseline.flops);
-    expect(report.final.accuracy).toBeGreaterThan(report.baseline.accuracy - 0.08);
+    expect(report.final.accuracy).toBeGreaterThan(report.baseline.accuracy! - 0.08);
     const conv1 = report.layers.find((l) => l.name === 'conv1')!;
     expect(conv1.paramsAfter).toBeLessThan(conv1.paramsBefore);
     // The smaller model loads in plain tfjs with its new shapes; fc2 keeps 10 classes.

@@ -79,7 +79,7 @@ describe('magnitudePrune on a model trained on MNIST', () => {
     }
     const accSmall = evaluate(small, data.test).accuracy;
     const accLarge = evaluate(large, data.test).accuracy;
-    expect(accSmall).toBeGreaterThan(base - 0.05);
-    expect(accSmall).toBeGreaterThan(accLarge + 0.2);
+    expect(accSmall).toBeGreaterThan(base! - 0.05);
+    expect(accSmall).toBeGreaterThan(accLarge! + 0.2);
   });
 });

@@ -47,7 +47,8 @@ describe('the encode stage', () => {
     const accuracy = evaluate(decoded, loadMnist({ train: 500, test: 500 }).test).accuracy;
     expect(report.final.accuracy).toBe(accuracy);
     expect(report.encoding?.decodedAccuracy).toBe(accuracy);
-    expect(Math.abs(accuracy - report.encoding!.accuracyBeforeEncoding)).toBeLessThanOrEqual(0.02);
+    expect(Math.abs(accuracy! - report.encoding!.accuracyBeforeEncoding!)).toBeLessThanOrEqual(0.02);
+    expect(report.encoding?.decodedMetric).toEqual({ name: 'accuracy', value: accuracy, higherIsBetter: true });
     // Every tensor is in the report with its codec, and its error bound holds.
     const header = readNnc(new Uint8Array(fs.readFileSync(file))).header;
     expect(report.encoding?.tensors.map((t) => t.name)).toEqual(header.tensors.map((t) => t.name));

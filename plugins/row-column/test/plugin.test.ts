@@ -193,7 +193,7 @@ stages:
     const out = path.join(dir, 'out');
     const report = await new Pipeline(loadConfig(path.join(dir, "p.yaml")), { outDir: out, logger: process.env.DBG ? new ConsoleLogger(true) : silentLogger }).run();
     expect(report.final.sparsity).toBeGreaterThanOrEqual(0.5 - 0.01);
-    expect(report.final.accuracy).toBeGreaterThan(report.baseline.accuracy - 0.05);
+    expect(report.final.accuracy).toBeGreaterThan(report.baseline.accuracy! - 0.05);
     const pruned = await loadOutput(out);
     for (const w of prunableWeights(pruned)) {
       const rows = w.shape[w.shape.length - 1];

@@ -1,4 +1,4 @@
-import { ArrayDataset, crossEntropy, modelInputShape, PrunableWeight, Rng, tf } from '@nncompress/core';
+import { ArrayDataset, modelInputShape, PrunableWeight, Rng, Task, tf } from '@nncompress/core';
 import type { RetentionPlan } from './retain';
 import type { MaskFitness } from './search';
 
@@ -10,7 +10,7 @@ export function calibrationSample(data: ArrayDataset, examples: number, rng: Rng
 }
 
 /**
- * The mean cross-entropy on `data` of `model` with its plan weights masked by the current
+ * The mean task loss (cross-entropy for classification) on `data` of `model` with its plan weights masked by the current
  * keep bits. It writes masked kernels into the model's variables while it is in use (only
  * the weights a flip touched since the last loss); `restore` writes the original values
  * back bit for bit and frees the calibration tensors.
@@ -22,6 +22,7 @@ export class CalibrationLoss implements MaskFitness {
   private readonly dirty = new Set<number>();
   private readonly x: tf.Tensor;
   private readonly y: tf.Tensor;
+  private readonly task: Task;
 
   constructor(
     private readonly model: tf.LayersModel,
@@ -40,6 +41,7 @@ export class CalibrationLoss implements MaskFitness {
     this.keep = keep.slice();
     this.weights.forEach((_, i) => this.dirty.add(i));
     const batch = data.batch(0, data.size, modelInputShape(model));
+    this.task = data.task;
     this.x = batch.x;
     this.y = batch.y;
   }
@@ -60,7 +62,8 @@ export class CalibrationLoss implements MaskFitness {
       this.write(w, values);
     }
     this.dirty.clear();
-    return tf.tidy(() => crossEntropy(this.y, this.model.predict(this.x) as tf.Tensor).dataSync()[0]);
+    // The calibration loss is the run's task loss (cross-entropy for classification).
+    return tf.tidy(() => this.task.lossOf(this.y, this.model.predict(this.x) as tf.Tensor).dataSync()[0]);
   }
 
   /** Loss of any keep mask (the plan's layout), leaving the current state as it was. */

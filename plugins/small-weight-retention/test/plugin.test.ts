@@ -40,7 +40,7 @@ describe('the small-weight-retention plugin in a pipeline', () => {
     const report = await run('search.yaml', config('{ selector: search, rho: 0.2, evaluations: 12, calibrationExamples: 200 }'), logger);
     expect(report.final.sparsity).toBeGreaterThanOrEqual(0.9 - 1e-9);
     expect(report.final.sparsity).toBeLessThan(0.9 + 1e-4);
-    expect(report.final.accuracy).toBeGreaterThan(report.baseline.accuracy - 0.05);
+    expect(report.final.accuracy).toBeGreaterThan(report.baseline.accuracy! - 0.05);
     // Two rounds (gradual), each retaining round(0.2·k) small weights and searching.
     const searched = lines.filter((l) => /^swr: search retention \(rho 0\.2, global\) to \d+\.\d%: \d+ small weights retained; calibration loss magnitude [\d.]+, saliency [\d.]+, search [\d.]+ \(12 evaluations/.test(l));
     expect(searched).toHaveLength(2);

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { loadConfig, Pipeline, Report } from '@nncompress/core';
+import { formatMetric, loadConfig, metricLabel, Pipeline, Report } from '@nncompress/core';
 import { ProgressReporter } from '../progress';
 import { formatTable, int, pct } from '../table';
 
@@ -13,11 +13,11 @@ export function summaryTable(report: Report): string {
   const b = report.baseline;
   const f = report.final;
   const rows = [
-    ['baseline', pct(b.accuracy), int(b.params), int(b.nonzeroParams), '–', int(b.flops), int(b.bytesFloat32), '1.00x', '–'],
-    ...report.stages.map((s) => [s.name, pct(s.accuracyAfter), int(s.params), '–', pct(s.sparsity), int(s.flops), '–', '–', `${(s.durationMs / 1000).toFixed(1)} s`]),
-    ['final', pct(f.accuracy), int(f.params), int(f.nonzeroParams), pct(f.sparsity), int(f.flops), int(f.encodedBytes), `${f.compressionRatio.toFixed(2)}x`, `${(report.durationMs / 1000).toFixed(1)} s`],
+    ['baseline', formatMetric(b.metric), int(b.params), int(b.nonzeroParams), '–', int(b.flops), int(b.bytesFloat32), '1.00x', '–'],
+    ...report.stages.map((s) => [s.name, formatMetric(s.metricAfter), int(s.params), '–', pct(s.sparsity), int(s.flops), '–', '–', `${(s.durationMs / 1000).toFixed(1)} s`]),
+    ['final', formatMetric(f.metric), int(f.params), int(f.nonzeroParams), pct(f.sparsity), int(f.flops), int(f.encodedBytes), `${f.compressionRatio.toFixed(2)}x`, `${(report.durationMs / 1000).toFixed(1)} s`],
   ];
-  const table = formatTable(['', 'accuracy', 'params', 'non-zero', 'sparsity', 'FLOPs', 'bytes', 'ratio', 'time'], rows);
+  const table = formatTable(['', metricLabel(report.task.metric), 'params', 'non-zero', 'sparsity', 'FLOPs', 'bytes', 'ratio', 'time'], rows);
   if (!b.latencyMs || !f.latencyMs) return table;
   const speedup = (x: number, y: number): string => `${(x / y).toFixed(2)}x`;
   return `${table}\n\nlatency (median): batch 1 ${b.latencyMs.batch1.toFixed(1)} → ${f.latencyMs.batch1.toFixed(1)} ms (${speedup(b.latencyMs.batch1, f.latencyMs.batch1)}), batch 32 ${b.latencyMs.batch32.toFixed(1)} → ${f.latencyMs.batch32.toFixed(1)} ms (${speedup(b.latencyMs.batch32, f.latencyMs.batch32)})`;

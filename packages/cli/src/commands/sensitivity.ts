@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { chooseBackend, dataMismatchReason, InputError, loadConfiguredData, LayerSensitivity, lineChart, loadConfig, loadConfiguredModel, MEASURABLE_TASKS, prunableWeights, sensitivityMap, SensitivityMap, unmeasurableReason, writeFileAtomic } from '@nncompress/core';
+import { chooseBackend, configuredTask, dataMismatchReason, formatMetric, InputError, metricLabel, MetricName, loadConfiguredData, LayerSensitivity, lineChart, loadConfig, loadConfiguredModel, MEASURABLE_TASKS, prunableWeights, sensitivityMap, SensitivityMap, unmeasurableReason, writeFileAtomic } from '@nncompress/core';
 import { formatTable, pct } from '../table';
 import type { SensitivityJob, SensitivityReply, SensitivityWorkerData } from '../sensitivity-worker';
 
@@ -21,19 +21,21 @@ export interface SensitivityOptions {
   readonly target?: number;
 }
 
-/** Accuracy against sparsity, one line per layer, as a standalone SVG. */
-export function sensitivitySvg(curves: readonly LayerSensitivity[], title: string): string {
-  const accs = curves.flatMap((c) => c.points.map((p) => p.accuracy));
-  const lo = Math.max(0, Math.floor(Math.min(...accs) * 10) / 10);
+/** The task's metric against sparsity, one line per layer, as a standalone SVG. */
+export function sensitivitySvg(curves: readonly LayerSensitivity[], title: string, metric: MetricName = 'accuracy'): string {
+  const values = curves.flatMap((c) => c.points.map((p) => p.metric));
+  const accuracy = metric === 'accuracy' || metric === 'binaryAccuracy';
+  // Accuracies from a tenth below the lowest up to 1; errors from 0 to a little above the highest.
+  const [lo, hi] = accuracy ? [Math.max(0, Math.floor(Math.min(...values) * 10) / 10), 1] : [0, 1.1 * Math.max(...values) || 1];
   const svg = lineChart({
     title,
-    series: curves.map((c) => ({ label: c.layer, points: [...c.points].sort((a, b) => a.sparsity - b.sparsity).map((p) => ({ x: p.sparsity, y: p.accuracy })) })),
+    series: curves.map((c) => ({ label: c.layer, points: [...c.points].sort((a, b) => a.sparsity - b.sparsity).map((p) => ({ x: p.sparsity, y: p.metric })) })),
     xRange: [0, 1],
-    yRange: [lo, 1],
+    yRange: [lo, hi],
     xTicks: [0, 0.25, 0.5, 0.75, 1],
-    yTicks: [lo, (lo + 1) / 2, 1],
+    yTicks: [lo, (lo + hi) / 2, hi],
     formatX: String,
-    formatY: pct,
+    formatY: (y) => formatMetric({ name: metric, value: y }),
     xLabel: 'sparsity of the layer alone',
     legend: true,
     standalone: true,
@@ -103,10 +105,11 @@ export async function sensitivityCommand(configFile: string, options: Sensitivit
   // The layer list and sizes, from the model itself.
   await chooseBackend(config.backend ?? 'auto');
   const model = await loadConfiguredModel(config.model, dir);
-  const data = await loadConfiguredData(loaded);
+  const task = configuredTask(loaded, model);
+  const data = await loadConfiguredData(loaded, undefined, task);
   const mismatch = dataMismatchReason(model, data.train.featureShape);
   if (mismatch) throw new InputError(`${file}: data (source ${config.data.source}): ${mismatch}`);
-  const unmeasurable = unmeasurableReason(model, data.train.numClasses);
+  const unmeasurable = unmeasurableReason(model, data.train);
   if (unmeasurable) throw new InputError(`${file}: model: ${unmeasurable}; ${MEASURABLE_TASKS}`);
   const weights = prunableWeights(model);
   const totalKernelSize = weights.reduce((n, w) => n + w.size, 0);
@@ -131,14 +134,16 @@ export async function sensitivityCommand(configFile: string, options: Sensitivit
     }
   }
   fs.mkdirSync(out, { recursive: true });
-  const title = `Accuracy with one layer pruned (${path.basename(configFile)})`;
-  writeFileAtomic(path.join(out, 'sensitivity.json'), `${JSON.stringify({ config: path.basename(configFile), sparsities, totalKernelSize, layers: curves }, null, 2)}\n`);
-  writeFileAtomic(path.join(out, 'sensitivity.svg'), sensitivitySvg(curves, title));
+  const label = metricLabel(task.metric);
+  const title = `${label[0].toUpperCase()}${label.slice(1)} with one layer pruned (${path.basename(configFile)})`;
+  writeFileAtomic(path.join(out, 'sensitivity.json'), `${JSON.stringify({ config: path.basename(configFile), metric: { name: task.metric, higherIsBetter: task.higherIsBetter }, sparsities, totalKernelSize, layers: curves }, null, 2)}\n`);
+  writeFileAtomic(path.join(out, 'sensitivity.svg'), sensitivitySvg(curves, title, task.metric));
   if (map) writeFileAtomic(path.join(out, 'sensitivity-map.json'), `${JSON.stringify({ target: options.target, ...map }, null, 2)}\n`);
 
   const header = ['layer', 'weights', ...sparsities.map((s) => pct(s).replace('.00', ''))];
-  const rows = curves.map((c) => [c.layer, c.size.toLocaleString('en-US'), ...sparsities.map((s) => pct(c.points.find((p) => p.sparsity === s)?.accuracy ?? NaN))]);
-  process.stdout.write(`accuracy with one layer pruned (baseline ${pct(curves[0].points[0].accuracy)})\n${formatTable(header, rows)}\n`);
+  const show = (value: number | undefined): string => formatMetric({ name: task.metric, value: value ?? NaN });
+  const rows = curves.map((c) => [c.layer, c.size.toLocaleString('en-US'), ...sparsities.map((s) => show(c.points.find((p) => p.sparsity === s)?.metric))]);
+  process.stdout.write(`${label} with one layer pruned (baseline ${show(curves[0].points[0].metric)})\n${formatTable(header, rows)}\n`);
   if (map) {
     const mapRows = Object.entries(map.layerSparsity).map(([l, s]) => [l, pct(s)]);
     process.stdout.write(`\nper-layer map for ${pct(options.target as number)} overall (reaches ${pct(map.sparsity)}):\n${formatTable(['layer', 'sparsity'], mapRows)}\n`);

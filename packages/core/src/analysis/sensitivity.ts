@@ -1,19 +1,28 @@
 /**
  * Pruning sensitivity analysis (Distiller's and NNI's): prune one layer alone, by weight
- * magnitude, to several sparsities, and measure the accuracy each time, with no fine-tuning.
- * Layers whose accuracy holds up can be pruned harder; `sensitivityMap` turns the curves
+ * magnitude, to several sparsities, and measure the task's metric each time (accuracy for
+ * classification), with no fine-tuning. Layers whose metric holds up can be pruned harder; `sensitivityMap` turns the curves
  * into per-layer sparsities for a model-wide target.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ArrayDataset } from '../datasets/dataset';
 import { prunableWeights } from '../model/masks';
 import { pruneCount } from '../pipeline/schedule';
-import { evaluate } from '../training/evaluate';
+import { evaluate, Evaluation } from '../training/evaluate';
 
 export interface SensitivityPoint {
   readonly sparsity: number;
-  readonly accuracy: number;
+  /** The task's metric (accuracy for classification, an error for regression). */
+  readonly metric: number;
+  /** The metric oriented so that higher is better: what the map compares. */
+  readonly score: number;
+  /** Present when the metric is an accuracy. */
+  readonly accuracy?: number;
   readonly loss: number;
+}
+
+function point(sparsity: number, e: Evaluation): SensitivityPoint {
+  return { sparsity, metric: e.metric.value, score: e.score, ...(e.accuracy !== undefined ? { accuracy: e.accuracy } : {}), loss: e.loss };
 }
 
 export interface LayerSensitivity {
@@ -35,7 +44,7 @@ export function layerSensitivity(model: tf.LayersModel, layer: string, sparsitie
   const original = (weight.variable.read().dataSync() as Float32Array).slice();
   const order = Array.from(original.keys()).sort((a, b) => Math.abs(original[a]) - Math.abs(original[b]) || a - b);
   const base = evaluate(model, data);
-  const points: SensitivityPoint[] = [{ sparsity: 0, accuracy: base.accuracy, loss: base.loss }];
+  const points: SensitivityPoint[] = [point(0, base)];
   const write = (values: Float32Array): void => {
     const t = tf.tensor(values, weight.shape as number[]);
     weight.variable.write(t);
@@ -48,7 +57,7 @@ export function layerSensitivity(model: tf.LayersModel, layer: string, sparsitie
       for (let i = 0; i < n; i++) values[order[i]] = 0;
       write(values);
       const e = evaluate(model, data);
-      points.push({ sparsity, accuracy: e.accuracy, loss: e.loss });
+      points.push(point(sparsity, e));
     }
   } finally {
     write(original);
@@ -77,9 +86,9 @@ export function sensitivityMap(curves: readonly LayerSensitivity[], target: numb
   const need = pruneCount(target, totalKernelSize);
   const state = curves.map((c) => {
     const pts = [...c.points].sort((a, b) => a.sparsity - b.sparsity);
-    const base = pts[0].accuracy;
+    const base = pts[0].score;
     let worst = 0;
-    const drops = pts.map((p) => (worst = Math.max(worst, base - p.accuracy)));
+    const drops = pts.map((p) => (worst = Math.max(worst, base - p.score)));
     const dropAt = (s: number): number => {
       for (let i = 1; i < pts.length; i++) {
         if (s <= pts[i].sparsity) {

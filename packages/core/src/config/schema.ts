@@ -31,6 +31,17 @@ export const pipelineConfigSchema = {
         seed: { type: 'integer', minimum: 0, maximum: 2147483647, description: 'Seed of the data\'s order, subsets and splits (default 1); independent of the run seed, so every run sees the same test examples.' },
       },
     },
+    task: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['kind'],
+      description: "What the model does, and so the loss fine-tuning minimises and the metric every decision follows. Default: what the model.json's Keras training_config implies, else classification.",
+      properties: {
+        kind: { enum: ['classification', 'binary', 'multilabel', 'regression'], description: 'classification: one softmax over the classes; binary: one sigmoid; multilabel: one sigmoid per label; regression: float targets.' },
+        loss: { enum: ['categoricalCrossentropy', 'binaryCrossentropy', 'meanSquaredError', 'meanAbsoluteError', 'huber'], description: 'Default per kind: categoricalCrossentropy, binaryCrossentropy, binaryCrossentropy, meanSquaredError.' },
+        metric: { enum: ['accuracy', 'binaryAccuracy', 'meanAbsoluteError', 'meanSquaredError', 'rootMeanSquaredError'], description: 'Default per kind: accuracy, binaryAccuracy, binaryAccuracy, meanAbsoluteError.' },
+      },
+    },
     latency: {
       type: 'object',
       additionalProperties: false,

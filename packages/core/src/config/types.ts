@@ -1,5 +1,6 @@
 import type { BackendPreference } from '../backend/choose';
 import type { DataSpec } from '../datasets/registry';
+import type { TaskConfig } from '../training/task';
 
 /** A named plugin instance (Distiller-style): which plugin, with which options. */
 export interface PluginInstanceConfig {
@@ -54,6 +55,8 @@ export interface PipelineConfig {
   readonly seed?: number;
   readonly backend?: BackendPreference;
   readonly data: DataSpec;
+  /** What the model does: the loss and metric (default: from the model's training config, else classification). */
+  readonly task?: TaskConfig;
   readonly plugins?: Readonly<Record<string, PluginInstanceConfig>>;
   readonly stages: readonly StageConfig[];
   /** When present, baseline and final inference latency are measured at the end, in alternation (`repeats` rounds of 5 calls each; the median of round medians). */

@@ -4,9 +4,11 @@
  */
 import * as path from 'node:path';
 import type { LoadedConfig } from '../config/load';
-import { ConfigError, errorMessage, PluginError } from '../errors';
+import { ConfigError, errorMessage, InputError, PluginError } from '../errors';
 import { resolvePlugin } from '../plugins/loader';
 import type { Plugin } from '../plugins/plugin';
+import { resolveTask, Task } from '../training/task';
+import type * as tf from '@tensorflow/tfjs';
 import type { Logger } from '../util/logger';
 import { DatasetRegistry } from './registry';
 import type { DataSplits } from './source';
@@ -29,19 +31,36 @@ export function datasetRegistryFor(plugins: readonly { readonly instanceName: st
 }
 
 /** Loads `data` with `registry`; any problem is a ConfigError naming the config file and `data…`. */
-export async function loadData(loaded: LoadedConfig, registry: DatasetRegistry, logger?: Logger): Promise<DataSplits> {
+export async function loadData(loaded: LoadedConfig, registry: DatasetRegistry, logger?: Logger, task?: Task): Promise<DataSplits> {
   const { config, file, dir } = loaded;
   try {
-    return await registry.load(config.data, { file, resolvePath: (p) => path.resolve(dir, p), logger });
+    return await registry.load(config.data, { file, resolvePath: (p) => path.resolve(dir, p), logger, task });
   } catch (err) {
     const message = errorMessage(err);
-    const at = /^(data[.\w[\]"-]*)/.exec(message)?.[1] ?? 'data';
-    throw new ConfigError(`${file}: ${message.startsWith('data') ? '' : 'data: '}${message}`, file, at);
+    const at = /^((?:data|task)[.\w[\]"-]*)/.exec(message)?.[1] ?? 'data';
+    throw new ConfigError(`${file}: ${/^(data|task)\b/.test(message) ? '' : 'data: '}${message}`, file, at);
   }
 }
 
 /** The data of a loaded config, for commands that run no pipeline (sensitivity, its workers, the bench). */
-export async function loadConfiguredData(loaded: LoadedConfig, logger?: Logger): Promise<DataSplits> {
+export async function loadConfiguredData(loaded: LoadedConfig, logger?: Logger, task?: Task): Promise<DataSplits> {
   const plugins = Object.entries(loaded.config.plugins ?? {}).map(([instanceName, spec]) => ({ instanceName, plugin: resolvePlugin(spec.use, loaded.dir, `${loaded.file}: plugins.${instanceName}.use`).plugin }));
-  return loadData(loaded, datasetRegistryFor(plugins, loaded.file), logger);
+  return loadData(loaded, datasetRegistryFor(plugins, loaded.file), logger, task);
+}
+
+/**
+ * The task a config's run is scored on: its `task`, else what the model's saved training
+ * config implies, else classification (see resolveTask). Said in the log when the two differ.
+ */
+export function configuredTask(loaded: LoadedConfig, model: tf.LayersModel, logger?: Logger): Task {
+  try {
+    const resolved = resolveTask(loaded.config.task, model);
+    if (resolved.warning) logger?.warn(resolved.warning);
+    if (resolved.from === 'training config') logger?.info(`task: ${resolved.task.kind} (${resolved.task.loss}, ${resolved.task.metric}), from the model's training config`);
+    return resolved.task;
+  } catch (err) {
+    const message = errorMessage(err);
+    if (message.startsWith('task')) throw new ConfigError(`${loaded.file}: ${message}`, loaded.file, message.split(':')[0]);
+    throw new InputError(`${loaded.file}: ${message}`);
+  }
 }

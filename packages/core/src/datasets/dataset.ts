@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { CLASSIFICATION, Task } from '../training/task';
 import type { Rng } from '../util/rng';
 
 /** A batch ready for a model: inputs reshaped to the model's input shape, one-hot labels. */
@@ -25,20 +26,36 @@ export interface FeatureDecoding {
   readonly std?: readonly number[];
 }
 
+/** A dataset's decoding, and for tasks other than classification its float targets and task. */
+export interface DatasetOptions extends FeatureDecoding {
+  /**
+   * Float targets, `targetWidth` per example (a regression's values, a multilabel task's 0/1
+   * labels). Labels then only group examples for stratified subsets (one group: all zeros).
+   */
+  readonly targets?: Float32Array;
+  /** How the data are scored; classification unless said otherwise. */
+  readonly task?: Task;
+}
+
 /** The smallest label array that holds ids below `classes`. */
 export function labelArray(length: number, classes: number): LabelArray {
   return classes <= 256 ? new Uint8Array(length) : classes <= 65536 ? new Uint16Array(length) : new Int32Array(length);
 }
 
 /**
- * An in-memory classification dataset: features (float32, or uint8 decoded per batch, so
- * 60,000 MNIST digits take 47 MB rather than 188 MB) and integer labels. Batches are reshaped
- * to whatever input shape the model declares, so the same digits feed an MLP ([784]) and a
- * CNN ([28,28,1]).
+ * An in-memory dataset and its task: features (float32, or uint8 decoded per batch, so 60,000
+ * MNIST digits take 47 MB rather than 188 MB), integer labels, and float targets for tasks
+ * that are not classification. Batches are reshaped to whatever input shape the model
+ * declares, so the same digits feed an MLP ([784]) and a CNN ([28,28,1]); their targets take
+ * the form the task asks for.
  */
 export class ArrayDataset {
   readonly featureSize: number;
   readonly decoding: Required<Pick<FeatureDecoding, 'scale' | 'offset'>> & Pick<FeatureDecoding, 'mean' | 'std'>;
+  readonly targets?: Float32Array;
+  /** Values per example in `targets` (0 without targets). */
+  readonly targetWidth: number;
+  readonly task: Task;
 
   constructor(
     readonly name: string,
@@ -46,18 +63,35 @@ export class ArrayDataset {
     readonly labels: LabelArray,
     readonly featureShape: readonly number[],
     readonly numClasses: number,
-    decoding: FeatureDecoding = {},
+    options: DatasetOptions = {},
   ) {
     this.featureSize = featureShape.reduce((a, b) => a * b, 1);
     if (features.length !== labels.length * this.featureSize) {
       throw new Error(`dataset ${name}: ${features.length} features do not fit ${labels.length} labels of size ${this.featureSize}`);
     }
+    const decoding = options;
+    this.targets = options.targets;
+    this.targetWidth = options.targets && labels.length > 0 ? options.targets.length / labels.length : 0;
+    if (options.targets && !Number.isInteger(this.targetWidth)) throw new Error(`dataset ${name}: ${options.targets.length} targets do not divide among ${labels.length} examples`);
+    this.task = options.task ?? CLASSIFICATION;
+    if (this.task.targets === 'targets' && !options.targets) throw new Error(`dataset ${name}: a ${this.task.kind} task needs float targets, and the data have class labels only`);
+    if (this.task.targets === 'binary-label' && numClasses !== 2) throw new Error(`dataset ${name}: a binary task needs two classes, the data have ${numClasses}`);
     const channels = featureShape[featureShape.length - 1] ?? 1;
     for (const key of ['mean', 'std'] as const) {
       const v = decoding[key];
       if (v && v.length !== channels) throw new Error(`dataset ${name}: ${key} has ${v.length} values, the features have ${channels} channels`);
     }
     this.decoding = { scale: decoding.scale ?? 1, offset: decoding.offset ?? 0, mean: decoding.mean, std: decoding.std };
+  }
+
+  /** The options that rebuild this dataset's decoding, targets and task around other arrays. */
+  private optionsWith(targets: Float32Array | undefined, task = this.task): DatasetOptions {
+    return { ...this.decoding, targets, task };
+  }
+
+  /** The same examples scored as `task` (checked against the data: a regression needs targets). */
+  withTask(task: Task): ArrayDataset {
+    return new ArrayDataset(this.name, this.features, this.labels, this.featureShape, this.numClasses, this.optionsWith(this.targets, task));
   }
 
   get size(): number {
@@ -68,12 +102,15 @@ export class ArrayDataset {
   subset(indices: ArrayLike<number>, name = this.name): ArrayDataset {
     const f = this.features instanceof Float32Array ? new Float32Array(indices.length * this.featureSize) : new Uint8Array(indices.length * this.featureSize);
     const l = labelArray(indices.length, this.numClasses);
+    const w = this.targetWidth;
+    const t = this.targets ? new Float32Array(indices.length * w) : undefined;
     for (let i = 0; i < indices.length; i++) {
       const src = indices[i];
       f.set(this.features.subarray(src * this.featureSize, (src + 1) * this.featureSize), i * this.featureSize);
       l[i] = this.labels[src];
+      if (t) t.set(this.targets!.subarray(src * w, (src + 1) * w), i * w);
     }
-    return new ArrayDataset(name, f, l, this.featureShape, this.numClasses, this.decoding);
+    return new ArrayDataset(name, f, l, this.featureShape, this.numClasses, this.optionsWith(t));
   }
 
   /** The first `n` examples (all when n is undefined or larger). */
@@ -156,19 +193,27 @@ export class ArrayDataset {
     }
   }
 
-  /** One batch of examples [start, end) in `order` (identity when omitted). */
+  /** Values per example of a batch's targets under the task: the classes one-hot, one 0/1 label, or the float targets. */
+  get yWidth(): number {
+    return this.task.targets === 'one-hot' ? this.numClasses : this.task.targets === 'binary-label' ? 1 : this.targetWidth;
+  }
+
+  /** One batch of examples [start, end) in `order` (identity when omitted), targets in the task's form. */
   batch(start: number, end: number, inputShape: readonly number[], order?: ArrayLike<number>): Batch {
     const n = Math.max(0, Math.min(end, this.size) - start);
     const f = new Float32Array(n * this.featureSize);
-    const y = new Float32Array(n * this.numClasses);
+    const width = this.yWidth;
+    const y = new Float32Array(n * width);
     for (let i = 0; i < n; i++) {
       const src = order ? order[start + i] : start + i;
       this.decodeInto(src, f, i * this.featureSize);
-      y[i * this.numClasses + this.labels[src]] = 1;
+      if (this.task.targets === 'one-hot') y[i * width + this.labels[src]] = 1;
+      else if (this.task.targets === 'binary-label') y[i] = this.labels[src];
+      else y.set(this.targets!.subarray(src * width, (src + 1) * width), i * width);
     }
     return {
       x: tf.tensor(f, [n, ...inputShape]),
-      y: tf.tensor2d(y, [n, this.numClasses]),
+      y: tf.tensor2d(y, [n, width]),
       size: n,
     };
   }

@@ -6,6 +6,7 @@
 import { validateAgainst } from '../config/validate';
 import { silentLogger, Logger } from '../util/logger';
 import { Rng } from '../util/rng';
+import { CLASSIFICATION, Task } from '../training/task';
 import { ArrayDataset } from './dataset';
 import { builtinSources } from './builtin';
 import type { DatasetLoadContext, DatasetSource, DataSplits } from './source';
@@ -32,6 +33,8 @@ export interface DataLoadOptions {
   readonly file: string;
   readonly resolvePath: (relative: string) => string;
   readonly logger?: Logger;
+  /** The run's task: the source reads labels or targets accordingly, and both splits carry it. Classification when omitted. */
+  readonly task?: Task;
 }
 
 export class DatasetRegistry {
@@ -65,7 +68,8 @@ export class DatasetRegistry {
     if (problem) throw new Error(`${problem} (source ${source.id})`);
     const seed = spec.seed ?? DEFAULT_DATA_SEED;
     const logger = options.logger ?? silentLogger;
-    const ctx: DatasetLoadContext = { file: options.file, resolvePath: options.resolvePath, logger, seed, limits: { train: spec.train, test: spec.test } };
+    const task = options.task ?? CLASSIFICATION;
+    const ctx: DatasetLoadContext = { file: options.file, resolvePath: options.resolvePath, logger, seed, limits: { train: spec.train, test: spec.test }, task: task.kind };
     const loaded = await source.load(sourceOptions as never, ctx);
     const where = `data (source ${source.id})`;
     const fixed = source.order === 'fixed-random';
@@ -79,7 +83,14 @@ export class DatasetRegistry {
       if (n !== undefined && missing > 0) logger.warn(`data.${part}: ${n} examples leave out ${missing} of the ${d.numClasses} classes`);
       return out;
     };
-    return { ...loaded, train: limit(loaded.train, spec.train, 'train'), test: limit(loaded.test, spec.test, 'test') };
+    const scored = (d: ArrayDataset): ArrayDataset => {
+      try {
+        return d.withTask(task);
+      } catch (err) {
+        throw new Error(`task: ${task.kind}: ${(err as Error).message.replace(/^dataset [^:]*: /, '')} (${where})`);
+      }
+    };
+    return { ...loaded, train: scored(limit(loaded.train, spec.train, 'train')), test: scored(limit(loaded.test, spec.test, 'test')) };
   }
 }
 
@@ -101,6 +112,11 @@ function checkSplits(splits: DataSplits, where: string, limited: { readonly trai
     const counts = d.classCounts();
     const missing = counts.findIndex((c) => c === 0);
     if (missing >= 0 && !limited[part]) throw new Error(`${where}: the ${part} split has no example of class ${splits.classNames?.[missing] !== undefined ? `"${splits.classNames[missing]}" (${missing})` : missing} of ${d.numClasses}`);
+    if (d.targets) {
+      const bad = d.targets.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new Error(`${where}: ${part} example ${Math.floor(bad / d.targetWidth)} has a ${Number.isNaN(d.targets[bad]) ? 'NaN' : 'infinite'} target`);
+    }
+    if (train.targetWidth !== test.targetWidth) throw new Error(`${where}: train has ${train.targetWidth} targets per example but test has ${test.targetWidth}`);
     if (d.features instanceof Float32Array) {
       const bad = d.features.findIndex((v) => !Number.isFinite(v));
       if (bad >= 0) throw new Error(`${where}: ${part} example ${Math.floor(bad / d.featureSize)} has a ${Number.isNaN(d.features[bad]) ? 'NaN' : 'infinite'} feature (index ${bad % d.featureSize})`);

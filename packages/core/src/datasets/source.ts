@@ -6,6 +6,7 @@
  * and the file-based ones; a plugin contributes more by listing them in `datasetSources`.
  */
 import type { JsonSchema } from '../plugins/plugin';
+import type { TaskKind } from '../training/task';
 import type { Logger } from '../util/logger';
 import type { ArrayDataset } from './dataset';
 
@@ -30,6 +31,12 @@ export interface DatasetLoadContext {
    * are used, say).
    */
   readonly limits: { readonly train?: number; readonly test?: number };
+  /**
+   * The run's task kind: a source whose files can be read either way (a CSV column of
+   * numbers) gives class labels for classification and binary, float targets for regression
+   * and multilabel.
+   */
+  readonly task: TaskKind;
 }
 
 export interface DatasetSource<O = Record<string, unknown>> {

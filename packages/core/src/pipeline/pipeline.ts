@@ -12,7 +12,7 @@ import { withTrainableBatchNorm } from '../graph/trainable-batchnorm';
 import { BackendInfo, chooseBackend } from '../backend/choose';
 import type { LoadedConfig } from '../config/load';
 import type { StageConfig } from '../config/types';
-import { datasetRegistryFor, loadData } from '../datasets/configured';
+import { configuredTask, datasetRegistryFor, loadData } from '../datasets/configured';
 import { DEFAULT_DATA_SEED, DatasetRegistry } from '../datasets/registry';
 import type { DataSplits } from '../datasets/source';
 import { ConfigError, errorMessage, InputError, PluginError } from '../errors';
@@ -37,6 +37,7 @@ import { OutputFolder } from './output';
 import { roundTargets } from './schedule';
 import { TargetKind, targetKinds } from './targets';
 import type { EncodedArtifact, EncodedTensor, ModelState, PruningPlan, RoundContext, RunContext, StageContext } from './types';
+import { formatMetric, metricLabel } from '../training/task';
 
 /** What a stage has done towards its targets so far. */
 interface TargetProgress {
@@ -131,8 +132,9 @@ export class Pipeline {
     const state: ModelState = { model, masks: new MaskSet() };
     const host = this.applyPlugins(plugins, state, datasets, backend, rng);
     const selectors = this.selectorsByStage(host);
-    const data: DataSplits = await loadData(this.loaded, datasets, this.logger);
-    const run: RunContext = { state, data, seed, backend: backend.name };
+    const task = configuredTask(this.loaded, model, this.logger);
+    const data: DataSplits = await loadData(this.loaded, datasets, this.logger, task);
+    const run: RunContext = { state, data, task, seed, backend: backend.name };
 
     output.open();
     try {
@@ -217,7 +219,7 @@ export class Pipeline {
     });
   }
 
-  private async runStage(stage: StageConfig, stageIndex: number, run: RunContext, host: PluginHost, selectors: ReadonlyMap<string, string>, accuracyBefore: number): Promise<{ row: ReportStage; evaluation: Evaluation }> {
+  private async runStage(stage: StageConfig, stageIndex: number, run: RunContext, host: PluginHost, selectors: ReadonlyMap<string, string>, before: Evaluation): Promise<{ row: ReportStage; evaluation: Evaluation }> {
     const started = performance.now();
     const ctx: StageContext = { ...run, stage, stageIndex };
     host.setActive(stage.use);
@@ -313,8 +315,9 @@ export class Pipeline {
       reached: progress.reached,
       ...(notes.length > 0 ? { notes } : {}),
       rounds,
-      accuracyBefore,
-      accuracyAfter: after.accuracy,
+      metricBefore: before.metric,
+      metricAfter: after.metric,
+      ...(before.accuracy !== undefined && after.accuracy !== undefined ? { accuracyBefore: before.accuracy, accuracyAfter: after.accuracy } : {}),
       sparsity: stats.sparsity,
       params: stats.params,
       nonzeroParams: stats.nonzeroParams,
@@ -322,7 +325,7 @@ export class Pipeline {
       durationMs: Math.round(performance.now() - started),
     };
     await this.hooks.afterStage.promise(ctx, row);
-    this.logger.info(`stage ${stage.name}: accuracy ${(100 * accuracyBefore).toFixed(2)}% → ${(100 * after.accuracy).toFixed(2)}%, sparsity ${(100 * stats.sparsity).toFixed(2)}%`);
+    this.logger.info(`stage ${stage.name}: ${metricLabel(after.metric.name)} ${formatMetric(before.metric)} → ${formatMetric(after.metric)}, sparsity ${(100 * stats.sparsity).toFixed(2)}%`);
     return { row, evaluation: after };
   }
 
@@ -381,7 +384,7 @@ export class Pipeline {
     await this.hooks.beforeRun.promise(run);
     const mismatch = dataMismatchReason(run.state.model, run.data.train.featureShape);
     if (mismatch) throw new InputError(`${this.loaded.file}: data (source ${config.data.source}): ${mismatch}`);
-    const unmeasurable = unmeasurableReason(run.state.model, run.data.train.numClasses);
+    const unmeasurable = unmeasurableReason(run.state.model, run.data.train);
     if (unmeasurable) throw new InputError(`${this.loaded.file}: model: ${unmeasurable}; ${MEASURABLE_TASKS}`);
     const bad = nonFiniteWeight(run.state.model);
     if (bad) throw new InputError(`${this.loaded.file}: model: weight ${bad.weight} holds ${bad.value} at entry ${bad.index}; a model with NaN or infinite weights cannot be measured or compressed`);
@@ -398,12 +401,12 @@ export class Pipeline {
     const baselineCopy = config.latency ? await cloneModel(run.state.model) : undefined;
     try {
       const baseline = await this.measure('baseline', run);
-      this.logger.info(`baseline: accuracy ${(100 * baseline.accuracy).toFixed(2)}% on ${baseline.examples} test examples, ${baselineStats.params} params`);
+      this.logger.info(`baseline: ${metricLabel(baseline.metric.name)} ${formatMetric(baseline.metric)} on ${baseline.examples} test examples (${run.task.kind}), ${baselineStats.params} params`);
 
       const stages: ReportStage[] = [];
       let latest = baseline;
       for (let i = 0; i < config.stages.length; i++) {
-        const result = await this.runStage(config.stages[i], i, run, host, selectors[i], latest.accuracy);
+        const result = await this.runStage(config.stages[i], i, run, host, selectors[i], latest);
         stages.push(result.row);
         latest = result.evaluation;
       }
@@ -423,7 +426,7 @@ export class Pipeline {
       const artifact = await this.encode(run, artifacts);
       let encodedBytes = shardBytes;
       let encodedAs = 'float32 weights (no encoder)';
-      let finalAccuracy = finalEval;
+      let finalAccuracy = finalEval; // the metric a user of the encoded file gets
       let encoding: Report['encoding'];
       if (artifact?.fileName && artifact.bytes) {
         writeFileAtomic(output.file(artifact.fileName), artifact.bytes);
@@ -436,13 +439,14 @@ export class Pipeline {
           finalAccuracy = evaluate(decoded, run.data.test);
           decoded.dispose();
           await this.hooks.evaluate.promise({ label: 'decoded', ...finalAccuracy }, run);
-          this.logger.info(`encoded: ${artifact.fileName} ${encodedBytes} bytes (${(bytesFloat32 / encodedBytes).toFixed(1)}x), decoded accuracy ${(100 * finalAccuracy.accuracy).toFixed(2)}%`);
+          this.logger.info(`encoded: ${artifact.fileName} ${encodedBytes} bytes (${(bytesFloat32 / encodedBytes).toFixed(1)}x), decoded ${metricLabel(finalAccuracy.metric.name)} ${formatMetric(finalAccuracy.metric)}`);
         }
         encoding = {
           file: artifact.fileName,
           bytes: encodedBytes,
-          accuracyBeforeEncoding: finalEval.accuracy,
-          decodedAccuracy: artifact.ioHandler ? finalAccuracy.accuracy : undefined,
+          metricBeforeEncoding: finalEval.metric,
+          decodedMetric: artifact.ioHandler ? finalAccuracy.metric : undefined,
+          ...(finalEval.accuracy !== undefined ? { accuracyBeforeEncoding: finalEval.accuracy, decodedAccuracy: artifact.ioHandler ? finalAccuracy.accuracy : undefined } : {}),
           tensors: artifact.tensors.map((t) => ({ name: t.name, shape: [...t.shape], codec: t.codec, bytes: t.bytes.byteLength, maxError: t.maxError })),
         };
       }
@@ -453,19 +457,21 @@ export class Pipeline {
         model: typeof config.model === 'string' ? config.model : `${config.model.module}${config.model.export ? `#${config.model.export}` : ''}`,
         backend: run.backend,
         seed: run.seed,
+        task: { kind: run.task.kind, loss: run.task.loss, metric: run.task.metric, higherIsBetter: run.task.higherIsBetter },
         data: {
           source: config.data.source,
           seed: config.data.seed ?? DEFAULT_DATA_SEED,
           trainExamples: run.data.train.size,
           testExamples: run.data.test.size,
-          classes: run.data.train.numClasses,
+          ...(run.task.targets === 'targets' ? { targets: run.data.train.targetWidth } : { classes: run.data.train.numClasses }),
           ...(run.data.classNames ? { classNames: [...run.data.classNames] } : {}),
         },
         durationMs: Math.round(performance.now() - started),
         plugins: host.applied.map((p) => ({ instance: p.instanceName, id: p.id })),
         structure,
         baseline: {
-          accuracy: baseline.accuracy,
+          metric: baseline.metric,
+          ...(baseline.accuracy !== undefined ? { accuracy: baseline.accuracy } : {}),
           loss: baseline.loss,
           params: baselineStats.params,
           nonzeroParams: baselineStats.nonzeroParams,
@@ -474,7 +480,8 @@ export class Pipeline {
           ...(latencies ? { latencyMs: latencies.before } : {}),
         },
         final: {
-          accuracy: finalAccuracy.accuracy,
+          metric: finalAccuracy.metric,
+          ...(finalAccuracy.accuracy !== undefined ? { accuracy: finalAccuracy.accuracy } : {}),
           loss: finalAccuracy.loss,
           params: finalStats.params,
           nonzeroParams: finalStats.nonzeroParams,
@@ -489,7 +496,10 @@ export class Pipeline {
         layers: layerRows(baselineStats, finalStats),
         ...(encoding ? { encoding } : {}),
       };
-      await this.hooks.afterRun.promise(run, { baseline: { ...baselineStats, accuracy: baseline.accuracy }, final: { ...finalStats, accuracy: finalAccuracy.accuracy } });
+      await this.hooks.afterRun.promise(run, {
+        baseline: { ...baselineStats, metric: baseline.metric, ...(baseline.accuracy !== undefined ? { accuracy: baseline.accuracy } : {}) },
+        final: { ...finalStats, metric: finalAccuracy.metric, ...(finalAccuracy.accuracy !== undefined ? { accuracy: finalAccuracy.accuracy } : {}) },
+      });
       // Files plugins emitted (up to and including afterRun) go out with the report.
       for (const [name, bytes] of this.emitted) {
         if (name === artifact?.fileName) throw new PluginError(`a plugin emitted ${name}, which the encoder writes; give one of them another file name`, 'core');

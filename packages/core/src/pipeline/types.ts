@@ -5,6 +5,8 @@ import type { DataSplits } from '../datasets/source';
 import type { StageConfig } from '../config/types';
 import type { ChannelAnalysis } from '../graph/channel-groups';
 import type { RepairMode } from '../graph/layer-surgery';
+import type { Evaluation, MetricValue } from '../training/evaluate';
+import type { Task } from '../training/task';
 
 /** The model being compressed. Structured `prune` taps may replace `model`. */
 export interface ModelState {
@@ -14,18 +16,18 @@ export interface ModelState {
 
 export interface RunContext {
   readonly state: ModelState;
+  /** The data, both splits carrying the run's task (`data.train.task`). */
   readonly data: DataSplits;
+  /** What the model is scored on: loss, metric and which way is better. */
+  readonly task: Task;
   readonly seed: number;
   readonly backend: string;
 }
 
-/** An accuracy measurement on the test set, announced through the `evaluate` hook. */
-export interface EvaluationEvent {
-  /** `baseline`, `final`, or `<stage name>` after a stage. */
+/** A measurement on the test set (the task's metric and loss), announced through the `evaluate` hook. */
+export interface EvaluationEvent extends Evaluation {
+  /** `baseline`, `final`, `decoded` or `<stage name>` after a stage. */
   readonly label: string;
-  readonly accuracy: number;
-  readonly loss: number;
-  readonly examples: number;
 }
 
 export interface StageContext extends RunContext {
@@ -147,6 +149,6 @@ export interface EncodedArtifact {
 }
 
 export interface RunSummary {
-  readonly baseline: ModelStats & { readonly accuracy: number };
-  readonly final: ModelStats & { readonly accuracy: number };
+  readonly baseline: ModelStats & { readonly accuracy?: number; readonly metric: MetricValue };
+  readonly final: ModelStats & { readonly accuracy?: number; readonly metric: MetricValue };
 }

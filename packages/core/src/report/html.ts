@@ -3,6 +3,7 @@
  * SVG charts of sparsity per layer and accuracy per stage, and the per-layer table.
  */
 import { targetKinds } from '../pipeline/targets';
+import { formatMetric, metricLabel } from '../training/task';
 import type { Report } from './report';
 import { escapeXml, lineChart } from './svg';
 
@@ -30,32 +31,45 @@ function barChart(title: string, rows: { label: string; value: number }[], forma
     `<text x="0" y="14" font-weight="bold">${esc(title)}</text>${bars}</svg></figure>`;
 }
 
+const isAccuracy = (report: Report): boolean => report.task.metric === 'accuracy' || report.task.metric === 'binaryAccuracy';
+
+/** The metric's axis: accuracies on a 2-point grid within [0, 1]; errors from a little below the lowest to a little above the highest. */
+function metricAxis(report: Report, ys: readonly number[]): [number, number] {
+  const lo = Math.min(...ys);
+  const hi = Math.max(...ys);
+  if (isAccuracy(report)) return [Math.max(0, Math.floor((lo - 0.01) * 50) / 50), Math.min(1, Math.ceil((hi + 0.005) * 50) / 50)];
+  const pad = (hi - lo || Math.abs(hi) || 1) * 0.1;
+  return [Math.max(0, lo - pad), hi + pad];
+}
+
+/** A metric value as the report prints it. */
+const showMetric = (report: Report, value: number): string => formatMetric({ name: report.task.metric, value });
+
 /**
- * Accuracy against size, one point per step of the run: the float32 baseline, each stage
+ * The metric against size, one point per step of the run: the float32 baseline, each stage
  * (its non-zero weights at 4 bytes each: what a sparse float32 store needs at least) and,
- * when there is one, the encoded file with the decoded model's accuracy. Size on a log axis.
+ * when there is one, the encoded file with the decoded model's metric. Size on a log axis.
  */
 function tradeoffChart(report: Report): string {
   const points = [
-    { label: 'baseline', x: report.baseline.bytesFloat32, y: report.baseline.accuracy },
-    ...report.stages.map((s) => ({ label: s.name, x: 4 * s.nonzeroParams, y: s.accuracyAfter })),
-    ...(report.encoding ? [{ label: report.encoding.file, x: report.encoding.bytes, y: report.final.accuracy }] : []),
+    { label: 'baseline', x: report.baseline.bytesFloat32, y: report.baseline.metric.value },
+    ...report.stages.map((s) => ({ label: s.name, x: 4 * s.nonzeroParams, y: s.metricAfter.value })),
+    ...(report.encoding ? [{ label: report.encoding.file, x: report.encoding.bytes, y: report.final.metric.value }] : []),
   ].filter((p) => p.x > 0);
   const logs = points.map((p) => Math.log10(p.x));
   const e0 = Math.floor(Math.min(...logs));
   const e1 = Math.max(e0 + 1, Math.ceil(Math.max(...logs)));
-  const ys = points.map((p) => p.y);
-  const y0 = Math.max(0, Math.floor((Math.min(...ys) - 0.01) * 50) / 50);
-  const y1 = Math.min(1, Math.ceil((Math.max(...ys) + 0.005) * 50) / 50);
+  const [y0, y1] = metricAxis(report, points.map((p) => p.y));
+  const label = metricLabel(report.task.metric);
   const chart = lineChart({
-    title: 'Accuracy against size (log scale)',
+    title: `${label[0].toUpperCase()}${label.slice(1)} against size (log scale)`,
     series: [{ label: 'run', points }],
     xRange: [10 ** e0, 10 ** e1],
     yRange: [y0, y1],
     xTicks: Array.from({ length: e1 - e0 + 1 }, (_, i) => 10 ** (e0 + i)),
     yTicks: [y0, (y0 + y1) / 2, y1],
     formatX: (x) => `${int(x)} B`,
-    formatY: pct,
+    formatY: (y) => showMetric(report, y),
     xLabel: 'bytes: float32 baseline, non-zero weights × 4 after each stage, the encoded file',
     xLog: true,
     dots: true,
@@ -75,7 +89,7 @@ function encodingSection(report: Report): string {
       return `<tr><td>${esc(t.name)}</td><td>[${t.shape.join(',')}]</td><td>${esc(t.codec)}</td><td>${int(t.bytes)}</td><td>${n ? ((8 * t.bytes) / n).toFixed(2) : '–'}</td><td>${t.maxError === 0 ? '0' : t.maxError.toExponential(2)}</td></tr>`;
     })
     .join('');
-  const decoded = e.decodedAccuracy === undefined ? '' : ` Accuracy of the model decoded from the file: ${pct(e.decodedAccuracy)} (before encoding: ${pct(e.accuracyBeforeEncoding)}).`;
+  const decoded = e.decodedMetric === undefined ? '' : ` ${metricLabel(e.decodedMetric.name)} of the model decoded from the file: ${formatMetric(e.decodedMetric)} (before encoding: ${formatMetric(e.metricBeforeEncoding)}).`;
   return `<h2>Encoding</h2><p>${esc(e.file)}: ${int(e.bytes)} bytes, ${report.final.compressionRatio.toFixed(1)}x smaller than float32.${decoded}</p>${chart}
 <table><tr><th>tensor</th><th>shape</th><th>codec</th><th>bytes</th><th>bits/weight</th><th>max error</th></tr>${rows}</table>`;
 }
@@ -95,10 +109,11 @@ export function renderHtml(report: Report): string {
   const b = report.baseline;
   const f = report.final;
   const prunable = report.layers.filter((l) => l.paramsBefore > 0);
-  const accRows = [{ label: 'baseline', value: b.accuracy }, ...report.stages.map((s) => ({ label: s.name, value: s.accuracyAfter }))];
-  // Start the axis a little below the lowest accuracy (on a 5-point grid) so that changes of
-  // a fraction of a point stay visible.
-  const accMin = Math.max(0, Math.floor((Math.min(...accRows.map((r) => r.value)) - 0.02) * 20) / 20);
+  const label = metricLabel(report.task.metric);
+  const accRows = [{ label: 'baseline', value: b.metric.value }, ...report.stages.map((s) => ({ label: s.name, value: s.metricAfter.value }))];
+  // Accuracies: start the axis a little below the lowest (on a 5-point grid) so that changes
+  // of a fraction of a point stay visible. Errors: bars from zero.
+  const accMin = isAccuracy(report) ? Math.max(0, Math.floor((Math.min(...accRows.map((r) => r.value)) - 0.02) * 20) / 20) : 0;
   const lat = (l: { batch1: number; batch32: number } | undefined): string => (l ? `${l.batch1.toFixed(1)} / ${l.batch32.toFixed(1)} ms` : '–');
   const latencyHead = b.latencyMs ? '<th>latency batch 1 / 32</th>' : '';
   const latencyBase = b.latencyMs ? `<td>${lat(b.latencyMs)}</td>` : '';
@@ -119,7 +134,7 @@ export function renderHtml(report: Report): string {
     return (parts.length ? parts.join('<br>') : '–') + notes;
   };
   const stageTable = report.stages
-    .map((s) => `<tr><td>${esc(s.name)}</td><td>${esc(s.plugin)}</td><td class="t">${targetCell(s)}</td><td>${s.rounds}</td><td>${pct(s.accuracyBefore)}</td><td>${pct(s.accuracyAfter)}</td><td>${pct(s.sparsity)}</td><td>${(s.durationMs / 1000).toFixed(1)} s</td></tr>`)
+    .map((s) => `<tr><td>${esc(s.name)}</td><td>${esc(s.plugin)}</td><td class="t">${targetCell(s)}</td><td>${s.rounds}</td><td>${formatMetric(s.metricBefore)}</td><td>${formatMetric(s.metricAfter)}</td><td>${pct(s.sparsity)}</td><td>${(s.durationMs / 1000).toFixed(1)} s</td></tr>`)
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>nncompress report: ${esc(report.model)}</title>
@@ -127,16 +142,17 @@ export function renderHtml(report: Report): string {
 </head><body>
 <h1>nncompress report</h1>
 <p>Model <code>${esc(report.model)}</code>, config <code>${esc(report.config)}</code>, backend <b>${esc(report.backend)}</b>, seed ${report.seed}, ${(report.durationMs / 1000).toFixed(1)} s.
-Data: source <code>${esc(report.data.source)}</code> (data seed ${report.data.seed}), ${report.data.trainExamples.toLocaleString('en-US')} training and ${report.data.testExamples.toLocaleString('en-US')} test examples, ${report.data.classes} classes.</p>
-<table><tr><th></th><th>accuracy</th><th>params</th><th>non-zero params</th><th>kernel sparsity</th><th>FLOPs</th><th>bytes</th>${latencyHead}</tr>
-<tr><td>baseline</td><td>${pct(b.accuracy)}</td><td>${int(b.params)}</td><td>${int(b.nonzeroParams)}</td><td>–</td><td>${int(b.flops)}</td><td>${int(b.bytesFloat32)} (float32)</td>${latencyBase}</tr>
-<tr><td>final</td><td>${pct(f.accuracy)}</td><td>${int(f.params)}</td><td>${int(f.nonzeroParams)}</td><td>${pct(f.sparsity)}</td><td>${int(f.flops)}</td><td>${int(f.encodedBytes)} (${esc(f.encodedAs)}), ${f.compressionRatio.toFixed(2)}x</td>${latencyFinal}</tr></table>
+Data: source <code>${esc(report.data.source)}</code> (data seed ${report.data.seed}), ${report.data.trainExamples.toLocaleString('en-US')} training and ${report.data.testExamples.toLocaleString('en-US')} test examples, ${report.data.classes !== undefined ? `${report.data.classes} classes` : `${report.data.targets} target${report.data.targets === 1 ? '' : 's'} per example`}.</p>
+Task: ${esc(report.task.kind)}, loss ${esc(report.task.loss)}, metric ${esc(label)} (${report.task.higherIsBetter ? 'higher' : 'lower'} is better).</p>
+<table><tr><th></th><th>${esc(label)}</th><th>params</th><th>non-zero params</th><th>kernel sparsity</th><th>FLOPs</th><th>bytes</th>${latencyHead}</tr>
+<tr><td>baseline</td><td>${formatMetric(b.metric)}</td><td>${int(b.params)}</td><td>${int(b.nonzeroParams)}</td><td>–</td><td>${int(b.flops)}</td><td>${int(b.bytesFloat32)} (float32)</td>${latencyBase}</tr>
+<tr><td>final</td><td>${formatMetric(f.metric)}</td><td>${int(f.params)}</td><td>${int(f.nonzeroParams)}</td><td>${pct(f.sparsity)}</td><td>${int(f.flops)}</td><td>${int(f.encodedBytes)} (${esc(f.encodedAs)}), ${f.compressionRatio.toFixed(2)}x</td>${latencyFinal}</tr></table>
 ${barChart('Kernel sparsity per layer', prunable.map((l) => ({ label: l.name, value: l.sparsity })), pct)}
-${barChart(`Test accuracy after each stage (axis from ${pct(accMin)})`, accRows, pct, accMin)}
+${barChart(`Test ${label} after each stage${accMin > 0 ? ` (axis from ${pct(accMin)})` : ''}`, accRows, (v) => showMetric(report, v), accMin, isAccuracy(report) ? 1 : 1.1 * Math.max(...accRows.map((r) => r.value)) || 1)}
 ${tradeoffChart(report)}
 ${encodingSection(report)}
 <h2>Stages</h2>
-<table><tr><th>stage</th><th>plugins</th><th class="t">target</th><th>rounds</th><th>acc. before</th><th>acc. after</th><th>sparsity</th><th>time</th></tr>${stageTable}</table>
+<table><tr><th>stage</th><th>plugins</th><th class="t">target</th><th>rounds</th><th>${esc(label)} before</th><th>${esc(label)} after</th><th>sparsity</th><th>time</th></tr>${stageTable}</table>
 ${leftAloneSection(report)}
 <h2>Layers</h2>
 <table><tr><th>layer</th><th>type</th><th>params before</th><th>params after</th><th>non-zero after</th><th>sparsity</th><th>FLOPs before</th><th>FLOPs after</th></tr>${layerTable}</table>

@@ -1,6 +1,8 @@
 /** report.json: the keys DESIGN.md fixes, plus a few more for the HTML report. */
 import type { ModelStats } from '../model/model-stats';
 import type { Latency } from '../model/latency';
+import type { MetricValue } from '../training/evaluate';
+import type { LossName, MetricName, TaskKind } from '../training/task';
 
 export interface ReportStage {
   readonly name: string;
@@ -15,8 +17,12 @@ export interface ReportStage {
   /** What fell short of the target, and why, when something did. */
   readonly notes?: readonly string[];
   readonly rounds: number;
-  readonly accuracyBefore: number;
-  readonly accuracyAfter: number;
+  /** The task's metric on the test set before and after the stage. */
+  readonly metricBefore: MetricValue;
+  readonly metricAfter: MetricValue;
+  /** The same, when the metric is an accuracy (kept for readers of classification reports). */
+  readonly accuracyBefore?: number;
+  readonly accuracyAfter?: number;
   readonly sparsity: number;
   readonly params: number;
   /** Parameters that are not exactly zero after the stage. */
@@ -50,7 +56,10 @@ export interface ReportData {
   readonly seed: number;
   readonly trainExamples: number;
   readonly testExamples: number;
-  readonly classes: number;
+  /** Classes (classification, binary). */
+  readonly classes?: number;
+  /** Target values per example (regression, multilabel). */
+  readonly targets?: number;
   readonly classNames?: readonly string[];
 }
 
@@ -66,8 +75,13 @@ export interface Report {
   readonly plugins: readonly { readonly instance: string; readonly id: string }[];
   /** What structured pruning could not touch in the baseline model, and why. */
   readonly structure: ReportStructure;
+  /** What the model is scored on. */
+  readonly task: { readonly kind: TaskKind; readonly loss: LossName; readonly metric: MetricName; readonly higherIsBetter: boolean };
   readonly baseline: {
-    readonly accuracy: number;
+    /** The task's metric on the test set. */
+    readonly metric: MetricValue;
+    /** Present when the metric is an accuracy. */
+    readonly accuracy?: number;
     readonly loss: number;
     readonly params: number;
     readonly nonzeroParams: number;
@@ -78,7 +92,9 @@ export interface Report {
   };
   readonly final: {
     /** On the test set; of the model decoded from the encoded file when there is one. */
-    readonly accuracy: number;
+    readonly metric: MetricValue;
+    /** Present when the metric is an accuracy. */
+    readonly accuracy?: number;
     readonly loss: number;
     readonly params: number;
     readonly nonzeroParams: number;
@@ -99,9 +115,12 @@ export interface Report {
 export interface ReportEncoding {
   readonly file: string;
   readonly bytes: number;
-  /** Accuracy of the model in memory, before encoding. */
-  readonly accuracyBeforeEncoding: number;
-  /** Accuracy of the model decoded from the file (`final.accuracy` then equals it). */
+  /** The metric of the model in memory, before encoding. */
+  readonly metricBeforeEncoding: MetricValue;
+  /** The metric of the model decoded from the file (`final.metric` then equals it). */
+  readonly decodedMetric?: MetricValue;
+  /** The same two, when the metric is an accuracy. */
+  readonly accuracyBeforeEncoding?: number;
   readonly decodedAccuracy?: number;
   readonly tensors: readonly { readonly name: string; readonly shape: readonly number[]; readonly codec: string; readonly bytes: number; readonly maxError: number }[];
 }

@@ -1,31 +1,50 @@
 import * as tf from '@tensorflow/tfjs';
 import { ArrayDataset, modelInputShape } from '../datasets/dataset';
-import { crossEntropy } from './loss';
+import type { MetricName } from './task';
 
-export interface Evaluation {
-  /** Fraction of correctly classified examples, in [0, 1]. */
-  readonly accuracy: number;
-  /** Mean cross-entropy. */
-  readonly loss: number;
-  readonly examples: number;
+/** A metric's value, its name, and which way is better. */
+export interface MetricValue {
+  readonly name: MetricName;
+  readonly value: number;
+  readonly higherIsBetter: boolean;
 }
 
-/** Accuracy and loss of `model` on every example of `data`, in inference mode. */
+export interface Evaluation {
+  /** Fraction of examples (or labels) right, in [0, 1]; present when the task's metric is an accuracy. */
+  readonly accuracy?: number;
+  /** Mean loss under the data's task. */
+  readonly loss: number;
+  readonly examples: number;
+  /** The task's metric. */
+  readonly metric: MetricValue;
+  /** The metric oriented so that higher is better (the metric, or its negation for errors): what decisions compare. */
+  readonly score: number;
+}
+
+/** The task's metric and loss of `model` on every example of `data`, in inference mode. */
 export function evaluate(model: tf.LayersModel, data: ArrayDataset, batchSize = 500): Evaluation {
   if (data.size === 0) throw new Error(`cannot evaluate on an empty dataset (${data.name})`);
+  const task = data.task;
   const inputShape = modelInputShape(model);
-  let correct = 0;
+  let metricSum = 0;
   let lossSum = 0;
   for (let start = 0; start < data.size; start += batchSize) {
     const batch = data.batch(start, start + batchSize, inputShape);
-    const [c, l] = tf.tidy(() => {
-      const probs = model.predict(batch.x) as tf.Tensor2D;
-      const hits = tf.sum(tf.cast(tf.equal(tf.argMax(probs, 1), tf.argMax(batch.y, 1)), 'float32'));
-      return [hits.dataSync()[0], crossEntropy(batch.y, probs).dataSync()[0] * batch.size];
+    const [m, l] = tf.tidy(() => {
+      const predicted = model.predict(batch.x) as tf.Tensor2D;
+      return [task.metricSum(batch.y, predicted).dataSync()[0], task.lossOf(batch.y, predicted).dataSync()[0] * batch.size];
     });
-    correct += c;
+    metricSum += m;
     lossSum += l;
     tf.dispose([batch.x, batch.y]);
   }
-  return { accuracy: correct / data.size, loss: lossSum / data.size, examples: data.size };
+  const value = task.finish(metricSum, data.size);
+  const isAccuracy = task.metric === 'accuracy' || task.metric === 'binaryAccuracy';
+  return {
+    ...(isAccuracy ? { accuracy: value } : {}),
+    loss: lossSum / data.size,
+    examples: data.size,
+    metric: { name: task.metric, value, higherIsBetter: task.higherIsBetter },
+    score: task.higherIsBetter ? value : -value,
+  };
 }

@@ -1,49 +1,61 @@
 /**
- * What core can measure today: classification by a single softmax output over the data's
- * classes (categorical cross-entropy for training, accuracy for every decision). A model
- * trained for anything else (a regression with mean squared error, sigmoid outputs for
- * several labels, logits) would be scored with the wrong loss and a meaningless accuracy —
- * a regression once ran to the end reporting "accuracy 100% → 100%" while fine-tuning
- * ruined it — so it is refused before anything runs.
+ * Whether core can measure a model on its data under the run's task (see task.ts): a
+ * classification model must end in a softmax over the data's classes, a binary or multilabel
+ * one in sigmoids (one per label), a regression one in as many outputs as the data have
+ * targets. Anything else would be scored with the wrong loss and a meaningless metric — a
+ * regression once ran to the end reporting "accuracy 100% → 100%" while fine-tuning ruined
+ * it — so it is refused before anything runs, with the task to set in the config.
  */
 import type * as tf from '@tensorflow/tfjs';
+import type { ArrayDataset } from '../datasets/dataset';
 import { layerKinds, LayerKindRegistry } from '../graph/layer-kinds';
+import { CLASSIFICATION, Task } from './task';
 
 /** What core measures, said wherever a model is refused. */
-export const MEASURABLE_TASKS = "nncompress measures classification models whose one output is a softmax over the data's classes (categorical cross-entropy, accuracy); regression and other tasks are not supported yet";
-
-/** Loss names (Keras and tfjs spellings) that are the categorical cross-entropy core uses. */
-const CROSS_ENTROPY = new Set(['categorical_crossentropy', 'categoricalCrossentropy', 'sparse_categorical_crossentropy', 'sparseCategoricalCrossentropy']);
-
-/** The losses a model declares in its training config (tfjs compiles a loaded model with it), by name. */
-function declaredLosses(model: tf.LayersModel): string[] {
-  const loss = (model as unknown as { loss?: unknown }).loss;
-  const all = typeof loss === 'string' ? [loss] : Array.isArray(loss) ? loss : loss && typeof loss === 'object' ? Object.values(loss) : [];
-  return all.filter((l): l is string => typeof l === 'string');
-}
+export const MEASURABLE_TASKS = 'nncompress measures models with one output: classification (a softmax over the classes), binary and multilabel (sigmoids), and regression; say which in the config (task: { kind })';
 
 /** The activation the model's output passes through last, by tfjs name, if known. */
 function outputActivation(layer: tf.layers.Layer, kinds: LayerKindRegistry): string | undefined {
-  if (layer.getClassName() === 'Softmax') return 'softmax';
-  return kinds.get(layer.getClassName())?.activation?.(layer);
+  const name = layer.getClassName();
+  if (name === 'Softmax') return 'softmax';
+  if (name === 'Activation') return (layer.getConfig() as { activation?: string }).activation;
+  return kinds.get(name)?.activation?.(layer);
 }
 
 /**
- * Why core cannot measure `model` on data with `classes` classes, or undefined when it can.
- * The reason is one clause, for an error line.
+ * Why core cannot measure `model` on `data` (a dataset carrying its task, or a class count for
+ * classification), or undefined when it can. The reason is one clause, for an error line.
  */
-export function unmeasurableReason(model: tf.LayersModel, classes: number, kinds: LayerKindRegistry = layerKinds): string | undefined {
+export function unmeasurableReason(model: tf.LayersModel, data: ArrayDataset | number, kinds: LayerKindRegistry = layerKinds): string | undefined {
+  const task: Task = typeof data === 'number' ? CLASSIFICATION : data.task;
   if (model.outputs.length !== 1) return `the model has ${model.outputs.length} outputs`;
-  const other = declaredLosses(model).find((l) => !CROSS_ENTROPY.has(l));
-  if (other) return `its training config's loss is ${other}`;
   const layer = model.outputs[0].sourceLayer as tf.layers.Layer;
   const activation = outputActivation(layer, kinds);
-  if (activation !== 'softmax') return `its output layer ${layer.name} (${layer.getClassName()}) ends in ${activation === undefined ? 'no softmax' : `activation ${activation}`}`;
   const shape = model.outputs[0].shape;
-  if (shape.length !== 2) return `its output has shape [${shape.map((d) => d ?? '?').join(', ')}], not one vector of class probabilities per example`;
+  if (shape.length !== 2) return `its output has shape [${shape.map((d) => d ?? '?').join(', ')}], not one vector per example`;
   const width = shape[1];
-  if (width !== classes) return `it outputs ${width} class probabilities but the data have ${classes} classes`;
-  return undefined;
+  const ends = `its output layer ${layer.name} (${layer.getClassName()}) ends in ${activation === undefined ? 'an unknown activation' : `activation ${activation}`}`;
+  switch (task.kind) {
+    case 'classification': {
+      const classes = typeof data === 'number' ? data : data.numClasses;
+      if (activation !== 'softmax') return `${ends}, not the softmax a classification task needs`;
+      if (width !== classes) return `it outputs ${width} class probabilities but the data have ${classes} classes`;
+      return undefined;
+    }
+    case 'binary':
+    case 'multilabel': {
+      if (activation !== 'sigmoid') return `${ends}, not the sigmoid a ${task.kind} task needs`;
+      const labels = typeof data === 'number' || task.kind === 'binary' ? 1 : data.targetWidth;
+      if (width !== labels) return `it outputs ${width} value${width === 1 ? '' : 's'} but a ${task.kind} task on these data needs ${labels}`;
+      return undefined;
+    }
+    case 'regression': {
+      const targets = typeof data === 'number' ? 1 : data.targetWidth;
+      if (activation === 'softmax') return `${ends}: a softmax sums to 1, which regression targets do not`;
+      if (width !== targets) return `it outputs ${width} value${width === 1 ? '' : 's'} but the data have ${targets} target${targets === 1 ? '' : 's'} per example`;
+      return undefined;
+    }
+  }
 }
 
 /** The first weight entry that is NaN or infinite, if any: such a model computes nothing a metric can follow. */

@@ -10,7 +10,7 @@ import { ArrayDataset, modelInputShape } from '../datasets/dataset';
 import { applyMask, MaskSet, maskTensor } from '../model/masks';
 import { Rng } from '../util/rng';
 import { evaluate, Evaluation } from './evaluate';
-import { crossEntropy, distillationLoss, DistillationOptions } from './loss';
+import { distillationLoss, DistillationOptions } from './loss';
 
 export type OptimizerName = 'adam' | 'sgd' | 'momentum' | 'rmsprop';
 
@@ -24,7 +24,7 @@ export interface TrainOptions {
   readonly rng: Rng;
   readonly masks?: MaskSet;
   readonly validation?: ArrayDataset;
-  /** Stop when validation accuracy has not improved by minDelta for `patience` epochs. */
+  /** Stop when the validation metric has not improved by minDelta for `patience` epochs. */
   readonly earlyStopping?: { readonly patience: number; readonly minDelta?: number };
   /** Called after every epoch (for progress output). */
   readonly onEpoch?: (epoch: number, result: EpochResult) => void;
@@ -78,6 +78,9 @@ function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
 
 export function train(model: tf.LayersModel, data: ArrayDataset, options: TrainOptions): TrainResult {
   if (data.size === 0) throw new Error(`cannot train on an empty dataset (${data.name})`);
+  // The soft targets of distillation are class probabilities; other tasks have none.
+  if (options.distill && data.task.kind !== 'classification') throw new Error(`distillation matches class probabilities; the data's task is ${data.task.kind}`);
+  const lossOf = data.task.lossOf;
   const frozenNorms = untrainableBatchNorms(model);
   if (frozenNorms.length > 0) {
     throw new Error(`tfjs cannot train BatchNormalization layers with scale or center off (${frozenNorms.join(', ')}); rewrite the model with withTrainableBatchNorm first (same function)`);
@@ -101,7 +104,7 @@ export function train(model: tf.LayersModel, data: ArrayDataset, options: TrainO
   }
   const totalBatches = Math.ceil(data.size / options.batchSize) * options.epochs;
   const epochs: EpochResult[] = [];
-  let best: { accuracy: number; weights: tf.Tensor[] } | undefined;
+  let best: { score: number; weights: tf.Tensor[] } | undefined;
   let sinceBest = 0;
   let stoppedEarly = false;
   let lr = options.learningRate;
@@ -115,7 +118,7 @@ export function train(model: tf.LayersModel, data: ArrayDataset, options: TrainO
           const teacherProbs = distill ? (distill.teacher.predict(batch.x) as tf.Tensor) : undefined;
           const { value, grads } = tf.variableGrads(() => {
             const probs = model.apply(batch.x, { training: options.batchNorm !== 'freeze' }) as tf.Tensor;
-            return distill && teacherProbs ? distillationLoss(batch.y, probs, teacherProbs, distill) : crossEntropy(batch.y, probs);
+            return distill && teacherProbs ? distillationLoss(batch.y, probs, teacherProbs, distill) : lossOf(batch.y, probs);
           }, trainable);
           for (const [name, keep] of maskTensors) grads[name] = applyMask(grads[name], keep);
           optimizer.applyGradients(grads);
@@ -138,9 +141,9 @@ export function train(model: tf.LayersModel, data: ArrayDataset, options: TrainO
       options.onEpoch?.(epoch, result);
       if (options.earlyStopping && result.validation) {
         const minDelta = options.earlyStopping.minDelta ?? 0;
-        if (!best || result.validation.accuracy > best.accuracy + minDelta) {
+        if (!best || result.validation.score > best.score + minDelta) {
           best?.weights.forEach((t) => t.dispose());
-          best = { accuracy: result.validation.accuracy, weights: model.getWeights().map((t) => t.clone()) };
+          best = { score: result.validation.score, weights: model.getWeights().map((t) => t.clone()) };
           sinceBest = 0;
         } else if (++sinceBest >= options.earlyStopping.patience) {
           stoppedEarly = true;
@@ -182,7 +185,7 @@ export function forEachGradient(
       break;
     }
     tf.tidy(() => {
-      const { grads } = tf.variableGrads(() => crossEntropy(batch.y, model.apply(batch.x, { training: false }) as tf.Tensor), variables);
+      const { grads } = tf.variableGrads(() => data.task.lossOf(batch.y, model.apply(batch.x, { training: false }) as tf.Tensor), variables);
       visit(new Map(weights.map((w, i) => [w.name, grads[variables[i].name]] as const)));
     });
     tf.dispose([batch.x, batch.y]);
