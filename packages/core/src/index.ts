@@ -54,7 +54,12 @@ export type { DataSpec, DataLoadOptions } from './datasets/registry';
 export { defineDatasetSource } from './datasets/source';
 export type { DataSplits, DatasetSource, DatasetLoadContext } from './datasets/source';
 export { configuredTask, datasetRegistryFor, loadConfiguredData } from './datasets/configured';
+export type { ConfiguredDataOptions } from './datasets/configured';
 export { pixelValueSchema } from './datasets/pixel-values';
+export { defineDataset } from './datasets/module-source';
+export type { DatasetLoader, ModuleDataset, ModuleSplit, PlainSplit } from './datasets/module-source';
+export { parseNpy, readNpz } from './datasets/numpy';
+export type { NpyArray } from './datasets/numpy';
 export type { PixelValueOptions } from './datasets/pixel-values';
 
 export { evaluate } from './training/evaluate';

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { chooseBackend, configuredTask, dataMismatchReason, formatMetric, InputError, metricLabel, MetricName, loadConfiguredData, LayerSensitivity, lineChart, loadConfig, loadConfiguredModel, MEASURABLE_TASKS, prunableWeights, sensitivityMap, SensitivityMap, unmeasurableReason, writeFileAtomic } from '@nncompress/core';
+import { chooseBackend, configuredTask, modelInputShape, dataMismatchReason, formatMetric, InputError, metricLabel, MetricName, loadConfiguredData, LayerSensitivity, lineChart, loadConfig, loadConfiguredModel, MEASURABLE_TASKS, prunableWeights, sensitivityMap, SensitivityMap, unmeasurableReason, writeFileAtomic } from '@nncompress/core';
 import { formatTable, pct } from '../table';
 import type { SensitivityJob, SensitivityReply, SensitivityWorkerData } from '../sensitivity-worker';
 
@@ -106,7 +106,7 @@ export async function sensitivityCommand(configFile: string, options: Sensitivit
   await chooseBackend(config.backend ?? 'auto');
   const model = await loadConfiguredModel(config.model, dir);
   const task = configuredTask(loaded, model);
-  const data = await loadConfiguredData(loaded, undefined, task);
+  const data = await loadConfiguredData(loaded, { task, inputShape: modelInputShape(model) });
   const mismatch = dataMismatchReason(model, data.train.featureShape);
   if (mismatch) throw new InputError(`${file}: data (source ${config.data.source}): ${mismatch}`);
   const unmeasurable = unmeasurableReason(model, data.train);

@@ -25,7 +25,7 @@ export const pipelineConfigSchema = {
       required: ['source'],
       description: 'Dataset for evaluation and fine-tuning: a source and its options (checked against the source\'s own schema).',
       properties: {
-        source: { type: 'string', minLength: 1, description: 'Dataset source: mnist, mnist-rgb, idx, or one a configured plugin declares.' },
+        source: { type: 'string', minLength: 1, description: 'Dataset source: mnist, mnist-rgb, idx, csv, npy, image-folder, module, or one a configured plugin declares.' },
         train: { type: 'integer', minimum: 1, description: 'Max training examples: a class-stratified subset (a prefix of the fixed order for mnist and mnist-rgb).' },
         test: { type: 'integer', minimum: 1, description: 'Max test examples, chosen as train is.' },
         seed: { type: 'integer', minimum: 0, maximum: 2147483647, description: 'Seed of the data\'s order, subsets and splits (default 1); independent of the run seed, so every run sees the same test examples.' },

@@ -31,10 +31,17 @@ export function datasetRegistryFor(plugins: readonly { readonly instanceName: st
 }
 
 /** Loads `data` with `registry`; any problem is a ConfigError naming the config file and `data…`. */
-export async function loadData(loaded: LoadedConfig, registry: DatasetRegistry, logger?: Logger, task?: Task): Promise<DataSplits> {
+/** What loading a config's data needs beyond the config: the run's task and the model's input shape, when known. */
+export interface ConfiguredDataOptions {
+  readonly logger?: Logger;
+  readonly task?: Task;
+  readonly inputShape?: readonly number[];
+}
+
+export async function loadData(loaded: LoadedConfig, registry: DatasetRegistry, options: ConfiguredDataOptions = {}): Promise<DataSplits> {
   const { config, file, dir } = loaded;
   try {
-    return await registry.load(config.data, { file, resolvePath: (p) => path.resolve(dir, p), logger, task });
+    return await registry.load(config.data, { file, resolvePath: (p) => path.resolve(dir, p), ...options });
   } catch (err) {
     const message = errorMessage(err);
     const at = /^((?:data|task)[.\w[\]"-]*)/.exec(message)?.[1] ?? 'data';
@@ -43,9 +50,9 @@ export async function loadData(loaded: LoadedConfig, registry: DatasetRegistry, 
 }
 
 /** The data of a loaded config, for commands that run no pipeline (sensitivity, its workers, the bench). */
-export async function loadConfiguredData(loaded: LoadedConfig, logger?: Logger, task?: Task): Promise<DataSplits> {
+export async function loadConfiguredData(loaded: LoadedConfig, options: ConfiguredDataOptions = {}): Promise<DataSplits> {
   const plugins = Object.entries(loaded.config.plugins ?? {}).map(([instanceName, spec]) => ({ instanceName, plugin: resolvePlugin(spec.use, loaded.dir, `${loaded.file}: plugins.${instanceName}.use`).plugin }));
-  return loadData(loaded, datasetRegistryFor(plugins, loaded.file), logger, task);
+  return loadData(loaded, datasetRegistryFor(plugins, loaded.file), options);
 }
 
 /**

@@ -190,25 +190,8 @@ export const csvSource: DatasetSource<CsvOptions> = {
       testSet = build('csv-test', test.rows.map((row) => ({ table: test, row })));
     } else {
       const all = build('csv', train.rows.map((row) => ({ table: train, row })));
-      const fraction = options.split ?? 0.2;
       // Per class (one group for regression), a seeded fraction goes to the test split.
-      const rng = new Rng(ctx.seed).fork('csv-split');
-      const groups = new Map<number, number[]>();
-      for (let i = 0; i < all.size; i++) {
-        const members = groups.get(all.labels[i]);
-        if (members) members.push(i);
-        else groups.set(all.labels[i], [i]);
-      }
-      const testIdx: number[] = [];
-      const trainIdx: number[] = [];
-      for (const [, members] of [...groups].sort((a, b) => a[0] - b[0])) {
-        rng.shuffle(members);
-        const cut = Math.round(members.length * fraction);
-        testIdx.push(...members.slice(0, cut));
-        trainIdx.push(...members.slice(cut));
-      }
-      trainSet = all.subset(trainIdx.sort((a, b) => a - b), 'csv-train');
-      testSet = all.subset(testIdx.sort((a, b) => a - b), 'csv-test');
+      [trainSet, testSet] = all.splitByClass(options.split ?? 0.2, new Rng(ctx.seed).fork('csv-split'), ['csv-train', 'csv-test']);
     }
     if (options.standardize) {
       const n = featureNames.length;

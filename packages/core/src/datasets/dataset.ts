@@ -169,6 +169,28 @@ export class ArrayDataset {
     return this.subset(rng.shuffle(Array.from({ length: this.size }, (_, i) => i)), name);
   }
 
+  /**
+   * A seeded train/test split that puts `fraction` of each class (of all examples, when the
+   * labels are one group, as for regression) in the test part; both parts keep the
+   * dataset's order. For sources without a test set of their own.
+   */
+  splitByClass(fraction: number, rng: Rng, names: readonly [string, string] = [`${this.name}-train`, `${this.name}-test`]): [ArrayDataset, ArrayDataset] {
+    const groups = new Map<number, number[]>();
+    for (let i = 0; i < this.size; i++) {
+      const members = groups.get(this.labels[i]);
+      if (members) members.push(i);
+      else groups.set(this.labels[i], [i]);
+    }
+    const testIdx: number[] = [];
+    const trainIdx: number[] = [];
+    for (const [, members] of [...groups].sort((a, b) => a[0] - b[0])) {
+      rng.shuffle(members);
+      const cut = Math.round(members.length * fraction);
+      for (let j = 0; j < members.length; j++) (j < cut ? testIdx : trainIdx).push(members[j]);
+    }
+    return [this.subset(trainIdx.sort((a, b) => a - b), names[0]), this.subset(testIdx.sort((a, b) => a - b), names[1])];
+  }
+
   /** Splits off the last `fraction` of examples (e.g. for validation). */
   split(fraction: number): [ArrayDataset, ArrayDataset] {
     const cut = Math.round(this.size * (1 - fraction));

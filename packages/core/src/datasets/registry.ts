@@ -35,6 +35,8 @@ export interface DataLoadOptions {
   readonly logger?: Logger;
   /** The run's task: the source reads labels or targets accordingly, and both splits carry it. Classification when omitted. */
   readonly task?: Task;
+  /** The model's per-example input shape, passed on to the source. */
+  readonly inputShape?: readonly number[];
 }
 
 export class DatasetRegistry {
@@ -69,7 +71,7 @@ export class DatasetRegistry {
     const seed = spec.seed ?? DEFAULT_DATA_SEED;
     const logger = options.logger ?? silentLogger;
     const task = options.task ?? CLASSIFICATION;
-    const ctx: DatasetLoadContext = { file: options.file, resolvePath: options.resolvePath, logger, seed, limits: { train: spec.train, test: spec.test }, task: task.kind };
+    const ctx: DatasetLoadContext = { file: options.file, resolvePath: options.resolvePath, logger, seed, limits: { train: spec.train, test: spec.test }, task: task.kind, ...(options.inputShape ? { inputShape: options.inputShape } : {}) };
     const loaded = await source.load(sourceOptions as never, ctx);
     const where = `data (source ${source.id})`;
     const fixed = source.order === 'fixed-random';

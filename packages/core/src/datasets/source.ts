@@ -37,6 +37,8 @@ export interface DatasetLoadContext {
    * and multilabel.
    */
   readonly task: TaskKind;
+  /** The model's per-example input shape, when known: an image source resizes to it by default. */
+  readonly inputShape?: readonly number[];
 }
 
 export interface DatasetSource<O = Record<string, unknown>> {
