@@ -32,6 +32,7 @@ describe('nncompress-plugin-stage-csv', () => {
       rng: new Rng(0),
       datasets: new DatasetRegistry(),
       backend: { name: 'cpu', notes: [] },
+      resolvePath: (p) => p,
       emitFile: (name, data) => files.set(name, data),
     });
     const ctx = {} as StageContext;

@@ -163,4 +163,27 @@ describe('data sources from a config', () => {
       expect([name, bytes[0].equals(bytes[1])]).toEqual([name, true]);
     }
   });
+
+  it('paths in plugin options are relative to the config file, not the working directory', () => {
+    const sub = path.join(dir, 'sub');
+    fs.mkdirSync(sub, { recursive: true });
+    fs.writeFileSync(path.join(sub, 'note.txt'), 'read from beside the config');
+    fs.writeFileSync(
+      path.join(sub, 'reader-plugin.js'),
+      `const fs = require('node:fs');
+module.exports = {
+  id: 'reader',
+  optionsSchema: { type: 'object', additionalProperties: false, properties: { file: { type: 'string', format: 'path' }, other: { type: 'string' } } },
+  apply(hooks, options, ctx) {
+    ctx.emitFile('seen.txt', fs.readFileSync(options.file, 'utf8') + '|' + ctx.resolvePath(options.other));
+  },
+};
+`,
+    );
+    fs.writeFileSync(path.join(sub, 'c.yaml'), `model: ${LENET300}\ndata: { source: mnist, train: 100, test: 100 }\nplugins:\n  r: { use: ./reader-plugin.js, options: { file: ./note.txt, other: data/x.csv } }\nstages: [{ name: s }]\n`);
+    const out = path.join(dir, 'paths-out');
+    const r = nncompress(['run', path.join(sub, 'c.yaml'), '--out', out], REPO);
+    expect(r.code).toBe(0);
+    expect(fs.readFileSync(path.join(out, 'seen.txt'), 'utf8')).toBe(`read from beside the config|${path.join(sub, 'data/x.csv')}`);
+  });
 });

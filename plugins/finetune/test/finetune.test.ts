@@ -23,7 +23,7 @@ function setup(opts: FinetuneOptions, model: tf.LayersModel, masks: MaskSet, rou
   const hooks = createHooks();
   const data = loadMnist({ train: 600, test: 300 });
   const plugin = new FinetunePlugin(silentLogger);
-  plugin.apply(hooks, opts, { instanceName: 'tune', logger: silentLogger, rng: new Rng(4), datasets: new DatasetRegistry(), backend: { name: 'wasm', notes: [] }, emitFile: () => {} });
+  plugin.apply(hooks, opts, { instanceName: 'tune', logger: silentLogger, rng: new Rng(4), datasets: new DatasetRegistry(), backend: { name: 'wasm', notes: [] }, resolvePath: (p: string) => p, emitFile: () => {} });
   const ctx = (round: number): RoundContext => ({
     state: { model, masks },
     data,

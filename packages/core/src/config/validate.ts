@@ -1,7 +1,11 @@
+import * as path from 'node:path';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import type { JsonSchema } from '../plugins/plugin';
 
 const ajv = new Ajv({ allErrors: false, useDefaults: true, strict: false });
+// `format: 'path'` marks an option that names a file: any string validates, and core
+// resolves it from the config file's folder (see resolvePathOptions).
+ajv.addFormat('path', true);
 const compiled = new WeakMap<object, ValidateFunction>();
 
 /** `/stages/1/target/sparsity` → `stages[1].target.sparsity`. */
@@ -43,4 +47,27 @@ export function validateAgainst(schema: JsonSchema, value: unknown, prefix = '')
   if (validate(value)) return undefined;
   const error = validate.errors![0];
   return `${toConfigPath(prefix, error.instancePath)}: ${describe(error).what}`;
+}
+
+/**
+ * Resolves, in place, every option whose schema says `format: 'path'` (a string, or the
+ * strings of an array) from `baseDir`: paths in a config are relative to the config file,
+ * whoever reads them.
+ */
+export function resolvePathOptions(schema: JsonSchema | undefined, value: unknown, baseDir: string): void {
+  if (!schema || value === null || typeof value !== 'object') return;
+  const s = schema as { properties?: Record<string, JsonSchema>; items?: JsonSchema };
+  const isPath = (sub: JsonSchema | undefined): boolean => (sub as { format?: unknown } | undefined)?.format === 'path';
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => {
+      if (isPath(s.items) && typeof item === 'string') value[i] = path.resolve(baseDir, item);
+      else resolvePathOptions(s.items, item, baseDir);
+    });
+    return;
+  }
+  const record = value as Record<string, unknown>;
+  for (const [key, sub] of Object.entries(s.properties ?? {})) {
+    if (isPath(sub) && typeof record[key] === 'string') record[key] = path.resolve(baseDir, record[key] as string);
+    else resolvePathOptions(sub, record[key], baseDir);
+  }
 }

@@ -155,7 +155,7 @@ export class Pipeline {
     return Object.entries(config.plugins ?? {}).map(([instanceName, spec]) => {
       const where = `${file}: plugins.${instanceName}`;
       const { plugin } = resolvePlugin(spec.use, dir, `${where}.use`);
-      return { instanceName, plugin, options: PluginHost.prepareOptions(plugin, spec.options, where) };
+      return { instanceName, plugin, options: PluginHost.prepareOptions(plugin, spec.options, where, dir) };
     });
   }
 
@@ -169,6 +169,7 @@ export class Pipeline {
         rng: rng.fork(instanceName),
         datasets,
         backend,
+        resolvePath: (relative) => path.resolve(this.loaded.dir, relative),
         emitFile: (name, bytes) => {
           // A plain relative file name, not one of core's own outputs: checked when emitted, naming the plugin.
           const parts = typeof name === 'string' ? name.split(/[\\/]/) : [];

@@ -11,7 +11,7 @@
 import type { Container } from 'inversify';
 import { errorMessage, PluginError, NncError } from '../errors';
 import type { PipelineHooks } from '../pipeline/hooks';
-import { validateAgainst } from '../config/validate';
+import { resolvePathOptions, validateAgainst } from '../config/validate';
 import { instantiatePlugin } from './di';
 import { isPluginClass, Plugin, PluginContext, PluginInstance } from './plugin';
 
@@ -63,11 +63,13 @@ export class PluginHost {
    * Checks a plugin's options against its schema and returns a copy with defaults filled in.
    * `where` is the config path prefix for messages, e.g. `pipeline.yaml: plugins.prune`.
    */
-  static prepareOptions(plugin: Plugin, rawOptions: Record<string, unknown> | undefined, where: string): Record<string, unknown> {
+  static prepareOptions(plugin: Plugin, rawOptions: Record<string, unknown> | undefined, where: string, baseDir?: string): Record<string, unknown> {
     const options = structuredClone(rawOptions ?? {});
     if (plugin.optionsSchema) {
       const problem = validateAgainst(plugin.optionsSchema, options, `${where}.options`);
       if (problem) throw new PluginError(`${problem} (plugin ${plugin.id})`, plugin.id);
+      // Options declared `format: 'path'` arrive absolute, resolved from the config's folder.
+      if (baseDir !== undefined) resolvePathOptions(plugin.optionsSchema, options, baseDir);
     }
     return options;
   }

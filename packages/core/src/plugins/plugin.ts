@@ -26,6 +26,11 @@ export interface PluginContext {
   /** The run's dataset sources (core's and every configured plugin's), to read; plugins add sources through `datasetSources`. */
   readonly datasets: Pick<DatasetRegistry, 'get' | 'ids'>;
   readonly backend: BackendInfo;
+  /**
+   * A path from the config resolved from the config file's folder, as every path in a config
+   * is. Options declared `format: 'path'` in the schema arrive resolved already.
+   */
+  resolvePath(relative: string): string;
   /** Adds a file to the run's output folder (written atomically with the rest). */
   emitFile(fileName: string, data: string | Uint8Array): void;
 }
