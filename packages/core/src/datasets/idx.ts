@@ -25,11 +25,13 @@ function readIdxFile(folder: string, name: string): { bytes: Uint8Array; file: s
   for (const candidate of [name, `${name}.gz`]) {
     const file = path.join(folder, candidate);
     if (!fs.existsSync(file)) continue;
-    // A plain Uint8Array: a Buffer's slice() is a view, not the copy the datasets rely on.
-    let bytes = new Uint8Array(fs.readFileSync(file));
+    // A plain Uint8Array view (no copy): a Buffer's own slice() is a view, not the copy the datasets rely on.
+    const read = fs.readFileSync(file);
+    let bytes = new Uint8Array(read.buffer, read.byteOffset, read.byteLength);
     if (candidate.endsWith('.gz')) {
       try {
-        bytes = new Uint8Array(zlib.gunzipSync(bytes));
+        const unzipped = zlib.gunzipSync(bytes);
+        bytes = new Uint8Array(unzipped.buffer, unzipped.byteOffset, unzipped.byteLength);
       } catch (err) {
         throw new Error(`data.path: ${file}: not a readable gzip file (${(err as Error).message})`);
       }
@@ -87,11 +89,11 @@ export const idxSource: DatasetSource<IdxOptions> = {
       if (bad >= 0) throw new Error(`data.classes: ${p.file}: label ${bad} is ${p.labels.values[bad]}, outside the ${classes} classes`);
     }
     const decoding = pixelDecoding(options, 1);
-    // Copies, so the datasets do not pin the whole file buffers (headers included).
+    // The images are a view into the file's own buffer (it holds only a 16-byte header more): no copy.
     const dataset = (name: string, p: typeof train): ArrayDataset => {
       const labels = labelArray(p.labels.shape[0], classes);
       labels.set(p.labels.values);
-      return new ArrayDataset(name, p.images.values.slice(), labels, [rows, cols, 1], classes, decoding);
+      return new ArrayDataset(name, p.images.values, labels, [rows, cols, 1], classes, decoding);
     };
     return { train: dataset('idx-train', train), test: dataset('idx-test', test) };
   },

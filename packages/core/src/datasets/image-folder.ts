@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Rng } from '../util/rng';
-import { ArrayDataset, labelArray } from './dataset';
+import { ArrayDataset, labelArray, splitIndicesByClass } from './dataset';
 import { pixelDecoding, PixelValueOptions, pixelValueSchema } from './pixel-values';
 import type { DatasetLoadContext, DatasetSource } from './source';
 
@@ -40,7 +40,10 @@ type Sharp = (input: string) => SharpImage;
 function loadSharp(): Sharp {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require('sharp') as Sharp;
+    const sharp = require('sharp') as Sharp & { cache(enabled: boolean): void };
+    // Each file is read once: libvips's operation cache would only hold memory.
+    sharp.cache(false);
+    return sharp;
   } catch (err) {
     throw new Error(`data: the image-folder source decodes images with the "sharp" package, which is not installed here (${(err as Error).message.split('\n')[0]}); npm install sharp`);
   }
@@ -102,6 +105,7 @@ async function decodeAll(sharp: Sharp, files: readonly { file: string }[], heigh
 export const imageFolderSource: DatasetSource<ImageFolderOptions> = {
   id: 'image-folder',
   description: 'Images in class folders (path/<class>/<image>; JPEG, PNG, WebP), decoded with sharp at the model\'s input size.',
+  order: 'seeded',
   optionsSchema: {
     type: 'object',
     additionalProperties: false,
@@ -134,9 +138,16 @@ export const imageFolderSource: DatasetSource<ImageFolderOptions> = {
       part.files.forEach((f, i) => (labels[i] = f.label));
       return new ArrayDataset(`image-folder-${name}`, pixels, labels, [height, width, channels], train.classes.length, decoding);
     };
-    const trainSet = await dataset('train', train);
-    if (test) return { train: trainSet, test: await dataset('test', test), classNames: train.classes };
-    const [trainPart, testPart] = trainSet.splitByClass(options.split ?? 0.2, new Rng(ctx.seed).fork('image-folder-split'), ['image-folder-train', 'image-folder-test']);
-    return { train: trainPart, test: testPart, classNames: train.classes };
+    // Split and order the file lists (seeded) before decoding: each split is decoded straight
+    // into its final place, and no array of pixels is ever copied.
+    const rng = new Rng(ctx.seed);
+    const ordered = (files: { file: string; label: number }[], part: string): { files: { file: string; label: number }[] } => ({ files: rng.fork(part).shuffle([...files]) });
+    if (test) return { train: await dataset('train', ordered(train.files, 'train')), test: await dataset('test', ordered(test.files, 'test')), classNames: train.classes };
+    const [trainIdx, testIdx] = splitIndicesByClass(train.files.map((f) => f.label), options.split ?? 0.2, rng.fork('image-folder-split'));
+    return {
+      train: await dataset('train', ordered(trainIdx.map((i) => train.files[i]), 'train')),
+      test: await dataset('test', ordered(testIdx.map((i) => train.files[i]), 'test')),
+      classNames: train.classes,
+    };
   },
 };

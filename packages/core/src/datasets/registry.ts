@@ -79,7 +79,7 @@ export class DatasetRegistry {
     checkSplits(loaded, where, { train: fixed && spec.train !== undefined, test: fixed && spec.test !== undefined });
     const rng = new Rng(seed);
     const limit = (d: ArrayDataset, n: number | undefined, part: 'train' | 'test'): ArrayDataset => {
-      const ordered = fixed ? d : d.shuffled(rng.fork(part));
+      const ordered = fixed || source.order === 'seeded' ? d : d.shuffled(rng.fork(part));
       const out = fixed ? ordered.take(n) : ordered.stratified(n);
       const missing = out.classCounts().filter((c) => c === 0).length;
       if (n !== undefined && missing > 0) logger.warn(`data.${part}: ${n} examples leave out ${missing} of the ${d.numClasses} classes`);

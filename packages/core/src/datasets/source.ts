@@ -53,12 +53,15 @@ export interface DatasetSource<O = Record<string, unknown>> {
    */
   readonly optionsSchema: JsonSchema;
   /**
-   * `fixed-random`: the splits already come in a fixed random order that does not depend on
-   * any seed (the `mnist` package's digits), so limits take a prefix of it. Otherwise core
-   * shuffles each split with `data.seed` and a limit takes a class-stratified subset, so a
-   * source that lists its examples class by class still gives every class.
+   * `any` (default): core shuffles each split with `data.seed` and a limit takes a
+   * class-stratified subset, so a source that lists its examples class by class still gives
+   * every class. `seeded`: the source has already put each split in an order drawn from
+   * `ctx.seed` (an image folder shuffles its file list before decoding, so no split is copied
+   * again); limits are stratified as for `any`. `fixed-random`: the splits come in a fixed
+   * random order that no seed changes (the `mnist` package's digits), and limits take a
+   * prefix of it.
    */
-  readonly order?: 'fixed-random' | 'any';
+  readonly order?: 'fixed-random' | 'seeded' | 'any';
   load(options: O, ctx: DatasetLoadContext): Promise<DataSplits> | DataSplits;
 }
 
