@@ -186,4 +186,14 @@ module.exports = {
     expect(r.code).toBe(0);
     expect(fs.readFileSync(path.join(out, 'seen.txt'), 'utf8')).toBe(`read from beside the config|${path.join(sub, 'data/x.csv')}`);
   });
+
+  it('nncompress plugins lists core\'s dataset sources and those a plugin declares, with their options', () => {
+    const all = nncompress(['plugins']);
+    expect(all.code).toBe(0);
+    for (const id of ['mnist', 'mnist-rgb', 'idx', 'csv', 'npy', 'image-folder', 'module']) expect(all.stdout).toContain(`  data.source: ${id}\n`);
+    const one = nncompress(['plugins', './digits-plugin.js'], dir);
+    expect(one.code).toBe(0);
+    expect(one.stdout).toMatch(/^digits-plugin \(\.\/digits-plugin\.js\)\n {2}\(no options\)\n {2}dataset sources:\n {4}data\.source: few-digits\n/);
+    expect(one.stdout).toMatch(/ {6}perClass +integer/);
+  });
 });

@@ -6,7 +6,13 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { errorMessage, Plugin, resolvePlugin } from '@nncompress/core';
+import { DatasetRegistry, DatasetSource, errorMessage, JsonSchema, Plugin, resolvePlugin } from '@nncompress/core';
+
+/** Core's dataset sources, in registration order. */
+function builtinDatasetSources(): DatasetSource<never>[] {
+  const registry = new DatasetRegistry();
+  return registry.ids().map((id) => registry.get(id)!);
+}
 
 /** Plugin packages by name or by the `nncompress-plugin` keyword. */
 function isPluginPackage(dir: string, name: string): boolean {
@@ -86,23 +92,34 @@ function wrap(text: string, indent: string): string[] {
   return lines;
 }
 
-/** One plugin: its id and where it came from, then each option with type and default, its description wrapped below. */
-export function describePlugin(plugin: Plugin, from: string): string {
-  const props = (plugin.optionsSchema?.properties ?? {}) as Record<string, { type?: string; enum?: unknown[]; default?: unknown; description?: string }>;
-  const out = [`${plugin.id} (${from})`];
+/** A schema's options, each with type and default, its description wrapped below; indented by `indent`. */
+function describeOptions(schema: JsonSchema | undefined, indent: string): string[] {
+  const props = (schema?.properties ?? {}) as Record<string, { type?: string; enum?: unknown[]; default?: unknown; description?: string; anyOf?: unknown[] }>;
   const rows = Object.entries(props).map(([name, p]) => {
     const choices = p.enum ? p.enum.map((v) => JSON.stringify(v)).join('|') : undefined;
     const long = choices !== undefined && choices.length > 30;
     return {
-      cells: [`  ${name}`, long ? 'enum' : (choices ?? p.type ?? ''), p.default === undefined ? '' : JSON.stringify(p.default)],
+      cells: [`${indent}${name}`, long ? 'enum' : (choices ?? p.type ?? (p.anyOf ? 'any of' : '')), p.default === undefined ? '' : JSON.stringify(p.default)],
       text: `${long ? `One of ${choices!.split('|').join(', ')}. ` : ''}${p.description ?? ''}`,
     };
   });
-  if (rows.length === 0) return `${out[0]}\n  (no options)\n`;
-  const widths = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r.cells[c].length), ['  option', 'type', 'default'][c].length));
+  if (rows.length === 0) return [`${indent}(no options)`];
+  const widths = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r.cells[c].length), [`${indent}option`, 'type', 'default'][c].length));
   const cell = (cells: string[]): string => cells.map((v, c) => v.padEnd(widths[c])).join('  ').trimEnd();
-  out.push(cell(['  option', 'type', 'default']));
-  for (const r of rows) out.push(cell(r.cells), ...wrap(r.text, '      '));
+  const out = [cell([`${indent}option`, 'type', 'default'])];
+  for (const r of rows) out.push(cell(r.cells), ...wrap(r.text, `${indent}    `));
+  return out;
+}
+
+/** The dataset sources a plugin (or core) provides, each with its description and options. */
+function describeSources(sources: readonly DatasetSource<never>[], indent: string): string[] {
+  return sources.flatMap((source) => [`${indent}data.source: ${source.id}`, ...wrap(source.description, `${indent}  `), ...describeOptions(source.optionsSchema, `${indent}  `)]);
+}
+
+/** One plugin: its id and where it came from, then each option with type and default, its description wrapped below, then the dataset sources it declares. */
+export function describePlugin(plugin: Plugin, from: string): string {
+  const out = [`${plugin.id} (${from})`, ...describeOptions(plugin.optionsSchema, '  ')];
+  if (plugin.datasetSources?.length) out.push('  dataset sources:', ...describeSources(plugin.datasetSources, '    '));
   return `${out.join('\n')}\n`;
 }
 
@@ -113,6 +130,8 @@ export function pluginsCommand(refs: readonly string[] = []): void {
     for (const ref of refs) process.stdout.write(`${describePlugin(resolvePlugin(ref, process.cwd(), ref).plugin, ref)}\n`);
     return;
   }
+  // Core's own dataset sources come first: a config can use them without any plugin.
+  process.stdout.write(`dataset sources in @nncompress/core (data.source)\n${describeSources(builtinDatasetSources(), '  ').join('\n')}\n\n`);
   const names = projectPlugins(process.cwd());
   if (names.length === 0) {
     process.stdout.write("no nncompress plugins among this project's dependencies (nncompress plugins <name or path> describes one)\n");
