@@ -14,7 +14,10 @@
  *      must stay linear in bytes), and how fast decompression bombs are refused;
  *   G. data memory: the standard 70,000 MNIST digits (idx source) and an image folder of
  *      20,000 PNG files (2,000 in --quick) read at 96×96×3, each in its own process: the
- *      bytes their features hold against float32, and the process's peak RSS.
+ *      bytes their features hold against float32, and the process's peak RSS;
+ *   H. the standard MNIST split (full run only, about 40 minutes): LeNet-300-100 and LeNet-5
+ *      pruned on the 60,000 training digits and measured on the 10,000 test digits, against
+ *      Han et al. 2015 and Deep Compression.
  *
  * --quick: a subset that finishes in about 3 minutes (smaller data and fewer points).
  */
@@ -319,6 +322,35 @@ async function dataMemory(work) {
   };
 }
 
+// --- H: the standard MNIST split --------------------------------------------------------------
+
+const PAPERS = {
+  // Han, Pool, Tran, Dally 2015, Table 1 (pruning); Han, Mao, Dally 2016, Table 1 (Deep Compression).
+  'LeNet-300-100': { errorBefore: 0.0164, pruned: { ratio: 12, error: 0.0159 }, deepCompression: { ratio: 40, error: 0.0158 } },
+  'LeNet-5': { errorBefore: 0.008, pruned: { ratio: 12, error: 0.0077 }, deepCompression: { ratio: 39, error: 0.0074 } },
+};
+
+async function standardMnist(work) {
+  if (quick) return { rows: [['(full run only)', '', '', '', '', '', '']], results: [] };
+  const rows = [];
+  const results = [];
+  for (const [name, file] of [['LeNet-300-100', 'lenet-300-100.yaml'], ['LeNet-5', 'lenet-5.yaml']]) {
+    log(`H. standard MNIST: ${name}`);
+    const started = performance.now();
+    const { report } = await runLoaded(core.loadConfig(path.join(EXAMPLES, 'mnist-standard', file)), work);
+    const minutes = (performance.now() - started) / 60000;
+    const b = report.baseline;
+    const f = report.final;
+    const paper = PAPERS[name];
+    const weightsFewer = b.nonzeroParams / f.nonzeroParams;
+    rows.push([name, 'nncompress', pct(1 - b.accuracy), pct(1 - f.accuracy), `${times(weightsFewer)} (${int(f.nonzeroParams)} of ${int(b.params)})`, `${times(f.compressionRatio)} (${int(f.encodedBytes)} B)`, `${minutes.toFixed(1)} min`]);
+    rows.push([name, 'Han et al. 2015 (pruning)', pct(paper.errorBefore), pct(paper.pruned.error), `${paper.pruned.ratio}x`, '–', '']);
+    rows.push([name, 'Deep Compression 2016', pct(paper.errorBefore), pct(paper.deepCompression.error), `${paper.pruned.ratio}x`, `${paper.deepCompression.ratio}x`, '']);
+    results.push({ model: name, errorBefore: 1 - b.accuracy, errorAfter: 1 - f.accuracy, weightsFewer, fileRatio: f.compressionRatio, encodedBytes: f.encodedBytes, minutes });
+  }
+  return { rows, results };
+}
+
 // --- main ----------------------------------------------------------------------------------------
 
 async function main() {
@@ -333,6 +365,7 @@ async function main() {
     const e = await rowColumnGap();
     const f = await hostileInputs();
     const g = await dataMemory(work);
+    const h = await standardMnist(work);
     const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${backend.name} backend`;
     const date = new Date().toISOString().slice(0, 10);
     const minutes = (Date.now() - started) / 60000;
@@ -344,10 +377,11 @@ async function main() {
       ['E. Row-and-column pruning: gap to the exact optimum (kept importance, random instances)', ['method', 'mean gap', 'max gap', 'optimal', 'time per instance'], e.rows],
       ['F. Hostile and slow inputs (streamed reads: median of alternated repeats)', ['input', 'time', 'per byte'], f.rows],
       ['G. Data memory (each loaded in its own process; features kept uint8, turned into floats per batch)', ['data', 'examples', 'features held', 'as float32', 'peak RSS growth', 'load time'], g.rows],
+      ['H. The standard MNIST split: 60,000 training and 10,000 test digits (idx source), against the papers', ['model', 'who', 'error before', 'error after', 'weights fewer', 'file vs float32', 'time'], h.rows],
     ];
     const markdown = `${sections.map(([title, header, rows]) => `### ${title}\n\n${table(header, rows)}`).join('\n\n')}\n\n_${quick ? 'Quick run' : 'Full run'} of \`npm run bench${quick ? ' -- --quick' : ''}\` on ${date}: ${machine}; ${minutes.toFixed(1)} min._\n`;
     process.stdout.write(`${markdown}\n`);
-    const results = { date, machine, quick, minutes, compression: ac.compression.results, structured: b.results, training: c.results, decode: ac.decode.rows, rowColumn: e.results, hostile: f.results, dataMemory: g.results };
+    const results = { date, machine, quick, minutes, compression: ac.compression.results, structured: b.results, training: c.results, decode: ac.decode.rows, rowColumn: e.results, hostile: f.results, dataMemory: g.results, standardMnist: h.results };
     fs.writeFileSync(path.join(__dirname, quick ? 'results-quick.json' : 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
     if (!quick) {
       fs.writeFileSync(path.join(__dirname, 'RESULTS.md'), `# Benchmark results\n\nGenerated by \`npm run bench\` (bench/run.js); do not edit by hand.\n\n${markdown}`);

