@@ -79,8 +79,10 @@ describe('data sources from a config', () => {
       ['data: { source: idx, path: ./nowhere }', /bad\.yaml: data\.path: no such folder: .*nowhere$/],
       ['data: { source: few-digits }', /bad\.yaml: data: missing required property "perClass" \(source few-digits\)$/],
       ['data: { source: mnist-rgb, size: 8, test: 50 }', /bad\.yaml: data \(source mnist-rgb\): the features are \[8, 8, 3\] \(192 values per example\) but the model's input is \[28, 28, 1\] \(784\); give the source options/],
-      ['data: { source: csv-images }', /bad\.yaml: data\.source: unknown dataset source "csv-images" \(known: mnist, mnist-rgb, idx, csv, few-digits;/],
+      ['data: { source: csv-images }', /bad\.yaml: data\.source: unknown dataset source "csv-images" \(known: mnist, mnist-rgb, idx, csv, npy, image-folder, module, few-digits;/],
+      ['data: { source: module, module: ./three-classes.js }', /bad\.yaml: model: it outputs 10 class probabilities but the data \(module-train\) have 3 classes; to fit the model to these classes, give it a new output layer/],
     ];
+    write('three-classes.js', 'const rows = (n) => ({ featureShape: [784], features: new Float32Array(n * 784), labels: Array.from({ length: n }, (_, i) => i % 3) });\nmodule.exports = () => ({ train: rows(30), test: rows(9) });\n');
     for (const [data, pattern] of cases) {
       const config = write('bad.yaml', `model: ${LENET300}\n${data}\nplugins:\n  digits: { use: ./digits-plugin.js }\nstages: [{ name: look }]\n`);
       const out = path.join(dir, 'bad-out');

@@ -15,7 +15,7 @@ describe('only what core can measure is compressed', () => {
     expect(unmeasurableReason(smallMlp(1), 10)).toBeUndefined();
     expect(unmeasurableReason(dense(10), 10)).toBe('its output layer out (Dense) ends in activation linear, not the softmax a classification task needs');
     expect(unmeasurableReason(dense(10, 'sigmoid'), 10)).toBe('its output layer out (Dense) ends in activation sigmoid, not the softmax a classification task needs');
-    expect(unmeasurableReason(dense(7, 'softmax'), 10)).toBe('it outputs 7 class probabilities but the data have 10 classes');
+    expect(unmeasurableReason(dense(7, 'softmax'), 10)).toBe('it outputs 7 class probabilities but the data have 10 classes; to fit the model to these classes, give it a new output layer (the filter-pruning plugin does with head: auto)');
     // A softmax as its own layer after a linear Dense is a softmax output.
     const separate = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [28, 28, 1] }), tf.layers.dense({ units: 10 }), tf.layers.activation({ activation: 'softmax' })] });
     expect(unmeasurableReason(separate, 10)).toBeUndefined();

@@ -39,7 +39,8 @@ export function unmeasurableReason(model: tf.LayersModel, data: ArrayDataset | n
     case 'classification': {
       const classes = typeof data === 'number' ? data : data.numClasses;
       if (activation !== 'softmax') return `${ends}, not the softmax a classification task needs`;
-      if (width !== classes) return `it outputs ${width} class probabilities but the data have ${classes} classes`;
+      const whose = typeof data === 'number' ? 'the data' : `the data (${data.name})`;
+      if (width !== classes) return `it outputs ${width} class probabilities but ${whose} have ${classes} classes; to fit the model to these classes, give it a new output layer (the filter-pruning plugin does with head: auto)`;
       return undefined;
     }
     case 'binary':
