@@ -75,6 +75,7 @@ export class DatasetRegistry {
     const loaded = await source.load(sourceOptions as never, ctx);
     const where = `data (source ${source.id})`;
     const fixed = source.order === 'fixed-random';
+    if (fixed && spec.seed !== undefined) logger.warn(`data.seed: source ${source.id} comes in a fixed order that no seed changes; the seed is not used`);
     // A fixed-random source may have applied the limits itself: what they leave out is the warning below, not an error.
     checkSplits(loaded, where, { train: fixed && spec.train !== undefined, test: fixed && spec.test !== undefined });
     const rng = new Rng(seed);
