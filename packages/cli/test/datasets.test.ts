@@ -158,6 +158,8 @@ describe('data sources from a config', () => {
       for (const out of outs) {
         const r = nncompress(['run', config, '--out', out], dir);
         expect([name, r.code, r.stderr.split('\n').filter((l) => /error/i.test(l))]).toEqual([name, 0, []]);
+        // Decoding files reports its progress (plain lines in CI, a bar on a terminal).
+        if (name === 'image-folder') expect(r.stderr).toMatch(/^data: decoding \d+ train images 100%$/m);
       }
       const report = JSON.parse(fs.readFileSync(path.join(outs[0], 'report.json'), 'utf8'));
       expect([name, report.data.source, report.final.accuracy > 0.85]).toEqual([name, name, true]);

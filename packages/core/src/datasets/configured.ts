@@ -36,6 +36,7 @@ export interface ConfiguredDataOptions {
   readonly logger?: Logger;
   readonly task?: Task;
   readonly inputShape?: readonly number[];
+  readonly progress?: (done: number, total: number, what: string) => void;
 }
 
 export async function loadData(loaded: LoadedConfig, registry: DatasetRegistry, options: ConfiguredDataOptions = {}): Promise<DataSplits> {

@@ -4,7 +4,7 @@
  * dependency whose prebuilt binary installs from the npm registry), resized to `size`
  * (default: the model's input) with `fit`, and kept as uint8 — 20,000 images at 96×96×3
  * take 553 MB rather than 2.2 GB as float32 — turned into floats (`range`, `mean`, `std`) one
- * batch at a time.
+ * batch at a time. Decoding reports its progress (a bar on a terminal, plain lines in CI).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -78,7 +78,6 @@ async function decodeAll(sharp: Sharp, files: readonly { file: string }[], heigh
   const out = new Uint8Array(files.length * size);
   let next = 0;
   let done = 0;
-  let said = 0;
   const worker = async (): Promise<void> => {
     while (next < files.length) {
       const i = next++;
@@ -94,8 +93,8 @@ async function decodeAll(sharp: Sharp, files: readonly { file: string }[], heigh
       if (decoded.data.length !== size) throw new Error(`data: image ${file} decoded to ${decoded.info.width}×${decoded.info.height}×${decoded.info.channels}, not ${width}×${height}×${channels}`);
       out.set(decoded.data, i * size);
       done++;
-      // Plain progress lines for large folders: every tenth.
-      if (files.length >= 1000 && done >= ((said + 1) * files.length) / 10) ctx.logger.info(`data: decoded ${done} of ${files.length} ${what} images (${10 * ++said}%)`);
+      // Every hundredth image (and the last): a terminal redraws its bar on each report.
+      if (done % 100 === 0 || done === files.length) ctx.progress(done, files.length, `decoding ${files.length} ${what} images`);
     }
   };
   await Promise.all(Array.from({ length: Math.min(files.length, Math.max(2, os.cpus().length * 2)) }, worker));

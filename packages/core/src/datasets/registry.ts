@@ -37,6 +37,8 @@ export interface DataLoadOptions {
   readonly task?: Task;
   /** The model's per-example input shape, passed on to the source. */
   readonly inputShape?: readonly number[];
+  /** Where a source's progress goes (the pipeline's progress hook); nowhere when omitted. */
+  readonly progress?: (done: number, total: number, what: string) => void;
 }
 
 export class DatasetRegistry {
@@ -71,7 +73,7 @@ export class DatasetRegistry {
     const seed = spec.seed ?? DEFAULT_DATA_SEED;
     const logger = options.logger ?? silentLogger;
     const task = options.task ?? CLASSIFICATION;
-    const ctx: DatasetLoadContext = { file: options.file, resolvePath: options.resolvePath, logger, seed, limits: { train: spec.train, test: spec.test }, task: task.kind, ...(options.inputShape ? { inputShape: options.inputShape } : {}) };
+    const ctx: DatasetLoadContext = { file: options.file, resolvePath: options.resolvePath, logger, seed, limits: { train: spec.train, test: spec.test }, task: task.kind, ...(options.inputShape ? { inputShape: options.inputShape } : {}), progress: options.progress ?? (() => {}) };
     const loaded = await source.load(sourceOptions as never, ctx);
     const where = `data (source ${source.id})`;
     const fixed = source.order === 'fixed-random';

@@ -39,6 +39,8 @@ export interface DatasetLoadContext {
   readonly task: TaskKind;
   /** The model's per-example input shape, when known: an image source resizes to it by default. */
   readonly inputShape?: readonly number[];
+  /** Reports progress of long loading (decoding thousands of images): a bar on a terminal, plain lines in CI. */
+  progress(done: number, total: number, what: string): void;
 }
 
 export interface DatasetSource<O = Record<string, unknown>> {

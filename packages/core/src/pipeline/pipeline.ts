@@ -133,7 +133,12 @@ export class Pipeline {
     const host = this.applyPlugins(plugins, state, datasets, backend, rng);
     const selectors = this.selectorsByStage(host);
     const task = configuredTask(this.loaded, model, this.logger);
-    const data: DataSplits = await loadData(this.loaded, datasets, { logger: this.logger, task, inputShape: model.inputs.length === 1 ? model.inputs[0].shape.slice(1).map((d) => d ?? 0) : undefined });
+    const data: DataSplits = await loadData(this.loaded, datasets, {
+      logger: this.logger,
+      task,
+      inputShape: model.inputs.length === 1 ? model.inputs[0].shape.slice(1).map((d) => d ?? 0) : undefined,
+      progress: (done, total, what) => this.hooks.progress.call({ phase: 'data', message: what, done, total }),
+    });
     const run: RunContext = { state, data, task, seed, backend: backend.name };
 
     output.open();
