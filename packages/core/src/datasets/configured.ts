@@ -3,12 +3,12 @@
  * the plugins the config lists, the options checked, paths relative to the config file.
  */
 import * as path from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
 import type { LoadedConfig } from '../config/load';
 import { ConfigError, errorMessage, InputError, PluginError } from '../errors';
 import { resolvePlugin } from '../plugins/loader';
 import type { Plugin } from '../plugins/plugin';
 import { resolveTask, Task } from '../training/task';
-import type * as tf from '@tensorflow/tfjs';
 import type { Logger } from '../util/logger';
 import { DatasetRegistry } from './registry';
 import type { DataSplits } from './source';
@@ -30,7 +30,6 @@ export function datasetRegistryFor(plugins: readonly { readonly instanceName: st
   return registry;
 }
 
-/** Loads `data` with `registry`; any problem is a ConfigError naming the config file and `data…`. */
 /** What loading a config's data needs beyond the config: the run's task and the model's input shape, when known. */
 export interface ConfiguredDataOptions {
   readonly logger?: Logger;
@@ -39,6 +38,7 @@ export interface ConfiguredDataOptions {
   readonly progress?: (done: number, total: number, what: string) => void;
 }
 
+/** Loads `data` with `registry`; any problem is a ConfigError naming the config file and `data…` (or `task…`). */
 export async function loadData(loaded: LoadedConfig, registry: DatasetRegistry, options: ConfiguredDataOptions = {}): Promise<DataSplits> {
   const { config, file, dir } = loaded;
   try {
