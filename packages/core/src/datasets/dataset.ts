@@ -260,6 +260,15 @@ export function splitIndicesByClass(labels: ArrayLike<number>, fraction: number,
   return [trainIdx.sort((a, b) => a - b), testIdx.sort((a, b) => a - b)];
 }
 
+/**
+ * True for an ArrayDataset, checked by shape rather than instanceof: a plugin or dataset
+ * module may bring its own copy of core.
+ */
+export function isArrayDataset(value: unknown): value is ArrayDataset {
+  const d = value as ArrayDataset | undefined;
+  return typeof d?.batch === 'function' && ArrayBuffer.isView(d.labels) && ArrayBuffer.isView(d.features);
+}
+
 /** The per-example input shape a model expects (its batch dimension dropped). */
 export function modelInputShape(model: tf.LayersModel): number[] {
   const shape = model.inputs[0].shape;

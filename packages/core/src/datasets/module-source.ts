@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import { errorMessage } from '../errors';
 import { requireModule } from '../util/require-module';
-import { ArrayDataset, labelArray } from './dataset';
+import { ArrayDataset, isArrayDataset, labelArray } from './dataset';
 import type { DatasetLoadContext, DatasetSource } from './source';
 
 /** A split as plain arrays: features row by row, and class ids or float targets. */
@@ -35,10 +35,6 @@ export type DatasetLoader = (options: Readonly<Record<string, unknown>>, ctx: Da
 /** Identity helper that types a dataset module's default export. */
 export function defineDataset(loader: DatasetLoader): DatasetLoader {
   return loader;
-}
-
-function isArrayDataset(x: unknown): x is ArrayDataset {
-  return typeof (x as ArrayDataset | undefined)?.batch === 'function' && ArrayBuffer.isView((x as ArrayDataset).labels);
 }
 
 async function gather(split: ModuleSplit, name: string, file: string): Promise<PlainSplit | ArrayDataset> {

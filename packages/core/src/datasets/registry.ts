@@ -7,7 +7,7 @@ import { validateAgainst } from '../config/validate';
 import { silentLogger, Logger } from '../util/logger';
 import { Rng } from '../util/rng';
 import { CLASSIFICATION, Task } from '../training/task';
-import { ArrayDataset } from './dataset';
+import { ArrayDataset, isArrayDataset } from './dataset';
 import { builtinSources } from './builtin';
 import type { DatasetLoadContext, DatasetSource, DataSplits } from './source';
 
@@ -101,9 +101,7 @@ export class DatasetRegistry {
 
 /** What every source must return: two non-empty splits of the same shape and classes, every class in each, finite features. */
 function checkSplits(splits: DataSplits, where: string, limited: { readonly train: boolean; readonly test: boolean }): void {
-  // By shape, not instanceof: a plugin may bring its own copy of core.
-  const isDataset = (d: unknown): d is ArrayDataset => typeof (d as ArrayDataset | undefined)?.batch === 'function' && ArrayBuffer.isView((d as ArrayDataset).labels) && ArrayBuffer.isView((d as ArrayDataset).features);
-  if (!splits || !isDataset(splits.train) || !isDataset(splits.test)) throw new Error(`${where}: the source returned no { train, test } datasets`);
+  if (!splits || !isArrayDataset(splits.train) || !isArrayDataset(splits.test)) throw new Error(`${where}: the source returned no { train, test } datasets`);
   const { train, test } = splits;
   if (train.featureShape.join() !== test.featureShape.join()) throw new Error(`${where}: train features are [${train.featureShape.join(', ')}] but test features are [${test.featureShape.join(', ')}]`);
   if (train.numClasses !== test.numClasses) throw new Error(`${where}: train has ${train.numClasses} classes but test has ${test.numClasses}`);

@@ -18,7 +18,6 @@ export const MEASURABLE_TASKS = 'nncompress measures models with one output: cla
 function outputActivation(layer: tf.layers.Layer, kinds: LayerKindRegistry): string | undefined {
   const name = layer.getClassName();
   if (name === 'Softmax') return 'softmax';
-  if (name === 'Activation') return (layer.getConfig() as { activation?: string }).activation;
   return kinds.get(name)?.activation?.(layer);
 }
 
