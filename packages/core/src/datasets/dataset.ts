@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { CLASSIFICATION, Task } from '../training/task';
 import type { Rng } from '../util/rng';
+import { featureArray, FeatureArray, FeatureRows, MemoryRows } from './rows';
+
+export type { FeatureArray } from './rows';
 
 /** A batch ready for a model: inputs reshaped to the model's input shape, one-hot labels. */
 export interface Batch {
@@ -8,9 +11,6 @@ export interface Batch {
   readonly y: tf.Tensor2D;
   readonly size: number;
 }
-
-/** Features as a source stores them: float32, or uint8 (images) turned into floats one batch at a time. */
-export type FeatureArray = Float32Array | Uint8Array;
 
 /** Class ids, one per example; wide enough for any number of classes. */
 export type LabelArray = Uint8Array | Uint16Array | Int32Array;
@@ -43,14 +43,16 @@ export function labelArray(length: number, classes: number): LabelArray {
 }
 
 /**
- * An in-memory dataset and its task: features (float32, or uint8 decoded per batch, so 60,000
- * MNIST digits take 47 MB rather than 188 MB), integer labels, and float targets for tasks
- * that are not classification. Batches are reshaped to whatever input shape the model
- * declares, so the same digits feed an MLP ([784]) and a CNN ([28,28,1]); their targets take
- * the form the task asks for.
+ * A dataset and its task: features (float32, or uint8 decoded per batch, so 60,000 MNIST
+ * digits take 47 MB rather than 188 MB; in memory, or on disk and read a batch at a time),
+ * integer labels, and float targets for tasks that are not classification. Batches are
+ * reshaped to whatever input shape the model declares, so the same digits feed an MLP ([784])
+ * and a CNN ([28,28,1]); their targets take the form the task asks for.
  */
 export class ArrayDataset {
   readonly featureSize: number;
+  /** Where the feature rows live. */
+  readonly rows: FeatureRows;
   readonly decoding: Required<Pick<FeatureDecoding, 'scale' | 'offset'>> & Pick<FeatureDecoding, 'mean' | 'std'>;
   readonly targets?: Float32Array;
   /** Values per example in `targets` (0 without targets). */
@@ -59,15 +61,16 @@ export class ArrayDataset {
 
   constructor(
     readonly name: string,
-    readonly features: FeatureArray,
+    features: FeatureArray | FeatureRows,
     readonly labels: LabelArray,
     readonly featureShape: readonly number[],
     readonly numClasses: number,
     options: DatasetOptions = {},
   ) {
     this.featureSize = featureShape.reduce((a, b) => a * b, 1);
-    if (features.length !== labels.length * this.featureSize) {
-      throw new Error(`dataset ${name}: ${features.length} features do not fit ${labels.length} labels of size ${this.featureSize}`);
+    this.rows = ArrayBuffer.isView(features) ? new MemoryRows(features, this.featureSize) : features;
+    if (this.rows.rowSize !== this.featureSize || this.rows.count !== labels.length) {
+      throw new Error(`dataset ${name}: ${this.rows.count * this.rows.rowSize} features do not fit ${labels.length} labels of size ${this.featureSize}`);
     }
     const decoding = options;
     this.targets = options.targets;
@@ -84,6 +87,13 @@ export class ArrayDataset {
     this.decoding = { scale: decoding.scale ?? 1, offset: decoding.offset ?? 0, mean: decoding.mean, std: decoding.std };
   }
 
+  /** The feature values row after row; only for data held in memory (a source's own statistics, say). */
+  get features(): FeatureArray {
+    const values = this.rows.inMemory;
+    if (!values) throw new Error(`dataset ${this.name} keeps its features on disk; read them a batch at a time`);
+    return values;
+  }
+
   /** The options that rebuild this dataset's decoding, targets and task around other arrays. */
   private optionsWith(targets: Float32Array | undefined, task = this.task): DatasetOptions {
     return { ...this.decoding, targets, task };
@@ -91,26 +101,24 @@ export class ArrayDataset {
 
   /** The same examples scored as `task` (checked against the data: a regression needs targets). */
   withTask(task: Task): ArrayDataset {
-    return new ArrayDataset(this.name, this.features, this.labels, this.featureShape, this.numClasses, this.optionsWith(this.targets, task));
+    return new ArrayDataset(this.name, this.rows, this.labels, this.featureShape, this.numClasses, this.optionsWith(this.targets, task));
   }
 
   get size(): number {
     return this.labels.length;
   }
 
-  /** The examples at `indices`, in that order. */
+  /** The examples at `indices`, in that order (features copied in memory; on disk, the same file read in the new order). */
   subset(indices: ArrayLike<number>, name = this.name): ArrayDataset {
-    const f = this.features instanceof Float32Array ? new Float32Array(indices.length * this.featureSize) : new Uint8Array(indices.length * this.featureSize);
     const l = labelArray(indices.length, this.numClasses);
     const w = this.targetWidth;
     const t = this.targets ? new Float32Array(indices.length * w) : undefined;
     for (let i = 0; i < indices.length; i++) {
       const src = indices[i];
-      f.set(this.features.subarray(src * this.featureSize, (src + 1) * this.featureSize), i * this.featureSize);
       l[i] = this.labels[src];
       if (t) t.set(this.targets!.subarray(src * w, (src + 1) * w), i * w);
     }
-    return new ArrayDataset(name, f, l, this.featureShape, this.numClasses, this.optionsWith(t));
+    return new ArrayDataset(name, this.rows.select(indices), l, this.featureShape, this.numClasses, this.optionsWith(t));
   }
 
   /** The first `n` examples (all when n is undefined or larger). */
@@ -186,9 +194,8 @@ export class ArrayDataset {
     return [this.subset(idx.slice(0, cut), `${this.name}-train`), this.subset(idx.slice(cut), `${this.name}-val`)];
   }
 
-  /** Example `src`'s features as the model sees them, written into `out` at `at`. */
-  private decodeInto(src: number, out: Float32Array, at: number): void {
-    const from = this.features.subarray(src * this.featureSize, (src + 1) * this.featureSize);
+  /** Stored feature values `from` (one example's) as the model sees them, written into `out` at `at`. */
+  private decodeInto(from: FeatureArray, out: Float32Array, at: number): void {
     const { scale, offset, mean, std } = this.decoding;
     if (scale === 1 && offset === 0 && !mean && !std && from instanceof Float32Array) {
       out.set(from, at);
@@ -211,12 +218,20 @@ export class ArrayDataset {
   /** One batch of examples [start, end) in `order` (identity when omitted), targets in the task's form. */
   batch(start: number, end: number, inputShape: readonly number[], order?: ArrayLike<number>): Batch {
     const n = Math.max(0, Math.min(end, this.size) - start);
-    const f = new Float32Array(n * this.featureSize);
+    const size = this.featureSize;
+    const f = new Float32Array(n * size);
     const width = this.yWidth;
     const y = new Float32Array(n * width);
+    // Rows in memory are decoded where they are; rows on disk are read first, in one go.
+    const inMemory = this.rows.inMemory;
+    let read: FeatureArray | undefined;
+    if (!inMemory) {
+      read = featureArray(this.rows.dtype, n * size);
+      this.rows.read(batchIndices(start, n, order), read);
+    }
     for (let i = 0; i < n; i++) {
       const src = order ? order[start + i] : start + i;
-      this.decodeInto(src, f, i * this.featureSize);
+      this.decodeInto(inMemory ? inMemory.subarray(src * size, (src + 1) * size) : read!.subarray(i * size, (i + 1) * size), f, i * size);
       if (this.task.targets === 'one-hot') y[i * width + this.labels[src]] = 1;
       else if (this.task.targets === 'binary-label') y[i] = this.labels[src];
       else y.set(this.targets!.subarray(src * width, (src + 1) * width), i * width);
@@ -228,14 +243,29 @@ export class ArrayDataset {
     };
   }
 
-  /** Yields batches covering the dataset once, shuffled by `rng` when given. */
+  /**
+   * Yields batches covering the dataset once, shuffled by `rng` when given. Rows on disk are
+   * read one batch ahead, in the background, while the caller works on the current batch.
+   */
   *batches(batchSize: number, inputShape: readonly number[], rng?: Rng): Generator<Batch> {
     const order = Array.from({ length: this.size }, (_, i) => i);
     if (rng) rng.shuffle(order);
+    const ahead = (start: number): void => {
+      if (!this.rows.inMemory && start < this.size) this.rows.readAhead(batchIndices(start, Math.min(batchSize, this.size - start), order));
+    };
+    ahead(0);
     for (let start = 0; start < this.size; start += batchSize) {
+      ahead(start + batchSize);
       yield this.batch(start, start + batchSize, inputShape, order);
     }
   }
+}
+
+/** The example indices of a batch of `n` from `start` in `order` (identity when omitted). */
+function batchIndices(start: number, n: number, order?: ArrayLike<number>): Int32Array {
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = order ? order[start + i] : start + i;
+  return out;
 }
 
 /**
@@ -266,7 +296,7 @@ export function splitIndicesByClass(labels: ArrayLike<number>, fraction: number,
  */
 export function isArrayDataset(value: unknown): value is ArrayDataset {
   const d = value as ArrayDataset | undefined;
-  return typeof d?.batch === 'function' && ArrayBuffer.isView(d.labels) && ArrayBuffer.isView(d.features);
+  return typeof d?.batch === 'function' && ArrayBuffer.isView(d.labels) && typeof d.rows?.read === 'function';
 }
 
 /** The per-example input shape a model expects (its batch dimension dropped). */

@@ -4,7 +4,9 @@
  * dependency whose prebuilt binary installs from the npm registry), resized to `size`
  * (default: the model's input) with `fit`, and kept as uint8 — 20,000 images at 96×96×3
  * take 553 MB rather than 2.2 GB as float32 — turned into floats (`range`, `mean`, `std`) one
- * batch at a time. Decoding reports its progress (a bar on a terminal, plain lines in CI).
+ * batch at a time. A folder whose pixels are more than memory should hold is decoded into a
+ * file on disk instead, read a batch at a time with read-ahead. Decoding reports its progress
+ * (a bar on a terminal, plain lines in CI).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -12,6 +14,7 @@ import * as path from 'node:path';
 import { Rng } from '../util/rng';
 import { ArrayDataset, labelArray, splitIndicesByClass } from './dataset';
 import { pixelDecoding, PixelValueOptions, pixelValueSchema } from './pixel-values';
+import { FeatureRows, inMemoryBudget, MemoryRows, RowFileWriter, rowsOnDisk, RowStorage } from './rows';
 import type { DatasetLoadContext, DatasetSource } from './source';
 
 export interface ImageFolderOptions extends PixelValueOptions {
@@ -23,6 +26,12 @@ export interface ImageFolderOptions extends PixelValueOptions {
   readonly fit?: 'cover' | 'contain' | 'fill';
   /** 1 (grey) or 3 (RGB); default the model's input channels, else 3. */
   readonly channels?: 1 | 3;
+  readonly storage?: RowStorage;
+  readonly storageDir?: string;
+}
+
+function byteSize(bytes: number): string {
+  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : bytes >= 1e6 ? `${(bytes / 1e6).toFixed(0)} MB` : `${(bytes / 1e3).toFixed(0)} kB`;
 }
 
 const IMAGE = /\.(jpe?g|png|webp)$/i;
@@ -72,10 +81,9 @@ function listFolder(root: string, option: string, logger: DatasetLoadContext['lo
   return { classes, files };
 }
 
-/** Decodes `files` into one uint8 array of [n, height, width, channels], a few at a time. */
-async function decodeAll(sharp: Sharp, files: readonly { file: string }[], height: number, width: number, channels: number, fit: string, ctx: DatasetLoadContext, what: string): Promise<Uint8Array> {
+/** Decodes `files` to rows of [height, width, channels] uint8 values, a few at a time, handing each to `put` with its index. */
+async function decodeAll(sharp: Sharp, files: readonly { file: string }[], height: number, width: number, channels: number, fit: string, ctx: DatasetLoadContext, what: string, put: (i: number, pixels: Uint8Array) => void): Promise<void> {
   const size = height * width * channels;
-  const out = new Uint8Array(files.length * size);
   let next = 0;
   let done = 0;
   const worker = async (): Promise<void> => {
@@ -91,14 +99,13 @@ async function decodeAll(sharp: Sharp, files: readonly { file: string }[], heigh
         throw new Error(`data: cannot read image ${file} (${(err as Error).message.split('\n')[0]})`);
       }
       if (decoded.data.length !== size) throw new Error(`data: image ${file} decoded to ${decoded.info.width}×${decoded.info.height}×${decoded.info.channels}, not ${width}×${height}×${channels}`);
-      out.set(decoded.data, i * size);
+      put(i, decoded.data);
       done++;
       // Every hundredth image (and the last): a terminal redraws its bar on each report.
       if (done % 100 === 0 || done === files.length) ctx.progress(done, files.length, `decoding ${files.length} ${what} images`);
     }
   };
   await Promise.all(Array.from({ length: Math.min(files.length, Math.max(2, os.cpus().length * 2)) }, worker));
-  return out;
 }
 
 export const imageFolderSource: DatasetSource<ImageFolderOptions> = {
@@ -117,6 +124,8 @@ export const imageFolderSource: DatasetSource<ImageFolderOptions> = {
       fit: { enum: ['cover', 'contain', 'fill'], default: 'cover', description: 'cover: crop to the aspect ratio; contain: pad with black; fill: stretch.' },
       channels: { enum: [1, 3], description: '1 (grey) or 3 (RGB); default the model\'s input channels, else 3.' },
       ...pixelValueSchema,
+      storage: { enum: ['auto', 'memory', 'disk'], default: 'auto', description: 'Where the decoded pixels are kept: memory, or a file on disk read a batch at a time (with read-ahead) for folders larger than memory should hold; auto: disk when a split\'s pixels exceed an eighth of the machine\'s memory.' },
+      storageDir: { type: 'string', minLength: 1, description: 'The folder of the pixels file when they are on disk (relative to the config file; default: the system\'s temporary folder). The file is removed as soon as it is open, so nothing is left behind.' },
     },
   },
   async load(options, ctx) {
@@ -131,11 +140,24 @@ export const imageFolderSource: DatasetSource<ImageFolderOptions> = {
     const channels = options.channels ?? (modelImage && (modelImage[2] === 1 || modelImage[2] === 3) ? (modelImage[2] as 1 | 3) : 3);
     const fit = options.fit ?? 'cover';
     const decoding = pixelDecoding(options, channels);
+    const size = height * width * channels;
     const dataset = async (name: string, part: { files: { file: string; label: number }[] }): Promise<ArrayDataset> => {
-      const pixels = await decodeAll(sharp, part.files, height, width, channels, fit, ctx, name);
-      const labels = labelArray(part.files.length, train.classes.length);
+      const count = part.files.length;
+      let rows: FeatureRows;
+      if (rowsOnDisk(options.storage ?? 'auto', count * size)) {
+        const dir = options.storageDir ? ctx.resolvePath(options.storageDir) : undefined;
+        const writer = new RowFileWriter('uint8', size, count, { dir, what: `image-folder ${name}` });
+        ctx.logger.info(`data: ${count} ${name} images take ${byteSize(count * size)} as uint8${options.storage === 'disk' ? '' : `, more than the ${byteSize(inMemoryBudget())} kept in memory`}; they are kept on disk in ${dir ?? 'the temporary folder'} and read a batch at a time`);
+        await decodeAll(sharp, part.files, height, width, channels, fit, ctx, name, (i, pixels) => writer.write(i, pixels));
+        rows = writer.rows();
+      } else {
+        const pixels = new Uint8Array(count * size);
+        await decodeAll(sharp, part.files, height, width, channels, fit, ctx, name, (i, decoded) => pixels.set(decoded, i * size));
+        rows = new MemoryRows(pixels, size);
+      }
+      const labels = labelArray(count, train.classes.length);
       part.files.forEach((f, i) => (labels[i] = f.label));
-      return new ArrayDataset(`image-folder-${name}`, pixels, labels, [height, width, channels], train.classes.length, decoding);
+      return new ArrayDataset(`image-folder-${name}`, rows, labels, [height, width, channels], train.classes.length, decoding);
     };
     // Split and order the file lists (seeded) before decoding: each split is decoded straight
     // into its final place, and no array of pixels is ever copied.

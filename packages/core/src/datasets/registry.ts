@@ -9,6 +9,7 @@ import { Rng } from '../util/rng';
 import { CLASSIFICATION, Task } from '../training/task';
 import { ArrayDataset, isArrayDataset } from './dataset';
 import { builtinSources } from './builtin';
+import type { FeatureRows } from './rows';
 import type { DatasetLoadContext, DatasetSource, DataSplits } from './source';
 
 /** A config's `data` section: the source, core's own keys, and the source's options. */
@@ -120,9 +121,24 @@ function checkSplits(splits: DataSplits, where: string, limited: { readonly trai
       if (bad >= 0) throw new Error(`${where}: ${part} example ${Math.floor(bad / d.targetWidth)} has a ${Number.isNaN(d.targets[bad]) ? 'NaN' : 'infinite'} target`);
     }
     if (train.targetWidth !== test.targetWidth) throw new Error(`${where}: train has ${train.targetWidth} targets per example but test has ${test.targetWidth}`);
-    if (d.features instanceof Float32Array) {
-      const bad = d.features.findIndex((v) => !Number.isFinite(v));
-      if (bad >= 0) throw new Error(`${where}: ${part} example ${Math.floor(bad / d.featureSize)} has a ${Number.isNaN(d.features[bad]) ? 'NaN' : 'infinite'} feature (index ${bad % d.featureSize})`);
-    }
+    const bad = firstNonFinite(d.rows);
+    if (bad) throw new Error(`${where}: ${part} example ${Math.floor(bad.at / d.featureSize)} has a ${Number.isNaN(bad.value) ? 'NaN' : 'infinite'} feature (index ${bad.at % d.featureSize})`);
   }
+}
+
+/** The first value of float rows that is NaN or infinite, and where it is; rows on disk are read a chunk at a time. */
+function firstNonFinite(rows: FeatureRows): { at: number; value: number } | undefined {
+  if (rows.dtype !== 'float32') return undefined;
+  const chunk = Math.max(1, Math.floor(262_144 / Math.max(1, rows.rowSize)));
+  for (let start = 0; start < rows.count; start += chunk) {
+    const n = Math.min(chunk, rows.count - start);
+    let values = rows.inMemory?.subarray(start * rows.rowSize, (start + n) * rows.rowSize);
+    if (!values) {
+      values = new Float32Array(n * rows.rowSize);
+      rows.read(Int32Array.from({ length: n }, (_, i) => start + i), values);
+    }
+    const bad = values.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) return { at: start * rows.rowSize + bad, value: values[bad] };
+  }
+  return undefined;
 }

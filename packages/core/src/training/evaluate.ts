@@ -28,8 +28,7 @@ export function evaluate(model: tf.LayersModel, data: ArrayDataset, batchSize = 
   const inputShape = modelInputShape(model);
   let metricSum = 0;
   let lossSum = 0;
-  for (let start = 0; start < data.size; start += batchSize) {
-    const batch = data.batch(start, start + batchSize, inputShape);
+  for (const batch of data.batches(batchSize, inputShape)) {
     const [m, l] = tf.tidy(() => {
       const predicted = model.predict(batch.x) as tf.Tensor2D;
       return [task.metricSum(batch.y, predicted).dataSync()[0], task.lossOf(batch.y, predicted).dataSync()[0] * batch.size];
