@@ -112,6 +112,20 @@ describe('module source', () => {
     const data = await new DatasetRegistry().load({ source: 'module', module: './plain.js', options: { chunks: 4 } }, opts(dir));
     expect([data.train.size, data.test.size]).toEqual([4, 4]);
     expect(data.classNames).toEqual(['even', 'odd']);
+    // Chunks are gathered into one typed array (then shuffled by the data seed): float32 from numbers, uint8 from uint8 chunks.
+    const rows = (d: typeof data.test): string[] => Array.from({ length: d.size }, (_, i) => `${Array.from(d.features.subarray(2 * i, 2 * i + 2))}:${d.labels[i]}`).sort();
+    expect(data.test.features).toBeInstanceOf(Float32Array);
+    expect(rows(data.test)).toEqual(['0,1:0', '1,1:1', '2,1:0', '3,1:1']);
+    fs.writeFileSync(
+      path.join(dir, 'bytes.js'),
+      `module.exports = () => ({
+  train: { featureShape: [2], features: Uint8Array.of(9, 8, 7, 6), labels: [0, 1] },
+  test: (async function* () { for (let i = 0; i < 3; i++) yield { featureShape: [2], features: Uint8Array.of(250 + i, i), labels: Uint8Array.of(i % 2) }; })(),
+});\n`,
+    );
+    const bytes = await new DatasetRegistry().load({ source: 'module', module: './bytes.js' }, opts(dir));
+    expect(bytes.test.features).toBeInstanceOf(Uint8Array);
+    expect(rows(bytes.test)).toEqual(['250,0:0', '251,1:1', '252,2:0']);
     fs.writeFileSync(
       path.join(dir, 'typed.ts'),
       `import { defineDataset } from ${JSON.stringify(path.join(__dirname, '../src'))};

@@ -45,8 +45,22 @@ async function gather(split: ModuleSplit, name: string, file: string): Promise<P
     if (chunks.length === 0) throw new Error(`data.module: ${file}: the ${name} split yielded no chunks`);
     const shape = chunks[0].featureShape;
     for (const c of chunks) if (c.featureShape?.join() !== shape?.join()) throw new Error(`data.module: ${file}: ${name} chunks have feature shapes [${shape}] and [${c.featureShape}]`);
-    const join = (key: 'features' | 'labels' | 'targets'): number[] | undefined => (chunks[0][key] ? chunks.flatMap((c) => Array.from(c[key] ?? [])) : undefined);
-    return { featureShape: shape, features: join('features')!, labels: join('labels'), targets: join('targets') };
+    // Typed arrays, not number arrays: a uint8 split stays uint8, a million rows stay compact.
+    const join = (key: 'features' | 'labels' | 'targets', bytes: boolean): ArrayLike<number> | undefined => {
+      if (!chunks[0][key]) return undefined;
+      const length = chunks.reduce((n, c) => n + (c[key]?.length ?? 0), 0);
+      const out = bytes ? new Uint8Array(length) : new Float32Array(length);
+      let at = 0;
+      for (const c of chunks) {
+        const part = c[key] ?? [];
+        if (ArrayBuffer.isView(part)) out.set(part as unknown as ArrayLike<number>, at);
+        else for (let i = 0; i < part.length; i++) out[at + i] = part[i];
+        at += part.length;
+      }
+      return out;
+    };
+    const uint8 = chunks.every((c) => c.features instanceof Uint8Array);
+    return { featureShape: shape, features: join('features', uint8)!, labels: join('labels', false), targets: join('targets', false) };
   }
   return split as PlainSplit;
 }

@@ -88,6 +88,12 @@ interface Pending {
 class RowFile {
   readonly rowBytes: number;
   readonly pending: Pending[] = [];
+  /**
+   * Buffers of finished requests, for the next ones: the collector does not see shared
+   * buffers as memory pressure, so one per batch would pile up as garbage (hundreds of MB
+   * over an epoch of large images) before it runs.
+   */
+  private readonly spare: SharedArrayBuffer[] = [];
 
   constructor(
     readonly fd: number,
@@ -97,6 +103,17 @@ class RowFile {
     readonly count: number,
   ) {
     this.rowBytes = rowSize * BYTES[dtype];
+  }
+
+  /** A shared buffer of at least `bytes`, reused when one is spare. */
+  buffer(bytes: number): SharedArrayBuffer {
+    const i = this.spare.findIndex((b) => b.byteLength >= bytes);
+    return i >= 0 ? this.spare.splice(i, 1)[0] : new SharedArrayBuffer(bytes);
+  }
+
+  /** Gives back the buffer of a request that is finished (never one the reader may still write). */
+  release(p: Pending): void {
+    if (Atomics.load(p.status, 0) !== 0 && this.spare.length < 3) this.spare.push(p.buffer);
   }
 
   /** Reads file rows `positions` into `out` synchronously, one read per run of consecutive rows. */
@@ -165,12 +182,16 @@ class FileRows implements FeatureRows {
     const found = pending.findIndex((p) => sameRows(p.positions, positions));
     if (found >= 0) {
       // Requests before this one were read-ahead that no one asked for: drop them.
-      const [p] = pending.splice(0, found + 1).slice(-1);
-      if (awaitRead(p)) {
-        target.set(new Uint8Array(p.buffer));
+      const dropped = pending.splice(0, found + 1);
+      const p = dropped.pop()!;
+      for (const d of dropped) this.file.release(d);
+      const ok = awaitRead(p);
+      if (ok) {
+        target.set(new Uint8Array(p.buffer, 0, target.length));
         servedAhead++;
-        return;
       }
+      this.file.release(p);
+      if (ok) return;
     }
     this.file.readNow(positions, target);
   }
@@ -179,9 +200,9 @@ class FileRows implements FeatureRows {
     const reader = rowReader();
     if (!reader || indices.length === 0) return;
     const positions = this.positions(indices);
-    const request: Pending = { positions, buffer: new SharedArrayBuffer(positions.length * this.file.rowBytes), status: new Int32Array(new SharedArrayBuffer(4)) };
+    const request: Pending = { positions, buffer: this.file.buffer(positions.length * this.file.rowBytes), status: new Int32Array(new SharedArrayBuffer(4)) };
     // Two batches ahead at most: a generator abandoned mid-way leaves no more than that behind.
-    if (this.file.pending.length >= 2) this.file.pending.shift();
+    if (this.file.pending.length >= 2) this.file.release(this.file.pending.shift()!);
     this.file.pending.push(request);
     reader.postMessage({ fd: this.file.fd, rowBytes: this.file.rowBytes, positions, buffer: request.buffer, status: request.status });
   }
