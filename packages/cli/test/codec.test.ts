@@ -63,6 +63,27 @@ describe('nncompress encode / decode / inspect', () => {
     for (const t of header.tensors) expect(inspect.stdout).toMatch(new RegExp(`^${t.name.replace('/', '\\/')}\\s+\\[${t.shape.join(',')}\\]\\s+\\S+\\s+${t.length.toLocaleString('en-US')}`, 'm'));
   });
 
+  it('a pipeline\'s encode stage and `nncompress encode` write the same bytes at the same options (one encode path, one set of defaults)', () => {
+    // A pruned model (zeros: the sparse layouts compete) with small biases (float16 competes).
+    const config = path.join(dir, 'same-bytes.yaml');
+    fs.writeFileSync(
+      config,
+      `model: ${LENET300}\nseed: 1\ndata: { source: mnist, train: 200, test: 200 }\nplugins:\n  prune: { use: '@nncompress/plugin-magnitude' }\n  encode: { use: '@nncompress/plugin-piecewise-linear', options: { codec: pwl, relativeError: 0.04 } }\nstages: [{ name: s, target: { sparsity: 0.9 } }]\n`,
+    );
+    const out = path.join(dir, 'same-bytes-out');
+    const run = nncompress(['run', config, '--out', out]);
+    expect(run.code).toBe(0);
+    const cli = path.join(dir, 'same-bytes-cli.nnc');
+    const enc = nncompress(['encode', path.join(out, 'model', 'model.json'), '-o', cli, '--codec', 'pwl', '--relative-error', '0.04']);
+    expect(enc.code).toBe(0);
+    const [fromRun, fromCli] = [path.join(out, 'model.nnc'), cli].map((f) => readNnc(new Uint8Array(fs.readFileSync(f))));
+    const tensors = (f: typeof fromRun): string[] => f.header.tensors.map((t) => `${t.name} ${t.codec} ${t.length} ${t.crc32}`);
+    expect(tensors(fromCli)).toEqual(tensors(fromRun));
+    expect(fromRun.header.tensors.some((t) => t.codec === 'float16')).toBe(true);
+    expect(fromRun.header.tensors.some((t) => t.codec === 'sparse')).toBe(true);
+    expect(fs.readFileSync(cli).equals(fs.readFileSync(path.join(out, 'model.nnc')))).toBe(true);
+  });
+
   it('stores no tensor above its float32 bytes with pwl, biases included (LeNet-5)', () => {
     const nnc = path.join(dir, 'l5.nnc');
     expect(nncompress(['encode', path.join(REPO, 'examples/mnist-lenet/models/lenet-5/model.json'), '-o', nnc, '--codec', 'pwl', '--relative-error', '0.04']).code).toBe(0);

@@ -12,12 +12,12 @@ export type { TensorCodec, CodecParams, CodecLookup, EncodedValues, JsonValue } 
 export { numberParam, stringParam, requireFinite } from './codecs/codec';
 export { float32Codec, float16Codec, toHalf, fromHalf, HALF_MAX } from './codecs/float';
 export { uint8Codec, affineRange } from './codecs/uint8';
-export { paletteCodec, PALETTE_MAX } from './codecs/palette';
+export { huffmanCodec, PALETTE_MAX } from './codecs/huffman';
 export { sparseCodec } from './codecs/sparse';
 export { pwlCodec, pwlValue, PWL_MAX_SYMBOLS } from './codecs/pwl';
 export type { PwlSegment } from './codecs/pwl';
 export { CodecRegistry, codecs, builtinCodecs } from './codecs/registry';
-export { encodeTensor, largestAbs, maxAbsError } from './tensor';
+export { encodeTensor, errorBound, largestAbs, maxAbsError } from './tensor';
 export type { EncodedTensor, EncodeChoice } from './tensor';
 export { writeNnc, readNnc, NncFile, MAGIC, FORMAT_VERSION, MAX_TENSOR_SIZE, DEFAULT_READ_LIMITS } from './container';
 export type { HeaderCoding, NncHeader, NncModel, NncTensorEntry, TensorToWrite, ReadLimits } from './container';

@@ -1,4 +1,5 @@
 import { ByteReader } from './bytes';
+import { NncEncodeError } from './errors';
 import type { CodecParams } from './codecs/codec';
 import { CodecRegistry, codecs as defaultRegistry } from './codecs/registry';
 
@@ -53,10 +54,30 @@ export function encodeTensor(values: Float32Array, choice: EncodeChoice = {}, re
   const id = choice.codec ?? 'float32';
   const codec = registry.get(id);
   if (!codec) throw new Error(`unknown codec "${id}" (known: ${registry.ids().join(', ')})`);
-  if (!codec.encode) throw new Error(`codec "${id}" can decode but not encode here`);
   const options = choice.options ?? {};
-  const candidates: { codec: string; params: CodecParams; bytes: Uint8Array }[] = [];
   const sparse = choice.sparse ?? 'auto';
+  let best = encodeWith(values, id, options, sparse, registry);
+  const bound = typeof options.maxError === 'number' ? options.maxError : best.maxError;
+  for (const other of codec.alsoTry ?? []) {
+    let alternative: EncodedTensor;
+    try {
+      alternative = encodeWith(values, other, {}, sparse, registry);
+    } catch (err) {
+      // Values the alternative cannot hold (beyond float16's range, say): it is not a choice.
+      if (err instanceof NncEncodeError) continue;
+      throw err;
+    }
+    if (alternative.bytes.length < best.bytes.length && alternative.maxError <= bound) best = alternative;
+  }
+  return best;
+}
+
+/** The smallest of codec `id` alone and inside `sparse`, never larger than float32, with its measured error. */
+function encodeWith(values: Float32Array, id: string, options: CodecParams, sparse: 'auto' | 'never' | 'always', registry: CodecRegistry): EncodedTensor {
+  const codec = registry.get(id);
+  if (!codec) throw new Error(`unknown codec "${id}" (known: ${registry.ids().join(', ')})`);
+  if (!codec.encode) throw new Error(`codec "${id}" can decode but not encode here`);
+  const candidates: { codec: string; params: CodecParams; bytes: Uint8Array }[] = [];
   const hasZeros = values.some((v) => Object.is(v, 0));
   if (sparse !== 'always') candidates.push({ codec: id, ...codec.encode(values, options, registry) });
   if (sparse === 'always' || (sparse === 'auto' && hasZeros && id !== 'sparse')) {
@@ -72,4 +93,14 @@ export function encodeTensor(values: Float32Array, choice: EncodeChoice = {}, re
   const exact = bitExact(values, decoded);
   if (codec.lossless && !exact) throw new Error(`codec "${id}" is lossless but did not round-trip this tensor bit for bit`);
   return { ...best, maxError: exact ? 0 : maxAbsError(values, decoded) };
+}
+
+/**
+ * The absolute error bound of a tensor: `maxError`, or `relativeError` times the tensor's
+ * largest |value|; undefined when neither is given (or the tensor is all zeros).
+ */
+export function errorBound(values: Float32Array, bound: { readonly maxError?: number; readonly relativeError?: number }): number | undefined {
+  if (bound.maxError !== undefined) return bound.maxError;
+  const largest = bound.relativeError === undefined ? 0 : largestAbs(values);
+  return largest > 0 ? bound.relativeError! * largest : undefined;
 }

@@ -1,10 +1,15 @@
 import { CodecParams, CodecRegistry, pwlCodec, TensorCodec } from '@nncompress/format';
-import { encodePwl, PwlEncodeOptions } from './encode';
+import { encodePwl, pwlDefaults, PwlEncodeOptions } from './encode';
 
-/** format's `pwl` decoder completed with this package's encoder. */
+/**
+ * format's `pwl` decoder completed with this package's encoder. Options left out take
+ * `pwlDefaults`, the same values the plugin's schema defaults to, so `nncompress encode
+ * --codec pwl` and a pipeline's encode stage write the same bytes for the same options.
+ */
 export const pwlEncoderCodec: TensorCodec = {
   ...pwlCodec,
-  encode: (values: Float32Array, options: CodecParams) => encodePwl(values, options as PwlEncodeOptions),
+  encode: (values: Float32Array, options: CodecParams) => encodePwl(values, { ...pwlDefaults, ...(options as PwlEncodeOptions) }),
+  alsoTry: ['float16'],
 };
 
 /** Codecs this package provides (the CLI's `encode --codec` picks them up). */

@@ -1,5 +1,5 @@
 import { EncodedTensor, inject, injectable, Logger, PipelineHooks, PluginContext, Services } from '@nncompress/core';
-import { CodecParams, EncodeChoice, encodeTensor, HALF_MAX, largestAbs, nncompressIO, writeNnc, JsonValue } from '@nncompress/format';
+import { CodecParams, EncodeChoice, encodeTensor, errorBound, largestAbs, nncompressIO, writeNnc, JsonValue } from '@nncompress/format';
 import { pwlRegistry } from './codec';
 import { smallestBoundWithin } from './encode';
 import { PiecewiseLinearOptions, piecewiseLinearOptionsSchema } from './schema';
@@ -26,21 +26,12 @@ export class PiecewiseLinearPlugin {
 
     hooks.encodeTensor.tapPromise(name, async (tensor) => {
       const pwl: CodecParams = { p: options.p, pm: options.pm, pd: options.pd, parallel: options.parallel };
-      const largest = largestAbs(tensor.values);
-      const maxError = options.maxError ?? (options.relativeError !== undefined && largest > 0 ? options.relativeError * largest : undefined);
+      const maxError = errorBound(tensor.values, options);
       const choice: EncodeChoice = { codec: options.codec, sparse: options.sparse, options: options.codec === 'pwl' ? (maxError === undefined ? pwl : { ...pwl, maxError }) : {} };
-      let encoded =
+      const encoded =
         options.bitsPerWeight === undefined
           ? encodeTensor(tensor.values, choice, registry)
-          : smallestBoundWithin((bound) => encodeTensor(tensor.values, { ...choice, options: { ...pwl, maxError: bound } }, registry), Math.ceil((options.bitsPerWeight * tensor.values.length) / 8), largest).encoded;
-      // Halves take at least 2 bytes per non-zero value, so they can only win when pwl took more.
-      if (options.codec === 'pwl' && largest < HALF_MAX && encoded.bytes.length > 2 * nonZeroCount(tensor.values)) {
-        // A few dozen values (biases) cost more in segment tables than as halves: keep float16
-        // when it is smaller and within the bound asked for (without one: no less accurate).
-        // encodeTensor may have answered float32 already (pwl was larger), which is exact.
-        const half = encodeTensor(tensor.values, { codec: 'float16', sparse: options.sparse }, registry);
-        if (half.bytes.length < encoded.bytes.length && half.maxError <= (maxError ?? encoded.maxError)) encoded = half;
-      }
+          : smallestBoundWithin((bound) => encodeTensor(tensor.values, { ...choice, options: { ...pwl, maxError: bound } }, registry), Math.ceil((options.bitsPerWeight * tensor.values.length) / 8), largestAbs(tensor.values)).encoded;
       const result: EncodedTensor = { name: tensor.name, shape: tensor.shape, codec: encoded.codec, params: encoded.params, bytes: encoded.bytes, maxError: encoded.maxError };
       this.logger.debug(`${ctx.instanceName}: ${tensor.name} ${encoded.codec} ${encoded.bytes.length} bytes, ${((8 * encoded.bytes.length) / Math.max(1, tensor.values.length)).toFixed(2)} bits/weight, max error ${encoded.maxError.toExponential(2)}`);
       return result;
@@ -54,10 +45,4 @@ export class PiecewiseLinearPlugin {
       return { ...artifact, fileName: options.fileName, bytes, ioHandler: nncompressIO(bytes, registry) };
     });
   }
-}
-
-function nonZeroCount(values: Float32Array): number {
-  let n = 0;
-  for (const x of values) if (x !== 0) n++;
-  return n;
 }

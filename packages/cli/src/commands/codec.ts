@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chooseBackend, errorMessage, InputError, modelInputFiles, overwrittenInput, readModelOrWeights, removeOnExit, sweepStale, tf, writeFileAtomic } from '@nncompress/core';
-import { CodecParams, CodecRegistry, EncodeChoice, encodeArtifacts, largestAbs, ModelArtifactsLike, NncFile, NncFormatError, NncStream, openNncStream, readNnc, ReadLimits, TensorCodec, WeightSpec } from '@nncompress/format';
+import { CodecParams, CodecRegistry, EncodeChoice, encodeArtifacts, errorBound, ModelArtifactsLike, NncFile, NncFormatError, NncStream, openNncStream, readNnc, ReadLimits, TensorCodec, WeightSpec } from '@nncompress/format';
 import { formatTable, int } from '../table';
 import { projectPlugins } from './plugins';
 
@@ -88,8 +88,7 @@ export async function encodeCommand(input: string, options: EncodeCommandOptions
   const artifacts = readModelOrWeights(input) as ModelArtifactsLike;
   await checkLayersModel(input, artifacts);
   const choose = (_spec: WeightSpec, values: Float32Array): EncodeChoice => {
-    const largest = largestAbs(values);
-    const maxError = options.maxError ?? (options.relativeError !== undefined && largest > 0 ? options.relativeError * largest : undefined);
+    const maxError = errorBound(values, options);
     const codecOptions: CodecParams = maxError === undefined ? {} : { maxError };
     return { codec: options.codec, options: codecOptions, sparse: options.sparse };
   };

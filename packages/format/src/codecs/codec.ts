@@ -26,6 +26,14 @@ export interface TensorCodec {
   encode?(values: Float32Array, options: CodecParams, codecs: CodecLookup): EncodedValues;
   /** Decodes `count` values from `r`, which holds exactly this tensor's bytes. */
   decode(r: ByteReader, params: CodecParams, count: number, codecs: CodecLookup): Float32Array;
+  /**
+   * Codecs `encodeTensor` also tries (with their default options) whenever this one is asked
+   * for, keeping the smallest encoding that is no less accurate than asked: within the
+   * choice's `maxError` when it gives one, else within this codec's own error. Piecewise-linear
+   * lists float16, because a bias of a few dozen values costs less as halves than as a segment
+   * table. One rule for every caller, so `nncompress encode` and a pipeline write the same bytes.
+   */
+  readonly alsoTry?: readonly string[];
 }
 
 /** A finite number parameter, or a format error naming it. */

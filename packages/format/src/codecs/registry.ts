@@ -1,12 +1,12 @@
 import type { CodecLookup, TensorCodec } from './codec';
 import { float16Codec, float32Codec } from './float';
-import { paletteCodec } from './palette';
+import { huffmanCodec } from './huffman';
 import { pwlCodec } from './pwl';
 import { sparseCodec } from './sparse';
 import { uint8Codec } from './uint8';
 
 /** The codecs every reader knows: a file written with them decodes with this package alone. */
-export const builtinCodecs: readonly TensorCodec[] = [float32Codec, float16Codec, uint8Codec, paletteCodec, sparseCodec, pwlCodec];
+export const builtinCodecs: readonly TensorCodec[] = [float32Codec, float16Codec, uint8Codec, huffmanCodec, sparseCodec, pwlCodec];
 
 /** Codecs by id. Plugins register theirs; readers look codecs up by the id in the header. */
 export class CodecRegistry implements CodecLookup {

@@ -42,7 +42,7 @@ function writePlanes(bits: Uint32Array): Uint8Array {
  * they save), the bits as they are (`params.layout: "raw"`), so it never takes more bytes
  * than float32.
  */
-export const paletteCodec: TensorCodec = {
+export const huffmanCodec: TensorCodec = {
   id: 'huffman',
   lossless: true,
   encode(values, _options, codecs): EncodedValues {
