@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /*
- * Issue 7's experiment: bytes, bits per weight and test accuracy of every encoding of the
+ * The encoding experiment: bytes, bits per weight and test accuracy of every encoding of the
  * committed LeNet-300-100 and LeNet-5, dense and pruned, side by side, measured in one run;
  * the shipped uint8 MobileNetV2 of nsfwjs re-encoded losslessly; decode throughput.
  *

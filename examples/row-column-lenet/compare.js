@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /*
  * Row-and-column pruning of the committed LeNet-5 by every selector, at several sparsities,
- * over several seeds, all with the same short fine-tune (issue 5's experiment):
+ * over several seeds, all with the same short fine-tune:
  *   - accuracy straight after pruning and after the fine-tune, mean ± std over the seeds;
  *   - the live importance kept (a kept column whose input channel was removed keeps nothing);
  *   - for the first seed, batch-32 time of each pruned layer's GEMM: the original kernel,

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /*
  * Small-weight retention against magnitude pruning on the committed LeNet-300-100 and
- * LeNet-5 (issue 6's experiment): at each sparsity, each selector prunes the trained model
+ * LeNet-5: at each sparsity, each selector prunes the trained model
  * once (global scope), then every pruned model gets the same short mask-aware fine-tune.
  * Prints test accuracy straight after pruning and after the fine-tune, mean ± std over the
  * seeds (the seed drives the saliency's batches, the search and the fine-tune's shuffling;

@@ -4,7 +4,7 @@ import { FilterPruningOptions, filterPruningOptionsSchema } from './schema';
 import { selectChannels } from './select';
 
 /**
- * Filter pruning for transfer learning (seed 003): scores every output channel of every
+ * Filter pruning for transfer learning (Liao 2020): scores every output channel of every
  * Conv2D/Dense channel group, on the target data for the activation criteria, and removes
  * the least important physically (core's channel groups keep BatchNorm, depthwise, residual
  * partners and the next layer's input in step). Optionally replaces the classification head

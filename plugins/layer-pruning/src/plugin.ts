@@ -4,7 +4,7 @@ import { LayerPruningOptions, layerPruningOptionsSchema } from './schema';
 import { selectUnits } from './select';
 
 /**
- * Layer pruning (seed 004): ranks residual blocks and layer blocks by how much the loss
+ * Layer pruning (Azhari 2018): ranks residual blocks and layer blocks by how much the loss
  * rises when each is removed (or by how similar its input and output are, linear CKA) and
  * removes the least important ones until the stage's `layers` target; core rebuilds the
  * model, refitting the next layer by least squares where the channel count changes. Follow

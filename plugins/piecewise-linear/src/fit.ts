@@ -1,5 +1,5 @@
 /**
- * Piecewise-linear fitting of a tensor's sorted values (seed 001). The sorted curve — value
+ * Piecewise-linear fitting of a tensor's sorted values (Huang 2021). The sorted curve — value
  * against rank — is smooth for trained weights, so a few line segments follow it within a
  * deviation p; code points spaced evenly in rank along each segment then quantise the
  * values, and the segments are all a decoder needs besides one code per weight.

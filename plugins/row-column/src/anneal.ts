@@ -20,7 +20,7 @@ export interface AnnealOptions {
 export const annealDefaults = { iterations: 20_000, initialTemperature: 0.3, finalTemperature: 1e-4 } as const;
 
 /**
- * Local SA (seed 000) on one layer. The state is (R, C); a move is one of
+ * Local SA (Tu 2024) on one layer. The state is (R, C); a move is one of
  *  - swap: a kept row (column) for a removed one;
  *  - grow: keep one more row (column) where the budget allows;
  *  - trade: keep one more row (column) and drop the fewest, weakest columns (rows) that

@@ -19,7 +19,7 @@ export interface GlobalSelection {
 }
 
 /**
- * Global row-then-column (the baseline of seed 000): rows of all layers are ranked on one
+ * Global row-then-column (the baseline of Tu 2024): rows of all layers are ranked on one
  * scale, then columns. Each layer's importance is divided by its mean entry, so a layer with
  * small weights is not emptied first. Rows go, least important first, until `rowShare` of
  * the entries to remove are gone; then columns (scored within the kept rows) until all

@@ -6,7 +6,7 @@ export type GreedyOrder = 'row-then-column' | 'column-then-row';
  * Greedy row-then-column: rank rows by their total importance; for every feasible number of
  * kept rows r, keep the r best rows, then the ⌊budget / r⌋ columns with the most importance
  * inside those rows; return the best r. (Column-then-row is the same on the transpose.)
- * Its removed importance is at most twice the optimum (seed 000); the property tests check
+ * Its removed importance is at most twice the optimum (Tu 2024); the property tests check
  * that against the exact solver.
  */
 export function greedy(problem: RowColumnProblem, order: GreedyOrder = 'row-then-column'): RowColumnSelection {

@@ -64,7 +64,7 @@ class LayerState {
 }
 
 /**
- * Neighboring SA (seed 000): simulated annealing over all GEMM layers at once, on the live
+ * Neighboring SA (Tu 2024): simulated annealing over all GEMM layers at once, on the live
  * objective — importance in kept rows × kept columns whose input channel is still produced.
  * The state is a kept-channel set per group (the rows of its producers) and a kept-column
  * set per layer (live columns only). Moves:

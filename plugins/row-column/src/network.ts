@@ -3,7 +3,7 @@ import { GemmView, toGemm } from './gemm';
 
 /**
  * Several GEMM layers whose rows and columns are tied by the channels between them
- * (Neighboring SA, seed 000). Removing row k of a producer removes channel k of its group,
+ * (Neighboring SA, Tu 2024). Removing row k of a producer removes channel k of its group,
  * and with it every column of a consuming layer that reads channel k (k_h·k_w columns of a
  * Conv2D; one per spatial position of a Dense behind a Flatten). Residual Add groups have
  * several producers that share one set of kept channels.

@@ -4,7 +4,7 @@ import { RowColumnOptions, rowColumnOptionsSchema } from './schema';
 import { scoreGemmWeights, selectRowColumn } from './select';
 
 /**
- * Row-and-column pruning (seed 000) in the pipeline: `score` adds per-entry importance of
+ * Row-and-column pruning (Tu 2024) in the pipeline: `score` adds per-entry importance of
  * every Conv2D/Dense kernel, `select` keeps, per layer, the rows and columns of its GEMM
  * matrix that hold the most importance within the round's sparsity budget. The plan is a
  * structured weight mask (whole rows and columns), which core applies and keeps through

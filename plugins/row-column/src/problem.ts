@@ -1,7 +1,7 @@
 import { InputError } from '@nncompress/core';
 
 /**
- * One row-and-column pruning instance (seed 000): a `rows × cols` GEMM weight matrix seen
+ * One row-and-column pruning instance (Tu 2024): a `rows × cols` GEMM weight matrix seen
  * only through its importance `a[i·cols + j] ≥ 0`, and a budget of kept entries. A solution
  * keeps rows R and columns C with |R|·|C| ≤ budget; its value is the kept importance
  * Σ_{i∈R, j∈C} a_ij, and its cost (what the 2-approximation bounds) is the removed importance,

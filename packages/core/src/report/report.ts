@@ -1,4 +1,4 @@
-/** report.json: the keys DESIGN.md fixes, plus a few more for the HTML report. */
+/** report.json: what a run reports, documented by the interfaces below, plus a few keys the HTML report needs. */
 import type { ModelStats } from '../model/model-stats';
 import type { Latency } from '../model/latency';
 import type { MetricValue } from '../training/evaluate';
