@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 /*
  * Writes each plugin README's options table from the plugin's JSON Schema, between the
- * markers <!-- options:start --> and <!-- options:end -->. Run after `npm run build`:
+ * markers <!-- options:start --> and <!-- options:end -->, and docs/config.md's key table
+ * from the pipeline config's schema, between <!-- config:start --> and <!-- config:end -->.
+ * Run after `npm run build`:
  *   npm run docs
  */
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const { optionsMarkdownTable, pluginFromExports } = require('@nncompress/core');
+const { configMarkdownTable, optionsMarkdownTable, pipelineConfigSchema, pluginFromExports } = require('@nncompress/core');
 
 const root = path.resolve(__dirname, '..');
 const dirs = ['plugins/magnitude', 'plugins/finetune', 'plugins/filter-pruning', 'plugins/layer-pruning', 'plugins/row-column', 'plugins/small-weight-retention', 'plugins/piecewise-linear', 'examples/third-party-plugin'];
@@ -19,4 +21,12 @@ for (const dir of dirs) {
   if (next === text) continue;
   fs.writeFileSync(readme, next);
   console.log(`updated ${path.relative(root, readme)}`);
+}
+
+const configDoc = path.join(root, 'docs', 'config.md');
+const configText = fs.readFileSync(configDoc, 'utf8');
+const configNext = configText.replace(/(<!-- config:start -->)[\s\S]*?(<!-- config:end -->)/, (_, start, end) => `${start}\n${configMarkdownTable(pipelineConfigSchema)}\n${end}`);
+if (configNext !== configText) {
+  fs.writeFileSync(configDoc, configNext);
+  console.log('updated docs/config.md');
 }

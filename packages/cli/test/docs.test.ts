@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ts from 'typescript';
 import { parse } from 'yaml';
-import { checkConfig, DatasetRegistry, loadConfig, resolvePlugin, validateAgainst } from '@nncompress/core';
+import { checkConfig, configMarkdownTable, DatasetRegistry, loadConfig, pipelineConfigSchema, resolvePlugin, validateAgainst } from '@nncompress/core';
 import { LENET300, REPO } from './helpers';
 
 interface Block {
@@ -148,5 +148,14 @@ describe('code blocks in the READMEs and docs', () => {
         for (const pkg of words.slice(2).filter((w) => w.startsWith('@nncompress/'))) expect([raw, workspaces.includes(pkg)]).toEqual([raw, true]);
       }
     }
+  });
+});
+
+describe('generated reference tables', () => {
+  it('docs/config.md holds the key table of the schema configs are checked against, one row per key', () => {
+    const table = configMarkdownTable(pipelineConfigSchema);
+    expect(fs.readFileSync(path.join(REPO, 'docs/config.md'), 'utf8')).toContain(`<!-- config:start -->\n${table}\n<!-- config:end -->`);
+    // Every key a config may hold has its row, nested ones by their config path.
+    for (const key of ['model', 'seed', 'backend', 'data.source', 'data.seed', 'task.kind', 'latency.repeats', 'plugins.<name>.use', 'stages[i].target.sparsity', 'stages[i].schedule.initial']) expect(table).toContain(`| \`${key}\` |`);
   });
 });

@@ -97,7 +97,7 @@ export { definePlugin } from './plugins/plugin';
 export type { Plugin, PluginClass, PluginObject, PluginInstance, PluginContext, JsonSchema, DatasetSources } from './plugins/plugin';
 export { Services, inject, injectable } from './plugins/di';
 export { resolvePlugin, pluginFromExports } from './plugins/loader';
-export { optionsMarkdownTable } from './plugins/options-table';
+export { configMarkdownTable, optionsMarkdownTable } from './plugins/options-table';
 export { validateAgainst } from './config/validate';
 
 export { loadConfig, checkConfig } from './config/load';

@@ -12,23 +12,23 @@ export const pipelineConfigSchema = {
   properties: {
     $schema: { type: 'string', description: 'Editor hint; ignored.' },
     model: {
-      description: 'Path to the input model.json (relative to the config file), or { module, export } for a model shipped as a JS module in a package.',
+      description: 'The input tfjs LayersModel: a model.json path (relative to the config file), or { module, export } for a model a package ships as a JS module, as nsfwjs does (the export holds modelJson() and weightBundles; default: the module\'s only such export).',
       anyOf: [
         { type: 'string', minLength: 1 },
-        { type: 'object', additionalProperties: false, required: ['module'], properties: { module: { type: 'string', minLength: 1 }, export: { type: 'string', minLength: 1 } } },
+        { type: 'object', additionalProperties: false, required: ['module'], properties: { module: { type: 'string', minLength: 1, description: 'The package module, resolved from the config file.' }, export: { type: 'string', minLength: 1, description: 'The export that holds the model.' } } },
       ],
     },
-    seed: { type: 'integer', minimum: 0, maximum: 2147483647, default: 42, description: 'Seed for every random choice.' },
-    backend: { enum: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto', description: 'TensorFlow.js backend.' },
+    seed: { type: 'integer', minimum: 0, maximum: 2147483647, default: 42, description: 'Seeds every random choice of the run (training order, Taylor batches; the data have their own data.seed); --seed overrides.' },
+    backend: { enum: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto', description: 'auto tries tfjs-node, then wasm, then cpu; NNCOMPRESS_BACKEND overrides auto.' },
     data: {
       type: 'object',
       required: ['source'],
-      description: 'Dataset for evaluation and fine-tuning: a source and its options (checked against the source\'s own schema).',
+      description: 'The data for evaluation and fine-tuning: a source, the keys below, and the source\'s own options (data.<option>, checked against the source\'s schema; see data.md).',
       properties: {
-        source: { type: 'string', minLength: 1, description: 'Dataset source: mnist, mnist-rgb, idx, csv, npy, image-folder, module, or one a configured plugin declares.' },
+        source: { type: 'string', minLength: 1, description: 'Dataset source: mnist, mnist-rgb, idx, csv, npy, image-folder, module, or one a configured plugin declares (data.md).' },
         train: { type: 'integer', minimum: 1, description: 'Max training examples: a class-stratified subset (a prefix of the fixed order for mnist and mnist-rgb).' },
         test: { type: 'integer', minimum: 1, description: 'Max test examples, chosen as train is.' },
-        seed: { type: 'integer', minimum: 0, maximum: 2147483647, description: 'Seed of the data\'s order, subsets and splits (default 1); independent of the run seed, so every run sees the same test examples.' },
+        seed: { type: 'integer', minimum: 0, maximum: 2147483647, description: 'Seed of the data\'s order, subsets and splits (default 1); independent of seed, so every run measures on the same examples.' },
       },
     },
     task: {
@@ -45,46 +45,48 @@ export const pipelineConfigSchema = {
     latency: {
       type: 'object',
       additionalProperties: false,
-      description: 'Measure baseline and final inference latency at batch 1 and 32, at the end of the run, timing a kept copy of the baseline and the final model in alternation.',
-      properties: { repeats: { type: 'integer', minimum: 1, maximum: 1000, default: 5, description: 'Rounds per batch size; each round times 5 calls of the baseline, then 5 of the final model; the median of the round medians is reported.' } },
+      description: 'When present, baseline and final latency (batch 1 and 32) are measured at the end of the run: a kept copy of the baseline and the final model are timed in alternation, so machine drift over the run does not enter the speed-up.',
+      properties: { repeats: { type: 'integer', minimum: 1, maximum: 1000, default: 5, description: 'Rounds per batch size; each round times 5 calls of each model; the median of the round medians is reported.' } },
     },
     plugins: {
       type: 'object',
-      description: 'Named plugin instances.',
+      description: 'Plugin instances, by the name stages and logs use.',
       additionalProperties: {
         type: 'object',
         additionalProperties: false,
         required: ['use'],
         properties: {
-          use: { type: 'string', minLength: 1, description: 'Package name or relative path.' },
-          options: { type: 'object', description: "Options checked against the plugin's schema." },
+          use: { type: 'string', minLength: 1, description: 'Package name, or a path relative to the config (a file, or a folder with a package.json).' },
+          options: { type: 'object', description: "Checked against the plugin's own JSON Schema (default: {})." },
         },
       },
     },
     stages: {
       type: 'array',
       minItems: 1,
+      description: 'The stages, run in order; each is rounds of score → select → prune → finetune toward its target.',
       items: {
         type: 'object',
         additionalProperties: false,
         required: ['name'],
         properties: {
-          name: { type: 'string', minLength: 1 },
-          use: { type: 'array', items: { type: 'string' }, description: 'Active plugin instances (default: all).' },
+          name: { type: 'string', minLength: 1, description: 'Shown in logs and the report.' },
+          use: { type: 'array', items: { type: 'string' }, description: 'Plugin instances active in this stage\'s rounds (default: all).' },
           target: {
             type: 'object',
             additionalProperties: false,
-            description: 'Target kind → the value the stage ends on.',
+            description: 'Target kind → the value the stage ends on; a stage with no target only fine-tunes. Each kind is served by the one active instance whose select declares it.',
             properties: targetProperties,
           },
           schedule: {
             type: 'object',
+            description: 'How the stage reaches its target over rounds (default: one-shot).',
             additionalProperties: false,
             required: ['kind'],
             properties: {
-              kind: { enum: ['one-shot', 'iterative', 'gradual'] },
-              rounds: { type: 'integer', minimum: 1, maximum: 1000 },
-              initial: { type: 'number', minimum: 0, exclusiveMaximum: 1 },
+              kind: { enum: ['one-shot', 'iterative', 'gradual'], description: 'How the target is approached (see Schedules).' },
+              rounds: { type: 'integer', minimum: 1, maximum: 1000, description: 'Rounds of score → select → prune → finetune (default 4; 1 for one-shot).' },
+              initial: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'The value of the target the gradual schedule starts from (default 0).' },
             },
           },
         },

@@ -71,7 +71,7 @@ export const builtinTargetKinds: readonly TargetKind[] = [
   {
     key: 'sparsity',
     description: 'Kernel sparsity at the end of the stage.',
-    schema: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'Kernel sparsity at the end of the stage.' },
+    schema: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'Kernel sparsity at the end of the stage (unstructured).' },
     unit: 'fraction',
     format: (v) => `${percent(v)} kernel sparsity`,
     measure: (m) => kernelSparsity(m.model),
@@ -85,7 +85,7 @@ export const builtinTargetKinds: readonly TargetKind[] = [
   {
     key: 'filterRatio',
     description: 'Fraction of prunable channels (filters) removed by the end of the stage.',
-    schema: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'Fraction of prunable channels (filters) removed by the end of the stage.' },
+    schema: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'Fraction of the prunable channels removed by the end of the stage (structured), relative to the channels first seen.' },
     unit: 'fraction',
     format: (v) => `filter ratio ${percent(v)}`,
     measure: (m) => (m.channelsAtStart === 0 ? 0 : m.channelsRemoved / m.channelsAtStart),
@@ -96,7 +96,7 @@ export const builtinTargetKinds: readonly TargetKind[] = [
   {
     key: 'layers',
     description: 'Layers or blocks removed by the end of the stage.',
-    schema: { type: 'integer', minimum: 1, maximum: 10000, description: 'Layers or blocks (layer pruning) removed by the end of the stage.' },
+    schema: { type: 'integer', minimum: 1, maximum: 10000, description: 'Layers or blocks removed by the end of the stage (layer pruning); a schedule splits them over rounds, rounded to whole units.' },
     unit: 'count',
     format: (v) => `${v} layers removed`,
     measure: (m) => m.unitsRemoved,
