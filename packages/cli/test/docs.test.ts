@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ts from 'typescript';
 import { parse } from 'yaml';
-import { checkConfig, configMarkdownTable, DatasetRegistry, loadConfig, pipelineConfigSchema, resolvePlugin, validateAgainst } from '@nncompress/core';
+import { checkConfig, configMarkdownTable, createHooks, DatasetRegistry, loadConfig, pipelineConfigSchema, resolvePlugin, validateAgainst } from '@nncompress/core';
 import { LENET300, REPO } from './helpers';
 
 interface Block {
@@ -152,6 +152,12 @@ describe('code blocks in the READMEs and docs', () => {
 });
 
 describe('generated reference tables', () => {
+  it('docs/hooks.md has a row for every hook createHooks() declares, and names none it does not', () => {
+    const text = fs.readFileSync(path.join(REPO, 'docs/hooks.md'), 'utf8');
+    const rows = [...text.matchAll(/^\| `(\w+)` \| (?:Async|Sync)\w*Hook \|/gm)].map((m) => m[1]);
+    expect(rows.sort()).toEqual(Object.keys(createHooks()).sort());
+  });
+
   it('docs/config.md holds the key table of the schema configs are checked against, one row per key', () => {
     const table = configMarkdownTable(pipelineConfigSchema);
     expect(fs.readFileSync(path.join(REPO, 'docs/config.md'), 'utf8')).toContain(`<!-- config:start -->\n${table}\n<!-- config:end -->`);

@@ -51,7 +51,14 @@ stages:
         calls.push(`score:${r.stage.name}:${r.round}`);
         return scores;
       });
+      p.hooks.beforeRound.tap('rec', (r) => void calls.push(`beforeRound:${r.stage.name}:${r.round}`));
       p.hooks.prune.tap('rec', (plan, r) => void calls.push(`prune:${r.stage.name}:${r.round}:${plan.selectedBy}`));
+      // After core applied the plan: the model holds the round's sparsity.
+      p.hooks.afterPrune.tap('rec', (_plan, r) => {
+        const kernels = prunableWeights(r.state.model).map((w) => w.variable.read().dataSync() as Float32Array);
+        const zeros = kernels.reduce((n, k) => n + k.filter((v) => v === 0).length, 0) / kernels.reduce((n, k) => n + k.length, 0);
+        calls.push(`afterPrune:${r.stage.name}:${r.round}:${Math.abs(zeros - r.targetSparsity) < 0.02}`);
+      });
       p.hooks.finetune.tap('rec', (r) => void calls.push(`finetune:${r.stage.name}:${r.round}`));
       p.hooks.afterStage.tap('rec', (s) => void calls.push(`afterStage:${s.stage.name}`));
       p.hooks.evaluate.tap('rec', (e) => void calls.push(`evaluate:${e.label}`));
@@ -61,12 +68,13 @@ stages:
       'beforeRun',
       'evaluate:baseline',
       'beforeStage:gradual',
-      'score:gradual:0', 'prune:gradual:0:@nncompress/plugin-magnitude', 'finetune:gradual:0',
-      'score:gradual:1', 'prune:gradual:1:@nncompress/plugin-magnitude', 'finetune:gradual:1',
-      'score:gradual:2', 'prune:gradual:2:@nncompress/plugin-magnitude', 'finetune:gradual:2',
+      'beforeRound:gradual:0', 'score:gradual:0', 'prune:gradual:0:@nncompress/plugin-magnitude', 'afterPrune:gradual:0:true', 'finetune:gradual:0',
+      'beforeRound:gradual:1', 'score:gradual:1', 'prune:gradual:1:@nncompress/plugin-magnitude', 'afterPrune:gradual:1:true', 'finetune:gradual:1',
+      'beforeRound:gradual:2', 'score:gradual:2', 'prune:gradual:2:@nncompress/plugin-magnitude', 'afterPrune:gradual:2:true', 'finetune:gradual:2',
       'evaluate:gradual',
       'afterStage:gradual',
       'beforeStage:polish',
+      'beforeRound:polish:0',
       'finetune:polish:0',
       'evaluate:polish',
       'afterStage:polish',
@@ -178,6 +186,31 @@ stages:
     // Nothing was written for any failed run.
     for (const o of ['o1', 'o2', 'o3']) expect(fs.existsSync(path.join(dir, o))).toBe(false);
     expect(fs.readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('tells the failed hook why the run stopped (a tap that throws there too is only a warning), and hooks nobody tapped are unused', async () => {
+    fs.writeFileSync(
+      path.join(dir, 'failing-finetune.js'),
+      `module.exports = { id: 'failing', apply(h) {
+  h.finetune.tapPromise('f', async () => { throw new Error('out of memory'); });
+  h.failed.tapPromise('f', async ({ error, stage }) => { globalThis.failedSeen = stage + ': ' + error.message; });
+} };`,
+    );
+    fs.writeFileSync(path.join(dir, 'failing-cleanup.js'), `module.exports = { id: 'cleanup', apply(h) { h.failed.tap('c', () => { throw new Error('cleanup broke'); }); } };`);
+    const file = writeConfig(dir, `model: ./model/model.json\ndata: { source: mnist, train: 50, test: 50 }\nplugins:\n  f: { use: ./failing-finetune.js }\n  c: { use: ./failing-cleanup.js }\nstages:\n  - name: tune\n`, 'failing.yaml');
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (m: string) => void warnings.push(m) };
+    let pipeline: Pipeline | undefined;
+    const err = await new Promise<unknown>((resolve) => {
+      pipeline = new Pipeline(loadConfig(file), { outDir: path.join(dir, 'o-failed'), logger });
+      pipeline.run().then(() => resolve(undefined), resolve);
+    });
+    expect((err as Error).message).toBe('plugin f (failing) failed in hook "finetune": out of memory');
+    expect((globalThis as { failedSeen?: string }).failedSeen).toBe('tune: plugin f (failing) failed in hook "finetune": out of memory');
+    expect(warnings).toEqual(['while the run stopped: plugin c (cleanup) failed in hook "failed": cleanup broke']);
+    expect(fs.existsSync(path.join(dir, 'o-failed'))).toBe(false);
+    // No interceptor makes a hook look tapped: what no plugin tapped says so.
+    expect([pipeline!.hooks.finetune.isUsed(), pipeline!.hooks.encodeTensor.isUsed(), pipeline!.hooks.score.isUsed()]).toEqual([true, false, false]);
   });
 
   it('fails when a stage has a sparsity target but no plugin selects', async () => {

@@ -1,4 +1,4 @@
-import { cloneModel, inject, injectable, Logger, PipelineHooks, PluginContext, recalibrateBatchNorm, Services, TapStage, tf, train } from '@nncompress/core';
+import { cloneModel, inject, injectable, Logger, PipelineHooks, PluginContext, recalibrateBatchNorm, Services, tf, train } from '@nncompress/core';
 import { FinetuneOptions, finetuneOptionsSchema } from './schema';
 
 /** Batches of training data BatchNorm statistics are re-estimated on (`batchNorm: recalibrate`). */
@@ -20,16 +20,14 @@ export class FinetunePlugin {
     if (options.patience > 0 && options.validationSplit === 0) {
       throw new Error('patience needs a validation set: set validationSplit > 0');
     }
-    // Distillation's teacher: the model at the start of the stage, before its first pruning
-    // round (score runs before select and prune), kept until the stage's last round ends.
+    // Distillation's teacher: the model at the start of a stage that prunes, before its first
+    // round, kept until the stage's last round ends.
     let teacher: tf.LayersModel | undefined;
     if (options.distill > 0) {
-      hooks.score.tapPromise({ name: FinetunePlugin.name, stage: TapStage.EARLY }, async (scores, round) => {
-        if (round.round === 0) {
-          teacher?.dispose();
-          teacher = await cloneModel(round.state.model);
-        }
-        return scores;
+      hooks.beforeRound.tapPromise(FinetunePlugin.name, async (round) => {
+        if (round.round !== 0 || Object.keys(round.targets).length === 0) return;
+        teacher?.dispose();
+        teacher = await cloneModel(round.state.model);
       });
       hooks.afterRound.tapPromise(FinetunePlugin.name, async (round) => {
         if (round.round !== round.rounds - 1) return;

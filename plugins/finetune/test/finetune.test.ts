@@ -107,12 +107,12 @@ describe('finetune plugin', () => {
     expect(Array.from(variance.dataSync()).some((v) => Math.abs(v - 1) > 0.01)).toBe(true);
   });
 
-  it('distill learns from the model as it was when the stage began scoring, and frees that teacher after the last round', async () => {
+  it('distill learns from the model as it was when the stage began, and frees that teacher after the last round', async () => {
     const model = mlp();
     const { hooks, ctx } = setup(options({ epochs: 1, distill: 0.8, temperature: 3 }), model, new MaskSet());
     const tensorsBefore = tf.memory().numTensors;
     const w0 = Array.from(model.getWeights()[0].dataSync());
-    await hooks.score.promise({ weights: new Map(), channels: new Map(), layers: new Map() }, ctx(0));
+    await hooks.beforeRound.promise(ctx(0));
     expect(tf.memory().numTensors).toBeGreaterThan(tensorsBefore); // the teacher's weights
     await hooks.finetune.promise(ctx(0));
     expect(Array.from(model.getWeights()[0].dataSync())).not.toEqual(w0);
@@ -122,7 +122,9 @@ describe('finetune plugin', () => {
 
   it('distill in a stage that prunes nothing is an error naming the stage', async () => {
     const { hooks, ctx } = setup(options({ epochs: 1, distill: 0.5 }), mlp(), new MaskSet());
-    await expect(hooks.finetune.promise(ctx(0))).rejects.toThrow('distill: stage "s" prunes nothing, so there is no teacher');
+    const finetuneOnly = { ...ctx(0), targets: {} };
+    await hooks.beforeRound.promise(finetuneOnly);
+    await expect(hooks.finetune.promise(finetuneOnly)).rejects.toThrow('distill: stage "s" prunes nothing, so there is no teacher');
   });
 
   it('rejects early stopping without a validation split, and bad option values', () => {

@@ -40,8 +40,8 @@ export class RowColumnPlugin {
       }
       return { kind: 'weights', masks, selectedBy: RowColumnPlugin.id };
     });
-    // After core has applied the last round's masks (TapStage.LATE), before fine-tuning.
-    hooks.prune.tapPromise({ name, stage: TapStage.LATE + 1 }, async (plan, round) => {
+    // After core has applied the last round's masks, before fine-tuning.
+    hooks.afterPrune.tapPromise(name, async (plan, round) => {
       if (!options.compact || plan.selectedBy !== RowColumnPlugin.id || round.round !== round.rounds - 1) return;
       const train = round.data.train;
       const sample = ctx.rng.fork('compact').shuffle(Array.from({ length: train.size }, (_, i) => i)).slice(0, 4 * options.batchSize);

@@ -95,13 +95,15 @@ export class Pipeline {
   private started = false;
   /** The target the plan being applied serves (set by the stage loop around `prune`). */
   private applying: { key: string; value: number; round: number; where: string; progress: TargetProgress; kind: TargetKind } | undefined;
+  /** The stage running, for the `failed` hook. */
+  private currentStage: string | undefined;
 
   constructor(
     private readonly loaded: LoadedConfig,
     private readonly options: RunOptions,
   ) {
     this.logger = options.logger ?? new ConsoleLogger();
-    this.hooks.prune.tapPromise({ name: 'nncompress:apply-plan', stage: TapStage.LATE }, (plan, round) => this.applyPlan(plan, round));
+    this.hooks.prune.tapPromise({ name: 'nncompress:apply-plan', stage: TapStage.APPLY_PLAN }, (plan, round) => this.applyPlan(plan, round));
   }
 
   /** Runs the pipeline once; taps and emitted files belong to one run, so a second call throws. */
@@ -130,28 +132,42 @@ export class Pipeline {
       this.logger.info(`BatchNormalization ${trainable.rewritten.join(', ')}: scale/center turned on with gamma 1 and beta 0 (the same function; tfjs cannot train them off)`);
     }
     const state: ModelState = { model, masks: new MaskSet() };
-    const host = this.applyPlugins(plugins, state, datasets, backend, rng);
-    const selectors = this.selectorsByStage(host);
-    const task = configuredTask(this.loaded, model, this.logger);
-    const data: DataSplits = await loadData(this.loaded, datasets, {
-      logger: this.logger,
-      task,
-      inputShape: model.inputs.length === 1 ? model.inputs[0].shape.slice(1).map((d) => d ?? 0) : undefined,
-      progress: (done, total, what) => this.hooks.progress.call({ phase: 'data', message: what, done, total }),
-    });
-    const run: RunContext = { state, data, task, seed, backend: backend.name };
-
-    output.open();
+    let opened = false;
     try {
-      const report = await this.execute(run, host, selectors, started, output);
-      output.commit();
-      return report;
-    } catch (err) {
-      output.abandon();
-      throw err;
+      const host = this.applyPlugins(plugins, state, datasets, backend, rng);
+      try {
+        const selectors = this.selectorsByStage(host);
+        const task = configuredTask(this.loaded, model, this.logger);
+        const data: DataSplits = await loadData(this.loaded, datasets, {
+          logger: this.logger,
+          task,
+          inputShape: model.inputs.length === 1 ? model.inputs[0].shape.slice(1).map((d) => d ?? 0) : undefined,
+          progress: (done, total, what) => this.hooks.progress.call({ phase: 'data', message: what, done, total }),
+        });
+        const run: RunContext = { state, data, task, seed, backend: backend.name };
+        output.open();
+        opened = true;
+        const report = await this.execute(run, host, selectors, started, output);
+        output.commit();
+        return report;
+      } catch (err) {
+        if (opened) output.abandon();
+        await this.tellFailed(err);
+        throw err;
+      }
     } finally {
       state.masks.dispose();
       state.model.dispose();
+    }
+  }
+
+  /** The `failed` hook, after a run stopped: a tap that throws too is a warning, so the run's own error is the one reported. */
+  private async tellFailed(err: unknown): Promise<void> {
+    const error = err instanceof Error ? err : new Error(errorMessage(err));
+    try {
+      await this.hooks.failed.promise({ error, ...(this.currentStage ? { stage: this.currentStage } : {}) });
+    } catch (inner) {
+      this.logger.warn(`while the run stopped: ${errorMessage(inner)}`);
     }
   }
 
@@ -227,6 +243,7 @@ export class Pipeline {
 
   private async runStage(stage: StageConfig, stageIndex: number, run: RunContext, host: PluginHost, selectors: ReadonlyMap<string, string>, before: Evaluation): Promise<{ row: ReportStage; evaluation: Evaluation }> {
     const started = performance.now();
+    this.currentStage = stage.name;
     const ctx: StageContext = { ...run, stage, stageIndex };
     host.setActive(stage.use);
     const activeIds = host.applied.filter((p) => !stage.use || stage.use.includes(p.instanceName)).map((p) => p.id);
@@ -268,6 +285,7 @@ export class Pipeline {
       };
       const goals = Object.entries(targets).map(([key, value]) => targetKinds.get(key)!.format(value));
       this.hooks.progress.call({ phase: 'stage', message: `${stage.name}: round ${round + 1}/${rounds}${goals.length ? `, target ${goals.join(', ')}` : ''}` });
+      await this.hooks.beforeRound.promise(roundCtx);
       for (const [key, value] of Object.entries(targets)) {
         const instance = selectors.get(key)!;
         const kind = targetKinds.get(key)!;
@@ -291,6 +309,8 @@ export class Pipeline {
         } finally {
           this.applying = undefined;
         }
+        analysis = undefined;
+        await this.hooks.afterPrune.promise(plan, roundCtx);
         progress.selectedBy[key] = `${instance} (${plan.selectedBy})`;
       }
       await this.hooks.finetune.promise(roundCtx);
@@ -331,6 +351,7 @@ export class Pipeline {
       durationMs: Math.round(performance.now() - started),
     };
     await this.hooks.afterStage.promise(ctx, row);
+    this.currentStage = undefined;
     this.logger.info(`stage ${stage.name}: ${metricLabel(after.metric.name)} ${formatMetric(before.metric)} → ${formatMetric(after.metric)}, sparsity ${(100 * stats.sparsity).toFixed(2)}%`);
     return { row, evaluation: after };
   }
@@ -367,8 +388,7 @@ export class Pipeline {
 
   /** Encodes the tensors of `artifacts` (the saved model's), so a container loads like model/. */
   private async encode(run: RunContext, artifacts: tf.io.ModelArtifacts): Promise<EncodedArtifact | undefined> {
-    // `taps`, not isUsed(): the plugin host's interceptor makes every hook look used.
-    if (this.hooks.encodeTensor.taps.length === 0) return undefined;
+    if (!this.hooks.encodeTensor.isUsed()) return undefined;
     const data = new Float32Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData ?? new ArrayBuffer(0)));
     const tensors: EncodedTensor[] = [];
     let offset = 0;

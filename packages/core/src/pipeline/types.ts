@@ -152,3 +152,10 @@ export interface RunSummary {
   readonly baseline: ModelStats & { readonly accuracy?: number; readonly metric: MetricValue };
   readonly final: ModelStats & { readonly accuracy?: number; readonly metric: MetricValue };
 }
+
+/** What the `failed` hook receives: the error that stopped the run, as the user will read it. */
+export interface RunFailure {
+  readonly error: Error;
+  /** The stage that was running, when one was. */
+  readonly stage?: string;
+}

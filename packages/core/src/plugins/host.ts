@@ -1,22 +1,21 @@
 /**
  * Applies plugin instances to the hooks and scopes them to stages.
  *
- * Every instance is applied once. While an instance's `apply` runs, a tapable `register`
- * interceptor records it as the owner of each tap it makes and wraps the tap so that
- *  - on the round hooks (score, select, prune, finetune, afterRound) the tap only runs in
- *    stages whose `use` lists the instance (a skipped waterfall tap passes its value on);
+ * Every instance is applied once, to its own view of the hooks: each hook as it is, except
+ * that `tap`, `tapAsync` and `tapPromise` record the instance as the tap's owner and wrap the
+ * tap so that
+ *  - on the round hooks (ROUND_HOOKS) the tap only runs in stages whose `use` lists the
+ *    instance (a skipped waterfall tap passes its value on);
  *  - an exception names the plugin instance and the hook.
+ * The hooks themselves carry no interceptor, so `isUsed()` says whether anything tapped them.
  * Plugin authors see none of this: they tap hooks as usual.
  */
 import type { Container } from 'inversify';
 import { errorMessage, PluginError, NncError } from '../errors';
-import type { PipelineHooks } from '../pipeline/hooks';
+import { PipelineHooks, ROUND_HOOKS, WATERFALL_HOOKS } from '../pipeline/hooks';
 import { resolvePathOptions, validateAgainst } from '../config/validate';
 import { instantiatePlugin } from './di';
 import { isPluginClass, Plugin, PluginContext, PluginInstance } from './plugin';
-
-const ROUND_HOOKS = new Set(['score', 'select', 'prune', 'finetune', 'afterRound']);
-const WATERFALLS = new Set(['score', 'encodeArtifact']);
 
 type AnyFn = (...args: unknown[]) => unknown;
 interface TapLike {
@@ -32,8 +31,14 @@ export interface AppliedPlugin {
   readonly id: string;
 }
 
+interface Owner {
+  readonly instance: string;
+  readonly id: string;
+}
+
+const TAP_METHODS: Record<string, TapLike['type']> = { tap: 'sync', tapAsync: 'async', tapPromise: 'promise' };
+
 export class PluginHost {
-  private owner: { instance: string; id: string } | undefined;
   private active: ReadonlySet<string> | undefined;
   /** While core asks for one target's plan: the one instance whose `select` taps may answer. */
   private selecting: string | undefined;
@@ -41,12 +46,28 @@ export class PluginHost {
   /** Instance name → the target kinds its `select` taps serve. */
   readonly selectors = new Map<string, Set<string>>();
 
-  constructor(private readonly hooks: PipelineHooks) {
-    for (const [hookName, hook] of Object.entries(hooks)) {
-      (hook as { intercept(i: { register(tap: TapLike): TapLike }): void }).intercept({
-        register: (tap) => this.wrap(hookName, tap),
+  constructor(private readonly hooks: PipelineHooks) {}
+
+  /** The hooks as `owner` sees them: the same hooks, whose tap methods wrap each tap for its owner. */
+  private hooksFor(owner: Owner): PipelineHooks {
+    const views = Object.entries(this.hooks).map(([hookName, hook]) => {
+      const view = new Proxy(hook as object, {
+        get: (target, prop) => {
+          const method = typeof prop === 'string' ? TAP_METHODS[prop] : undefined;
+          if (method) {
+            return (options: string | Record<string, unknown>, fn: AnyFn) => {
+              const given = typeof options === 'string' ? { name: options } : options;
+              const wrapped = this.wrap(hookName, { ...given, type: method, fn } as TapLike, owner);
+              return (target as Record<string, (options: Record<string, unknown>, fn: AnyFn) => void>)[prop as string](given, wrapped.fn);
+            };
+          }
+          const value = Reflect.get(target, prop, target);
+          return typeof value === 'function' ? (value as AnyFn).bind(target) : value;
+        },
       });
-    }
+      return [hookName, view] as const;
+    });
+    return Object.freeze(Object.fromEntries(views)) as unknown as PipelineHooks;
   }
 
   /** While set, only this instance's `select` taps run (core asks one server per target key). */
@@ -77,20 +98,17 @@ export class PluginHost {
   /** Instantiates and applies one plugin instance; `options` come from prepareOptions. */
   apply(instanceName: string, plugin: Plugin, options: Record<string, unknown>, ctx: PluginContext, container: Container): void {
     const instance: PluginInstance<Record<string, unknown>> = isPluginClass(plugin) ? instantiatePlugin(container, plugin) : plugin;
-    this.owner = { instance: instanceName, id: plugin.id };
     try {
-      instance.apply(this.hooks, options, ctx);
+      instance.apply(this.hooksFor({ instance: instanceName, id: plugin.id }), options, ctx);
     } catch (err) {
       if (err instanceof NncError) throw err;
       throw new PluginError(`plugin ${instanceName} (${plugin.id}) failed to apply: ${errorMessage(err)}`, plugin.id);
-    } finally {
-      this.owner = undefined;
     }
     this.applied.push({ instanceName, id: plugin.id });
   }
 
   /** A `select` tap must say which target kinds it serves, so core never asks it for another. */
-  private recordSelector(owner: { instance: string; id: string }, tap: TapLike): void {
+  private recordSelector(owner: Owner, tap: TapLike): void {
     const targets = tap.targets;
     if (!Array.isArray(targets) || targets.length === 0 || !targets.every((t) => typeof t === 'string')) {
       throw new PluginError(
@@ -104,16 +122,14 @@ export class PluginHost {
     for (const t of targets) served.add(t);
   }
 
-  private wrap(hookName: string, tap: TapLike): TapLike {
-    const owner = this.owner;
-    if (!owner) return tap;
+  private wrap(hookName: string, tap: TapLike, owner: Owner): TapLike {
     if (hookName === 'select') this.recordSelector(owner, tap);
-    const gated = ROUND_HOOKS.has(hookName);
+    const gated = ROUND_HOOKS.has(hookName as keyof PipelineHooks);
     const isActive = (): boolean => {
       if (hookName === 'select' && this.selecting !== undefined && this.selecting !== owner.instance) return false;
       return !gated || !this.active || this.active.has(owner.instance);
     };
-    const pass = (args: unknown[]): unknown => (WATERFALLS.has(hookName) ? args[0] : undefined);
+    const pass = (args: unknown[]): unknown => (WATERFALL_HOOKS.has(hookName as keyof PipelineHooks) ? args[0] : undefined);
     const fail = (err: unknown): PluginError => {
       if (err instanceof PluginError) return err;
       const message = errorMessage(err);
