@@ -1,9 +1,16 @@
 /**
  * nncompress-plugin-stage-csv: an example third-party plugin. It lives outside the
- * monorepo's plugins/ folder, depends only on @nncompress/core, and writes one CSV row per
- * stage (accuracy, sparsity, params, FLOPs, time) into the run's output folder.
+ * monorepo's plugins/ folder, depends only on @nncompress/core and @nncompress/format,
+ * writes one CSV row per stage (accuracy, sparsity, params, FLOPs, time) into the run's
+ * output folder, and adds a codec, bfloat16, that a config's `encode` section can name.
  */
 import { definePlugin, JsonSchema, ReportStage } from '@nncompress/core';
+import { bfloat16Codec } from './bfloat16-codec';
+
+export { bfloat16Codec, fromBfloat16, toBfloat16 } from './bfloat16-codec';
+
+/** The codecs this package adds (read by `nncompress encode/decode/inspect` in a project that depends on it). */
+export const codecs = [bfloat16Codec];
 
 export interface StageCsvOptions {
   /** File name inside the output folder. */
@@ -36,6 +43,7 @@ export function stageRow(stage: ReportStage, decimals: number): string {
 const stageCsvPlugin = definePlugin<StageCsvOptions>({
   id: 'nncompress-plugin-stage-csv',
   optionsSchema: stageCsvOptionsSchema,
+  codecs,
   apply(hooks, options, ctx) {
     const rows: string[] = [COLUMNS.join(',')];
     hooks.afterStage.tap('StageCsvPlugin', (_stage, result) => {

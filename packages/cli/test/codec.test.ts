@@ -82,6 +82,31 @@ describe('nncompress encode / decode / inspect', () => {
     expect(fromRun.header.tensors.some((t) => t.codec === 'float16')).toBe(true);
     expect(fromRun.header.tensors.some((t) => t.codec === 'sparse')).toBe(true);
     expect(fs.readFileSync(cli).equals(fs.readFileSync(path.join(out, 'model.nnc')))).toBe(true);
+    // Core's own encode section, with the codec from the installed plugin package: the same bytes again.
+    const sectioned = path.join(dir, 'same-bytes-section.yaml');
+    fs.writeFileSync(sectioned, fs.readFileSync(config, 'utf8').replace(/  encode: \{ use: [^\n]*\n/, '').replace('stages:', 'encode: { codec: pwl, relativeError: 0.04 }\nstages:'));
+    const out2 = path.join(dir, 'same-bytes-section-out');
+    const run2 = nncompress(['run', sectioned, '--out', out2]);
+    expect([run2.code, run2.stderr.split('\n').filter((l) => /error/.test(l))]).toEqual([0, []]);
+    expect(fs.readFileSync(path.join(out2, 'model.nnc')).equals(fs.readFileSync(path.join(out, 'model.nnc')))).toBe(true);
+  });
+
+  it('an encode section that cannot work is one line before anything runs: an unknown codec, a bound the codec does not take, two encoders', () => {
+    const base = `model: ${LENET300}\ndata: { source: mnist, train: 50, test: 50 }\nplugins:\n  prune: { use: '@nncompress/plugin-magnitude' }\nstages: [{ name: s, target: { sparsity: 0.5 } }]\n`;
+    const cases: [string, string, RegExp][] = [
+      ['unknown', 'encode: { codec: zstd }\n', /unknown\.yaml: encode\.codec: no codec "zstd" can encode here \(available: float32, float16, uint8, huffman, pwl(, bfloat16)?\); a plugin package adds more/],
+      ['unbounded', 'encode: { codec: uint8, maxError: 0.01 }\n', /unbounded\.yaml: encode\.maxError: codec uint8 takes no error bound \(codecs that do: pwl/],
+      ['two-modes', 'encode: { codec: pwl, maxError: 0.01, bitsPerWeight: 3 }\n', /two-modes\.yaml: encode\.bitsPerWeight: maxError and bitsPerWeight are alternatives; give one$/],
+      ['both', `encode: { codec: pwl }\n`.concat(''), /both\.yaml: encode: plugin pwl encodes the model too \(it taps encodeTensor\); keep the encode section or that plugin, not both/],
+    ];
+    for (const [name, extra, message] of cases) {
+      const file = path.join(dir, `${name}.yaml`);
+      const text = name === 'both' ? base.replace('stages:', "  pwl: { use: '@nncompress/plugin-piecewise-linear' }\nstages:") + extra : base + extra;
+      fs.writeFileSync(file, text);
+      const out = path.join(dir, `${name}-out`);
+      expectOneLineError(nncompress(['run', file, '--out', out]), message);
+      expect(fs.existsSync(out)).toBe(false);
+    }
   });
 
   it('stores no tensor above its float32 bytes with pwl, biases included (LeNet-5)', () => {
@@ -186,7 +211,7 @@ describe('nncompress encode / decode / inspect', () => {
     expectOneLineError(nncompress(['decode', nnc, '-o', out]), /trunc\.nnc: at byte \d+: expected .+/);
     expect(fs.existsSync(out)).toBe(false);
     expect(fs.readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
-    expectOneLineError(nncompress(['encode', LENET300, '-o', path.join(dir, 'z.nnc'), '--codec', 'zip']), /--codec: no encoder for "zip" \(available: float32, float16, uint8, huffman, pwl\)$/);
+    expectOneLineError(nncompress(['encode', LENET300, '-o', path.join(dir, 'z.nnc'), '--codec', 'zip']), /--codec: no codec "zip" can encode here \(available: float32, float16, uint8, huffman, pwl(, bfloat16)?\)$/);
     expect(fs.existsSync(path.join(dir, 'z.nnc'))).toBe(false);
     expectOneLineError(nncompress(['encode', LENET300, '-o', LENET300]), /the output would overwrite the input .*model\.json$/);
     expectOneLineError(nncompress(['decode', path.join(dir, 'full.nnc'), '-o', path.join(REPO, 'examples')]), /the output folder exists and is not empty$/);

@@ -202,6 +202,9 @@ module.exports = {
     const all = nncompress(['plugins']);
     expect(all.code).toBe(0);
     for (const id of ['mnist', 'mnist-rgb', 'idx', 'csv', 'npy', 'image-folder', 'module']) expect(all.stdout).toContain(`  data.source: ${id}\n`);
+    // Codecs a plugin declares are listed too: the piecewise-linear plugin's and the third-party example's.
+    expect(all.stdout).toContain('  codecs (encode.codec): pwl\n');
+    expect(all.stdout).toContain('  codecs (encode.codec): bfloat16\n');
     const one = nncompress(['plugins', './digits-plugin.js'], dir);
     expect(one.code).toBe(0);
     expect(one.stdout).toMatch(/^digits-plugin \(\.\/digits-plugin\.js\)\n {2}\(no options\)\n {2}dataset sources:\n {4}data\.source: few-digits\n/);

@@ -105,3 +105,8 @@ export type { LoadedConfig } from './config/load';
 export { defineConfig } from './config/types';
 export type { PipelineConfig, StageConfig, ScheduleConfig, StageTarget, PluginInstanceConfig, ModelModuleRef } from './config/types';
 export { pipelineConfigSchema } from './config/schema';
+export { codecRegistryFor } from './encode/codecs';
+export type { CodecSources } from './encode/codecs';
+export { containerArtifact, encodeTensorWith } from './encode/stage';
+export type { EncodeConfig } from './encode/stage';
+export { projectPlugins } from './plugins/project';

@@ -8,7 +8,7 @@ import { fromHalf } from './codecs/float';
 import { CodecRegistry, codecs as defaultRegistry } from './codecs/registry';
 import { NncFile, NncHeader, NncModel, NncTensorEntry, readNnc, TensorToWrite, writeNnc, ReadLimits } from './container';
 import { ByteSource, NncStream, openNncStream } from './stream';
-import { EncodeChoice, encodeTensor } from './tensor';
+import { EncodeChoice, encodeWeights, WeightEncoding } from './tensor';
 
 export type WeightDtype = 'float32' | 'int32' | 'bool' | 'string' | 'complex64';
 
@@ -80,7 +80,7 @@ export function weightValues(artifacts: ModelArtifactsLike): { spec: WeightSpec;
 /** Encodes a model's artifacts into an .nnc container, choosing a codec per weight. */
 export function encodeArtifacts(
   artifacts: ModelArtifactsLike,
-  choose: (spec: WeightSpec, values: Float32Array) => EncodeChoice = () => ({}),
+  choose: (spec: WeightSpec, values: Float32Array) => EncodeChoice | WeightEncoding = () => ({}),
   registry: CodecRegistry = defaultRegistry,
 ): Uint8Array {
   const topology = artifacts.modelTopology;
@@ -88,7 +88,7 @@ export function encodeArtifacts(
   const model: NncModel | null = topology
     ? { modelTopology: topology as JsonValue, format: artifacts.format, generatedBy: artifacts.generatedBy, convertedBy: artifacts.convertedBy ?? null, ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata as JsonValue } : {}) }
     : null;
-  const tensors: TensorToWrite[] = weightValues(artifacts).map(({ spec, values }) => ({ name: spec.name, shape: spec.shape, ...encodeTensor(values, choose(spec, values), registry) }));
+  const tensors: TensorToWrite[] = weightValues(artifacts).map(({ spec, values }) => ({ name: spec.name, shape: spec.shape, ...encodeWeights(values, { codec: 'float32', ...choose(spec, values) }, registry) }));
   return writeNnc(model, tensors);
 }
 

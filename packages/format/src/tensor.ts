@@ -104,3 +104,80 @@ export function errorBound(values: Float32Array, bound: { readonly maxError?: nu
   const largest = bound.relativeError === undefined ? 0 : largestAbs(values);
   return largest > 0 ? bound.relativeError! * largest : undefined;
 }
+
+/**
+ * The smallest error bound in (0, largest] whose encoding by `encodeAt` fits in
+ * `targetBytes` (bisection on a log scale), with that encoding; or the smallest encoding
+ * found when none fits.
+ */
+export function smallestBoundWithin<T extends { readonly bytes: Uint8Array }>(encodeAt: (bound: number) => T, targetBytes: number, largest: number): { readonly encoded: T; readonly bound: number } {
+  let lo = 0;
+  let hi = Math.max(largest, 1e-30);
+  let bound = hi;
+  let best: { encoded: T; bound: number } | undefined;
+  let smallest: { encoded: T; bound: number } | undefined;
+  for (let i = 0; i < 40; i++) {
+    const encoded = encodeAt(bound);
+    if (!smallest || encoded.bytes.length < smallest.encoded.bytes.length) smallest = { encoded, bound };
+    if (encoded.bytes.length <= targetBytes) {
+      best = { encoded, bound };
+      hi = bound;
+    } else {
+      lo = bound;
+    }
+    if (lo > 0 && hi / lo < 1.01) break;
+    bound = lo === 0 ? hi / 4 : Math.sqrt(lo * hi);
+  }
+  return (best ?? smallest) as { encoded: T; bound: number };
+}
+
+/** How one weight tensor is encoded: a codec and its options, an accuracy or size mode, the sparse layouts. */
+export interface WeightEncoding {
+  /** Codec id, from the registry used. */
+  readonly codec: string;
+  /** The codec's own options (piecewise-linear's p, pm, pd, parallel, say). */
+  readonly options?: CodecParams;
+  /** Error-bound mode: the largest |decoded − original| of any weight. */
+  readonly maxError?: number;
+  /** Error-bound mode per tensor: the bound is this fraction of the tensor's largest |w|. */
+  readonly relativeError?: number;
+  /** Size-target mode: each tensor gets the smallest error bound whose encoding fits this many bits per entry. */
+  readonly bitsPerWeight?: number;
+  readonly sparse?: 'auto' | 'never' | 'always';
+}
+
+/**
+ * Encodes one weight tensor as `how` says: the one rule behind `nncompress encode` and a
+ * pipeline's encode stage, so both write the same bytes. The error-bound and size modes need
+ * a codec that takes a bound (`TensorCodec.errorBound`).
+ */
+export function encodeWeights(values: Float32Array, how: WeightEncoding, registry: CodecRegistry = defaultRegistry): EncodedTensor {
+  const problem = weightEncodingProblem(how, registry);
+  if (problem) throw new Error(`${problem.key}: ${problem.message}`);
+  const base = how.options ?? {};
+  if (how.bitsPerWeight !== undefined) {
+    const target = Math.ceil((how.bitsPerWeight * values.length) / 8);
+    return smallestBoundWithin((bound) => encodeTensor(values, { codec: how.codec, sparse: how.sparse, options: { ...base, maxError: bound } }, registry), target, largestAbs(values)).encoded;
+  }
+  const bound = errorBound(values, how);
+  return encodeTensor(values, { codec: how.codec, sparse: how.sparse, options: bound === undefined ? base : { ...base, maxError: bound } }, registry);
+}
+
+/**
+ * Why `how` cannot encode with `registry`, and the key at fault; undefined when it can.
+ * Callers check before any work and name the key their own way (a config path, a flag).
+ */
+export function weightEncodingProblem(how: WeightEncoding, registry: CodecRegistry): { readonly key: keyof WeightEncoding; readonly message: string } | undefined {
+  const codec = registry.get(how.codec);
+  if (!codec?.encode || how.codec === 'sparse') {
+    const usable = registry.ids().filter((id) => registry.get(id)?.encode && id !== 'sparse');
+    return { key: 'codec', message: `no codec "${how.codec}" can encode here (available: ${usable.join(', ')})` };
+  }
+  const modes = (['maxError', 'relativeError', 'bitsPerWeight'] as const).filter((m) => how[m] !== undefined);
+  if (modes.length > 1) return { key: modes[1], message: `${modes.join(' and ')} are alternatives; give one` };
+  if (modes.length === 1 && !codec.errorBound) {
+    const bounded = registry.ids().filter((id) => registry.get(id)?.errorBound);
+    return { key: modes[0], message: `codec ${how.codec} takes no error bound (codecs that do: ${bounded.join(', ') || 'none here'})` };
+  }
+  return undefined;
+}

@@ -10,6 +10,7 @@ export const pwlEncoderCodec: TensorCodec = {
   ...pwlCodec,
   encode: (values: Float32Array, options: CodecParams) => encodePwl(values, { ...pwlDefaults, ...(options as PwlEncodeOptions) }),
   alsoTry: ['float16'],
+  errorBound: true,
 };
 
 /** Codecs this package provides (the CLI's `encode --codec` picks them up). */

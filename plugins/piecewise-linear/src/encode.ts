@@ -1,4 +1,4 @@
-import { ByteReader, ByteWriter, EncodedValues, largestAbs, maxAbsError, NncEncodeError, pwlCodec, pwlValue, requireFinite, writeHuffman } from '@nncompress/format';
+import { ByteReader, ByteWriter, EncodedValues, largestAbs, maxAbsError, NncEncodeError, pwlCodec, pwlValue, requireFinite, smallestBoundWithin, writeHuffman } from '@nncompress/format';
 import { chordSegment, fitSegments, mergeShort, shareSlopes } from './fit';
 
 export interface PwlEncodeOptions {
@@ -42,32 +42,6 @@ export function encodePwl(values: Float32Array, options: PwlEncodeOptions = {}):
     const decoded = pwlCodec.decode(new ByteReader(encoded.bytes), encoded.params, values.length, { get: () => undefined });
     if (maxAbsError(values, decoded) <= options.maxError || attempt >= 12) return encoded;
   }
-}
-
-/**
- * The smallest error bound in (0, largest] whose encoding by `encodeAt` fits in
- * `targetBytes` (bisection on a log scale), with that encoding; or the smallest encoding
- * found when none fits.
- */
-export function smallestBoundWithin<T extends { readonly bytes: Uint8Array }>(encodeAt: (bound: number) => T, targetBytes: number, largest: number): { readonly encoded: T; readonly bound: number } {
-  let lo = 0;
-  let hi = Math.max(largest, 1e-30);
-  let bound = hi;
-  let best: { encoded: T; bound: number } | undefined;
-  let smallest: { encoded: T; bound: number } | undefined;
-  for (let i = 0; i < 40; i++) {
-    const encoded = encodeAt(bound);
-    if (!smallest || encoded.bytes.length < smallest.encoded.bytes.length) smallest = { encoded, bound };
-    if (encoded.bytes.length <= targetBytes) {
-      best = { encoded, bound };
-      hi = bound;
-    } else {
-      lo = bound;
-    }
-    if (lo > 0 && hi / lo < 1.01) break;
-    bound = lo === 0 ? hi / 4 : Math.sqrt(lo * hi);
-  }
-  return (best ?? smallest) as { encoded: T; bound: number };
 }
 
 /** Size-target mode for one tensor: see `smallestBoundWithin`. */

@@ -1,5 +1,5 @@
 export { PiecewiseLinearPlugin as default, PiecewiseLinearPlugin } from './plugin';
-export { encodePwl, encodePwlToSize, smallestBoundWithin, pwlDefaults } from './encode';
+export { encodePwl, encodePwlToSize, pwlDefaults } from './encode';
 export type { PwlEncodeOptions } from './encode';
 export { fitSegments, mergeShort, shareSlopes, chordSegment } from './fit';
 export type { FitSegment } from './fit';

@@ -1,19 +1,20 @@
-import { EncodedTensor, inject, injectable, Logger, PipelineHooks, PluginContext, Services } from '@nncompress/core';
-import { CodecParams, EncodeChoice, encodeTensor, errorBound, largestAbs, nncompressIO, writeNnc, JsonValue } from '@nncompress/format';
-import { pwlRegistry } from './codec';
-import { smallestBoundWithin } from './encode';
+import { containerArtifact, encodeTensorWith, inject, injectable, Logger, PipelineHooks, PluginContext, Services } from '@nncompress/core';
+import type { WeightEncoding } from '@nncompress/format';
+import { codecs, pwlRegistry } from './codec';
 import { PiecewiseLinearOptions, piecewiseLinearOptionsSchema } from './schema';
 
 /**
- * The pipeline's encode stage: every weight tensor is encoded (piecewise-linear by default,
- * pruned zeros stored apart when that is smaller) into an .nnc container in the output
- * folder. Core then loads the model back from the container and reports the decoded model's
- * accuracy and the compression ratio.
+ * The piecewise-linear codec for a run's registry, and, listed as a plugin, the encode
+ * stage of a config written before core had its own: every weight tensor is encoded as the
+ * options say (piecewise-linear by default) into an .nnc container, with the same rule and
+ * bytes as core's `encode` section and `nncompress encode`. Core then loads the model back
+ * from the container and reports the decoded model.
  */
 @injectable()
 export class PiecewiseLinearPlugin {
   static readonly id = '@nncompress/plugin-piecewise-linear';
   static readonly optionsSchema = piecewiseLinearOptionsSchema;
+  static readonly codecs = codecs;
 
   constructor(@inject(Services.Logger) private readonly logger: Logger) {}
 
@@ -23,26 +24,20 @@ export class PiecewiseLinearPlugin {
     const modes = [options.maxError, options.relativeError, options.bitsPerWeight].filter((m) => m !== undefined);
     if (modes.length > 1) throw new Error(`${ctx.instanceName}: maxError, relativeError and bitsPerWeight are alternatives; give one`);
     if (modes.length && options.codec !== 'pwl') throw new Error(`${ctx.instanceName}: maxError, relativeError and bitsPerWeight apply to codec pwl, not ${options.codec}`);
+    const how: WeightEncoding = {
+      codec: options.codec,
+      sparse: options.sparse,
+      options: options.codec === 'pwl' ? { p: options.p, pm: options.pm, pd: options.pd, parallel: options.parallel } : {},
+      maxError: options.maxError,
+      relativeError: options.relativeError,
+      bitsPerWeight: options.bitsPerWeight,
+    };
 
     hooks.encodeTensor.tapPromise(name, async (tensor) => {
-      const pwl: CodecParams = { p: options.p, pm: options.pm, pd: options.pd, parallel: options.parallel };
-      const maxError = errorBound(tensor.values, options);
-      const choice: EncodeChoice = { codec: options.codec, sparse: options.sparse, options: options.codec === 'pwl' ? (maxError === undefined ? pwl : { ...pwl, maxError }) : {} };
-      const encoded =
-        options.bitsPerWeight === undefined
-          ? encodeTensor(tensor.values, choice, registry)
-          : smallestBoundWithin((bound) => encodeTensor(tensor.values, { ...choice, options: { ...pwl, maxError: bound } }, registry), Math.ceil((options.bitsPerWeight * tensor.values.length) / 8), largestAbs(tensor.values)).encoded;
-      const result: EncodedTensor = { name: tensor.name, shape: tensor.shape, codec: encoded.codec, params: encoded.params, bytes: encoded.bytes, maxError: encoded.maxError };
+      const encoded = encodeTensorWith(tensor, how, registry);
       this.logger.debug(`${ctx.instanceName}: ${tensor.name} ${encoded.codec} ${encoded.bytes.length} bytes, ${((8 * encoded.bytes.length) / Math.max(1, tensor.values.length)).toFixed(2)} bits/weight, max error ${encoded.maxError.toExponential(2)}`);
-      return result;
+      return encoded;
     });
-
-    hooks.encodeArtifact.tapPromise(name, async (artifact) => {
-      const bytes = writeNnc(
-        { ...artifact.model, modelTopology: artifact.model.modelTopology as JsonValue },
-        artifact.tensors.map((t) => ({ ...t, params: t.params as CodecParams })),
-      );
-      return { ...artifact, fileName: options.fileName, bytes, ioHandler: nncompressIO(bytes, registry) };
-    });
+    hooks.encodeArtifact.tapPromise(name, async (artifact) => containerArtifact(artifact, options.fileName, registry));
   }
 }

@@ -5,41 +5,13 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { chooseBackend, errorMessage, InputError, modelInputFiles, overwrittenInput, readModelOrWeights, removeOnExit, sweepStale, tf, writeFileAtomic } from '@nncompress/core';
-import { CodecParams, CodecRegistry, EncodeChoice, encodeArtifacts, errorBound, ModelArtifactsLike, NncFile, NncFormatError, NncStream, openNncStream, readNnc, ReadLimits, TensorCodec, WeightSpec } from '@nncompress/format';
+import { chooseBackend, codecRegistryFor, errorMessage, InputError, modelInputFiles, overwrittenInput, readModelOrWeights, removeOnExit, sweepStale, tf, writeFileAtomic } from '@nncompress/core';
+import { CodecParams, CodecRegistry, encodeArtifacts, ModelArtifactsLike, NncFile, NncFormatError, NncStream, openNncStream, readNnc, ReadLimits, WeightEncoding, weightEncodingProblem } from '@nncompress/format';
 import { formatTable, int } from '../table';
-import { projectPlugins } from './plugins';
 
-/**
- * Built-in codecs plus those exported (`codecs`) by the project's own plugin packages and by
- * the plugins named on the command line (`--plugin`, a package name or a path). Packages that
- * merely lie in a node_modules folder are not loaded. A codec whose id is already taken (a
- * built-in's, say) is skipped with a warning, so one plugin cannot change how every file reads.
- */
+/** The codecs of the project in `from` (the working directory) and of the plugins named with `--plugin`. */
 export function codecRegistry(named: readonly string[] = [], from = process.cwd()): CodecRegistry {
-  const registry = new CodecRegistry();
-  const load = (ref: string, where: string, must: boolean): void => {
-    let exported: unknown;
-    try {
-      const file = ref.startsWith('.') || path.isAbsolute(ref) ? path.resolve(from, ref) : ref;
-      exported = (require(require.resolve(file, { paths: [from] })) as { codecs?: unknown }).codecs;
-    } catch (err) {
-      if (must) throw new InputError(`${where}: cannot load plugin "${ref}" (${errorMessage(err)})`);
-      return; // not loadable here: `nncompress plugins` reports why
-    }
-    if (must && !Array.isArray(exported)) throw new InputError(`${where}: plugin "${ref}" exports no codecs`);
-    if (!Array.isArray(exported)) return;
-    for (const codec of exported as TensorCodec[]) {
-      try {
-        registry.register(codec);
-      } catch (err) {
-        process.stderr.write(`warning: ${ref}: ${errorMessage(err)}; its codec is ignored\n`);
-      }
-    }
-  };
-  for (const name of projectPlugins(from)) load(name, name, false);
-  for (const ref of named) load(ref, '--plugin', true);
-  return registry;
+  return codecRegistryFor({ from: [from], named, warn: (message) => process.stderr.write(`warning: ${message}\n`) });
 }
 
 /** Refuses an output that is, or (a folder) holds, one of the inputs, compared by real path and inode. */
@@ -80,18 +52,12 @@ export interface EncodeCommandOptions {
 export async function encodeCommand(input: string, options: EncodeCommandOptions): Promise<void> {
   refuseOverwrite(modelInputFiles(input), options.out);
   const registry = codecRegistry(options.plugins);
-  const codec = registry.get(options.codec);
-  if (!codec?.encode) {
-    const usable = registry.ids().filter((id) => registry.get(id)?.encode && id !== 'sparse');
-    throw new InputError(`--codec: no encoder for "${options.codec}" (available: ${usable.join(', ')})`);
-  }
+  const how: WeightEncoding = { codec: options.codec, sparse: options.sparse, maxError: options.maxError, relativeError: options.relativeError };
+  const problem = weightEncodingProblem(how, registry);
+  if (problem) throw new InputError(`--${problem.key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${problem.message}`);
   const artifacts = readModelOrWeights(input) as ModelArtifactsLike;
   await checkLayersModel(input, artifacts);
-  const choose = (_spec: WeightSpec, values: Float32Array): EncodeChoice => {
-    const maxError = errorBound(values, options);
-    const codecOptions: CodecParams = maxError === undefined ? {} : { maxError };
-    return { codec: options.codec, options: codecOptions, sparse: options.sparse };
-  };
+  const choose = (): WeightEncoding => how;
   let bytes: Uint8Array;
   try {
     bytes = encodeArtifacts(artifacts, choose, registry);

@@ -4,76 +4,12 @@
  * keyword), with each plugin's options from its schema; or describes the plugins named on
  * the command line (package names or paths, e.g. a plugin file of your own).
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { DatasetRegistry, DatasetSource, errorMessage, JsonSchema, Plugin, resolvePlugin } from '@nncompress/core';
+import { DatasetRegistry, DatasetSource, errorMessage, JsonSchema, Plugin, projectPlugins, resolvePlugin } from '@nncompress/core';
 
 /** Core's dataset sources, in registration order. */
 function builtinDatasetSources(): DatasetSource<never>[] {
   const registry = new DatasetRegistry();
   return registry.ids().map((id) => registry.get(id)!);
-}
-
-/** Plugin packages by name or by the `nncompress-plugin` keyword. */
-function isPluginPackage(dir: string, name: string): boolean {
-  if (/^@nncompress\/plugin-|^nncompress-plugin-/.test(name)) return true;
-  try {
-    const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { keywords?: string[] };
-    return pkg.keywords?.includes('nncompress-plugin') ?? false;
-  } catch {
-    return false;
-  }
-}
-
-/** The nearest package.json at or above `from`, with its folder. */
-function nearestPackage(from: string): { dir: string; json: Record<string, unknown> } | undefined {
-  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
-    const file = path.join(dir, 'package.json');
-    if (fs.existsSync(file)) {
-      try {
-        return { dir, json: JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown> };
-      } catch {
-        return undefined;
-      }
-    }
-    if (path.dirname(dir) === dir) return undefined;
-  }
-}
-
-/**
- * The plugin packages of the project `from` is in: the dependencies (of every kind) and the
- * workspaces of the nearest package.json, where they are named or tagged as nncompress
- * plugins. A package merely lying in some node_modules folder (a parent folder's, say) is
- * never loaded: loading a plugin runs its code.
- */
-export function projectPlugins(from: string): string[] {
-  const project = nearestPackage(from);
-  if (!project) return [];
-  const names = new Set<string>();
-  for (const key of ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies']) {
-    for (const name of Object.keys((project.json[key] as Record<string, string> | undefined) ?? {})) {
-      let dir: string;
-      try {
-        dir = path.dirname(require.resolve(`${name}/package.json`, { paths: [project.dir] }));
-      } catch {
-        continue; // declared but not installed
-      }
-      if (isPluginPackage(dir, name)) names.add(name);
-    }
-  }
-  const workspaces = Array.isArray(project.json.workspaces) ? (project.json.workspaces as string[]) : [];
-  for (const pattern of workspaces) {
-    const dirs = pattern.endsWith('/*') ? fs.readdirSync(path.join(project.dir, pattern.slice(0, -2))).map((d) => path.join(project.dir, pattern.slice(0, -2), d)) : [path.join(project.dir, pattern)];
-    for (const dir of dirs) {
-      try {
-        const name = (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string }).name;
-        if (name && isPluginPackage(dir, name)) names.add(name);
-      } catch {
-        // not a package
-      }
-    }
-  }
-  return [...names].sort();
 }
 
 /** Lines of output stay within this width (descriptions wrap, long enums move under the option). */
@@ -116,10 +52,11 @@ function describeSources(sources: readonly DatasetSource<never>[], indent: strin
   return sources.flatMap((source) => [`${indent}data.source: ${source.id}`, ...wrap(source.description, `${indent}  `), ...describeOptions(source.optionsSchema, `${indent}  `)]);
 }
 
-/** One plugin: its id and where it came from, then each option with type and default, its description wrapped below, then the dataset sources it declares. */
+/** One plugin: its id and where it came from, then each option with type and default, its description wrapped below, then the dataset sources and codecs it declares. */
 export function describePlugin(plugin: Plugin, from: string): string {
   const out = [`${plugin.id} (${from})`, ...describeOptions(plugin.optionsSchema, '  ')];
   if (plugin.datasetSources?.length) out.push('  dataset sources:', ...describeSources(plugin.datasetSources, '    '));
+  if (plugin.codecs?.length) out.push(`  codecs (encode.codec): ${plugin.codecs.map((c) => `${c.id}${c.lossless ? ' (lossless)' : ''}`).join(', ')}`);
   return `${out.join('\n')}\n`;
 }
 

@@ -1,4 +1,5 @@
 /** JSON Schema of a pipeline config; plugin options are checked against each plugin's own schema. */
+import { encodeConfigSchema } from '../encode/stage';
 import { builtinTargetKinds } from '../pipeline/targets';
 
 /** `stages[i].target`: one property per target kind core knows. */
@@ -48,6 +49,7 @@ export const pipelineConfigSchema = {
       description: 'When present, baseline and final latency (batch 1 and 32) are measured at the end of the run: a kept copy of the baseline and the final model are timed in alternation, so machine drift over the run does not enter the speed-up.',
       properties: { repeats: { type: 'integer', minimum: 1, maximum: 1000, default: 5, description: 'Rounds per batch size; each round times 5 calls of each model; the median of the round medians is reported.' } },
     },
+    encode: encodeConfigSchema,
     plugins: {
       type: 'object',
       description: 'Plugin instances, by the name stages and logs use.',

@@ -1,3 +1,4 @@
+import type { EncodeConfig } from '../encode/stage';
 import type { BackendPreference } from '../backend/choose';
 import type { DataSpec } from '../datasets/registry';
 import type { TaskConfig } from '../training/task';
@@ -61,6 +62,8 @@ export interface PipelineConfig {
   readonly stages: readonly StageConfig[];
   /** When present, baseline and final inference latency are measured at the end, in alternation (`repeats` rounds of 5 calls each; the median of round medians). */
   readonly latency?: { readonly repeats?: number };
+  /** When present, core encodes the final model into a `.nnc` container with this codec and reports the decoded model. */
+  readonly encode?: EncodeConfig;
 }
 
 /** Identity helper for typed `.ts` configs: `export default defineConfig({...})`. */

@@ -13,6 +13,9 @@ import { BackendInfo, chooseBackend } from '../backend/choose';
 import type { LoadedConfig } from '../config/load';
 import type { StageConfig } from '../config/types';
 import { configuredTask, datasetRegistryFor, loadData } from '../datasets/configured';
+import { weightEncodingProblem } from '@nncompress/format';
+import { codecRegistryFor } from '../encode/codecs';
+import { containerArtifact, DEFAULT_CONTAINER_NAME, encodeTensorWith } from '../encode/stage';
 import { DEFAULT_DATA_SEED, DatasetRegistry } from '../datasets/registry';
 import type { DataSplits } from '../datasets/source';
 import { ConfigError, errorMessage, InputError, PluginError } from '../errors';
@@ -137,6 +140,7 @@ export class Pipeline {
       const host = this.applyPlugins(plugins, state, datasets, backend, rng);
       try {
         const selectors = this.selectorsByStage(host);
+        this.tapEncodeStage(host, plugins);
         const task = configuredTask(this.loaded, model, this.logger);
         const data: DataSplits = await loadData(this.loaded, datasets, {
           logger: this.logger,
@@ -159,6 +163,28 @@ export class Pipeline {
       state.masks.dispose();
       state.model.dispose();
     }
+  }
+
+  /**
+   * With an `encode` section, core's own encoder answers `encodeTensor` and writes the
+   * container, with any codec of the run's registry. Checked before anything runs: the codec
+   * exists, takes the bound asked for, and no plugin encodes too.
+   */
+  private tapEncodeStage(host: PluginHost, plugins: readonly PreparedPlugin[]): void {
+    const { config, file, dir } = this.loaded;
+    const spec = config.encode;
+    if (!spec) return;
+    const codecs = codecRegistryFor({ from: [dir, process.cwd()], plugins: plugins.map((p) => p.plugin), warn: (message) => this.logger.warn(message) });
+    const problem = weightEncodingProblem(spec, codecs);
+    if (problem) {
+      const hint = problem.key === 'codec' ? '; a plugin package adds more when it is installed or listed under plugins' : '';
+      throw new ConfigError(`${file}: encode.${problem.key}: ${problem.message}${hint}`, file, `encode.${problem.key}`);
+    }
+    const others = [...(host.tappedBy.get('encodeTensor') ?? [])];
+    if (others.length > 0) throw new ConfigError(`${file}: encode: plugin ${others.join(', ')} encodes the model too (it taps encodeTensor); keep the encode section or that plugin, not both`, file, 'encode');
+    const name = 'nncompress:encode';
+    this.hooks.encodeTensor.tapPromise({ name, stage: TapStage.FALLBACK }, async (tensor) => encodeTensorWith(tensor, spec, codecs));
+    this.hooks.encodeArtifact.tapPromise({ name, stage: TapStage.FALLBACK }, async (artifact) => (artifact.bytes ? artifact : containerArtifact(artifact, spec.fileName ?? DEFAULT_CONTAINER_NAME, codecs)));
   }
 
   /** The `failed` hook, after a run stopped: a tap that throws too is a warning, so the run's own error is the one reported. */

@@ -45,6 +45,8 @@ export class PluginHost {
   readonly applied: AppliedPlugin[] = [];
   /** Instance name → the target kinds its `select` taps serve. */
   readonly selectors = new Map<string, Set<string>>();
+  /** Hook name → the instances that tapped it. */
+  readonly tappedBy = new Map<string, Set<string>>();
 
   constructor(private readonly hooks: PipelineHooks) {}
 
@@ -124,6 +126,9 @@ export class PluginHost {
 
   private wrap(hookName: string, tap: TapLike, owner: Owner): TapLike {
     if (hookName === 'select') this.recordSelector(owner, tap);
+    let tappers = this.tappedBy.get(hookName);
+    if (!tappers) this.tappedBy.set(hookName, (tappers = new Set()));
+    tappers.add(owner.instance);
     const gated = ROUND_HOOKS.has(hookName as keyof PipelineHooks);
     const isActive = (): boolean => {
       if (hookName === 'select' && this.selecting !== undefined && this.selecting !== owner.instance) return false;

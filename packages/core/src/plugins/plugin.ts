@@ -7,6 +7,7 @@
  * `optionsSchema` (with defaults filled in) before `apply` is called, and `ctx` carries
  * every service, so a plugin author never needs the DI container.
  */
+import type { TensorCodec } from '@nncompress/format';
 import type { BackendInfo } from '../backend/choose';
 import type { DatasetRegistry } from '../datasets/registry';
 import type { DatasetSource } from '../datasets/source';
@@ -46,10 +47,14 @@ export interface PluginInstance<O> {
  */
 export type DatasetSources = readonly DatasetSource<never>[];
 
+/** Codecs a plugin adds to a run's registry (a config's `encode.codec` may name them), declared like its dataset sources. */
+export type PluginCodecs = readonly TensorCodec[];
+
 export interface PluginObject<O = Record<string, unknown>> extends PluginInstance<O> {
   readonly id: string;
   readonly optionsSchema?: JsonSchema;
   readonly datasetSources?: DatasetSources;
+  readonly codecs?: PluginCodecs;
 }
 
 export interface PluginClass<O = Record<string, unknown>> {
@@ -57,6 +62,7 @@ export interface PluginClass<O = Record<string, unknown>> {
   readonly id: string;
   readonly optionsSchema?: JsonSchema;
   readonly datasetSources?: DatasetSources;
+  readonly codecs?: PluginCodecs;
 }
 
 export type Plugin<O = Record<string, unknown>> = PluginObject<O> | PluginClass<O>;

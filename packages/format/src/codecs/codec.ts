@@ -34,6 +34,8 @@ export interface TensorCodec {
    * table. One rule for every caller, so `nncompress encode` and a pipeline write the same bytes.
    */
   readonly alsoTry?: readonly string[];
+  /** True when `encode` takes `options.maxError`, the largest |decoded − original| allowed: error-bound and size-target modes need it. */
+  readonly errorBound?: boolean;
 }
 
 /** A finite number parameter, or a format error naming it. */
