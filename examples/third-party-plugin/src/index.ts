@@ -51,7 +51,7 @@ const stageCsvPlugin = definePlugin<StageCsvOptions>({
     });
     hooks.afterRun.tap('StageCsvPlugin', () => {
       ctx.emitFile(options.fileName, `${rows.join('\n')}\n`);
-      ctx.logger.debug(`${ctx.instanceName}: wrote ${rows.length - 1} stage rows to ${options.fileName}`);
+      ctx.logger.debug(`wrote ${rows.length - 1} stage rows to ${options.fileName}`);
     });
   },
 });

@@ -95,7 +95,8 @@ export type { LineChartOptions, ChartSeries, ChartPoint } from './report/svg';
 
 export { definePlugin } from './plugins/plugin';
 export type { Plugin, PluginClass, PluginObject, PluginInstance, PluginContext, JsonSchema, DatasetSources } from './plugins/plugin';
-export { Services, inject, injectable } from './plugins/di';
+export { defaultServices, Services, inject, injectable } from './plugins/di';
+export type { Evaluator, LatencyMeter, ProvidedServices, ReplaceableServices, ServiceFactoryContext, Trainer } from './plugins/di';
 export { resolvePlugin, pluginFromExports } from './plugins/loader';
 export { configMarkdownTable, optionsMarkdownTable } from './plugins/options-table';
 export { validateAgainst } from './config/validate';

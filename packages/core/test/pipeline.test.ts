@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { chooseBackend, ConfigError, InputError, loadConfig, loadMnist, Pipeline, PluginError, prunableWeights, Report, saveModel, silentLogger, tf, train, Rng } from '../src';
+import { chooseBackend, ConfigError, evaluate, InputError, loadConfig, loadMnist, Pipeline, PluginError, prunableWeights, Report, saveModel, silentLogger, tf, train, Rng } from '../src';
 import { smallMlp, tmpDir, writeConfig } from './helpers';
 
 let dir: string;
@@ -211,6 +211,30 @@ stages:
     expect(fs.existsSync(path.join(dir, 'o-failed'))).toBe(false);
     // No interceptor makes a hook look tapped: what no plugin tapped says so.
     expect([pipeline!.hooks.finetune.isUsed(), pipeline!.hooks.encodeTensor.isUsed(), pipeline!.hooks.score.isUsed()]).toEqual([true, false, false]);
+  });
+
+  it('runs with the services it is given: an evaluator from the caller, a trainer a plugin provides (same bytes as core\'s), and refuses two providers', async () => {
+    fs.writeFileSync(
+      path.join(dir, 'counting-trainer.js'),
+      `module.exports = { id: 'counting-trainer', provides: { trainer: ({ defaults, logger }) => ({ train(model, data, options) { globalThis.trainCalls = (globalThis.trainCalls || 0) + 1; logger.info('training ' + data.size); return defaults.trainer.train(model, data, options); } }) }, apply() {} };`,
+    );
+    const stages = 'stages:\n  - name: s\n    target: { sparsity: 0.5 }\n    schedule: { kind: iterative, rounds: 2 }\n';
+    const plain = writeConfig(dir, baseConfig(stages), 'services-plain.yaml');
+    const counted = writeConfig(dir, baseConfig(`  count: { use: ./counting-trainer.js }\n${stages}`), 'services-counted.yaml');
+    const labels: string[] = [];
+    const evaluator = { evaluate: (model: tf.LayersModel, data: Parameters<typeof evaluate>[1], batchSize?: number) => (labels.push(data.name), evaluate(model, data, batchSize)) };
+    const lines: string[] = [];
+    const logger = { ...silentLogger, info: (m: string) => void lines.push(m) };
+    await new Pipeline(loadConfig(plain), { outDir: path.join(dir, 'o-plain'), logger: silentLogger }).run();
+    await new Pipeline(loadConfig(counted), { outDir: path.join(dir, 'o-counted'), logger, services: { evaluator } }).run();
+    // The caller's evaluator measured the baseline and the stage; the plugin's trainer ran once per round, under its instance's name.
+    expect(labels).toEqual(['mnist-test', 'mnist-test']);
+    expect((globalThis as { trainCalls?: number }).trainCalls).toBe(2);
+    expect(lines.filter((l) => l.startsWith('count: '))).toEqual(['count: provides the trainer', 'count: training 600', 'count: training 600']);
+    const weights = (o: string): Buffer => fs.readFileSync(path.join(dir, o, 'model', 'weights.bin'));
+    expect(weights('o-counted').equals(weights('o-plain'))).toBe(true);
+    const twice = writeConfig(dir, baseConfig(`  a: { use: ./counting-trainer.js }\n  b: { use: ./counting-trainer.js }\n${stages}`), 'services-twice.yaml');
+    await expect(runConfig(twice, path.join(dir, 'o-twice'))).rejects.toThrow(/services-twice\.yaml: plugins\.a and plugins\.b both provide the trainer; keep one$/);
   });
 
   it('fails when a stage has a sparsity target but no plugin selects', async () => {

@@ -74,12 +74,12 @@ export class FilterPruningPlugin {
       const reshaped = dataShape.join('x') !== modelShape.join('x');
       if (options.headOn) {
         run.state.model = await attachHead(previous, { classes, seed: ctx.rng.childSeed(), on: options.headOn, inputShape: reshaped ? dataShape : undefined });
-        this.logger.info(`${ctx.instanceName}: new ${classes}-class head on ${options.headOn}${reshaped ? `, input ${dataShape.join('×')}` : ''}`);
+        this.logger.info(`new ${classes}-class head on ${options.headOn}${reshaped ? `, input ${dataShape.join('×')}` : ''}`);
       } else if (reshaped) {
         throw new Error(`the data are ${dataShape.join('×')} but the model takes ${modelShape.join('×')}; set headOn to the layer to attach a new head to (the body must be convolutional up to there)`);
       } else if (outputs !== classes) {
         run.state.model = await replaceHead(previous, classes, ctx.rng.childSeed());
-        this.logger.info(`${ctx.instanceName}: new ${classes}-class head replaces the ${outputs}-class output layer`);
+        this.logger.info(`new ${classes}-class head replaces the ${outputs}-class output layer`);
       } else {
         return;
       }
@@ -105,14 +105,14 @@ export class FilterPruningPlugin {
         original: this.original,
       });
       const removed = [...removals.values()].reduce((n, r) => n + r.length, 0);
-      this.logger.debug(`${ctx.instanceName}: removing ${removed} channels from ${removals.size} groups (${options.criterion}, ${options.scope})`);
+      this.logger.debug(`removing ${removed} channels from ${removals.size} groups (${options.criterion}, ${options.scope})`);
       const calibration = options.compensate ? this.calibrationInputs(round, options, ctx) : undefined;
       return { kind: 'channels', analysis, removals, calibration, selectedBy: FilterPruningPlugin.id };
     });
     hooks.finetune.tapPromise({ name, stage: TapStage.EARLY }, async (round) => {
       if (options.reinit && this.active(round, options) && round.round === round.rounds - 1) {
         reinitialize(round.state.model, ctx.rng.childSeed());
-        this.logger.debug(`${ctx.instanceName}: re-initialised the pruned model`);
+        this.logger.debug(`re-initialised the pruned model`);
       }
     });
   }

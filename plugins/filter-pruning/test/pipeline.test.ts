@@ -159,7 +159,7 @@ stages:
     expect(layer('conv2').paramsAfter).toBe(3 * 3 * conv1Kept * 16 + 16);
     // conv2's 16 protected channels count among the prunable ones, so the stage says it fell short.
     expect(warnings).toEqual([
-      'protect: layer "flatten" has no prunable output channels; it protects nothing',
+      'filters: protect: layer "flatten" has no prunable output channels; it protects nothing',
       expect.stringMatching(/^stage prune: target filter ratio 50\.0% reached only filter ratio \d+\.\d% of the prunable channels \(protected layers, minChannels/),
     ]);
   });

@@ -1,20 +1,23 @@
-import { cloneModel, inject, injectable, Logger, PipelineHooks, PluginContext, recalibrateBatchNorm, Services, tf, train } from '@nncompress/core';
+import { cloneModel, inject, injectable, Logger, PipelineHooks, PluginContext, recalibrateBatchNorm, Services, tf, Trainer } from '@nncompress/core';
 import { FinetuneOptions, finetuneOptionsSchema } from './schema';
 
 /** Batches of training data BatchNorm statistics are re-estimated on (`batchNorm: recalibrate`). */
 const RECALIBRATION_BATCHES = 16;
 
 /**
- * Recovers accuracy after pruning with core's mask-aware training loop: gradients of pruned
- * weights are zeroed and the masks re-applied after every step, so pruned weights stay
- * exactly zero.
+ * Recovers accuracy after pruning with the run's trainer (core's mask-aware training loop
+ * unless a plugin or the caller replaced it): gradients of pruned weights are zeroed and the
+ * masks re-applied after every step, so pruned weights stay exactly zero.
  */
 @injectable()
 export class FinetunePlugin {
   static readonly id = '@nncompress/plugin-finetune';
   static readonly optionsSchema = finetuneOptionsSchema;
 
-  constructor(@inject(Services.Logger) private readonly logger: Logger) {}
+  constructor(
+    @inject(Services.Logger) private readonly logger: Logger,
+    @inject(Services.Trainer) private readonly trainer: Trainer,
+  ) {}
 
   apply(hooks: PipelineHooks, options: FinetuneOptions, ctx: PluginContext): void {
     if (options.patience > 0 && options.validationSplit === 0) {
@@ -46,10 +49,10 @@ export class FinetunePlugin {
       }
       if (recalibrate) {
         const { layers, examples } = recalibrateBatchNorm(round.state.model, trainSet, { batches: RECALIBRATION_BATCHES, batchSize: options.batchSize, rng: ctx.rng });
-        this.logger.debug(`${ctx.instanceName}: ${label}: recalibrated ${layers.length} BatchNorm layer(s) on ${examples} examples`);
+        this.logger.debug(`${label}: recalibrated ${layers.length} BatchNorm layer(s) on ${examples} examples`);
         if (options.epochs === 0) return;
       }
-      const result = train(round.state.model, trainSet, {
+      const result = this.trainer.train(round.state.model, trainSet, {
         epochs: options.epochs,
         batchSize: options.batchSize,
         learningRate: options.learningRate,
@@ -65,7 +68,7 @@ export class FinetunePlugin {
         onBatch: (done, total) => hooks.progress.call({ phase: 'finetune', message: label, done, total }),
       });
       const last = result.epochs[result.epochs.length - 1];
-      this.logger.debug(`${ctx.instanceName}: ${label}: ${result.epochs.length} epoch(s), loss ${last?.loss.toFixed(4)}${result.stoppedEarly ? ' (stopped early)' : ''}`);
+      this.logger.debug(`${label}: ${result.epochs.length} epoch(s), loss ${last?.loss.toFixed(4)}${result.stoppedEarly ? ' (stopped early)' : ''}`);
     });
   }
 }

@@ -75,7 +75,7 @@ export class LayerPruningPlugin {
       const chosen = selectUnits(units, scores.layers, count);
       this.removedInStage += chosen.length;
       const detail = chosen.map((id) => `${id} (${(scores.layers.get(id) ?? 0).toFixed(4)})`).join(', ');
-      this.logger.info(`${ctx.instanceName}: removing ${detail} by ${options.criterion}`);
+      this.logger.info(`removing ${detail} by ${options.criterion}`);
       const calibration = sample?.calibration ?? this.samples(round, options, ctx).calibration;
       sample = undefined;
       return { kind: 'layers', units: chosen, repair: options.repair, calibration: calibration.batch(0, calibration.size, modelInputShape(round.state.model)).x, selectedBy: LayerPruningPlugin.id };

@@ -42,11 +42,11 @@ export class MagnitudePlugin {
         if (pruned < pruneCount(round.targetSparsity, total)) {
           throw new Error(`layerSparsity reaches ${(pruned / total).toFixed(4)} kernel sparsity, short of the round's target ${round.targetSparsity.toFixed(4)}: give the stage the map's own sparsity as its target`);
         }
-        this.logger.debug(`${ctx.instanceName}: per-layer map to ${(100 * round.targetSparsity).toFixed(1)}% of the stage's ${(100 * stageTarget).toFixed(1)}%`);
+        this.logger.debug(`per-layer map to ${(100 * round.targetSparsity).toFixed(1)}% of the stage's ${(100 * stageTarget).toFixed(1)}%`);
         return { kind: 'weights', masks, selectedBy: MagnitudePlugin.id };
       }
       const masks = selectMasks(scores.weights, round.targetSparsity, options.scope, total);
-      this.logger.debug(`${ctx.instanceName}: ${options.scope} ${options.criterion} selection to ${(100 * round.targetSparsity).toFixed(1)}%`);
+      this.logger.debug(`${options.scope} ${options.criterion} selection to ${(100 * round.targetSparsity).toFixed(1)}%`);
       return { kind: 'weights', masks, selectedBy: MagnitudePlugin.id };
     });
   }

@@ -35,7 +35,7 @@ export class PiecewiseLinearPlugin {
 
     hooks.encodeTensor.tapPromise(name, async (tensor) => {
       const encoded = encodeTensorWith(tensor, how, registry);
-      this.logger.debug(`${ctx.instanceName}: ${tensor.name} ${encoded.codec} ${encoded.bytes.length} bytes, ${((8 * encoded.bytes.length) / Math.max(1, tensor.values.length)).toFixed(2)} bits/weight, max error ${encoded.maxError.toExponential(2)}`);
+      this.logger.debug(`${tensor.name} ${encoded.codec} ${encoded.bytes.length} bytes, ${((8 * encoded.bytes.length) / Math.max(1, tensor.values.length)).toFixed(2)} bits/weight, max error ${encoded.maxError.toExponential(2)}`);
       return encoded;
     });
     hooks.encodeArtifact.tapPromise(name, async (artifact) => containerArtifact(artifact, options.fileName, registry));

@@ -36,7 +36,7 @@ export class RowColumnPlugin {
       const analysis = options.method === 'neighboring-sa' ? round.channels() : undefined;
       const { masks, layers } = selectRowColumn(round.state.model, scores.weights, round.targetSparsity, options, ctx.rng, analysis);
       for (const l of layers) {
-        this.logger.debug(`${ctx.instanceName}: ${l.layer} keeps ${l.keptRows}/${l.rows} rows × ${l.keptCols}/${l.cols} columns (${(100 * l.removedFraction).toFixed(1)}% of its importance removed)`);
+        this.logger.debug(`${l.layer} keeps ${l.keptRows}/${l.rows} rows × ${l.keptCols}/${l.cols} columns (${(100 * l.removedFraction).toFixed(1)}% of its importance removed)`);
       }
       return { kind: 'weights', masks, selectedBy: RowColumnPlugin.id };
     });
@@ -49,7 +49,7 @@ export class RowColumnPlugin {
       calibration?.y.dispose();
       const before = round.state.model.countParams();
       const dead = await compactState(round.state, calibration?.x);
-      this.logger.info(`${ctx.instanceName}: compacted: ${dead.unread} unread and ${dead.constant} constant channels removed, ${before} → ${round.state.model.countParams()} params`);
+      this.logger.info(`compacted: ${dead.unread} unread and ${dead.constant} constant channels removed, ${before} → ${round.state.model.countParams()} params`);
     });
   }
 }

@@ -31,7 +31,9 @@ export class SmallWeightRetentionPlugin {
       return scores;
     });
     hooks.select.tapPromise({ name, stage: TapStage.NORMAL, targets: ['sparsity'] }, async (scores, round) => {
-      const label = `${ctx.instanceName}: ${options.selector} retention (rho ${options.rho}, ${options.scope}) to ${(100 * round.targetSparsity).toFixed(1)}%`;
+      const what = `${options.selector} retention (rho ${options.rho}, ${options.scope}) to ${(100 * round.targetSparsity).toFixed(1)}%`;
+      // Progress lines are not scoped like log lines: they name the instance themselves.
+      const label = `${ctx.instanceName}: ${what}`;
       const selection = selectRetention(round.state.model, scores.weights, round.targetSparsity, {
         ...options,
         // The message stays the same through the search so plain (CI) logs print quarters, not every improvement.
@@ -40,8 +42,8 @@ export class SmallWeightRetentionPlugin {
       const retained = selection.plan.buckets.reduce((n, b) => n + b.retain, 0);
       const search = selection.search;
       this.logger.info(search
-        ? `${label}: ${retained} small weights retained; calibration loss magnitude ${search.magnitudeLoss.toFixed(4)}, saliency ${search.startLoss.toFixed(4)}, search ${search.bestLoss.toFixed(4)} (${search.evaluations} evaluations, ${search.improved} improvements)`
-        : `${label}: ${retained} small weights retained`);
+        ? `${what}: ${retained} small weights retained; calibration loss magnitude ${search.magnitudeLoss.toFixed(4)}, saliency ${search.startLoss.toFixed(4)}, search ${search.bestLoss.toFixed(4)} (${search.evaluations} evaluations, ${search.improved} improvements)`
+        : `${what}: ${retained} small weights retained`);
       return { kind: 'weights', masks: selection.masks, selectedBy: SmallWeightRetentionPlugin.id };
     });
   }

@@ -13,7 +13,7 @@ import { BackendInfo, chooseBackend } from '../backend/choose';
 import type { LoadedConfig } from '../config/load';
 import type { StageConfig } from '../config/types';
 import { configuredTask, datasetRegistryFor, loadData } from '../datasets/configured';
-import { weightEncodingProblem } from '@nncompress/format';
+import { CodecRegistry, weightEncodingProblem } from '@nncompress/format';
 import { codecRegistryFor } from '../encode/codecs';
 import { containerArtifact, DEFAULT_CONTAINER_NAME, encodeTensorWith } from '../encode/stage';
 import { DEFAULT_DATA_SEED, DatasetRegistry } from '../datasets/registry';
@@ -22,14 +22,14 @@ import { ConfigError, errorMessage, InputError, PluginError } from '../errors';
 import { MaskSet } from '../model/masks';
 import { float32Bytes, loadConfiguredModel, modelArtifacts, modelInputFiles, writeModelArtifacts } from '../model/model-io';
 import { modelStats, ModelStats } from '../model/model-stats';
-import { compareLatency, Latency } from '../model/latency';
-import { createContainer } from '../plugins/di';
+import type { Latency } from '../model/latency';
+import { createContainer, defaultServices, ProvidedServices, ReplaceableServices, ServiceFactoryContext, scopedLogger } from '../plugins/di';
 import { AppliedPlugin, PluginHost } from '../plugins/host';
 import { resolvePlugin } from '../plugins/loader';
 import type { Plugin } from '../plugins/plugin';
 import { renderHtml } from '../report/html';
 import { layerRows, Report, ReportStage, ReportStructure } from '../report/report';
-import { evaluate, Evaluation } from '../training/evaluate';
+import type { Evaluation } from '../training/evaluate';
 import { dataMismatchReason, MEASURABLE_TASKS, nonFiniteWeight, unmeasurableReason } from '../training/measurable';
 import { writeFileAtomic } from '../util/fs-atomic';
 import { ConsoleLogger, Logger } from '../util/logger';
@@ -85,6 +85,8 @@ export interface RunOptions {
   /** Overrides the config's seed. */
   readonly seed?: number;
   readonly logger?: Logger;
+  /** Services to use instead of core's (a test's spy, a library user's trainer); they win over what plugins provide. */
+  readonly services?: Partial<ReplaceableServices>;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -100,6 +102,12 @@ export class Pipeline {
   private applying: { key: string; value: number; round: number; where: string; progress: TargetProgress; kind: TargetKind } | undefined;
   /** The stage running, for the `failed` hook. */
   private currentStage: string | undefined;
+  /** Trainer, evaluator and latency meter of the run: core's, unless a plugin or `RunOptions.services` replaced them. */
+  private services: ReplaceableServices = defaultServices;
+  /** The run's codec registry, assembled on first use. */
+  private codecs: () => CodecRegistry = () => {
+    throw new Error('the codec registry is assembled once the plugins are known');
+  };
 
   constructor(
     private readonly loaded: LoadedConfig,
@@ -122,6 +130,9 @@ export class Pipeline {
 
     // Every config and plugin error is raised here, before anything is printed or loaded.
     const plugins = this.preparePlugins();
+    this.services = this.resolveServices(plugins);
+    let registry: CodecRegistry | undefined;
+    this.codecs = () => (registry ??= codecRegistryFor({ from: [dir, process.cwd()], plugins: plugins.map((p) => p.plugin), warn: (message) => this.logger.warn(message) }));
 
     const backend = await chooseBackend(config.backend ?? 'auto');
     this.logger.info(`backend: ${backend.name}${backend.notes.length ? ` (${backend.notes.join('; ')})` : ''}`);
@@ -140,7 +151,7 @@ export class Pipeline {
       const host = this.applyPlugins(plugins, state, datasets, backend, rng);
       try {
         const selectors = this.selectorsByStage(host);
-        this.tapEncodeStage(host, plugins);
+        this.tapEncodeStage(host);
         const task = configuredTask(this.loaded, model, this.logger);
         const data: DataSplits = await loadData(this.loaded, datasets, {
           logger: this.logger,
@@ -170,11 +181,11 @@ export class Pipeline {
    * container, with any codec of the run's registry. Checked before anything runs: the codec
    * exists, takes the bound asked for, and no plugin encodes too.
    */
-  private tapEncodeStage(host: PluginHost, plugins: readonly PreparedPlugin[]): void {
-    const { config, file, dir } = this.loaded;
+  private tapEncodeStage(host: PluginHost): void {
+    const { config, file } = this.loaded;
     const spec = config.encode;
     if (!spec) return;
-    const codecs = codecRegistryFor({ from: [dir, process.cwd()], plugins: plugins.map((p) => p.plugin), warn: (message) => this.logger.warn(message) });
+    const codecs = this.codecs();
     const problem = weightEncodingProblem(spec, codecs);
     if (problem) {
       const hint = problem.key === 'codec' ? '; a plugin package adds more when it is installed or listed under plugins' : '';
@@ -206,13 +217,36 @@ export class Pipeline {
     });
   }
 
+  /**
+   * Core's trainer, evaluator and latency meter, replaced by what a configured plugin
+   * `provides` (two plugins providing one service is a config error naming both), and then
+   * by `RunOptions.services`.
+   */
+  private resolveServices(plugins: readonly PreparedPlugin[]): ReplaceableServices {
+    const { file } = this.loaded;
+    const chosen: Record<string, unknown> = { ...defaultServices };
+    const by = new Map<string, string>();
+    for (const { instanceName, plugin } of plugins) {
+      const provides: ProvidedServices = plugin.provides ?? {};
+      for (const [name, given] of Object.entries(provides)) {
+        if (!(name in defaultServices)) throw new ConfigError(`${file}: plugins.${instanceName} (${plugin.id}) provides "${name}", which is not a replaceable service (${Object.keys(defaultServices).join(', ')})`, file, `plugins.${instanceName}`);
+        const other = by.get(name);
+        if (other) throw new ConfigError(`${file}: plugins.${other} and plugins.${instanceName} both provide the ${name}; keep one`, file, `plugins.${instanceName}`);
+        by.set(name, instanceName);
+        chosen[name] = typeof given === 'function' ? (given as (ctx: ServiceFactoryContext) => unknown)({ logger: scopedLogger(this.logger, instanceName), defaults: defaultServices }) : given;
+        this.logger.info(`${instanceName}: provides the ${name}`);
+      }
+    }
+    return { ...(chosen as unknown as ReplaceableServices), ...this.options.services };
+  }
+
   private applyPlugins(plugins: readonly PreparedPlugin[], state: ModelState, datasets: DatasetRegistry, backend: BackendInfo, rng: Rng): PluginHost {
     const host = new PluginHost(this.hooks);
-    const container = createContainer({ Logger: this.logger, Rng: rng, Datasets: datasets, Backend: backend, ModelState: state });
+    const container = createContainer({ ...this.services, logger: this.logger, rng, datasets, backend, modelState: state, codecs: () => this.codecs() });
     for (const { instanceName, plugin, options } of plugins) {
       host.apply(instanceName, plugin, options, {
         instanceName,
-        logger: this.logger,
+        logger: scopedLogger(this.logger, instanceName),
         rng: rng.fork(instanceName),
         datasets,
         backend,
@@ -235,7 +269,7 @@ export class Pipeline {
 
   private async measure(label: string, run: RunContext): Promise<Evaluation> {
     this.hooks.progress.call({ phase: 'evaluate', message: label });
-    const result = evaluate(run.state.model, run.data.test);
+    const result = this.services.evaluator.evaluate(run.state.model, run.data.test);
     await this.hooks.evaluate.promise({ label, ...result }, run);
     return result;
   }
@@ -470,7 +504,7 @@ export class Pipeline {
       let latencies: { before: Latency; after: Latency } | undefined;
       if (baselineCopy) {
         this.hooks.progress.call({ phase: 'latency', message: 'baseline and final, in alternation' });
-        latencies = compareLatency(baselineCopy, run.state.model, config.latency?.repeats ?? 5);
+        latencies = this.services.latencyMeter.compare(baselineCopy, run.state.model, config.latency?.repeats ?? 5);
       }
 
       const artifacts = await modelArtifacts(run.state.model);
@@ -488,7 +522,7 @@ export class Pipeline {
           // What a user of the file gets: the model decoded from it, evaluated on the test set.
           this.hooks.progress.call({ phase: 'evaluate', message: `decoded ${artifact.fileName}` });
           const decoded = await tf.loadLayersModel(artifact.ioHandler);
-          finalAccuracy = evaluate(decoded, run.data.test);
+          finalAccuracy = this.services.evaluator.evaluate(decoded, run.data.test);
           decoded.dispose();
           await this.hooks.evaluate.promise({ label: 'decoded', ...finalAccuracy }, run);
           this.logger.info(`encoded: ${artifact.fileName} ${encodedBytes} bytes (${(bytesFloat32 / encodedBytes).toFixed(1)}x), decoded ${metricLabel(finalAccuracy.metric.name)} ${formatMetric(finalAccuracy.metric)}`);

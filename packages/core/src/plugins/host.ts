@@ -99,7 +99,7 @@ export class PluginHost {
 
   /** Instantiates and applies one plugin instance; `options` come from prepareOptions. */
   apply(instanceName: string, plugin: Plugin, options: Record<string, unknown>, ctx: PluginContext, container: Container): void {
-    const instance: PluginInstance<Record<string, unknown>> = isPluginClass(plugin) ? instantiatePlugin(container, plugin) : plugin;
+    const instance: PluginInstance<Record<string, unknown>> = isPluginClass(plugin) ? instantiatePlugin(container, plugin, ctx.logger) : plugin;
     try {
       instance.apply(this.hooksFor({ instance: instanceName, id: plugin.id }), options, ctx);
     } catch (err) {

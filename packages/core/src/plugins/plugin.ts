@@ -8,6 +8,7 @@
  * every service, so a plugin author never needs the DI container.
  */
 import type { TensorCodec } from '@nncompress/format';
+import type { ProvidedServices } from './di';
 import type { BackendInfo } from '../backend/choose';
 import type { DatasetRegistry } from '../datasets/registry';
 import type { DatasetSource } from '../datasets/source';
@@ -55,6 +56,8 @@ export interface PluginObject<O = Record<string, unknown>> extends PluginInstanc
   readonly optionsSchema?: JsonSchema;
   readonly datasetSources?: DatasetSources;
   readonly codecs?: PluginCodecs;
+  /** Services the plugin replaces for the whole run (core's trainer, evaluator or latency meter), or factories that build them. */
+  readonly provides?: ProvidedServices;
 }
 
 export interface PluginClass<O = Record<string, unknown>> {
@@ -63,6 +66,8 @@ export interface PluginClass<O = Record<string, unknown>> {
   readonly optionsSchema?: JsonSchema;
   readonly datasetSources?: DatasetSources;
   readonly codecs?: PluginCodecs;
+  /** Services the plugin replaces for the whole run (core's trainer, evaluator or latency meter), or factories that build them. */
+  readonly provides?: ProvidedServices;
 }
 
 export type Plugin<O = Record<string, unknown>> = PluginObject<O> | PluginClass<O>;
