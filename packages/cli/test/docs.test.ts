@@ -66,7 +66,7 @@ function importedNames(code: string): { pkg: string; names: string[] }[] {
 }
 
 /** Types only exist at compile time: names a ts block imports that are interfaces. */
-const TYPE_ONLY = new Set(['Logger', 'PipelineHooks', 'PluginContext']);
+const TYPE_ONLY = new Set(['Logger', 'PipelineHooks', 'PluginContext', 'JsonSchema', 'OptionsOf']);
 
 let runDir: string;
 let commands: string[];

@@ -99,6 +99,7 @@ export { defaultServices, Services, inject, injectable } from './plugins/di';
 export type { Evaluator, LatencyMeter, ProvidedServices, ReplaceableServices, ServiceFactoryContext, Trainer } from './plugins/di';
 export { resolvePlugin, pluginFromExports } from './plugins/loader';
 export { configMarkdownTable, optionsMarkdownTable } from './plugins/options-table';
+export type { OptionsOf, SchemaValue } from './plugins/options-type';
 export { validateAgainst } from './config/validate';
 
 export { loadConfig, checkConfig } from './config/load';

@@ -1,32 +1,6 @@
-import type { JsonSchema } from '@nncompress/core';
+import type { JsonSchema, OptionsOf } from '@nncompress/core';
 
-export type FilterCriterion = 'min-weight' | 'average-weight' | 'l2-weight' | 'mean-activation' | 'apoz';
-
-export interface FilterPruningOptions {
-  criterion: FilterCriterion;
-  scope: 'global' | 'layer';
-  /** Global scope: how each group's scores are scaled before they compete. */
-  normalize: 'mean' | 'max' | 'none';
-  /** Layer scope: per-producer ratios overriding the stage's filter ratio. */
-  layerRatios: Record<string, number>;
-  /** Layers whose channel groups are never pruned. */
-  protect: string[];
-  /** Channels every group keeps at least. */
-  minChannels: number;
-  /** Activation criteria: batches of the training (target) data, and their size. */
-  batches: number;
-  batchSize: number;
-  /** Replace the output Dense layer when the dataset has another number of classes. */
-  head: 'auto' | 'keep';
-  /** Attach the new head to this layer's output (pooled globally), dropping the layers after it. */
-  headOn?: string;
-  /** Re-initialise all weights after pruning (train the pruned structure from scratch). */
-  reinit: boolean;
-  /** Replace each removed channel by its mean on training data in the next layer (bias or BatchNorm mean). */
-  compensate: boolean;
-}
-
-export const filterPruningOptionsSchema: JsonSchema = {
+export const filterPruningOptionsSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -47,4 +21,8 @@ export const filterPruningOptionsSchema: JsonSchema = {
     compensate: { type: 'boolean', default: false, description: "Mean-replacement: fold each removed channel's mean value on `batches` × `batchSize` training examples into the next layer's bias (or the BatchNorm after it), so the next layer's output keeps its mean. Exact for constant channels (e.g. a ReLU channel that never fires still adds a constant)." },
     reinit: { type: 'boolean', default: false, description: 'Re-initialise all weights after pruning, so fine-tuning trains the pruned structure from scratch.' },
   },
-};
+} as const satisfies JsonSchema;
+
+/** The options as `apply` receives them: validated, defaults filled in (derived from the schema, so each option is described once). */
+export type FilterPruningOptions = OptionsOf<typeof filterPruningOptionsSchema>;
+export type FilterCriterion = FilterPruningOptions['criterion'];

@@ -1,32 +1,6 @@
-import type { JsonSchema, OptimizerName } from '@nncompress/core';
+import type { JsonSchema, OptionsOf } from '@nncompress/core';
 
-export interface FinetuneOptions {
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  optimizer: OptimizerName;
-  learningRateDecay: number;
-  /** Fraction of the training data held out for validation (0 = none). */
-  validationSplit: number;
-  /** Stop after this many epochs without validation improvement (0 = off; needs validationSplit > 0). */
-  patience: number;
-  /** `every-round`: fine-tune after each pruning round; `last-round`: only after a stage's last round. */
-  when: 'every-round' | 'last-round';
-  /**
-   * `update`: BatchNorm trains on batch statistics; `freeze`: it keeps its moving statistics
-   * (transfer learning); `recalibrate`: re-estimate the statistics on the training data first
-   * (after structured pruning they describe channels that are gone), then train as `freeze`.
-   */
-  batchNorm: 'update' | 'freeze' | 'recalibrate';
-  /** Train only these layers (e.g. a new head first); all when empty. */
-  layers: string[];
-  /** Weight of knowledge distillation from the model as it was before the stage pruned it (0 = off). */
-  distill: number;
-  /** Softening temperature of the distillation targets. */
-  temperature: number;
-}
-
-export const finetuneOptionsSchema: JsonSchema = {
+export const finetuneOptionsSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -43,4 +17,7 @@ export const finetuneOptionsSchema: JsonSchema = {
     temperature: { type: 'number', exclusiveMinimum: 0, maximum: 100, default: 4, description: 'Softening temperature for distillation (both distributions; the soft loss is scaled by its square).' },
     batchNorm: { enum: ['update', 'freeze', 'recalibrate'], default: 'update', description: 'update: BatchNorm normalises with batch statistics and updates its moving averages; freeze: layers run in inference mode, so BatchNorm keeps its pretrained statistics (scale and shift still train) — better for small transfer datasets; recalibrate: first re-estimate the statistics on up to 16 training batches (structured pruning leaves them describing removed channels), then train as freeze. With epochs 0 it only recalibrates.' },
   },
-};
+} as const satisfies JsonSchema;
+
+/** The options as `apply` receives them: validated, defaults filled in (derived from the schema, so each option is described once). */
+export type FinetuneOptions = OptionsOf<typeof finetuneOptionsSchema>;

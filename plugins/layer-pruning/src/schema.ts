@@ -1,23 +1,6 @@
-import type { JsonSchema, RepairMode } from '@nncompress/core';
+import type { JsonSchema, OptionsOf } from '@nncompress/core';
 
-export type LayerCriterion = 'bypass-loss' | 'cka';
-
-export interface LayerPruningOptions {
-  criterion: LayerCriterion;
-  /** Which kinds of unit may go. */
-  kinds: ('residual' | 'block')[];
-  repair: RepairMode;
-  /** Layers that stay: units containing one are never removed. */
-  protect: string[];
-  /** Training examples used to fit repairs and to measure CKA. */
-  calibrationExamples: number;
-  /** bypass-loss: training examples (after the calibration ones) the loss is measured on. */
-  validationExamples: number;
-  /** Examples per forward pass. */
-  batchSize: number;
-}
-
-export const layerPruningOptionsSchema: JsonSchema = {
+export const layerPruningOptionsSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -33,4 +16,8 @@ export const layerPruningOptionsSchema: JsonSchema = {
     validationExamples: { type: 'integer', minimum: 1, maximum: 100000, default: 512, description: 'bypass-loss: training examples, after the calibration ones, that the loss change is measured on.' },
     batchSize: { type: 'integer', minimum: 1, maximum: 1024, default: 32, description: 'Examples per forward pass (memory grows with it).' },
   },
-};
+} as const satisfies JsonSchema;
+
+/** The options as `apply` receives them: validated, defaults filled in (derived from the schema, so each option is described once). */
+export type LayerPruningOptions = OptionsOf<typeof layerPruningOptionsSchema>;
+export type LayerCriterion = LayerPruningOptions['criterion'];

@@ -1,28 +1,6 @@
-import type { JsonSchema } from '@nncompress/core';
+import type { JsonSchema, OptionsOf } from '@nncompress/core';
 
-export type MagnitudeCriterion = 'magnitude' | 'taylor';
-export type SelectionScope = 'layer' | 'global';
-
-export interface MagnitudeOptions {
-  /** `magnitude`: |w|. `taylor`: |w·∂L/∂w| averaged over calibration batches. */
-  criterion: MagnitudeCriterion;
-  /** `layer`: every layer pruned to the same sparsity; `global`: one threshold across layers. */
-  scope: SelectionScope;
-  /** Layers never pruned (by name). */
-  exclude: string[];
-  /** Calibration batches for the Taylor criterion. */
-  taylorBatches: number;
-  /** Batch size for the Taylor criterion. */
-  batchSize: number;
-  /**
-   * Per-layer final sparsities (e.g. from `nncompress sensitivity`). Overrides `scope`: each
-   * round scales every listed layer's sparsity by its progress to the stage target; layers
-   * not listed are not pruned.
-   */
-  layerSparsity?: Record<string, number>;
-}
-
-export const magnitudeOptionsSchema: JsonSchema = {
+export const magnitudeOptionsSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -37,4 +15,9 @@ export const magnitudeOptionsSchema: JsonSchema = {
       description: 'Per-layer sparsity map (layer name → sparsity), e.g. the one `nncompress sensitivity --target` writes. Overrides scope; each round scales the map by its progress to the stage target; unlisted layers are not pruned.',
     },
   },
-};
+} as const satisfies JsonSchema;
+
+/** The options as `apply` receives them: validated, defaults filled in (derived from the schema, so each option is described once). */
+export type MagnitudeOptions = OptionsOf<typeof magnitudeOptionsSchema>;
+export type MagnitudeCriterion = MagnitudeOptions['criterion'];
+export type SelectionScope = MagnitudeOptions['scope'];

@@ -1,22 +1,7 @@
-import type { JsonSchema } from '@nncompress/core';
+import type { JsonSchema, OptionsOf } from '@nncompress/core';
 import { pwlDefaults } from './encode';
 
-export type EncodeCodec = 'pwl' | 'uint8' | 'float16' | 'float32' | 'huffman';
-
-export interface PiecewiseLinearOptions {
-  codec: EncodeCodec;
-  p: number;
-  pm: number;
-  pd: number;
-  parallel: number;
-  maxError?: number;
-  relativeError?: number;
-  bitsPerWeight?: number;
-  sparse: 'auto' | 'never' | 'always';
-  fileName: string;
-}
-
-export const piecewiseLinearOptionsSchema: JsonSchema = {
+export const piecewiseLinearOptionsSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -31,4 +16,8 @@ export const piecewiseLinearOptionsSchema: JsonSchema = {
     sparse: { enum: ['auto', 'never', 'always'], default: 'auto', description: 'Pruned zeros stored apart (bitmap or zero runs) around the codec: auto keeps whichever encoding is smaller.' },
     fileName: { type: 'string', pattern: '^[^/\\\\]+\\.nnc$', default: 'model.nnc', description: 'Name of the container in the output folder.' },
   },
-};
+} as const satisfies JsonSchema;
+
+/** The options as `apply` receives them: validated, defaults filled in (derived from the schema, so each option is described once). */
+export type PiecewiseLinearOptions = OptionsOf<typeof piecewiseLinearOptionsSchema>;
+export type EncodeCodec = PiecewiseLinearOptions['codec'];

@@ -1,25 +1,6 @@
-import type { JsonSchema } from '@nncompress/core';
+import type { JsonSchema, OptionsOf } from '@nncompress/core';
 
-export type RowColumnMethod = 'greedy' | 'global-greedy' | 'local-sa' | 'neighboring-sa';
-export type RowColumnImportance = 'magnitude' | 'squared' | 'taylor';
-
-export interface RowColumnOptions {
-  method: RowColumnMethod;
-  importance: RowColumnImportance;
-  /** Layers to prune (names or `*` patterns); empty: every Conv2D and Dense layer. */
-  layers: string[];
-  /** Layers never pruned. */
-  exclude: string[];
-  iterations: number;
-  initialTemperature: number;
-  finalTemperature: number;
-  taylorBatches: number;
-  batchSize: number;
-  /** After the stage's last selection, remove the channels the masks made dead (a physically smaller model). */
-  compact: boolean;
-}
-
-export const rowColumnOptionsSchema: JsonSchema = {
+export const rowColumnOptionsSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -34,4 +15,9 @@ export const rowColumnOptionsSchema: JsonSchema = {
     batchSize: { type: 'integer', minimum: 1, maximum: 4096, default: 64, description: 'taylor: batch size; compact: calibration batch size.' },
     compact: { type: 'boolean', default: false, description: "After the stage's last selection, rebuild the model without the channels the masks made dead: removed rows become removed filters, and columns covering a whole input channel shrink the layer before. Exact (same outputs); the other removed columns stay masked. The report's sparsity then counts only those masked zeros." },
   },
-};
+} as const satisfies JsonSchema;
+
+/** The options as `apply` receives them: validated, defaults filled in (derived from the schema, so each option is described once). */
+export type RowColumnOptions = OptionsOf<typeof rowColumnOptionsSchema>;
+export type RowColumnMethod = RowColumnOptions['method'];
+export type RowColumnImportance = RowColumnOptions['importance'];

@@ -1,25 +1,6 @@
-import type { JsonSchema } from '@nncompress/core';
+import type { JsonSchema, OptionsOf } from '@nncompress/core';
 
-export type RetentionScope = 'layer' | 'global';
-export type RetentionSelector = 'saliency' | 'search';
-export type SaliencyOrder = 'first-order' | 'second-order';
-
-export interface SmallWeightRetentionOptions {
-  /** Share ρ of the kept weights chosen from the small-weight pool instead of by magnitude. */
-  rho: number;
-  scope: RetentionScope;
-  selector: RetentionSelector;
-  saliency: SaliencyOrder;
-  exclude: string[];
-  calibrationBatches: number;
-  batchSize: number;
-  evaluations: number;
-  calibrationExamples: number;
-  candidates: number;
-  moveFraction: number;
-}
-
-export const smallWeightRetentionOptionsSchema: JsonSchema = {
+export const smallWeightRetentionOptionsSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -35,4 +16,10 @@ export const smallWeightRetentionOptionsSchema: JsonSchema = {
     candidates: { type: 'number', minimum: 1, maximum: 100, default: 4, description: 'search: candidates per retained slot — the search swaps among the candidates·rho·k pool weights of highest saliency.' },
     moveFraction: { type: 'number', minimum: 0, maximum: 1, default: 0.02, description: 'search: share of the retained weights swapped per move (at least one).' },
   },
-};
+} as const satisfies JsonSchema;
+
+/** The options as `apply` receives them: validated, defaults filled in (derived from the schema, so each option is described once). */
+export type SmallWeightRetentionOptions = OptionsOf<typeof smallWeightRetentionOptionsSchema>;
+export type RetentionScope = SmallWeightRetentionOptions['scope'];
+export type RetentionSelector = SmallWeightRetentionOptions['selector'];
+export type SaliencyOrder = SmallWeightRetentionOptions['saliency'];
