@@ -2,31 +2,30 @@
  * nncompress-plugin-stage-csv: an example third-party plugin. It lives outside the
  * monorepo's plugins/ folder, depends only on @nncompress/core and @nncompress/format,
  * writes one CSV row per stage (accuracy, sparsity, params, FLOPs, time) into the run's
- * output folder, and adds a codec, bfloat16, that a config's `encode` section can name.
+ * output folder, and adds a codec, bfloat16, that a config's `encode` section can name, and
+ * a dataset source, digit-pairs, that `data.source` can name.
  */
-import { definePlugin, JsonSchema, ReportStage } from '@nncompress/core';
+import { definePlugin, JsonSchema, OptionsOf, ReportStage } from '@nncompress/core';
 import { bfloat16Codec } from './bfloat16-codec';
+import { digitPairsSource } from './digit-pairs-source';
 
 export { bfloat16Codec, fromBfloat16, toBfloat16 } from './bfloat16-codec';
+export { digitPairsSource } from './digit-pairs-source';
 
 /** The codecs this package adds (read by `nncompress encode/decode/inspect` in a project that depends on it). */
 export const codecs = [bfloat16Codec];
 
-export interface StageCsvOptions {
-  /** File name inside the output folder. */
-  fileName: string;
-  /** Digits after the decimal point for fractions. */
-  decimals: number;
-}
-
-export const stageCsvOptionsSchema: JsonSchema = {
+export const stageCsvOptionsSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
     fileName: { type: 'string', pattern: '^[\\w.-]+\\.csv$', default: 'stages.csv', description: 'CSV file name in the output folder.' },
     decimals: { type: 'integer', minimum: 0, maximum: 12, default: 4, description: 'Digits after the decimal point for accuracies and sparsity.' },
   },
-};
+} as const satisfies JsonSchema;
+
+/** The options as `apply` receives them, derived from the schema. */
+export type StageCsvOptions = OptionsOf<typeof stageCsvOptionsSchema>;
 
 const COLUMNS = ['stage', 'plugins', 'metric', 'metricBefore', 'metricAfter', 'sparsity', 'params', 'flops', 'durationMs'] as const;
 
@@ -44,6 +43,7 @@ const stageCsvPlugin = definePlugin<StageCsvOptions>({
   id: 'nncompress-plugin-stage-csv',
   optionsSchema: stageCsvOptionsSchema,
   codecs,
+  datasetSources: [digitPairsSource],
   apply(hooks, options, ctx) {
     const rows: string[] = [COLUMNS.join(',')];
     hooks.afterStage.tap('StageCsvPlugin', (_stage, result) => {
