@@ -47,6 +47,7 @@ export type { RemovableUnit, RemoveUnitsOptions, RepairMode } from './graph/laye
 
 export { ArrayDataset, labelArray, modelInputShape } from './datasets/dataset';
 export type { Batch, DatasetOptions, FeatureArray, FeatureDecoding, LabelArray } from './datasets/dataset';
+export type { FeatureRows } from './datasets/rows';
 export { loadMnist } from './datasets/mnist';
 export { loadMnistRgb } from './datasets/mnist-rgb';
 export { DatasetRegistry, DEFAULT_DATA_SEED } from './datasets/registry';
