@@ -52,13 +52,12 @@ function bitExact(a: Float32Array, b: Float32Array): boolean {
 /** Encodes one tensor's values and measures the error by decoding the result; never larger than float32. */
 export function encodeTensor(values: Float32Array, choice: EncodeChoice = {}, registry: CodecRegistry = defaultRegistry): EncodedTensor {
   const id = choice.codec ?? 'float32';
-  const codec = registry.get(id);
-  if (!codec) throw new Error(`unknown codec "${id}" (known: ${registry.ids().join(', ')})`);
   const options = choice.options ?? {};
   const sparse = choice.sparse ?? 'auto';
+  // encodeWith refuses an unknown codec, so the lookup below finds one.
   let best = encodeWith(values, id, options, sparse, registry);
   const bound = typeof options.maxError === 'number' ? options.maxError : best.maxError;
-  for (const other of codec.alsoTry ?? []) {
+  for (const other of registry.get(id)!.alsoTry ?? []) {
     let alternative: EncodedTensor;
     try {
       alternative = encodeWith(values, other, {}, sparse, registry);

@@ -57,10 +57,9 @@ export async function encodeCommand(input: string, options: EncodeCommandOptions
   if (problem) throw new InputError(`--${problem.key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${problem.message}`);
   const artifacts = readModelOrWeights(input) as ModelArtifactsLike;
   await checkLayersModel(input, artifacts);
-  const choose = (): WeightEncoding => how;
   let bytes: Uint8Array;
   try {
-    bytes = encodeArtifacts(artifacts, choose, registry);
+    bytes = encodeArtifacts(artifacts, () => how, registry);
   } catch (err) {
     throw new InputError(`${input}: ${(err as Error).message}`);
   }
