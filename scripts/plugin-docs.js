@@ -2,14 +2,15 @@
 /*
  * Writes each plugin README's options table from the plugin's JSON Schema, between the
  * markers <!-- options:start --> and <!-- options:end -->, and docs/config.md's key table
- * from the pipeline config's schema, between <!-- config:start --> and <!-- config:end -->.
+ * from the pipeline config's schema, between <!-- config:start --> and <!-- config:end -->,
+ * and docs/importance.md's table of core's importance measures from the registry.
  * Run after `npm run build`:
  *   npm run docs
  */
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const { configMarkdownTable, optionsMarkdownTable, pipelineConfigSchema, pluginFromExports } = require('@nncompress/core');
+const { configMarkdownTable, importanceMarkdownTable, optionsMarkdownTable, pipelineConfigSchema, pluginFromExports } = require('@nncompress/core');
 
 const root = path.resolve(__dirname, '..');
 const dirs = ['plugins/magnitude', 'plugins/finetune', 'plugins/filter-pruning', 'plugins/layer-pruning', 'plugins/row-column', 'plugins/small-weight-retention', 'plugins/piecewise-linear', 'examples/third-party-plugin'];
@@ -29,4 +30,12 @@ const configNext = configText.replace(/(<!-- config:start -->)[\s\S]*?(<!-- conf
 if (configNext !== configText) {
   fs.writeFileSync(configDoc, configNext);
   console.log('updated docs/config.md');
+}
+
+const importanceDoc = path.join(root, 'docs', 'importance.md');
+const importanceText = fs.readFileSync(importanceDoc, 'utf8');
+const importanceNext = importanceText.replace(/(<!-- importance:start -->)[\s\S]*?(<!-- importance:end -->)/, (_, start, end) => `${start}\n${importanceMarkdownTable()}\n${end}`);
+if (importanceNext !== importanceText) {
+  fs.writeFileSync(importanceDoc, importanceNext);
+  console.log('updated docs/importance.md');
 }

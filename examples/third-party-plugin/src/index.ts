@@ -2,15 +2,19 @@
  * nncompress-plugin-stage-csv: an example third-party plugin. It lives outside the
  * monorepo's plugins/ folder, depends only on @nncompress/core and @nncompress/format,
  * writes one CSV row per stage (accuracy, sparsity, params, FLOPs, time) into the run's
- * output folder, and adds a codec, bfloat16, that a config's `encode` section can name, and
- * a dataset source, digit-pairs, that `data.source` can name.
+ * output folder, and adds a codec, bfloat16, that a config's `encode` section can name, a
+ * dataset source, digit-pairs, that `data.source` can name, and a channel importance measure,
+ * geometric-median, that filter-pruning's `criterion` can name.
  */
 import { definePlugin, JsonSchema, OptionsOf, ReportStage } from '@nncompress/core';
 import { bfloat16Codec } from './bfloat16-codec';
 import { digitPairsSource } from './digit-pairs-source';
+import { geometricMedian } from './geometric-median';
 
 export { bfloat16Codec, fromBfloat16, toBfloat16 } from './bfloat16-codec';
 export { digitPairsSource } from './digit-pairs-source';
+export { geometricMedian } from './geometric-median';
+export { weightsRemoved } from './weight-budget';
 
 /** The codecs this package adds (read by `nncompress encode/decode/inspect` in a project that depends on it). */
 export const codecs = [bfloat16Codec];
@@ -44,6 +48,7 @@ const stageCsvPlugin = definePlugin<StageCsvOptions>({
   optionsSchema: stageCsvOptionsSchema,
   codecs,
   datasetSources: [digitPairsSource],
+  importanceMeasures: [geometricMedian],
   apply(hooks, options, ctx) {
     const rows: string[] = [COLUMNS.join(',')];
     hooks.afterStage.tap('StageCsvPlugin', (_stage, result) => {

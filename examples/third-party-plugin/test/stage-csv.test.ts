@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chooseBackend, createHooks, DatasetRegistry, loadConfig, Pipeline, ReportStage, Rng, silentLogger, StageContext, validateAgainst } from '@nncompress/core';
+import { chooseBackend, createHooks, DatasetRegistry, importanceMeasures, loadConfig, Pipeline, ReportStage, Rng, silentLogger, StageContext, validateAgainst } from '@nncompress/core';
 import plugin, { stageCsvOptionsSchema, stageRow, StageCsvOptions } from '../src';
 
 const stage = (name: string, accuracyAfter: number): ReportStage => ({
@@ -32,6 +32,7 @@ describe('nncompress-plugin-stage-csv', () => {
       rng: new Rng(0),
       datasets: new DatasetRegistry(),
       backend: { name: 'cpu', notes: [] },
+      importance: importanceMeasures,
       resolvePath: (p) => p,
       emitFile: (name, data) => files.set(name, data),
     });

@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ts from 'typescript';
 import { parse } from 'yaml';
-import { checkConfig, configMarkdownTable, createHooks, DatasetRegistry, loadConfig, pipelineConfigSchema, resolvePlugin, validateAgainst } from '@nncompress/core';
+import { builtinImportanceMeasures, checkConfig, configMarkdownTable, createHooks, DatasetRegistry, importanceMarkdownTable, loadConfig, pipelineConfigSchema, resolvePlugin, validateAgainst } from '@nncompress/core';
 import { LENET300, REPO } from './helpers';
 
 interface Block {
@@ -163,5 +163,12 @@ describe('generated reference tables', () => {
     expect(fs.readFileSync(path.join(REPO, 'docs/config.md'), 'utf8')).toContain(`<!-- config:start -->\n${table}\n<!-- config:end -->`);
     // Every key a config may hold has its row, nested ones by their config path.
     for (const key of ['model', 'seed', 'backend', 'data.source', 'data.seed', 'task.kind', 'latency.repeats', 'plugins.<name>.use', 'stages[i].target.sparsity', 'stages[i].schedule.initial']) expect(table).toContain(`| \`${key}\` |`);
+  });
+
+  it('docs/importance.md holds the table of core\'s importance measures, one row per measure', () => {
+    const text = fs.readFileSync(path.join(REPO, 'docs/importance.md'), 'utf8');
+    expect(text).toContain(`<!-- importance:start -->\n${importanceMarkdownTable()}\n<!-- importance:end -->`);
+    const rows = [...text.matchAll(/^\| `([\w-]+)` \| (weight|channel|unit) \|/gm)].map((m) => m[1]);
+    expect(rows).toEqual(builtinImportanceMeasures.map((m) => m.id));
   });
 });

@@ -213,6 +213,25 @@ stages:
     expect([pipeline!.hooks.finetune.isUsed(), pipeline!.hooks.encodeTensor.isUsed(), pipeline!.hooks.score.isUsed()]).toEqual([true, false, false]);
   });
 
+  it('writes the report and tells the run\'s story through built-in plugins on lifecycle hooks', async () => {
+    const file = writeConfig(dir, `model: ./model/model.json\ndata: { source: mnist, train: 100, test: 100 }\nplugins:\n  p: { use: '@nncompress/plugin-magnitude' }\nstages:\n  - { name: prune, target: { sparsity: 0.5 } }\n`, 'builtins.yaml');
+    const lines: string[] = [];
+    const pipeline = new Pipeline(loadConfig(file), { outDir: path.join(dir, 'o-builtins'), logger: { ...silentLogger, info: (m: string) => void lines.push(m) } });
+    let seen: unknown;
+    pipeline.hooks.afterRun.tap('test', (_run, summary) => void (seen = summary.report));
+    const report = await pipeline.run();
+    // A caller's afterRun tap sees the report that was written; the built-ins are not among the run's plugins.
+    expect(seen).toEqual(report);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'o-builtins', 'report.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(report)));
+    expect(fs.readFileSync(path.join(dir, 'o-builtins', 'report.html'), 'utf8')).toContain('50.0% kernel sparsity');
+    expect(report.plugins.map((p) => p.instance)).toEqual(['p']);
+    const story = lines.filter((l) => /^(baseline|stage|final):? /.test(l));
+    expect(story).toHaveLength(3);
+    expect(story[0]).toMatch(/^baseline: accuracy \d+\.\d\d% on 100 test examples \(classification\), \d+ params$/);
+    expect(story[1]).toMatch(/^stage prune: accuracy \d+\.\d\d% → \d+\.\d\d%, sparsity 50\.\d\d%$/);
+    expect(story[2]).toBe(`final: accuracy ${(100 * report.final.metric.value).toFixed(2)}%, ${report.final.params} params, ${report.final.encodedBytes} bytes (${report.final.compressionRatio.toFixed(2)}x smaller than float32) in ${(report.durationMs / 1000).toFixed(1)} s`);
+  });
+
   it('runs with the services it is given: an evaluator from the caller, a trainer a plugin provides (same bytes as core\'s), and refuses two providers', async () => {
     fs.writeFileSync(
       path.join(dir, 'counting-trainer.js'),
@@ -265,7 +284,7 @@ describe('config validation', () => {
     expect(check('data: { source: mnist }\nstages: [{ name: a }]\n').message).toMatch(/\(root\): missing required property "model"/);
     expect(check('model: m.json\nseed: many\ndata: { source: mnist }\nstages: [{ name: a }]\n').message).toMatch(/seed: must be integer/);
     expect(check('model: m.json\ndata: { source: mnist }\nstages: [{ name: a, use: [ghost] }]\n').message).toMatch(/stages\[0\]\.use\[0\]: no plugin instance named "ghost" \(declared: none\)/);
-    expect(check('model: m.json\ndata: { source: mnist }\nstages: [{ name: a, schedule: { kind: gradual } }]\n').message).toMatch(/stages\[0\]\.target: a gradual schedule needs a target \(sparsity, filterRatio or layers\)/);
+    expect(check('model: m.json\ndata: { source: mnist }\nstages: [{ name: a, schedule: { kind: gradual } }]\n').message).toMatch(/stages\[0\]\.target: a gradual schedule needs a target \(sparsity, filterRatio, layers\)/);
   });
 
   it('reports malformed YAML with its line', () => {

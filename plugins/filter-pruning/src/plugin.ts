@@ -62,6 +62,8 @@ export class FilterPruningPlugin {
 
   apply(hooks: PipelineHooks, options: FilterPruningOptions, ctx: PluginContext): void {
     const name = FilterPruningPlugin.name;
+    // An unknown criterion is a config error now, not in the first round.
+    ctx.importance.measure(options.criterion, 'channel', `plugins.${ctx.instanceName}.options.criterion`);
     hooks.beforeRun.tapPromise(name, async (run) => {
       if (options.head !== 'auto') return;
       // A new head is a softmax over the data's classes: other tasks have no classes to fit, and keep the model's own output.
@@ -89,7 +91,7 @@ export class FilterPruningPlugin {
       if (!this.active(round, options)) return scores;
       const analysis = round.channels();
       for (const g of analysis.groups) if (!this.original.has(g.producers[0])) this.original.set(g.producers[0], g.size);
-      const computed = scoreChannels(round.state.model, analysis, { criterion: options.criterion, data: round.data.train, batches: options.batches, batchSize: options.batchSize, rng: ctx.rng });
+      const computed = scoreChannels(round.state.model, analysis, { criterion: options.criterion, data: round.data.train, batches: options.batches, batchSize: options.batchSize, rng: ctx.rng, registry: ctx.importance });
       for (const [id, s] of computed) if (!scores.channels.has(id)) scores.channels.set(id, s);
       return scores;
     });

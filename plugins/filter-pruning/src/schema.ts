@@ -5,9 +5,10 @@ export const filterPruningOptionsSchema = {
   additionalProperties: false,
   properties: {
     criterion: {
-      enum: ['min-weight', 'average-weight', 'l2-weight', 'mean-activation', 'apoz'],
+      type: 'string',
+      minLength: 1,
       default: 'average-weight',
-      description: 'Importance of a channel: sum (min-weight, Li et al.) or mean (average-weight) of the absolute weights of its filters, their L2 norm, its mean activation on the target data, or 1 − APoZ (the fraction of non-zero activations after ReLU). min-weight and average-weight rank the channels of one layer identically (same filter size); they differ only with scope: global.',
+      description: 'Importance measure of a channel, by id (docs/importance.md): sum (min-weight, Li et al.) or mean (average-weight) of the absolute weights of its filters, their L2 norm, its mean activation on the target data, or 1 − APoZ (the fraction of non-zero activations after ReLU). min-weight and average-weight rank the channels of one layer identically (same filter size); they differ only with scope: global. A channel measure a configured plugin declares may be named too.',
     },
     scope: { enum: ['global', 'layer'], default: 'global', description: 'global: normalised scores compete across groups; layer: every group loses the same fraction (or its layerRatios entry).' },
     normalize: { enum: ['mean', 'max', 'none'], default: 'mean', description: "Global scope: divide each group's scores by their mean or max so groups of different scale compete fairly." },
@@ -25,4 +26,3 @@ export const filterPruningOptionsSchema = {
 
 /** The options as `apply` receives them: validated, defaults filled in (derived from the schema, so each option is described once). */
 export type FilterPruningOptions = OptionsOf<typeof filterPruningOptionsSchema>;
-export type FilterCriterion = FilterPruningOptions['criterion'];

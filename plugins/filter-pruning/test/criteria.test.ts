@@ -1,5 +1,5 @@
-import { analyzeChannels, ArrayDataset, chooseBackend, tf } from '@nncompress/core';
-import { measureLayer, scoreChannels } from '../src';
+import { analyzeChannels, ArrayDataset, chooseBackend, measureLayer, tf } from '@nncompress/core';
+import { scoreChannels } from '../src';
 
 beforeAll(async () => {
   await chooseBackend('wasm');

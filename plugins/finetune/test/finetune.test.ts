@@ -1,4 +1,4 @@
-import { chooseBackend, createHooks, DatasetRegistry, defaultServices, evaluate, loadMnist, MaskSet, prunableWeights, Rng, RoundContext, silentLogger, tf, train, validateAgainst } from '@nncompress/core';
+import { chooseBackend, createHooks, DatasetRegistry, defaultServices, evaluate, importanceMeasures, loadMnist, MaskSet, prunableWeights, Rng, RoundContext, silentLogger, tf, train, validateAgainst } from '@nncompress/core';
 import FinetunePlugin, { FinetuneOptions, finetuneOptionsSchema } from '../src';
 
 function mlp(): tf.LayersModel {
@@ -23,7 +23,7 @@ function setup(opts: FinetuneOptions, model: tf.LayersModel, masks: MaskSet, rou
   const hooks = createHooks();
   const data = loadMnist({ train: 600, test: 300 });
   const plugin = new FinetunePlugin(silentLogger, defaultServices.trainer);
-  plugin.apply(hooks, opts, { instanceName: 'tune', logger: silentLogger, rng: new Rng(4), datasets: new DatasetRegistry(), backend: { name: 'wasm', notes: [] }, resolvePath: (p: string) => p, emitFile: () => {} });
+  plugin.apply(hooks, opts, { instanceName: 'tune', logger: silentLogger, rng: new Rng(4), datasets: new DatasetRegistry(), backend: { name: 'wasm', notes: [] }, importance: importanceMeasures, resolvePath: (p: string) => p, emitFile: () => {} });
   const ctx = (round: number): RoundContext => ({
     state: { model, masks },
     data,

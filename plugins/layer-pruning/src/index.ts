@@ -3,4 +3,4 @@ export { unitImportance } from './importance';
 export type { ImportanceOptions } from './importance';
 export { selectUnits } from './select';
 export { layerPruningOptionsSchema } from './schema';
-export type { LayerPruningOptions, LayerCriterion } from './schema';
+export type { LayerPruningOptions } from './schema';

@@ -1,4 +1,4 @@
-import { ArrayDataset, findRemovableUnits, inject, injectable, Logger, matchLayerNames, modelInputShape, PipelineHooks, PluginContext, RemovableUnit, RoundContext, Services, TapStage } from '@nncompress/core';
+import { ArrayDataset, findRemovableUnits, inject, injectable, Evaluator, Logger, matchLayerNames, modelInputShape, PipelineHooks, PluginContext, RemovableUnit, RoundContext, Services, TapStage } from '@nncompress/core';
 import { unitImportance } from './importance';
 import { LayerPruningOptions, layerPruningOptionsSchema } from './schema';
 import { selectUnits } from './select';
@@ -18,7 +18,10 @@ export class LayerPruningPlugin {
   /** Units removed so far in the current stage (the target counts from the stage start). */
   private removedInStage = 0;
 
-  constructor(@inject(Services.Logger) private readonly logger: Logger) {}
+  constructor(
+    @inject(Services.Logger) private readonly logger: Logger,
+    @inject(Services.Evaluator) private readonly evaluator: Evaluator,
+  ) {}
 
   /** Removable units the options allow, that save parameters; protected names or patterns that match no layer are an error. */
   private candidates(round: RoundContext, options: LayerPruningOptions): RemovableUnit[] {
@@ -43,6 +46,8 @@ export class LayerPruningPlugin {
 
   apply(hooks: PipelineHooks, options: LayerPruningOptions, ctx: PluginContext): void {
     const name = LayerPruningPlugin.name;
+    // An unknown criterion is a config error now, not in the first round.
+    ctx.importance.measure(options.criterion, 'unit', `plugins.${ctx.instanceName}.options.criterion`);
     let sample: ReturnType<LayerPruningPlugin['samples']> | undefined;
     hooks.beforeStage.tapPromise(name, async () => {
       this.removedInStage = 0;
@@ -60,6 +65,8 @@ export class LayerPruningPlugin {
           calibration: x,
           validation,
           batchSize: options.batchSize,
+          evaluate: (model, data, batchSize) => this.evaluator.evaluate(model, data, batchSize),
+          registry: ctx.importance,
           onUnit: (done, total) => hooks.progress.call({ phase: 'layer importance', message: `${ctx.instanceName}: ${options.criterion}`, done, total }),
         });
         for (const [id, s] of computed) if (!scores.layers.has(id)) scores.layers.set(id, s);

@@ -5,9 +5,10 @@ export const layerPruningOptionsSchema = {
   additionalProperties: false,
   properties: {
     criterion: {
-      enum: ['bypass-loss', 'cka'],
+      type: 'string',
+      minLength: 1,
       default: 'bypass-loss',
-      description: "Importance of a unit: the loss increase on held-back training examples when it is removed (and repaired), or 1 − linear CKA between the unit's input and output activations (label-free, one forward pass per unit).",
+      description: "Importance measure of a unit, by id (docs/importance.md): bypass-loss, the loss increase on held-back training examples when it is removed (and repaired), or 1 − linear CKA between the unit's input and output activations (label-free, one forward pass per unit); a unit measure a configured plugin declares may be named too.",
     },
     kinds: { type: 'array', items: { enum: ['residual', 'block'] }, minItems: 1, uniqueItems: true, default: ['residual', 'block'], description: 'Units that may be removed: residual blocks (the identity path stays) and layer blocks (a Conv2D/Dense/DepthwiseConv2D with its BatchNorm and activation).' },
     repair: { enum: ['always', 'auto', 'never'], default: 'always', description: "Least-squares refit of the next Conv2D/Dense on calibration activations: always when there is one, auto only when the unit changes the channel count (required then), never (such units are skipped)." },
@@ -20,4 +21,3 @@ export const layerPruningOptionsSchema = {
 
 /** The options as `apply` receives them: validated, defaults filled in (derived from the schema, so each option is described once). */
 export type LayerPruningOptions = OptionsOf<typeof layerPruningOptionsSchema>;
-export type LayerCriterion = LayerPruningOptions['criterion'];

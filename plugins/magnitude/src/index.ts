@@ -4,4 +4,4 @@ export type { MagnitudePruneOptions } from './library';
 export { scoreWeights } from './scores';
 export { selectMasks, selectMasksByLayer } from './select';
 export { magnitudeOptionsSchema } from './schema';
-export type { MagnitudeOptions, MagnitudeCriterion, SelectionScope } from './schema';
+export type { MagnitudeOptions, SelectionScope } from './schema';

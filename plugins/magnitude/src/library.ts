@@ -1,5 +1,5 @@
 import { ArrayDataset, MaskSet, prunableWeights, Rng, tf } from '@nncompress/core';
-import type { MagnitudeCriterion, SelectionScope } from './schema';
+import type { SelectionScope } from './schema';
 import { scoreWeights } from './scores';
 import { selectMasks } from './select';
 
@@ -7,7 +7,8 @@ export interface MagnitudePruneOptions {
   /** Kernel sparsity to reach, in [0, 1). */
   readonly sparsity: number;
   readonly scope?: SelectionScope;
-  readonly criterion?: MagnitudeCriterion;
+  /** A weight importance measure of core's (default magnitude). */
+  readonly criterion?: string;
   readonly exclude?: readonly string[];
   /** Calibration data, needed by the Taylor criterion. */
   readonly data?: ArrayDataset;

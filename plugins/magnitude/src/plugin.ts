@@ -18,6 +18,8 @@ export class MagnitudePlugin {
 
   apply(hooks: PipelineHooks, options: MagnitudeOptions, ctx: PluginContext): void {
     const name = MagnitudePlugin.name;
+    // An unknown criterion is a config error now, not in the first round.
+    ctx.importance.measure(options.criterion, 'weight', `plugins.${ctx.instanceName}.options.criterion`);
     hooks.score.tapPromise(name, async (scores, round) => {
       const computed = scoreWeights(round.state.model, options.criterion, {
         exclude: options.exclude,
@@ -25,6 +27,7 @@ export class MagnitudePlugin {
         batches: options.taylorBatches,
         batchSize: options.batchSize,
         rng: ctx.rng,
+        registry: ctx.importance,
       });
       for (const [weight, s] of computed) if (!scores.weights.has(weight)) scores.weights.set(weight, s);
       return scores;

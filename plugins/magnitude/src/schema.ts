@@ -4,7 +4,7 @@ export const magnitudeOptionsSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    criterion: { enum: ['magnitude', 'taylor'], default: 'magnitude', description: 'Importance of a weight: magnitude = abs(w); taylor = abs(w·∂L/∂w), the first-order estimate of the loss change when the weight is removed.' },
+    criterion: { type: 'string', minLength: 1, default: 'magnitude', description: 'Importance measure of a weight, by id: magnitude = abs(w); taylor = abs(w·∂L/∂w), the first-order estimate of the loss change when the weight is removed; squared, taylor-second, or one a configured plugin declares (docs/importance.md).' },
     scope: { enum: ['layer', 'global'], default: 'global', description: 'layer: each layer pruned to the round target; global: one threshold over all layers (layers keep what they need).' },
     exclude: { type: 'array', items: { type: 'string' }, default: [], description: 'Names of layers that are never pruned.' },
     taylorBatches: { type: 'integer', minimum: 1, maximum: 1000, default: 8, description: 'Calibration batches averaged for the Taylor criterion.' },
@@ -19,5 +19,4 @@ export const magnitudeOptionsSchema = {
 
 /** The options as `apply` receives them: validated, defaults filled in (derived from the schema, so each option is described once). */
 export type MagnitudeOptions = OptionsOf<typeof magnitudeOptionsSchema>;
-export type MagnitudeCriterion = MagnitudeOptions['criterion'];
 export type SelectionScope = MagnitudeOptions['scope'];

@@ -1,20 +1,17 @@
-import { ArrayDataset, prunableWeights, Rng, taylorImportance, tf } from '@nncompress/core';
-import type { MagnitudeCriterion } from './schema';
+import { ArrayDataset, ImportanceRegistry, importanceMeasures, prunableWeights, Rng, tf } from '@nncompress/core';
 
 /**
- * Importance of every entry of every prunable weight (outside `exclude`). Reads the model,
- * never changes it.
+ * Importance of every entry of every prunable weight (outside `exclude`) by the weight
+ * measure `criterion` of `registry` (core's measures by default; a run passes its own, with
+ * the configured plugins' measures). Reads the model, never changes it.
  */
 export function scoreWeights(
   model: tf.LayersModel,
-  criterion: MagnitudeCriterion,
-  options: { exclude?: readonly string[]; data?: ArrayDataset; batches?: number; batchSize?: number; rng?: Rng } = {},
+  criterion: string,
+  options: { exclude?: readonly string[]; data?: ArrayDataset; batches?: number; batchSize?: number; rng?: Rng; registry?: Pick<ImportanceRegistry, 'measure'> } = {},
 ): Map<string, Float32Array> {
+  const measure = (options.registry ?? importanceMeasures).measure(criterion, 'weight');
   const excluded = new Set(options.exclude ?? []);
   const weights = prunableWeights(model).filter((w) => !excluded.has(w.layerName));
-  if (criterion === 'magnitude') {
-    return new Map(weights.map((w) => [w.name, (w.variable.read().dataSync() as Float32Array).map(Math.abs)] as const));
-  }
-  if (!options.data || options.data.size === 0) throw new Error('the taylor criterion needs training data for its calibration batches');
-  return taylorImportance(model, weights, options.data, { batches: options.batches ?? 8, batchSize: options.batchSize ?? 64, rng: options.rng ?? new Rng(0) });
+  return measure.score(model, weights, { data: options.data, batches: options.batches ?? 8, batchSize: options.batchSize ?? 64, rng: options.rng ?? new Rng(0) });
 }

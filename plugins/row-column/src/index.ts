@@ -1,6 +1,6 @@
 export { RowColumnPlugin as default, RowColumnPlugin } from './plugin';
 export { rowColumnOptionsSchema } from './schema';
-export type { RowColumnOptions, RowColumnMethod, RowColumnImportance } from './schema';
+export type { RowColumnOptions, RowColumnMethod } from './schema';
 export { checkProblem, selectionOf, totalImportance, transpose } from './problem';
 export type { RowColumnProblem, RowColumnSelection } from './problem';
 export { greedy, bestGreedy } from './greedy';

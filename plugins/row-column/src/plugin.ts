@@ -20,6 +20,8 @@ export class RowColumnPlugin {
   apply(hooks: PipelineHooks, options: RowColumnOptions, ctx: PluginContext): void {
     checkAnnealOptions(options, ctx.instanceName);
     const name = RowColumnPlugin.name;
+    // An unknown measure is a config error now, not in the first round.
+    ctx.importance.measure(options.importance, 'weight', `plugins.${ctx.instanceName}.options.importance`);
     hooks.score.tapPromise(name, async (scores, round) => {
       const computed = scoreGemmWeights(round.state.model, options.importance, {
         layers: options.layers,
@@ -28,6 +30,7 @@ export class RowColumnPlugin {
         batches: options.taylorBatches,
         batchSize: options.batchSize,
         rng: ctx.rng,
+        registry: ctx.importance,
       });
       for (const [weight, s] of computed) if (!scores.weights.has(weight)) scores.weights.set(weight, s);
       return scores;

@@ -1,4 +1,4 @@
-import { analyzeChannels, ArrayDataset, ChannelAnalysis, Rng, taylorImportance, tf } from '@nncompress/core';
+import { analyzeChannels, ArrayDataset, ChannelAnalysis, ImportanceRegistry, importanceMeasures, Rng, tf } from '@nncompress/core';
 import { localAnneal } from './anneal';
 import { GemmView, gemmMask, gemmViews, toGemm } from './gemm';
 import { globalRowThenColumn } from './global';
@@ -6,21 +6,17 @@ import { bestGreedy } from './greedy';
 import { coupledProblem } from './network';
 import { neighboringAnneal } from './neighboring';
 import { indicesByValueDescending, RowColumnProblem, RowColumnSelection, selectionOf } from './problem';
-import type { RowColumnImportance, RowColumnOptions } from './schema';
+import type { RowColumnOptions } from './schema';
 
 /** Importance per kernel entry (tfjs layout) for every GEMM view of the model. */
 export function scoreGemmWeights(
   model: tf.LayersModel,
-  importance: RowColumnImportance,
-  options: { layers?: readonly string[]; exclude?: readonly string[]; data?: ArrayDataset; batches?: number; batchSize?: number; rng?: Rng } = {},
+  importance: string,
+  options: { layers?: readonly string[]; exclude?: readonly string[]; data?: ArrayDataset; batches?: number; batchSize?: number; rng?: Rng; registry?: Pick<ImportanceRegistry, 'measure'> } = {},
 ): Map<string, Float32Array> {
+  const measure = (options.registry ?? importanceMeasures).measure(importance, 'weight', 'importance');
   const views = gemmViews(model, { only: options.layers, exclude: options.exclude });
-  if (importance === 'taylor') {
-    if (!options.data || options.data.size === 0) throw new Error('importance taylor needs training data for its calibration batches');
-    return taylorImportance(model, views.map((v) => v.weight), options.data, { batches: options.batches ?? 8, batchSize: options.batchSize ?? 64, rng: options.rng ?? new Rng(0) });
-  }
-  const square = importance === 'squared';
-  return new Map(views.map((v) => [v.weight.name, (v.weight.variable.read().dataSync() as Float32Array).map((w) => (square ? w * w : Math.abs(w)))] as const));
+  return measure.score(model, views.map((v) => v.weight), { data: options.data, batches: options.batches ?? 8, batchSize: options.batchSize ?? 64, rng: options.rng ?? new Rng(0) });
 }
 
 /** What was kept in one layer. */

@@ -1,4 +1,4 @@
-import { ArrayDataset, matchLayerNames, prunableWeights, Rng, taylorImportance, tf } from '@nncompress/core';
+import { ArrayDataset, importanceMeasures, matchLayerNames, prunableWeights, Rng, tf } from '@nncompress/core';
 import type { SaliencyOrder } from './schema';
 
 export interface SaliencyOptions {
@@ -10,19 +10,16 @@ export interface SaliencyOptions {
 
 /**
  * Gradient saliency of every entry of every prunable weight outside `exclude`: the Taylor
- * estimate of the loss increase when the entry is removed (core's `taylorImportance`),
+ * estimate of the loss increase when the entry is removed (core's taylor and taylor-second measures),
  * averaged over calibration batches of `data`. Reads the model, never changes it.
  */
 export function saliencyScores(model: tf.LayersModel, order: SaliencyOrder, data: ArrayDataset, options: SaliencyOptions = {}): Map<string, Float32Array> {
   if (data.size === 0) throw new Error(`the calibration set is empty (${data.name} has no examples)`);
   const excluded = matchLayerNames(options.exclude ?? [], model.layers.map((l) => l.name), 'exclude');
   const weights = prunableWeights(model).filter((w) => !excluded.has(w.layerName));
-  return taylorImportance(model, weights, data, {
-    batches: options.batches ?? 8,
-    batchSize: options.batchSize ?? 64,
-    rng: options.rng ?? new Rng(0),
-    order: order === 'second-order' ? 'second' : 'first',
-  });
+  // Core's Taylor measures: first order |w·g|, second order ½(w·g)² (diagonal Fisher).
+  const measure = importanceMeasures.measure(order === 'second-order' ? 'taylor-second' : 'taylor', 'weight');
+  return measure.score(model, weights, { data, batches: options.batches ?? 8, batchSize: options.batchSize ?? 64, rng: options.rng ?? new Rng(0) });
 }
 
 /** abs(w) of the named weights, read from the model. */

@@ -11,6 +11,7 @@ import type { PipelineConfig } from './types';
 import { validateAgainst } from './validate';
 import { requireModule } from '../util/require-module';
 import { nestedDeeperThan } from '../util/json-depth';
+import { checkStageTargets, targetKinds } from '../pipeline/targets';
 
 export interface LoadedConfig {
   readonly file: string;
@@ -81,14 +82,8 @@ export function checkConfig(raw: unknown, file = '<config>'): PipelineConfig {
         throw new ConfigError(`${file}: stages[${i}].use[${j}]: no plugin instance named "${name}" (declared: ${known})`, file, `stages[${i}].use[${j}]`);
       }
     });
-    const s = stage.schedule;
-    const final = stage.target?.sparsity ?? stage.target?.filterRatio;
-    if (s?.initial !== undefined && final !== undefined && s.initial > final) {
-      throw new ConfigError(`${file}: stages[${i}].schedule.initial: must be <= the stage's target`, file, `stages[${i}].schedule.initial`);
-    }
-    if (s && s.kind !== 'one-shot' && stage.target?.sparsity === undefined && stage.target?.filterRatio === undefined && stage.target?.layers === undefined) {
-      throw new ConfigError(`${file}: stages[${i}].target: a ${s.kind} schedule needs a target (sparsity, filterRatio or layers)`, file, `stages[${i}].target`);
-    }
   });
+  // Plugins may declare more target kinds: unknown keys are checked once they are loaded.
+  checkStageTargets(config.stages, targetKinds, file, 'skip');
   return config;
 }

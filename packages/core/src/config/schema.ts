@@ -76,8 +76,9 @@ export const pipelineConfigSchema = {
           use: { type: 'array', items: { type: 'string' }, description: 'Plugin instances active in this stage\'s rounds (default: all).' },
           target: {
             type: 'object',
-            additionalProperties: false,
-            description: 'Target kind → the value the stage ends on; a stage with no target only fine-tunes. Each kind is served by the one active instance whose select declares it.',
+            // A configured plugin may declare more kinds: their keys are checked once plugins are loaded.
+            additionalProperties: { type: 'number' },
+            description: "Target kind → the value the stage ends on; a stage with no target only fine-tunes. Each kind is served by the one active instance whose select declares it; core's kinds are below, a plugin adds more through its targetKinds.",
             properties: targetProperties,
           },
           schedule: {

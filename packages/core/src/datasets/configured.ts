@@ -5,28 +5,18 @@
 import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import type { LoadedConfig } from '../config/load';
-import { ConfigError, errorMessage, InputError, PluginError } from '../errors';
+import { ConfigError, errorMessage, InputError } from '../errors';
+import { NamedPlugin, registerContributions } from '../plugins/contributions';
 import { resolvePlugin } from '../plugins/loader';
-import type { Plugin } from '../plugins/plugin';
 import { resolveTask, Task } from '../training/task';
 import type { Logger } from '../util/logger';
 import { DatasetRegistry } from './registry';
 import type { DataSplits } from './source';
 
 /** Core's sources and those the given plugins declare; an id declared twice is an error naming the plugin. */
-export function datasetRegistryFor(plugins: readonly { readonly instanceName: string; readonly plugin: Plugin }[], file: string): DatasetRegistry {
+export function datasetRegistryFor(plugins: readonly NamedPlugin[], file: string): DatasetRegistry {
   const registry = new DatasetRegistry();
-  for (const { instanceName, plugin } of plugins) {
-    const declared = plugin.datasetSources ?? [];
-    if (!Array.isArray(declared)) throw new PluginError(`${file}: plugins.${instanceName} (${plugin.id}): datasetSources must be a list of dataset sources`, plugin.id);
-    for (const source of declared) {
-      try {
-        registry.register(source);
-      } catch (err) {
-        throw new PluginError(`${file}: plugins.${instanceName} (${plugin.id}): ${errorMessage(err)}`, plugin.id);
-      }
-    }
-  }
+  registerContributions(plugins, 'datasetSources', (source) => registry.register(source), file);
   return registry;
 }
 

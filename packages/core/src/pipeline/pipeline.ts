@@ -24,11 +24,9 @@ import { modelStats, ModelStats } from '../model/model-stats';
 import { defaultServices, ReplaceableServices } from '../plugins/di';
 import type { PluginHost } from '../plugins/host';
 import { assembleReport } from '../report/assemble';
-import { renderHtml } from '../report/html';
 import type { Report, ReportStage, ReportStructure } from '../report/report';
 import type { Evaluation } from '../training/evaluate';
 import { dataMismatchReason, MEASURABLE_TASKS, nonFiniteWeight, unmeasurableReason } from '../training/measurable';
-import { formatMetric, metricLabel } from '../training/task';
 import { writeFileAtomic } from '../util/fs-atomic';
 import { ConsoleLogger, Logger } from '../util/logger';
 import { Rng } from '../util/rng';
@@ -37,6 +35,10 @@ import { createHooks, PipelineHooks } from './hooks';
 import { OutputFolder } from './output';
 import { applyPlugins, preparePlugins, resolveServices } from './plugins';
 import { StageLoop } from './stages';
+import { reportFilesPlugin } from '../builtin/report-files';
+import { summaryLogPlugin } from '../builtin/summary-log';
+import { checkStageTargets, targetKindsFor } from './targets';
+import { importanceRegistryFor } from '../importance';
 import type { ModelState, RunContext } from './types';
 
 /** The blocked groups and unsupported layers of a channel analysis, for the report. */
@@ -63,7 +65,7 @@ export class Pipeline {
   private readonly logger: Logger;
   private readonly emitted = new Map<string, string | Uint8Array>();
   private started = false;
-  private readonly stages: StageLoop;
+  private stages: StageLoop | undefined;
   /** Trainer, evaluator and latency meter of the run: core's, unless a plugin or `RunOptions.services` replaced them. */
   private services: ReplaceableServices = defaultServices;
   /** The run's codec registry, assembled on first use. */
@@ -76,7 +78,6 @@ export class Pipeline {
     private readonly options: RunOptions,
   ) {
     this.logger = options.logger ?? new ConsoleLogger();
-    this.stages = new StageLoop({ hooks: this.hooks, logger: this.logger, file: loaded.file, measure: (label, run) => this.measure(label, run) });
   }
 
   /** Runs the pipeline once; taps and emitted files belong to one run, so a second call throws. */
@@ -92,6 +93,10 @@ export class Pipeline {
 
     // Every config and plugin error is raised here, before anything is printed or loaded.
     const plugins = preparePlugins(this.loaded);
+    const kinds = targetKindsFor(plugins, file);
+    checkStageTargets(config.stages, kinds, file, 'error');
+    const importance = importanceRegistryFor(plugins, file);
+    const stages = (this.stages = new StageLoop({ hooks: this.hooks, logger: this.logger, file, targetKinds: kinds, measure: (label, run) => this.measure(label, run) }));
     this.services = resolveServices(this.loaded.file, plugins, this.logger, this.options.services);
     let registry: CodecRegistry | undefined;
     this.codecs = () => (registry ??= codecRegistryFor({ from: [dir, process.cwd()], plugins: plugins.map((p) => p.plugin), warn: (message) => this.logger.warn(message) }));
@@ -110,9 +115,9 @@ export class Pipeline {
     const state: ModelState = { model, masks: new MaskSet() };
     let opened = false;
     try {
-      const host = applyPlugins({ hooks: this.hooks, logger: this.logger, baseDir: this.loaded.dir, emitted: this.emitted, services: this.services, codecs: this.codecs }, plugins, { state, datasets, backend, rng });
+      const host = applyPlugins({ hooks: this.hooks, logger: this.logger, baseDir: this.loaded.dir, emitted: this.emitted, services: this.services, codecs: this.codecs }, plugins, [reportFilesPlugin(kinds), summaryLogPlugin], { state, datasets, backend, rng, importance });
       try {
-        const selectors = this.stages.selectorsByStage(this.loaded.config.stages, host);
+        const selectors = stages.selectorsByStage(this.loaded.config.stages, host);
         tapEncodeSection(this.hooks, this.loaded, host, this.codecs);
         const task = configuredTask(this.loaded, model, this.logger);
         const data: DataSplits = await loadData(this.loaded, datasets, {
@@ -124,7 +129,7 @@ export class Pipeline {
         const run: RunContext = { state, data, task, seed, backend: backend.name };
         output.open();
         opened = true;
-        const report = await this.execute(run, host, selectors, started, output);
+        const report = await this.execute(run, stages, host, selectors, started, output);
         output.commit();
         return report;
       } catch (err) {
@@ -142,7 +147,7 @@ export class Pipeline {
   private async tellFailed(err: unknown): Promise<void> {
     const error = err instanceof Error ? err : new Error(errorMessage(err));
     try {
-      const stage = this.stages.currentStage;
+      const stage = this.stages?.currentStage;
       await this.hooks.failed.promise({ error, ...(stage ? { stage } : {}) });
     } catch (inner) {
       this.logger.warn(`while the run stopped: ${errorMessage(inner)}`);
@@ -156,7 +161,7 @@ export class Pipeline {
     return result;
   }
 
-  private async execute(run: RunContext, host: PluginHost, selectors: readonly Map<string, string>[], started: number, output: OutputFolder): Promise<Report> {
+  private async execute(run: RunContext, stageLoop: StageLoop, host: PluginHost, selectors: readonly Map<string, string>[], started: number, output: OutputFolder): Promise<Report> {
     const { config } = this.loaded;
     // beforeRun may change the model (a new head for transfer learning): measure after it.
     await this.hooks.beforeRun.promise(run);
@@ -179,12 +184,11 @@ export class Pipeline {
     const baselineCopy = config.latency ? await cloneModel(run.state.model) : undefined;
     try {
       const baseline = await this.measure('baseline', run);
-      this.logger.info(`baseline: ${metricLabel(baseline.metric.name)} ${formatMetric(baseline.metric)} on ${baseline.examples} test examples (${run.task.kind}), ${baselineStats.params} params`);
 
       const stages: ReportStage[] = [];
       let latest = baseline;
       for (let i = 0; i < config.stages.length; i++) {
-        const result = await this.stages.run(config.stages[i], i, run, host, selectors[i], latest);
+        const result = await stageLoop.run(config.stages[i], i, run, host, selectors[i], latest);
         stages.push(result.row);
         latest = result.evaluation;
       }
@@ -220,17 +224,17 @@ export class Pipeline {
         stages,
         encoding,
       });
+      // The built-in report writer taps afterRun late: report.json and report.html are emitted files too.
       await this.hooks.afterRun.promise(run, {
         baseline: { ...baselineStats, metric: baseline.metric, ...(baseline.accuracy !== undefined ? { accuracy: baseline.accuracy } : {}) },
         final: { ...finalStats, metric: finalAccuracy.metric, ...(finalAccuracy.accuracy !== undefined ? { accuracy: finalAccuracy.accuracy } : {}) },
+        report,
       });
-      // Files plugins emitted (up to and including afterRun) go out with the report.
+      // Files plugins emitted (up to and including afterRun) go out with the model.
       for (const [name, bytes] of this.emitted) {
         if (name === artifact?.fileName) throw new PluginError(`a plugin emitted ${name}, which the encoder writes; give one of them another file name`, 'core');
         writeFileAtomic(output.file(name), bytes);
       }
-      writeFileAtomic(output.file('report.json'), `${JSON.stringify(report, null, 2)}\n`);
-      writeFileAtomic(output.file('report.html'), renderHtml(report));
       return report;
     } finally {
       baselineCopy?.dispose();

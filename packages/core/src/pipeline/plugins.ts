@@ -8,11 +8,12 @@ import type { CodecRegistry } from '@nncompress/format';
 import type { BackendInfo } from '../backend/choose';
 import type { LoadedConfig } from '../config/load';
 import type { DatasetRegistry } from '../datasets/registry';
+import type { ImportanceRegistry } from '../importance/measure';
 import { ConfigError, PluginError } from '../errors';
 import { createContainer, defaultServices, ProvidedServices, ReplaceableServices, ServiceFactoryContext, scopedLogger } from '../plugins/di';
 import { PluginHost } from '../plugins/host';
 import { resolvePlugin } from '../plugins/loader';
-import type { Plugin } from '../plugins/plugin';
+import type { Plugin, PluginObject } from '../plugins/plugin';
 import type { Logger } from '../util/logger';
 import type { Rng } from '../util/rng';
 import type { PipelineHooks } from './hooks';
@@ -70,20 +71,27 @@ export interface RunWiring {
   readonly codecs: () => CodecRegistry;
 }
 
-/** Applies every instance to the hooks, each with its own context (scoped logger, forked rng, emitFile) and the run's container. */
-export function applyPlugins(wiring: RunWiring, plugins: readonly PreparedPlugin[], run: { readonly state: ModelState; readonly datasets: DatasetRegistry; readonly backend: BackendInfo; readonly rng: Rng }): PluginHost {
+/**
+ * Applies core's built-in plugins (`builtins`: the report writer and the summary log, with
+ * the run's logger unscoped and the output folder's own names open to them), then every
+ * configured instance, each with its own context (scoped logger, forked rng, emitFile) and
+ * the run's container.
+ */
+export function applyPlugins(wiring: RunWiring, plugins: readonly PreparedPlugin[], builtins: readonly PluginObject[], run: { readonly state: ModelState; readonly datasets: DatasetRegistry; readonly backend: BackendInfo; readonly rng: Rng; readonly importance: ImportanceRegistry }): PluginHost {
   const { hooks, logger, emitted } = wiring;
-  const { state, datasets, backend, rng } = run;
+  const { state, datasets, backend, rng, importance } = run;
   const host = new PluginHost(hooks);
-  const container = createContainer({ ...wiring.services, logger, rng, datasets, backend, modelState: state, codecs: wiring.codecs });
+  const container = createContainer({ ...wiring.services, logger, rng, datasets, backend, modelState: state, codecs: wiring.codecs, importance });
+  const common = { datasets, backend, importance, resolvePath: (relative: string) => path.resolve(wiring.baseDir, relative) };
+  for (const plugin of builtins) {
+    host.apply(plugin.id, plugin, {}, { ...common, instanceName: plugin.id, logger, rng: rng.fork(plugin.id), emitFile: (name, bytes) => void emitted.set(name, bytes) }, container, true);
+  }
   for (const { instanceName, plugin, options } of plugins) {
     host.apply(instanceName, plugin, options, {
+      ...common,
       instanceName,
       logger: scopedLogger(logger, instanceName),
       rng: rng.fork(instanceName),
-      datasets,
-      backend,
-      resolvePath: (relative) => path.resolve(wiring.baseDir, relative),
       emitFile: (name, bytes) => {
         // A plain relative file name, not one of core's own outputs: checked when emitted, naming the plugin.
         const parts = typeof name === 'string' ? name.split(/[\\/]/) : [];

@@ -11,12 +11,11 @@ import { modelStats } from '../model/model-stats';
 import type { AppliedPlugin, PluginHost } from '../plugins/host';
 import type { ReportStage } from '../report/report';
 import type { Evaluation } from '../training/evaluate';
-import { formatMetric, metricLabel } from '../training/task';
 import type { Logger } from '../util/logger';
 import { applyChannelPlan, applyLayerPlan, applyWeightPlan } from './apply-plan';
 import { PipelineHooks, TapStage } from './hooks';
 import { roundTargets } from './schedule';
-import { TargetKind, targetKinds } from './targets';
+import type { TargetKind, TargetKindRegistry } from './targets';
 import type { PruningPlan, RoundContext, RunContext, StageContext } from './types';
 
 /** What a stage has done towards its targets so far. */
@@ -44,6 +43,8 @@ export interface StageLoopDeps {
   readonly logger: Logger;
   /** The config file, for messages. */
   readonly file: string;
+  /** The run's target kinds: core's and the configured plugins'. */
+  readonly targetKinds: TargetKindRegistry;
   /** Evaluates the model on the test data and announces it on `evaluate`. */
   readonly measure: (label: string, run: RunContext) => Promise<Evaluation>;
 }
@@ -55,6 +56,10 @@ export class StageLoop {
 
   constructor(private readonly deps: StageLoopDeps) {
     deps.hooks.prune.tapPromise({ name: 'nncompress:apply-plan', stage: TapStage.APPLY_PLAN }, (plan, round) => this.applyPlan(plan, round));
+  }
+
+  get targetKinds(): TargetKindRegistry {
+    return this.deps.targetKinds;
   }
 
   /** The stage running, if one is (for the `failed` hook). */
@@ -101,7 +106,7 @@ export class StageLoop {
     const stageTargets: Record<string, number> = {};
     const schedules = new Map<string, number[]>();
     for (const [key, value] of Object.entries(stage.target ?? {})) {
-      const kind = targetKinds.get(key);
+      const kind = this.deps.targetKinds.get(key);
       if (value === undefined || !kind) continue;
       stageTargets[key] = value;
       const values = roundTargets(value, stage.schedule);
@@ -131,12 +136,12 @@ export class StageLoop {
         targetLayers: targets.layers ?? 0,
         channels: () => (analysis ??= analyzeChannels(run.state.model)),
       };
-      const goals = Object.entries(targets).map(([key, value]) => targetKinds.get(key)!.format(value));
+      const goals = Object.entries(targets).map(([key, value]) => this.deps.targetKinds.get(key)!.format(value));
       this.deps.hooks.progress.call({ phase: 'stage', message: `${stage.name}: round ${round + 1}/${rounds}${goals.length ? `, target ${goals.join(', ')}` : ''}` });
       await this.deps.hooks.beforeRound.promise(roundCtx);
       for (const [key, value] of Object.entries(targets)) {
         const instance = selectors.get(key)!;
-        const kind = targetKinds.get(key)!;
+        const kind = this.deps.targetKinds.get(key)!;
         // Scores are taken afresh for each target: an earlier plan this round may have changed the model.
         analysis = undefined;
         const scores = await this.deps.hooks.score.promise({ weights: new Map(), channels: new Map(), layers: new Map() }, roundCtx);
@@ -168,7 +173,7 @@ export class StageLoop {
     // What fell short of the stage's target, said in the log and the report.
     const notes: string[] = [];
     for (const [key, value] of Object.entries(stageTargets)) {
-      const kind = targetKinds.get(key)!;
+      const kind = this.deps.targetKinds.get(key)!;
       const reached = progress.reached[key];
       if (kind.short === 'warn' && reached !== undefined && reached < value - SHORTFALL) {
         notes.push(`target ${kind.format(value)} reached only ${kind.format(reached)}${kind.shortHint ? ` ${kind.shortHint}` : ''}`);
@@ -200,7 +205,6 @@ export class StageLoop {
     };
     await this.deps.hooks.afterStage.promise(ctx, row);
     this.current = undefined;
-    this.deps.logger.info(`stage ${stage.name}: ${metricLabel(after.metric.name)} ${formatMetric(before.metric)} → ${formatMetric(after.metric)}, sparsity ${(100 * stats.sparsity).toFixed(2)}%`);
     return { row, evaluation: after };
   }
 

@@ -9,7 +9,11 @@
  * of a stage's target, only the one active instance that serves it.
  */
 import type * as tf from '@tensorflow/tfjs';
+import type { StageConfig } from '../config/types';
+import { validateAgainst } from '../config/validate';
+import { ConfigError } from '../errors';
 import { prunableWeights } from '../model/masks';
+import { NamedPlugin, registerContributions } from '../plugins/contributions';
 import type { JsonSchema } from '../plugins/plugin';
 import { Registry } from '../util/registry';
 
@@ -114,3 +118,40 @@ export class TargetKindRegistry extends Registry<TargetKind> {
 
 /** The target kinds core knows; the config schema's `stages[i].target` is built from them. */
 export const targetKinds = new TargetKindRegistry(builtinTargetKinds);
+
+/** Core's target kinds and those the configured plugins declare (`targetKinds`); a key declared twice is an error naming the plugin. */
+export function targetKindsFor(plugins: readonly NamedPlugin[], file: string): TargetKindRegistry {
+  const registry = new TargetKindRegistry(builtinTargetKinds);
+  registerContributions(plugins, 'targetKinds', (kind) => registry.register(kind), file);
+  return registry;
+}
+
+/**
+ * Checks every stage's target against `kinds`: each key a known kind (`unknown: 'skip'` when
+ * the plugins, which may declare more, are not known yet), each value valid for its kind, a
+ * schedule's `initial` not past a fraction target, and a schedule that is not one-shot given
+ * a target to approach.
+ */
+export function checkStageTargets(stages: readonly StageConfig[], kinds: TargetKindRegistry, file: string, unknown: 'skip' | 'error'): void {
+  stages.forEach((stage, i) => {
+    const target = stage.target ?? {};
+    for (const [key, value] of Object.entries(target)) {
+      const where = `stages[${i}].target.${key}`;
+      const kind = kinds.get(key);
+      if (!kind) {
+        if (unknown === 'skip') continue;
+        throw new ConfigError(`${file}: ${where}: unknown target kind "${key}" (known: ${kinds.keys().join(', ')}; a plugin adds more through its targetKinds)`, file, where);
+      }
+      const problem = validateAgainst(kind.schema, value, where);
+      if (problem) throw new ConfigError(`${file}: ${problem}`, file, where);
+      const initial = stage.schedule?.initial;
+      if (initial !== undefined && kind.unit === 'fraction' && initial > (value as number)) {
+        throw new ConfigError(`${file}: stages[${i}].schedule.initial: must be <= the stage's target`, file, `stages[${i}].schedule.initial`);
+      }
+    }
+    const s = stage.schedule;
+    if (s && s.kind !== 'one-shot' && Object.keys(target).length === 0) {
+      throw new ConfigError(`${file}: stages[${i}].target: a ${s.kind} schedule needs a target (${kinds.keys().join(', ')})`, file, `stages[${i}].target`);
+    }
+  });
+}

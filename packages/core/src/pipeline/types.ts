@@ -7,6 +7,7 @@ import type { ChannelAnalysis } from '../graph/channel-groups';
 import type { RepairMode } from '../graph/layer-surgery';
 import type { Evaluation, MetricValue } from '../training/evaluate';
 import type { Task } from '../training/task';
+import type { Report } from '../report/report';
 
 /** The model being compressed. Structured `prune` taps may replace `model`. */
 export interface ModelState {
@@ -151,6 +152,8 @@ export interface EncodedArtifact {
 export interface RunSummary {
   readonly baseline: ModelStats & { readonly accuracy?: number; readonly metric: MetricValue };
   readonly final: ModelStats & { readonly accuracy?: number; readonly metric: MetricValue };
+  /** The run's report, as report.json will hold it (the built-in report writer taps `afterRun` late to write it). */
+  readonly report: Report;
 }
 
 /** What the `failed` hook receives: the error that stopped the run, as the user will read it. */

@@ -35,6 +35,8 @@ export const Services = Object.freeze({
   LatencyMeter: Symbol.for('nncompress.LatencyMeter'),
   /** The run's `CodecRegistry` (format's codecs, installed and configured plugins'). */
   Codecs: Symbol.for('nncompress.Codecs'),
+  /** The run's `ImportanceRegistry` (core's measures and the configured plugins'). */
+  Importance: Symbol.for('nncompress.Importance'),
 });
 
 export { inject, injectable };
@@ -87,6 +89,7 @@ export interface RunServices extends ReplaceableServices {
   readonly modelState: unknown;
   /** Built on first use: assembling the registry loads the project's plugin packages. */
   readonly codecs: () => unknown;
+  readonly importance: unknown;
 }
 
 export function createContainer(services: RunServices): Container {
@@ -99,6 +102,7 @@ export function createContainer(services: RunServices): Container {
   container.bind(Services.Trainer).toConstantValue(services.trainer);
   container.bind(Services.Evaluator).toConstantValue(services.evaluator);
   container.bind(Services.LatencyMeter).toConstantValue(services.latencyMeter);
+  container.bind(Services.Importance).toConstantValue(services.importance);
   container.bind(Services.Codecs).toDynamicValue(() => services.codecs()).inSingletonScope();
   return container;
 }

@@ -97,8 +97,12 @@ export class PluginHost {
     return options;
   }
 
-  /** Instantiates and applies one plugin instance; `options` come from prepareOptions. */
-  apply(instanceName: string, plugin: Plugin, options: Record<string, unknown>, ctx: PluginContext, container: Container): void {
+  /**
+   * Instantiates and applies one plugin instance; `options` come from prepareOptions. A
+   * `builtin` (core's report writer, summary log) taps like any plugin but is not listed
+   * among the run's plugins.
+   */
+  apply(instanceName: string, plugin: Plugin, options: Record<string, unknown>, ctx: PluginContext, container: Container, builtin = false): void {
     const instance: PluginInstance<Record<string, unknown>> = isPluginClass(plugin) ? instantiatePlugin(container, plugin, ctx.logger) : plugin;
     try {
       instance.apply(this.hooksFor({ instance: instanceName, id: plugin.id }), options, ctx);
@@ -106,7 +110,7 @@ export class PluginHost {
       if (err instanceof NncError) throw err;
       throw new PluginError(`plugin ${instanceName} (${plugin.id}) failed to apply: ${errorMessage(err)}`, plugin.id);
     }
-    this.applied.push({ instanceName, id: plugin.id });
+    if (!builtin) this.applied.push({ instanceName, id: plugin.id });
   }
 
   /** A `select` tap must say which target kinds it serves, so core never asks it for another. */

@@ -12,6 +12,8 @@ import type { ProvidedServices } from './di';
 import type { BackendInfo } from '../backend/choose';
 import type { DatasetRegistry } from '../datasets/registry';
 import type { DatasetSource } from '../datasets/source';
+import type { ImportanceMeasure, ImportanceRegistry } from '../importance/measure';
+import type { TargetKind } from '../pipeline/targets';
 import type { PipelineHooks } from '../pipeline/hooks';
 import type { Logger } from '../util/logger';
 import type { Rng } from '../util/rng';
@@ -28,6 +30,8 @@ export interface PluginContext {
   /** The run's dataset sources (core's and every configured plugin's), to read; plugins add sources through `datasetSources`. */
   readonly datasets: Pick<DatasetRegistry, 'get' | 'ids'>;
   readonly backend: BackendInfo;
+  /** The run's importance measures (core's and every configured plugin's): `importance.measure(options.criterion, 'channel')`. */
+  readonly importance: Pick<ImportanceRegistry, 'measure' | 'idsOf' | 'get'>;
   /**
    * A path from the config resolved from the config file's folder, as every path in a config
    * is. Options declared `format: 'path'` in the schema arrive resolved already.
@@ -51,21 +55,30 @@ export type DatasetSources = readonly DatasetSource<never>[];
 /** Codecs a plugin adds to a run's registry (a config's `encode.codec` may name them), declared like its dataset sources. */
 export type PluginCodecs = readonly TensorCodec[];
 
-export interface PluginObject<O = Record<string, unknown>> extends PluginInstance<O> {
-  readonly id: string;
-  readonly optionsSchema?: JsonSchema;
+/**
+ * What a plugin adds to the run's registries, declared on the plugin (not registered in
+ * `apply`) so that config checks and every command see them before anything runs.
+ */
+export interface PluginContributions {
   readonly datasetSources?: DatasetSources;
   readonly codecs?: PluginCodecs;
+  /** Importance measures any plugin's criterion option may then name (one file each, like core's). */
+  readonly importanceMeasures?: readonly ImportanceMeasure[];
+  /** Target kinds a stage's `target` may then name; a select tap of some plugin must serve each. */
+  readonly targetKinds?: readonly TargetKind[];
+}
+
+export interface PluginObject<O = Record<string, unknown>> extends PluginInstance<O>, PluginContributions {
+  readonly id: string;
+  readonly optionsSchema?: JsonSchema;
   /** Services the plugin replaces for the whole run (core's trainer, evaluator or latency meter), or factories that build them. */
   readonly provides?: ProvidedServices;
 }
 
-export interface PluginClass<O = Record<string, unknown>> {
+export interface PluginClass<O = Record<string, unknown>> extends PluginContributions {
   new (...services: never[]): PluginInstance<O>;
   readonly id: string;
   readonly optionsSchema?: JsonSchema;
-  readonly datasetSources?: DatasetSources;
-  readonly codecs?: PluginCodecs;
   /** Services the plugin replaces for the whole run (core's trainer, evaluator or latency meter), or factories that build them. */
   readonly provides?: ProvidedServices;
 }

@@ -2,7 +2,7 @@
  * A self-contained report.html (no scripts, no external assets): headline figures, inline
  * SVG charts of sparsity per layer and accuracy per stage, and the per-layer table.
  */
-import { targetKinds } from '../pipeline/targets';
+import { TargetKindRegistry, targetKinds } from '../pipeline/targets';
 import { formatMetric, metricLabel } from '../training/task';
 import type { Report } from './report';
 import { escapeXml, lineChart } from './svg';
@@ -105,7 +105,8 @@ ${layers ? `<table><tr><th>layer</th><th>type</th><th class="t">why</th></tr>${l
 <table><tr><th>channels of</th><th>channels</th><th class="t">kept because</th></tr>${groups}</table>`;
 }
 
-export function renderHtml(report: Report): string {
+/** report.html for `report`; `kinds` formats the stages' targets (core's kinds by default, the run's when a plugin added some). */
+export function renderHtml(report: Report, kinds: Pick<TargetKindRegistry, 'get'> = targetKinds): string {
   const b = report.baseline;
   const f = report.final;
   const prunable = report.layers.filter((l) => l.paramsBefore > 0);
@@ -124,7 +125,7 @@ export function renderHtml(report: Report): string {
   // Each target with what core measured and who selected; a shortfall note under it.
   const targetCell = (s: Report['stages'][number]): string => {
     const parts = Object.entries(s.target).map(([key, value]) => {
-      const kind = targetKinds.get(key);
+      const kind = kinds.get(key);
       const say = (v: number): string => (kind ? kind.format(v) : `${key} ${v}`);
       const reached = s.reached?.[key];
       const shown = reached !== undefined && say(reached) !== say(value) ? ` (reached: ${esc(say(reached))})` : '';
