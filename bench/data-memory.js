@@ -10,7 +10,8 @@
  */
 'use strict';
 const path = require('node:path');
-const core = require('@nncompress/core');
+// Root and subpath entries of core, as one object.
+const core = { ...require('@nncompress/core'), ...require('@nncompress/core/data') };
 
 async function main() {
   const spec = JSON.parse(process.argv[2]);

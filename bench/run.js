@@ -27,7 +27,8 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const zlib = require('node:zlib');
-const core = require('@nncompress/core');
+// Root and subpath entries of core, as one object.
+const core = { ...require('@nncompress/core'), ...require('@nncompress/core/model'), ...require('@nncompress/core/data') };
 const format = require('@nncompress/format');
 const { pwlRegistry } = require('@nncompress/plugin-piecewise-linear');
 const rc = require('@nncompress/plugin-row-column');

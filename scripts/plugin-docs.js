@@ -10,7 +10,8 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const { configMarkdownTable, importanceMarkdownTable, optionsMarkdownTable, pipelineConfigSchema, pluginFromExports } = require('@nncompress/core');
+const { configMarkdownTable, importanceMarkdownTable, optionsMarkdownTable } = require('@nncompress/core/report');
+const { pipelineConfigSchema, pluginFromExports } = require('@nncompress/core/internal');
 
 const root = path.resolve(__dirname, '..');
 const dirs = ['plugins/magnitude', 'plugins/finetune', 'plugins/filter-pruning', 'plugins/layer-pruning', 'plugins/row-column', 'plugins/small-weight-retention', 'plugins/piecewise-linear', 'examples/third-party-plugin'];

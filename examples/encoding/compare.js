@@ -18,7 +18,8 @@ const { arg } = require('../shared/script');
 const { measureEncoding, payloadBytes } = require('./measure');
 const path = require('node:path');
 const zlib = require('node:zlib');
-const core = require('@nncompress/core');
+// Root and subpath entries of core, as one object.
+const core = { ...require('@nncompress/core'), ...require('@nncompress/core/model'), ...require('@nncompress/core/data') };
 const format = require('@nncompress/format');
 const { pwlRegistry } = require('@nncompress/plugin-piecewise-linear');
 

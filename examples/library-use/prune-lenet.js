@@ -10,7 +10,8 @@
  */
 'use strict';
 const path = require('node:path');
-const { chooseBackend, loadModel, loadMnist, evaluate, train, saveModel, modelStats, Rng } = require('@nncompress/core');
+const { chooseBackend, loadModel, evaluate, train, saveModel, modelStats, Rng } = require('@nncompress/core');
+const { loadMnist } = require('@nncompress/core/data');
 const { magnitudePrune } = require('@nncompress/plugin-magnitude');
 
 async function main() {

@@ -10,7 +10,8 @@
  */
 'use strict';
 const path = require('node:path');
-const { chooseBackend, loadMnist } = require('@nncompress/core');
+const { chooseBackend } = require('@nncompress/core');
+const { loadMnist } = require('@nncompress/core/data');
 const { lenet300100, lenet5, trainAndSave } = require('../shared/lenets');
 
 const SEED = 7;

@@ -13,7 +13,8 @@
  */
 'use strict';
 const path = require('node:path');
-const { chooseBackend, DatasetRegistry } = require('@nncompress/core');
+const { chooseBackend } = require('@nncompress/core');
+const { DatasetRegistry } = require('@nncompress/core/data');
 const { lenet300100, lenet5, trainAndSave } = require('../shared/lenets');
 
 const SEED = 7;

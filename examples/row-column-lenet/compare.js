@@ -17,7 +17,8 @@
 'use strict';
 const { arg } = require('../shared/script');
 const path = require('node:path');
-const core = require('@nncompress/core');
+// Root and subpath entries of core, as one object.
+const core = { ...require('@nncompress/core'), ...require('@nncompress/core/graph'), ...require('@nncompress/core/model'), ...require('@nncompress/core/data') };
 const rc = require('@nncompress/plugin-row-column');
 const { isWorker, runInWorkers, serveJobs } = require('../shared/worker-pool');
 

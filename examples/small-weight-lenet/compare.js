@@ -16,7 +16,8 @@
 const { arg } = require('../shared/script');
 const fs = require('node:fs');
 const path = require('node:path');
-const core = require('@nncompress/core');
+// Root and subpath entries of core, as one object.
+const core = { ...require('@nncompress/core'), ...require('@nncompress/core/data') };
 const { magnitudePrune } = require('@nncompress/plugin-magnitude');
 const { retainPrune } = require('@nncompress/plugin-small-weight-retention');
 const { isWorker, runInWorkers, serveJobs } = require('../shared/worker-pool');

@@ -15,7 +15,9 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { parse } = require('yaml');
-const { chooseBackend, DatasetRegistry, evaluate, makeTask, modelStats, Rng, saveModel, tf, train } = require('@nncompress/core');
+const { chooseBackend, evaluate, modelStats, Rng, saveModel, tf, train } = require('@nncompress/core');
+const { makeTask } = require('@nncompress/core/training');
+const { DatasetRegistry } = require('@nncompress/core/data');
 
 const SEED = 11;
 

@@ -11,7 +11,8 @@
 'use strict';
 const path = require('node:path');
 const fs = require('node:fs');
-const { tf, chooseBackend, loadMnist, train, evaluate, saveModel, Rng, modelStats } = require('@nncompress/core');
+const { tf, chooseBackend, train, evaluate, saveModel, Rng, modelStats } = require('@nncompress/core');
+const { loadMnist } = require('@nncompress/core/data');
 
 const SEED = 11;
 

@@ -9,7 +9,8 @@
  *   plugins:
  *     scale: { use: ../third-party-plugin/dist/channel-scale.js }
  */
-import { definePlugin, LayerKind, layerKinds, tf } from '@nncompress/core';
+import { definePlugin, tf } from '@nncompress/core';
+import { LayerKind, layerKinds } from '@nncompress/core/graph';
 
 export interface ChannelScaleArgs {
   name?: string;

@@ -5,7 +5,8 @@
  * two-way softmax) without writing any files. The plugin declares it in `datasetSources`, so
  * `data: { source: digit-pairs, digits: [3, 8] }` works in `run`, `sensitivity` and the bench.
  */
-import { ArrayDataset, defineDatasetSource, labelArray, loadMnist } from '@nncompress/core';
+import { ArrayDataset, defineDatasetSource } from '@nncompress/core';
+import { labelArray, loadMnist } from '@nncompress/core/data';
 
 export interface DigitPairsOptions {
   readonly digits: readonly number[];

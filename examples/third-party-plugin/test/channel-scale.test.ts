@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { analyzeChannels, builtinLayerKinds, chooseBackend, LayerKindRegistry, loadConfig, loadMnist, Pipeline, Rng, saveModel, silentLogger, tf, train } from '@nncompress/core';
+import { analyzeChannels, chooseBackend, loadConfig, Pipeline, Rng, saveModel, silentLogger, tf, train } from '@nncompress/core';
+import { builtinLayerKinds, LayerKindRegistry } from '@nncompress/core/graph';
+import { loadMnist } from '@nncompress/core/data';
 import { ChannelScale } from '../src/channel-scale';
 
 let dir: string;

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { checkConfig, chooseBackend, DatasetRegistry, loadMnist, Pipeline, silentLogger } from '@nncompress/core';
+import { checkConfig, chooseBackend, Pipeline, silentLogger } from '@nncompress/core';
+import { DatasetRegistry, loadMnist } from '@nncompress/core/data';
 import { digitPairsSource } from '../src';
 
 const LENET300 = path.resolve(__dirname, '../../mnist-lenet/models/lenet-300-100/model.json');

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { analyzeChannels, checkConfig, chooseBackend, ConfigError, ImportanceRegistry, importanceMeasures, Pipeline, silentLogger, tf } from '@nncompress/core';
+import { analyzeChannels, checkConfig, chooseBackend, ConfigError, importanceMeasures, Pipeline, silentLogger, tf } from '@nncompress/core';
+import { ImportanceRegistry } from '@nncompress/core/importance';
 import { geometricMedian } from '../src';
 
 const LENET5 = path.resolve(__dirname, '../../mnist-lenet/models/lenet-5/model.json');

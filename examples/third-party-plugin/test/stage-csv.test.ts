@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chooseBackend, createHooks, DatasetRegistry, importanceMeasures, loadConfig, Pipeline, ReportStage, Rng, silentLogger, StageContext, validateAgainst } from '@nncompress/core';
+import { chooseBackend, createHooks, importanceMeasures, loadConfig, Pipeline, ReportStage, Rng, silentLogger, StageContext } from '@nncompress/core';
+import { DatasetRegistry } from '@nncompress/core/data';
+import { validateAgainst } from '@nncompress/core/internal';
 import plugin, { stageCsvOptionsSchema, stageRow, StageCsvOptions } from '../src';
 
 const stage = (name: string, accuracyAfter: number): ReportStage => ({

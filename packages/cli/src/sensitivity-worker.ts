@@ -3,7 +3,11 @@
  * data once, then answers one layer at a time.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { BackendPreference, chooseBackend, configuredTask, modelInputShape, LayerSensitivity, layerSensitivity, loadConfig, loadConfiguredData, loadConfiguredModel } from '@nncompress/core';
+import { chooseBackend, loadConfig } from '@nncompress/core';
+import { loadConfiguredModel } from '@nncompress/core/model';
+import { LayerSensitivity, layerSensitivity } from '@nncompress/core/training';
+import { modelInputShape, loadConfiguredData } from '@nncompress/core/data';
+import { BackendPreference, configuredTask } from '@nncompress/core/internal';
 
 export interface SensitivityWorkerData {
   /** The config file: the worker reads its model and data (with the sources of its plugins) as the command did. */

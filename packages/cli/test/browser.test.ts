@@ -10,7 +10,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { loadMnist } from '@nncompress/core';
+import { loadMnist } from '@nncompress/core/data';
 import { nncompressIO } from '@nncompress/format';
 import { Browser, chromium } from 'playwright-core';
 import { BIN, LENET300, REPO } from './helpers';

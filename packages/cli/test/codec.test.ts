@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { loadMnist } from '@nncompress/core';
+import { loadMnist } from '@nncompress/core/data';
 import { encodeTensor, readNnc, writeNnc } from '@nncompress/format';
 import { LENET300, nncompress, REPO } from './helpers';
 

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadConfig, resolvePlugin, validateAgainst } from '@nncompress/core';
+import { loadConfig } from '@nncompress/core';
+import { resolvePlugin, validateAgainst } from '@nncompress/core/internal';
 
 /** Every shipped example config loads, validates, resolves its plugins and options, and finds its model. */
 const EXAMPLES = path.resolve(__dirname, '../../../examples');

@@ -7,7 +7,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chooseBackend, loadMnist, Report, Rng, saveModel, tf, train } from '@nncompress/core';
+import { chooseBackend, Report, Rng, saveModel, tf, train } from '@nncompress/core';
+import { loadMnist } from '@nncompress/core/data';
 import { nncompress } from './helpers';
 
 let dir: string;

@@ -1,4 +1,5 @@
-import { ArrayDataset, recalibrateBatchNorm, Rng, tf } from '../src';
+import { ArrayDataset, Rng, tf } from '../src';
+import { recalibrateBatchNorm } from '../src/entries/training';
 
 /** Dense(4) → BatchNorm → Dropout → Dense(3): small enough to check the statistics by hand. */
 function bnNet(): tf.LayersModel {

@@ -1,4 +1,6 @@
-import { analyzeChannels, chooseBackend, compactMasked, compactState, deadChannels, MaskSet, prunableWeights, Rng, sliceKernelMasks, tf } from '../src';
+import { analyzeChannels, chooseBackend, MaskSet, prunableWeights, Rng, tf } from '../src';
+import { compactMasked, deadChannels, sliceKernelMasks } from '../src/entries/graph';
+import { compactState } from '../src/entries/internal';
 import { maxAbsDiff, plainTfjsRoundTrip } from './helpers';
 
 const init = (seed: number): ReturnType<typeof tf.initializers.glorotUniform> => tf.initializers.glorotUniform({ seed });

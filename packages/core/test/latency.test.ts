@@ -1,4 +1,5 @@
-import { compareLatency, tf } from '../src';
+import { tf } from '../src';
+import { compareLatency } from '../src/entries/model';
 
 /** A tiny dense model whose predict calls are logged under `label`. */
 function logged(label: string, log: string[]): tf.LayersModel {

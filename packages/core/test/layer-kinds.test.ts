@@ -1,4 +1,6 @@
-import { analyzeChannels, builtinLayerKinds, ChannelAnalysis, LayerKindRegistry, layerKinds, modelArtifacts, modelStats, removeChannels, tf } from '../src';
+import { analyzeChannels, ChannelAnalysis, modelStats, tf } from '../src';
+import { builtinLayerKinds, LayerKindRegistry, layerKinds, removeChannels } from '../src/entries/graph';
+import { modelArtifacts } from '../src/entries/model';
 import { maxAbsDiff } from './helpers';
 
 const init = (seed: number): ReturnType<typeof tf.initializers.glorotUniform> => tf.initializers.glorotUniform({ seed });

@@ -1,4 +1,4 @@
-import { matchLayerNames } from '../src';
+import { matchLayerNames } from '../src/entries/graph';
 
 const names = ['Conv1', 'expanded_conv_project', 'block_1_project', 'block_12_project', 'block_1_expand', 'a.b'];
 

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { chooseBackend, findRemovableUnits, linearCka, modelStats, removeUnits, tf } from '../src';
+import { chooseBackend, modelStats, tf } from '../src';
+import { findRemovableUnits, linearCka, removeUnits } from '../src/entries/graph';
 import { solveRidge } from '../src/graph/layer-surgery';
 import { maxAbsDiff, plainTfjsRoundTrip } from './helpers';
 

@@ -1,4 +1,5 @@
-import { affectedConsumers, analyzeChannels, chooseBackend, consumerInputMeans, removeChannels, tf } from '../src';
+import { analyzeChannels, chooseBackend, tf } from '../src';
+import { affectedConsumers, consumerInputMeans, removeChannels } from '../src/entries/graph';
 import { maxAbsDiff } from './helpers';
 
 const init = (seed: number): ReturnType<typeof tf.initializers.glorotUniform> => tf.initializers.glorotUniform({ seed });

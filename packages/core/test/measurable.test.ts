@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ArrayDataset, chooseBackend, ConfigError, InputError, loadConfig, loadModel, makeTask, Pipeline, saveModel, silentLogger, taskFromTrainingConfig, tf, unmeasurableReason } from '../src';
+import { ArrayDataset, chooseBackend, ConfigError, InputError, loadConfig, loadModel, Pipeline, saveModel, silentLogger, tf } from '../src';
+import { makeTask, taskFromTrainingConfig, unmeasurableReason } from '../src/entries/training';
 import { smallMlp, tmpDir } from './helpers';
 
 const dense = (units: number, activation?: 'softmax' | 'sigmoid' | 'linear'): tf.LayersModel =>

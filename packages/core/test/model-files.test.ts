@@ -4,7 +4,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InputError, loadModel, readModelOrWeights, saveModel } from '../src';
+import { InputError, loadModel, saveModel } from '../src';
+import { readModelOrWeights } from '../src/entries/model';
 import { smallMlp, tmpDir } from './helpers';
 
 let dir: string;

@@ -6,7 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { DatasetRegistry, makeTask, parseNpy } from '../src';
+import { makeTask } from '../src/entries/training';
+import { DatasetRegistry, parseNpy } from '../src/entries/data';
 import { tmpDir } from './helpers';
 
 const FIXTURES = path.join(__dirname, 'fixtures', 'numpy');

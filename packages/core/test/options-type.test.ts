@@ -4,7 +4,8 @@
  * error, and each assignment must compile; the runtime part checks that the defaults the
  * type promises are what validation fills in.
  */
-import { OptionsOf, validateAgainst } from '../src';
+import { OptionsOf } from '../src';
+import { validateAgainst } from '../src/entries/internal';
 
 const schema = {
   type: 'object',

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { chooseBackend, ConfigError, evaluate, InputError, loadConfig, loadMnist, Pipeline, PluginError, prunableWeights, Report, saveModel, silentLogger, tf, train, Rng } from '../src';
+import { chooseBackend, ConfigError, evaluate, InputError, loadConfig, Pipeline, PluginError, prunableWeights, Report, saveModel, silentLogger, tf, train, Rng } from '../src';
+import { loadMnist } from '../src/entries/data';
 import { smallMlp, tmpDir, writeConfig } from './helpers';
 
 let dir: string;

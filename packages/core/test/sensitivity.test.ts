@@ -1,5 +1,7 @@
 import fc from 'fast-check';
-import { chooseBackend, evaluate, LayerSensitivity, layerSensitivity, loadMnist, prunableWeights, pruneCount, Rng, sensitivityMap, train } from '../src';
+import { chooseBackend, evaluate, prunableWeights, pruneCount, Rng, train } from '../src';
+import { LayerSensitivity, layerSensitivity, sensitivityMap } from '../src/entries/training';
+import { loadMnist } from '../src/entries/data';
 import { smallMlp } from './helpers';
 
 describe('layerSensitivity', () => {

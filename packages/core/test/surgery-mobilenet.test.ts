@@ -1,4 +1,6 @@
-import { analyzeChannels, ChannelGroup, chooseBackend, InputError, loadModelFromModule, modelStats, removeChannels, tf } from '../src';
+import { analyzeChannels, ChannelGroup, chooseBackend, InputError, modelStats, tf } from '../src';
+import { removeChannels } from '../src/entries/graph';
+import { loadModelFromModule } from '../src/entries/model';
 import { maxAbsDiff } from './helpers';
 
 /** Zeroes, in every consumer of `group`, the input slices of `channels` (kernel axis −2). */

@@ -1,4 +1,5 @@
-import { analyzeChannels, ChannelAnalysis, chooseBackend, modelStats, removeChannels, tf } from '../src';
+import { analyzeChannels, ChannelAnalysis, chooseBackend, modelStats, tf } from '../src';
+import { removeChannels } from '../src/entries/graph';
 import { maxAbsDiff, plainTfjsRoundTrip } from './helpers';
 
 const init = (seed: number): ReturnType<typeof tf.initializers.glorotUniform> => tf.initializers.glorotUniform({ seed });

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { chooseBackend, ConfigError, loadConfig, loadMnist, Logger, Pipeline, PluginError, Report, Rng, saveModel, silentLogger, train } from '../src';
+import { chooseBackend, ConfigError, loadConfig, Logger, Pipeline, PluginError, Report, Rng, saveModel, silentLogger, train } from '../src';
+import { loadMnist } from '../src/entries/data';
 import { smallMlp, tmpDir, writeConfig } from './helpers';
 
 let dir: string;

@@ -3,7 +3,8 @@
  * task a model's training config implies, and training that follows the task's loss.
  */
 import fc from 'fast-check';
-import { ArrayDataset, chooseBackend, evaluate, makeTask, Rng, tf, train } from '../src';
+import { ArrayDataset, chooseBackend, evaluate, Rng, tf, train } from '../src';
+import { makeTask } from '../src/entries/training';
 
 beforeAll(async () => {
   await chooseBackend('wasm');

@@ -1,4 +1,6 @@
-import { ArrayDataset, chooseBackend, crossEntropy, prunableWeights, Rng, taylorImportance, tf } from '../src';
+import { ArrayDataset, chooseBackend, prunableWeights, Rng, tf } from '../src';
+import { crossEntropy } from '../src/entries/training';
+import { taylorImportance } from '../src/entries/importance';
 import { smallMlp } from './helpers';
 
 /** 16 random "digits" with random labels: enough for one batch of gradients. */

@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { chooseBackend, loadConfig, loadMnist, Pipeline, Rng, saveModel, tf, train, untrainableBatchNorms, withTrainableBatchNorm } from '../src';
+import { chooseBackend, loadConfig, Pipeline, Rng, saveModel, tf, train } from '../src';
+import { untrainableBatchNorms, withTrainableBatchNorm } from '../src/entries/graph';
+import { loadMnist } from '../src/entries/data';
 import { maxAbsDiff, plainTfjsRoundTrip, tmpDir } from './helpers';
 
 /** conv(6) → BatchNormalization(flags) → ReLU → GlobalAveragePooling2D → dense(10). */

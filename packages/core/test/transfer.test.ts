@@ -1,4 +1,6 @@
-import { ArrayDataset, attachHead, chooseBackend, loadMnist, replaceHead, Rng, tf, train } from '../src';
+import { ArrayDataset, chooseBackend, Rng, tf, train } from '../src';
+import { attachHead, replaceHead } from '../src/entries/graph';
+import { loadMnist } from '../src/entries/data';
 import { maxAbsDiff } from './helpers';
 
 const init = (seed: number): ReturnType<typeof tf.initializers.glorotUniform> => tf.initializers.glorotUniform({ seed });

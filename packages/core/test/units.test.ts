@@ -1,5 +1,7 @@
 import fc from 'fast-check';
-import { ArrayDataset, evaluate, loadMnist, loadMnistRgb, MaskSet, prunableWeights, pruneCount, Rng, roundTargets, tf, train, chooseBackend } from '../src';
+import { ArrayDataset, evaluate, MaskSet, prunableWeights, pruneCount, Rng, tf, train, chooseBackend } from '../src';
+import { loadMnist, loadMnistRgb } from '../src/entries/data';
+import { roundTargets } from '../src/entries/internal';
 import { toConfigPath } from '../src/config/validate';
 
 beforeAll(async () => {

@@ -3,7 +3,8 @@
  * measures (core's: min-weight, average-weight, l2-weight, mean-activation, apoz). Scorers read
  * the model; they never change it.
  */
-import { ArrayDataset, ChannelAnalysis, ImportanceRegistry, importanceMeasures, Rng, tf } from '@nncompress/core';
+import { ArrayDataset, ChannelAnalysis, importanceMeasures, Rng, tf } from '@nncompress/core';
+import { ImportanceRegistry } from '@nncompress/core/importance';
 
 export interface ScoreOptions {
   /** A channel importance measure's id. */

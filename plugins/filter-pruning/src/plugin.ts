@@ -1,4 +1,6 @@
-import { attachHead, ChannelAnalysis, inject, injectable, Logger, matchLayerNames, modelInputShape, PipelineHooks, PluginContext, reinitialize, replaceHead, RoundContext, Services, TapStage, tf } from '@nncompress/core';
+import { ChannelAnalysis, inject, injectable, Logger, PipelineHooks, PluginContext, RoundContext, Services, TapStage, tf } from '@nncompress/core';
+import { attachHead, matchLayerNames, reinitialize, replaceHead } from '@nncompress/core/graph';
+import { modelInputShape } from '@nncompress/core/data';
 import { scoreChannels } from './criteria';
 import { FilterPruningOptions, filterPruningOptionsSchema } from './schema';
 import { selectChannels } from './select';

@@ -1,4 +1,5 @@
-import { analyzeChannels, ArrayDataset, chooseBackend, measureLayer, tf } from '@nncompress/core';
+import { analyzeChannels, ArrayDataset, chooseBackend, tf } from '@nncompress/core';
+import { measureLayer } from '@nncompress/core/importance';
 import { scoreChannels } from '../src';
 
 beforeAll(async () => {

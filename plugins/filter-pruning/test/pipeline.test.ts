@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chooseBackend, loadConfig, loadMnist, loadModel, Pipeline, Rng, saveModel, silentLogger, tf, train } from '@nncompress/core';
+import { chooseBackend, loadConfig, loadModel, Pipeline, Rng, saveModel, silentLogger, tf, train } from '@nncompress/core';
+import { loadMnist } from '@nncompress/core/data';
 
 /**
  * conv(8)-BN-relu-pool-conv(16)-BN-relu-pool-flatten-fc(32)-fc(classes): a small VGG-style net.

@@ -1,4 +1,6 @@
-import { cloneModel, inject, injectable, Logger, PipelineHooks, PluginContext, recalibrateBatchNorm, Services, tf, Trainer } from '@nncompress/core';
+import { inject, injectable, Logger, PipelineHooks, PluginContext, Services, tf, Trainer } from '@nncompress/core';
+import { cloneModel } from '@nncompress/core/graph';
+import { recalibrateBatchNorm } from '@nncompress/core/training';
 import { FinetuneOptions, finetuneOptionsSchema } from './schema';
 
 /** Batches of training data BatchNorm statistics are re-estimated on (`batchNorm: recalibrate`). */

@@ -1,4 +1,7 @@
-import { chooseBackend, createHooks, DatasetRegistry, defaultServices, evaluate, importanceMeasures, loadMnist, MaskSet, prunableWeights, Rng, RoundContext, silentLogger, tf, train, validateAgainst } from '@nncompress/core';
+import { chooseBackend, createHooks, evaluate, importanceMeasures, MaskSet, prunableWeights, Rng, RoundContext, silentLogger, tf, train } from '@nncompress/core';
+import { defaultServices } from '@nncompress/core/training';
+import { DatasetRegistry, loadMnist } from '@nncompress/core/data';
+import { validateAgainst } from '@nncompress/core/internal';
 import FinetunePlugin, { FinetuneOptions, finetuneOptionsSchema } from '../src';
 
 function mlp(): tf.LayersModel {

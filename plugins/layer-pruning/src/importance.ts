@@ -1,4 +1,6 @@
-import { ArrayDataset, Evaluation, ImportanceRegistry, importanceMeasures, RemovableUnit, RepairMode, tf } from '@nncompress/core';
+import { ArrayDataset, Evaluation, importanceMeasures, tf } from '@nncompress/core';
+import { RemovableUnit, RepairMode } from '@nncompress/core/graph';
+import { ImportanceRegistry } from '@nncompress/core/importance';
 
 export interface ImportanceOptions {
   /** A unit importance measure's id (core's: bypass-loss, cka). */

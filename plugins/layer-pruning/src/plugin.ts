@@ -1,4 +1,6 @@
-import { ArrayDataset, findRemovableUnits, inject, injectable, Evaluator, Logger, matchLayerNames, modelInputShape, PipelineHooks, PluginContext, RemovableUnit, RoundContext, Services, TapStage } from '@nncompress/core';
+import { ArrayDataset, inject, injectable, Evaluator, Logger, PipelineHooks, PluginContext, RoundContext, Services, TapStage } from '@nncompress/core';
+import { findRemovableUnits, matchLayerNames, RemovableUnit } from '@nncompress/core/graph';
+import { modelInputShape } from '@nncompress/core/data';
 import { unitImportance } from './importance';
 import { LayerPruningOptions, layerPruningOptionsSchema } from './schema';
 import { selectUnits } from './select';

@@ -1,4 +1,4 @@
-import type { RemovableUnit } from '@nncompress/core';
+import type { RemovableUnit } from '@nncompress/core/graph';
 
 /**
  * The `count` least important units that do not overlap (share a layer) with each other,

@@ -1,4 +1,6 @@
-import { chooseBackend, findRemovableUnits, loadMnist, modelInputShape, Rng, tf, train } from '@nncompress/core';
+import { chooseBackend, Rng, tf, train } from '@nncompress/core';
+import { findRemovableUnits } from '@nncompress/core/graph';
+import { loadMnist, modelInputShape } from '@nncompress/core/data';
 import { unitImportance } from '../src';
 import { cnnWithIdentity } from './net';
 

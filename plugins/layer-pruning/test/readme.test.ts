@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { optionsMarkdownTable } from '@nncompress/core';
+import { optionsMarkdownTable } from '@nncompress/core/report';
 import { layerPruningOptionsSchema } from '../src';
 
 it('README options table matches the options schema (regenerate with npm run docs)', () => {

@@ -1,4 +1,4 @@
-import type { RemovableUnit } from '@nncompress/core';
+import type { RemovableUnit } from '@nncompress/core/graph';
 import { selectUnits } from '../src';
 
 const unit = (id: string, layers: string[], paramsSaved = 10): RemovableUnit => ({ id, kind: 'block', layers, input: 'x', output: layers[layers.length - 1], shapePreserving: true, params: paramsSaved, paramsSaved });

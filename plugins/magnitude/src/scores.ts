@@ -1,4 +1,5 @@
-import { ArrayDataset, ImportanceRegistry, importanceMeasures, prunableWeights, Rng, tf } from '@nncompress/core';
+import { ArrayDataset, importanceMeasures, prunableWeights, Rng, tf } from '@nncompress/core';
+import { ImportanceRegistry } from '@nncompress/core/importance';
 
 /**
  * Importance of every entry of every prunable weight (outside `exclude`) by the weight

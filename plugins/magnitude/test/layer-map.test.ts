@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chooseBackend, loadConfig, loadMnist, Pipeline, Rng, saveModel, silentLogger, tf, train } from '@nncompress/core';
+import { chooseBackend, loadConfig, Pipeline, Rng, saveModel, silentLogger, tf, train } from '@nncompress/core';
+import { loadMnist } from '@nncompress/core/data';
 
 let dir: string;
 

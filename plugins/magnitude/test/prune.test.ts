@@ -1,4 +1,5 @@
-import { chooseBackend, loadMnist, modelStats, prunableWeights, pruneCount, Rng, tf, train, evaluate } from '@nncompress/core';
+import { chooseBackend, modelStats, prunableWeights, pruneCount, Rng, tf, train, evaluate } from '@nncompress/core';
+import { loadMnist } from '@nncompress/core/data';
 import { magnitudePrune, scoreWeights } from '../src';
 
 function mlp(seed: number): tf.LayersModel {

@@ -1,4 +1,5 @@
-import { containerArtifact, encodeTensorWith, inject, injectable, Logger, PipelineHooks, PluginContext, Services } from '@nncompress/core';
+import { inject, injectable, Logger, PipelineHooks, PluginContext, Services } from '@nncompress/core';
+import { containerArtifact, encodeTensorWith } from '@nncompress/core/internal';
 import type { WeightEncoding } from '@nncompress/format';
 import { codecs, pwlRegistry } from './codec';
 import { PiecewiseLinearOptions, piecewiseLinearOptionsSchema } from './schema';

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chooseBackend, evaluate, loadConfig, loadMnist, loadModel, Pipeline, saveModel, silentLogger, tf } from '@nncompress/core';
+import { chooseBackend, evaluate, loadConfig, loadModel, Pipeline, saveModel, silentLogger, tf } from '@nncompress/core';
+import { loadMnist } from '@nncompress/core/data';
 import { nncompressIO, readNnc } from '@nncompress/format';
 
 const modelJson = path.join(__dirname, '../../../examples/mnist-lenet/models/lenet-300-100/model.json');

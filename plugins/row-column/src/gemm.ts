@@ -1,4 +1,5 @@
-import { layerKinds, matchLayerNames, PrunableWeight, prunableWeights, tf } from '@nncompress/core';
+import { PrunableWeight, prunableWeights, tf } from '@nncompress/core';
+import { layerKinds, matchLayerNames } from '@nncompress/core/graph';
 
 /** The GEMM layout of a layer class's kernel (Conv2D and Dense kinds), if it has one; rows are output channels. */
 const gemmKernel = (layerClass: string): 'conv2d' | 'dense' | undefined => {

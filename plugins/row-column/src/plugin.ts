@@ -1,4 +1,6 @@
-import { compactState, inject, injectable, Logger, modelInputShape, PipelineHooks, PluginContext, Services, TapStage } from '@nncompress/core';
+import { inject, injectable, Logger, PipelineHooks, PluginContext, Services, TapStage } from '@nncompress/core';
+import { modelInputShape } from '@nncompress/core/data';
+import { compactState } from '@nncompress/core/internal';
 import { checkAnnealOptions } from './anneal';
 import { RowColumnOptions, rowColumnOptionsSchema } from './schema';
 import { scoreGemmWeights, selectRowColumn } from './select';

@@ -1,4 +1,5 @@
-import { analyzeChannels, ArrayDataset, ChannelAnalysis, ImportanceRegistry, importanceMeasures, Rng, tf } from '@nncompress/core';
+import { analyzeChannels, ArrayDataset, ChannelAnalysis, importanceMeasures, Rng, tf } from '@nncompress/core';
+import { ImportanceRegistry } from '@nncompress/core/importance';
 import { localAnneal } from './anneal';
 import { GemmView, gemmMask, gemmViews, toGemm } from './gemm';
 import { globalRowThenColumn } from './global';

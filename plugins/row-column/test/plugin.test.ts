@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { analyzeChannels, chooseBackend, ConsoleLogger, loadConfig, loadMnist, Pipeline, prunableWeights, Rng, saveModel, silentLogger, tf, train } from '@nncompress/core';
+import { analyzeChannels, chooseBackend, ConsoleLogger, loadConfig, Pipeline, prunableWeights, Rng, saveModel, silentLogger, tf, train } from '@nncompress/core';
+import { loadMnist } from '@nncompress/core/data';
 import { coupledProblem, gemmMask, gemmViews, scoreGemmWeights, selectRowColumn, toGemm } from '@nncompress/plugin-row-column';
 
 function cnn(seed: number): tf.LayersModel {

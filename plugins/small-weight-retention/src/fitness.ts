@@ -1,4 +1,6 @@
-import { ArrayDataset, modelInputShape, PrunableWeight, Rng, Task, tf } from '@nncompress/core';
+import { ArrayDataset, PrunableWeight, Rng, tf } from '@nncompress/core';
+import { Task } from '@nncompress/core/training';
+import { modelInputShape } from '@nncompress/core/data';
 import type { RetentionPlan } from './retain';
 import type { MaskFitness } from './search';
 

@@ -1,4 +1,5 @@
-import { ArrayDataset, importanceMeasures, matchLayerNames, prunableWeights, Rng, tf } from '@nncompress/core';
+import { ArrayDataset, importanceMeasures, prunableWeights, Rng, tf } from '@nncompress/core';
+import { matchLayerNames } from '@nncompress/core/graph';
 import type { SaliencyOrder } from './schema';
 
 export interface SaliencyOptions {

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import { ArrayDataset, chooseBackend, evaluate, loadMnist, loadModel, MaskSet, prunableWeights, pruneCount, Rng, tf } from '@nncompress/core';
+import { ArrayDataset, chooseBackend, evaluate, loadModel, MaskSet, prunableWeights, pruneCount, Rng, tf } from '@nncompress/core';
+import { loadMnist } from '@nncompress/core/data';
 import { calibrationSample, retainPrune, saliencyScores, selectRetention } from '@nncompress/plugin-small-weight-retention';
 
 // The committed, trained LeNet-300-100 of the mnist-lenet example, on real digits.

@@ -5,7 +5,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { chooseBackend, codecRegistryFor, errorMessage, InputError, modelInputFiles, overwrittenInput, readModelOrWeights, removeOnExit, sweepStale, tf, writeFileAtomic } from '@nncompress/core';
+import { chooseBackend, InputError, tf } from '@nncompress/core';
+import { modelInputFiles, readModelOrWeights } from '@nncompress/core/model';
+import { codecRegistryFor, errorMessage, overwrittenInput, removeOnExit, sweepStale, writeFileAtomic } from '@nncompress/core/internal';
 import { CodecParams, CodecRegistry, encodeArtifacts, ModelArtifactsLike, NncFile, NncFormatError, NncStream, openNncStream, readNnc, ReadLimits, WeightEncoding, weightEncodingProblem } from '@nncompress/format';
 import { formatTable, int } from '../table';
 

@@ -1,4 +1,5 @@
-import { analyzeChannels, chooseBackend, findRemovableUnits, loadModel, modelStats } from '@nncompress/core';
+import { analyzeChannels, chooseBackend, loadModel, modelStats } from '@nncompress/core';
+import { findRemovableUnits } from '@nncompress/core/graph';
 import { formatTable, int, pct } from '../table';
 
 export async function inspectCommand(modelJson: string): Promise<void> {

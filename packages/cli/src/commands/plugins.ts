@@ -4,7 +4,9 @@
  * keyword), with each plugin's options from its schema; or describes the plugins named on
  * the command line (package names or paths, e.g. a plugin file of your own).
  */
-import { DatasetRegistry, DatasetSource, errorMessage, JsonSchema, Plugin, projectPlugins, resolvePlugin } from '@nncompress/core';
+import { DatasetSource, JsonSchema, Plugin } from '@nncompress/core';
+import { DatasetRegistry } from '@nncompress/core/data';
+import { errorMessage, projectPlugins, resolvePlugin } from '@nncompress/core/internal';
 
 /** Core's dataset sources, in registration order. */
 function builtinDatasetSources(): DatasetSource<never>[] {

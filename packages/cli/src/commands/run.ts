@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import { formatMetric, loadConfig, metricLabel, Pipeline, Report } from '@nncompress/core';
+import { loadConfig, Pipeline, Report } from '@nncompress/core';
+import { formatMetric, metricLabel } from '@nncompress/core/training';
 import { ProgressReporter } from '../progress';
 import { formatTable, int, pct } from '../table';
 

@@ -8,7 +8,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { chooseBackend, configuredTask, modelInputShape, dataMismatchReason, formatMetric, InputError, metricLabel, MetricName, loadConfiguredData, LayerSensitivity, lineChart, loadConfig, loadConfiguredModel, MEASURABLE_TASKS, prunableWeights, sensitivityMap, SensitivityMap, unmeasurableReason, writeFileAtomic } from '@nncompress/core';
+import { chooseBackend, InputError, loadConfig, prunableWeights } from '@nncompress/core';
+import { loadConfiguredModel } from '@nncompress/core/model';
+import { dataMismatchReason, formatMetric, metricLabel, MetricName, LayerSensitivity, MEASURABLE_TASKS, sensitivityMap, SensitivityMap, unmeasurableReason } from '@nncompress/core/training';
+import { modelInputShape, loadConfiguredData } from '@nncompress/core/data';
+import { lineChart } from '@nncompress/core/report';
+import { configuredTask, writeFileAtomic } from '@nncompress/core/internal';
 import { formatTable, pct } from '../table';
 import type { SensitivityJob, SensitivityReply, SensitivityWorkerData } from '../sensitivity-worker';
 

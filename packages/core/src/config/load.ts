@@ -13,6 +13,7 @@ import { requireModule } from '../util/require-module';
 import { nestedDeeperThan } from '../util/json-depth';
 import { checkStageTargets, targetKinds } from '../pipeline/targets';
 
+/** A validated config and where it came from (paths in it are relative to `dir`). */
 export interface LoadedConfig {
   readonly file: string;
   readonly dir: string;
@@ -53,6 +54,7 @@ function parse(file: string): unknown {
   }
 }
 
+/** Reads a pipeline config (YAML, JSON, or a JS/TS module) and validates it against core's schema; a bad config throws one `ConfigError` line with the file and the key's path. */
 export function loadConfig(configFile: string): LoadedConfig {
   const file = path.resolve(configFile);
   if (!fs.existsSync(file)) throw new ConfigError(`config file not found: ${configFile}`, configFile);

@@ -12,6 +12,7 @@ export interface PluginInstanceConfig {
 
 export type ScheduleKind = 'one-shot' | 'iterative' | 'gradual';
 
+/** How a stage reaches its target over rounds: one-shot, iterative or gradual (Zhu & Gupta 2017). */
 export interface ScheduleConfig {
   /** one-shot: one round to the target; iterative: equal steps; gradual: Zhu & Gupta's cubic. */
   readonly kind: ScheduleKind;
@@ -32,6 +33,7 @@ export interface StageTarget {
   readonly layers?: number;
 }
 
+/** One stage of a pipeline: its name, the plugin instances active in it, its target and its schedule. */
 export interface StageConfig {
   readonly name: string;
   /** Plugin instances active in this stage (default: all declared instances). */
@@ -50,6 +52,7 @@ export interface ModelModuleRef {
   readonly export?: string;
 }
 
+/** A pipeline config as written in YAML, JSON or a `.ts` file (see docs/config.md). */
 export interface PipelineConfig {
   /** Path to the input model.json (relative to the config file), or a packaged model module. */
   readonly model: string | ModelModuleRef;

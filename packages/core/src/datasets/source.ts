@@ -43,6 +43,7 @@ export interface DatasetLoadContext {
   progress(done: number, total: number, what: string): void;
 }
 
+/** A source of datasets that `data.source` names: its id, the schema of its options, and `load`, which returns the train and test splits. */
 export interface DatasetSource<O = Record<string, unknown>> {
   /** The name a config's `data.source` uses. */
   readonly id: string;

@@ -43,6 +43,7 @@ export interface ChannelMember {
   readonly flatten?: { readonly spatial: number; readonly channels: number };
 }
 
+/** Channels that must be pruned together: the producers that write them and every layer that reads or follows them (BatchNorm, depthwise, residual Add partners, Concatenate offsets, the next layer's input). */
 export interface ChannelGroup {
   readonly id: number;
   readonly size: number;
@@ -53,6 +54,7 @@ export interface ChannelGroup {
   readonly blocked?: string;
 }
 
+/** The channel groups of a model, which layer outputs belong to which group, and what structured pruning must leave alone and why. */
 export interface ChannelAnalysis {
   readonly graph: ModelGraph;
   readonly groups: readonly ChannelGroup[];
@@ -100,6 +102,7 @@ function channelsOf(node: GraphNode): number {
   return last ?? 0;
 }
 
+/** Follows channels through `model` by the layer kinds of `kinds` and groups those that must be pruned together; layers it does not understand block their groups (with the reason), they are never guessed. */
 export function analyzeChannels(model: tf.LayersModel, kinds: LayerKindRegistry = layerKinds): ChannelAnalysis {
   const graph = buildModelGraph(model);
   const spaces: Space[] = [];

@@ -66,6 +66,7 @@ export interface UnitImportance extends MeasureInfo {
   score(model: tf.LayersModel, units: readonly RemovableUnit[], input: UnitImportanceInput): Promise<Map<string, number>>;
 }
 
+/** An importance measure of weights, channels or layer units; see docs/importance.md. */
 export type ImportanceMeasure = WeightImportance | ChannelImportance | UnitImportance;
 export type ImportanceGranularity = ImportanceMeasure['granularity'];
 type MeasureOf<G extends ImportanceGranularity> = Extract<ImportanceMeasure, { granularity: G }>;

@@ -48,6 +48,7 @@ export function applyMask(values: tf.Tensor, keep: tf.Tensor): tf.Tensor {
   return tf.where(keep, values, tf.zerosLike(values));
 }
 
+/** The 0/1 masks of a model's pruned weights, by weight name: `apply` writes the zeros, training re-applies them after every step so pruned weights stay zero. */
 export class MaskSet {
   private readonly masks = new Map<string, Uint8Array>();
   private readonly tensors = new Map<string, tf.Tensor>();

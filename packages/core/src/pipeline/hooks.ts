@@ -13,6 +13,7 @@ export interface SelectTapOptions {
   readonly targets?: readonly string[];
 }
 
+/** The hooks of a pipeline run, grouped by phase; see docs/hooks.md for each hook's arguments, kind and neighbours. */
 export interface PipelineHooks {
   // run lifecycle
   readonly beforeRun: AsyncSeriesHook<[RunContext]>;
@@ -41,6 +42,7 @@ export interface PipelineHooks {
   readonly progress: SyncHook<[ProgressEvent]>;
 }
 
+/** A fresh, frozen set of the pipeline's hooks (each Pipeline has its own). */
 export function createHooks(): PipelineHooks {
   return Object.freeze({
     beforeRun: new AsyncSeriesHook<[RunContext]>(['run']),

@@ -49,6 +49,7 @@ function leftAlone(analysis: ChannelAnalysis): ReportStructure {
   };
 }
 
+/** How a Pipeline runs a config: where it writes, the seed override, the logger, and services that replace core's. */
 export interface RunOptions {
   /** Output folder; created or replaced atomically. */
   readonly outDir: string;
@@ -59,6 +60,7 @@ export interface RunOptions {
   readonly services?: Partial<ReplaceableServices>;
 }
 
+/** One run of a config: load the model, measure the baseline, run the stages, encode, and write the model, the encoded file and the report into the output folder (atomically; nothing is written when the run fails). */
 export class Pipeline {
   /** Tap these before `run()` to observe or extend the run (the CLI's progress bar does). */
   readonly hooks: PipelineHooks = createHooks();

@@ -28,6 +28,7 @@ export interface TargetMeasure {
   readonly unitsRemoved: number;
 }
 
+/** A kind of stage target (`sparsity`, `filterRatio`, `layers`, or one a plugin declares): its key, the schema of its value, how it follows a schedule, how core measures it, and how a shortfall is judged. */
 export interface TargetKind {
   /** The key in `stage.target`. */
   readonly key: string;

@@ -15,6 +15,7 @@ export interface ModelState {
   readonly masks: MaskSet;
 }
 
+/** What every hook of a run receives: the model state, the data, the task, the seed and the backend. */
 export interface RunContext {
   readonly state: ModelState;
   /** The data, both splits carrying the run's task (`data.train.task`). */
@@ -31,11 +32,13 @@ export interface EvaluationEvent extends Evaluation {
   readonly label: string;
 }
 
+/** A run's context within one stage. */
 export interface StageContext extends RunContext {
   readonly stage: StageConfig;
   readonly stageIndex: number;
 }
 
+/** A stage's context within one round: the round, the values of the stage's targets this round must reach, and the channel groups of the current model. */
 export interface RoundContext extends StageContext {
   /** 0-based round within the stage. */
   readonly round: number;
@@ -100,6 +103,7 @@ export interface LayerPlan {
 /** What `select` decided. */
 export type PruningPlan = WeightPlan | ChannelPlan | LayerPlan;
 
+/** A progress report for a progress bar or a log: a phase, a message, and how far along. */
 export interface ProgressEvent {
   /** What is running, e.g. `finetune` or `evaluate`. */
   readonly phase: string;
@@ -109,6 +113,7 @@ export interface ProgressEvent {
   readonly total?: number;
 }
 
+/** One tensor of the final model for an `encodeTensor` tap to encode. */
 export interface TensorToEncode {
   /** The weight's name in the saved model's manifest (what a loader matches). */
   readonly name: string;
@@ -116,6 +121,7 @@ export interface TensorToEncode {
   readonly values: Float32Array;
 }
 
+/** One tensor as a codec encoded it: the codec and its parameters, the bytes, and the largest error. */
 export interface EncodedTensor {
   readonly name: string;
   readonly shape: readonly number[];
@@ -135,6 +141,7 @@ export interface ModelDescription {
   readonly convertedBy?: string | null;
 }
 
+/** The encoded model as `encodeArtifact` passes it on: the tensors, the model topology, and, once a tap wrote a container, its file name, bytes and a loader for it. */
 export interface EncodedArtifact {
   /** File name in the output folder, e.g. `model.nnc`; undefined when no encoder ran. */
   readonly fileName?: string;
@@ -149,6 +156,7 @@ export interface EncodedArtifact {
   readonly ioHandler?: tf.io.IOHandler;
 }
 
+/** What `afterRun` receives: the baseline and final models' statistics and metrics, and the report. */
 export interface RunSummary {
   readonly baseline: ModelStats & { readonly accuracy?: number; readonly metric: MetricValue };
   readonly final: ModelStats & { readonly accuracy?: number; readonly metric: MetricValue };

@@ -11,7 +11,7 @@
  */
 import 'reflect-metadata';
 import * as tf from '@tensorflow/tfjs';
-import { Container, inject, injectable } from 'inversify';
+import { Container, inject as inversifyInject, injectable as inversifyInjectable } from 'inversify';
 import type { ArrayDataset } from '../datasets/dataset';
 import { compareLatency, Latency } from '../model/latency';
 import { evaluate, Evaluation } from '../training/evaluate';
@@ -19,6 +19,7 @@ import { train, TrainOptions, TrainResult } from '../training/train';
 import type { Logger } from '../util/logger';
 import type { PluginClass, PluginInstance } from './plugin';
 
+/** The DI tokens a class plugin's constructor asks for services by: `@inject(Services.Logger)`. */
 export const Services = Object.freeze({
   /** `Logger`, scoped to the plugin instance that asks (messages start with its name). */
   Logger: Symbol.for('nncompress.Logger'),
@@ -39,7 +40,10 @@ export const Services = Object.freeze({
   Importance: Symbol.for('nncompress.Importance'),
 });
 
-export { inject, injectable };
+/** Parameter decorator (inversify's): `@inject(Services.Logger)` asks for a service in a class plugin's constructor. */
+export const inject: typeof inversifyInject = inversifyInject;
+/** Class decorator (inversify's) that a class plugin whose constructor takes services needs. */
+export const injectable: typeof inversifyInjectable = inversifyInjectable;
 
 /** Trains a model on a dataset (mask-aware, seeded); core's `train` is the default. */
 export interface Trainer {

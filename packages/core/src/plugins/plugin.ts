@@ -21,6 +21,7 @@ import type { Rng } from '../util/rng';
 /** A JSON Schema (draft 2020-12 subset understood by ajv). */
 export type JsonSchema = Record<string, unknown>;
 
+/** What `apply` receives besides the hooks and options: the instance's name, logger and seeded rng, the run's datasets, backend and importance measures, and ways to resolve paths and emit files. */
 export interface PluginContext {
   /** The instance name given in the config (`plugins.<name>`). */
   readonly instanceName: string;
@@ -41,6 +42,7 @@ export interface PluginContext {
   emitFile(fileName: string, data: string | Uint8Array): void;
 }
 
+/** What `apply`s a plugin's taps: a class plugin's instance or a plain-object plugin. */
 export interface PluginInstance<O> {
   apply(hooks: PipelineHooks, options: O, ctx: PluginContext): void;
 }
@@ -68,6 +70,7 @@ export interface PluginContributions {
   readonly targetKinds?: readonly TargetKind[];
 }
 
+/** A plugin written as a plain object: `id`, an optional options schema, what it contributes, and `apply`. */
 export interface PluginObject<O = Record<string, unknown>> extends PluginInstance<O>, PluginContributions {
   readonly id: string;
   readonly optionsSchema?: JsonSchema;
@@ -75,6 +78,7 @@ export interface PluginObject<O = Record<string, unknown>> extends PluginInstanc
   readonly provides?: ProvidedServices;
 }
 
+/** A plugin written as a class: static `id`, options schema and contributions; instances (built with injected services) `apply`. */
 export interface PluginClass<O = Record<string, unknown>> extends PluginContributions {
   new (...services: never[]): PluginInstance<O>;
   readonly id: string;
@@ -83,6 +87,7 @@ export interface PluginClass<O = Record<string, unknown>> extends PluginContribu
   readonly provides?: ProvidedServices;
 }
 
+/** A plugin: a plain object or a class (see docs/writing-a-plugin.md). */
 export type Plugin<O = Record<string, unknown>> = PluginObject<O> | PluginClass<O>;
 
 /** Identity helper that types a plain-object plugin. */

@@ -4,6 +4,7 @@ import type { Latency } from '../model/latency';
 import type { MetricValue } from '../training/evaluate';
 import type { LossName, MetricName, TaskKind } from '../training/task';
 
+/** One stage's row of the report: its target and what was reached, who selected, the metric before and after, and the model's size after it. */
 export interface ReportStage {
   readonly name: string;
   /** Plugin ids active in the stage, joined with `+`. */
@@ -63,6 +64,7 @@ export interface ReportData {
   readonly classNames?: readonly string[];
 }
 
+/** What report.json holds: the baseline and final model (metric, parameters, FLOPs, bytes, latency), each stage, each layer, the encoding, and what was left alone. */
 export interface Report {
   readonly tool: { readonly name: string; readonly version: string };
   readonly config: string;

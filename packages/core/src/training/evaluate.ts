@@ -9,6 +9,7 @@ export interface MetricValue {
   readonly higherIsBetter: boolean;
 }
 
+/** A model measured on a dataset: its task's metric, the loss, the number of examples, and the accuracy when the metric is one. */
 export interface Evaluation {
   /** Fraction of examples (or labels) right, in [0, 1]; present when the task's metric is an accuracy. */
   readonly accuracy?: number;

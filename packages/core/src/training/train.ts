@@ -76,6 +76,7 @@ function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
   (optimizer as unknown as { learningRate: number }).learningRate = lr;
 }
 
+/** Trains `model` in place on `data` with the task's loss: seeded shuffling, optional masks re-applied after every step (pruned weights stay zero), optional validation and early stopping, and a teacher for distillation. */
 export function train(model: tf.LayersModel, data: ArrayDataset, options: TrainOptions): TrainResult {
   if (data.size === 0) throw new Error(`cannot train on an empty dataset (${data.name})`);
   // The soft targets of distillation are class probabilities; other tasks have none.

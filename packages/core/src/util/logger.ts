@@ -6,6 +6,7 @@ export interface Logger {
   debug(message: string): void;
 }
 
+/** A `Logger` that writes to stderr (`warning: ` before warnings; debug lines only when `verbose`). */
 export class ConsoleLogger implements Logger {
   constructor(private readonly verbose = false) {}
   info(message: string): void {
