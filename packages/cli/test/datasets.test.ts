@@ -211,6 +211,10 @@ module.exports = {
     // Codecs a plugin declares are listed too: the piecewise-linear plugin's and the third-party example's.
     expect(all.stdout).toContain('  codecs (encode.codec): pwl\n');
     expect(all.stdout).toContain('  codecs (encode.codec): bfloat16\n');
+    // So are the importance measures and target kinds they declare.
+    expect(all.stdout).toContain('  importance measures (criterion): geometric-median (channel)\n');
+    const budget = nncompress(['plugins', './examples/third-party-plugin/dist/weight-budget.js'], REPO);
+    expect(budget.stdout).toContain('  target kinds (stages[i].target): weightsRemoved\n');
     const one = nncompress(['plugins', './digits-plugin.js'], dir);
     expect(one.code).toBe(0);
     expect(one.stdout).toMatch(/^digits-plugin \(\.\/digits-plugin\.js\)\n {2}\(no options\)\n {2}dataset sources:\n {4}data\.source: few-digits\n/);

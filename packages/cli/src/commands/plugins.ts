@@ -54,11 +54,13 @@ function describeSources(sources: readonly DatasetSource<never>[], indent: strin
   return sources.flatMap((source) => [`${indent}data.source: ${source.id}`, ...wrap(source.description, `${indent}  `), ...describeOptions(source.optionsSchema, `${indent}  `)]);
 }
 
-/** One plugin: its id and where it came from, then each option with type and default, its description wrapped below, then the dataset sources and codecs it declares. */
+/** One plugin: its id and where it came from, then each option with type and default, its description wrapped below, then the dataset sources, codecs, importance measures and target kinds it declares. */
 export function describePlugin(plugin: Plugin, from: string): string {
   const out = [`${plugin.id} (${from})`, ...describeOptions(plugin.optionsSchema, '  ')];
   if (plugin.datasetSources?.length) out.push('  dataset sources:', ...describeSources(plugin.datasetSources, '    '));
   if (plugin.codecs?.length) out.push(`  codecs (encode.codec): ${plugin.codecs.map((c) => `${c.id}${c.lossless ? ' (lossless)' : ''}`).join(', ')}`);
+  if (plugin.importanceMeasures?.length) out.push(`  importance measures (criterion): ${plugin.importanceMeasures.map((m) => `${m.id} (${m.granularity})`).join(', ')}`);
+  if (plugin.targetKinds?.length) out.push(`  target kinds (stages[i].target): ${plugin.targetKinds.map((k) => k.key).join(', ')}`);
   return `${out.join('\n')}\n`;
 }
 
