@@ -58,10 +58,6 @@ export class StageLoop {
     deps.hooks.prune.tapPromise({ name: 'nncompress:apply-plan', stage: TapStage.APPLY_PLAN }, (plan, round) => this.applyPlan(plan, round));
   }
 
-  get targetKinds(): TargetKindRegistry {
-    return this.deps.targetKinds;
-  }
-
   /** The stage running, if one is (for the `failed` hook). */
   get currentStage(): string | undefined {
     return this.current;
