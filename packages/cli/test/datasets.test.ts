@@ -152,7 +152,7 @@ describe('data sources from a config', () => {
       fs.mkdirSync(path.dirname(file), { recursive: true });
       await sharp(Buffer.from(images.subarray(i * 784, (i + 1) * 784)), { raw: { width: 28, height: 28, channels: 1 } }).png().toFile(file);
     }
-    write('digits-module.js', `const core = require(${JSON.stringify(path.join(REPO, 'packages/core'))});\nmodule.exports = core.defineDataset(() => core.loadMnist({ train: 400, test: 200 }));\n`);
+    write('digits-module.js', `const data = require(${JSON.stringify(path.join(REPO, 'packages/core/dist/entries/data.js'))});\nmodule.exports = data.defineDataset(() => data.loadMnist({ train: 400, test: 200 }));\n`);
     const sources: [string, string][] = [
       ['npy', `{ source: npy, path: ${path.join(REPO, 'packages/core/test/fixtures/numpy/digits.npz')} }`],
       ['image-folder', '{ source: image-folder, path: ./pngs, split: 0.25 }'],

@@ -129,7 +129,7 @@ describe('module source', () => {
     expect(rows(bytes.test)).toEqual(['250,0:0', '251,1:1', '252,2:0']);
     fs.writeFileSync(
       path.join(dir, 'typed.ts'),
-      `import { defineDataset } from ${JSON.stringify(path.join(__dirname, '../src'))};
+      `import { defineDataset } from ${JSON.stringify(path.join(__dirname, '../src/entries/data'))};
 export default defineDataset(async (options, ctx) => {
   const n = 20;
   const features = Array.from({ length: n }, (_, i) => i / n);
