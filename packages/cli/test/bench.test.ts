@@ -6,7 +6,7 @@ import { REPO } from './helpers';
 
 // `npm run bench -- --quick` end to end (the full run is the committed bench/results.json):
 // it must exit 0, print every table, and record figures that are internally consistent.
-it('bench --quick prints all five tables and writes consistent results', () => {
+it('bench --quick prints its tables and writes consistent results', () => {
   const r = spawnSync(process.execPath, [path.join(REPO, 'bench/run.js'), '--quick'], { cwd: REPO, encoding: 'utf8', env: { ...process.env, CI: 'true' }, timeout: 600_000 });
   expect(r.status).toBe(0);
   for (const section of ['A. Compression', 'B. Structured pruning', 'C. Training throughput', 'D. Decode throughput', 'E. Row-and-column pruning']) expect(r.stdout).toContain(`### ${section}`);
@@ -18,6 +18,14 @@ it('bench --quick prints all five tables and writes consistent results', () => {
   expect(ratio('float32')).toBeCloseTo(1, 1);
   for (const s of results.structured) expect(s.flops).toBeGreaterThan(1);
   expect(results.rowColumn.maxGap.localSa).toBeGreaterThanOrEqual(0);
+  // The training profile covers both networks, with kernels in the forward and backward passes.
+  expect(r.stdout).toContain("### I. Where a training step's time goes");
+  expect(results.trainingProfile.map((p: { model: string }) => p.model)).toEqual(['LeNet-5', 'MobileNetV2 96×96']);
+  for (const p of results.trainingProfile) {
+    const phases = new Set(p.kernels.map((k: { phase: string }) => k.phase));
+    expect([phases.has('forward'), phases.has('backward'), phases.has('optimizer')]).toEqual([true, true, true]);
+    expect(p.forwardFlopsPerExample).toBeGreaterThan(1e6);
+  }
   expect(results.rowColumn.maxGap.greedy).toBeLessThanOrEqual(1);
   expect(results.training.some((t: { backend: string }) => t.backend === 'wasm')).toBe(true);
 });

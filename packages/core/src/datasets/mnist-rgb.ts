@@ -7,16 +7,17 @@ import * as tf from '@tensorflow/tfjs';
 import { ArrayDataset } from './dataset';
 import { loadMnist } from './mnist';
 import { DatasetSource } from './source';
+import { tidyRead } from '../util/tidy-read';
 
 function toRgb(data: ArrayDataset, size: number): ArrayDataset {
   const out = new Float32Array(data.size * size * size * 3);
   const chunk = 64;
   for (let start = 0; start < data.size; start += chunk) {
     const n = Math.min(chunk, data.size - start);
-    const pixels = tf.tidy(() => {
+    const [pixels] = tidyRead(() => {
       const grey = tf.tensor4d(data.features.subarray(start * 784, (start + n) * 784), [n, 28, 28, 1]);
       const resized = tf.image.resizeBilinear(grey, [size, size]);
-      return tf.tile(resized, [1, 1, 1, 3]).dataSync() as Float32Array;
+      return [tf.tile(resized, [1, 1, 1, 3])];
     });
     out.set(pixels, start * size * size * 3);
   }

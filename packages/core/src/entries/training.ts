@@ -16,3 +16,7 @@ export type { RecalibrateOptions, RecalibrateResult } from '../training/batchnor
 export { layerSensitivity, sensitivityMap } from '../analysis/sensitivity';
 export type { LayerSensitivity, SensitivityPoint, SensitivityMap } from '../analysis/sensitivity';
 export { defaultServices } from '../plugins/di';
+export { profileTraining, matmulGflops } from '../training/profile';
+export type { KernelTime, PhaseTime, ProfileOptions, ProfilePhase, TrainingProfile } from '../training/profile';
+export { prepareTraining } from '../training/train';
+export type { StepPhase, StepTimer, TrainingSetup } from '../training/train';

@@ -17,6 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import { layerKinds, LayerKindRegistry } from './layer-kinds';
 import { buildModelGraph, GraphNode, ModelGraph } from './model-graph';
 import { copyWeights, modelFromTopology, topologyOf, TopologyJson } from './topology';
+import { tidyRead } from '../util/tidy-read';
 
 export interface RemovableUnit {
   /** Stable name: the Add layer of a residual block, the weighted layer of a layer block. */
@@ -270,12 +271,12 @@ function fitRepair(original: tf.LayersModel, pruned: tf.LayersModel, repairLayer
   const before = inputProbe(original, repairLayer);
   const after = inputProbe(pruned, repairLayer);
   for (let start = 0; start < n; start += batchSize) {
-    const [g, b] = tf.tidy(() => {
+    const [g, b] = tidyRead(() => {
       const x = calibration.slice(start, Math.min(batchSize, n - start));
       let p = designRows(conv, after.predict(x) as tf.Tensor);
       if (useBias) p = tf.concat([p, tf.ones([p.shape[0], 1])], 1);
       const z = preActivation(source, conv, before.predict(x) as tf.Tensor);
-      return [tf.matMul(p, p, true, false).dataSync(), tf.matMul(p, z, true, false).dataSync()];
+      return [tf.matMul(p, p, true, false), tf.matMul(p, z, true, false)];
     });
     for (let i = 0; i < g.length; i++) gram[i] += g[i];
     for (let i = 0; i < b.length; i++) rhs[i] += b[i];

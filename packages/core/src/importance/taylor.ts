@@ -4,6 +4,7 @@ import type { PrunableWeight } from '../model/masks';
 import { forEachGradient } from '../training/train';
 import { Rng } from '../util/rng';
 import { defineImportance, ImportanceInput } from './measure';
+import { tidyRead } from '../util/tidy-read';
 
 export interface TaylorOptions {
   readonly batches: number;
@@ -29,9 +30,9 @@ export function taylorImportance(model: tf.LayersModel, weights: readonly Prunab
     for (const w of weights) {
       const g = grads.get(w.name);
       if (!g) continue;
-      const product = tf.tidy(() => {
+      const [product] = tidyRead(() => {
         const wg = tf.mul(w.variable.read(), g);
-        return (options.order === 'second' ? tf.mul(tf.square(wg), 0.5) : tf.abs(wg)).dataSync() as Float32Array;
+        return [options.order === 'second' ? tf.mul(tf.square(wg), 0.5) : tf.abs(wg)];
       });
       const acc = scores.get(w.name) as Float32Array;
       for (let i = 0; i < acc.length; i++) acc[i] += product[i] / options.batches;

@@ -76,8 +76,24 @@ function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
   (optimizer as unknown as { learningRate: number }).learningRate = lr;
 }
 
-/** Trains `model` in place on `data` with the task's loss: seeded shuffling, optional masks re-applied after every step (pruned weights stay zero), optional validation and early stopping, and a teacher for distillation. */
-export function train(model: tf.LayersModel, data: ArrayDataset, options: TrainOptions): TrainResult {
+/** The parts of one training step that a profile times separately; `forward` (the loss) runs inside `forward+backward`. */
+export type StepPhase = 'forward+backward' | 'forward' | 'mask gradients' | 'optimizer' | 'mask weights' | 'loss readback';
+
+/** Runs `f` as `phase` of a step; the profiler times it, training itself just runs it. */
+export type StepTimer = <T>(phase: StepPhase, f: () => T) => T;
+
+const untimed: StepTimer = (_phase, f) => f();
+
+/** What every step of a training run shares: the variables trained, their masks, the optimizer. */
+export interface TrainingSetup {
+  /** One step on `batch`: the loss before the step. Tensors of the batch stay the caller's. */
+  step(batch: { readonly x: tf.Tensor; readonly y: tf.Tensor }, timer?: StepTimer): number;
+  setLearningRate(lr: number): void;
+  dispose(): void;
+}
+
+/** Checks `options` against `model` and `data`, applies the masks, and readies the optimizer: what `train` does once before its steps. */
+export function prepareTraining(model: tf.LayersModel, data: ArrayDataset, options: TrainOptions): TrainingSetup {
   if (data.size === 0) throw new Error(`cannot train on an empty dataset (${data.name})`);
   // The soft targets of distillation are class probabilities; other tasks have none.
   if (options.distill && data.task.kind !== 'classification') throw new Error(`distillation matches class probabilities; the data's task is ${data.task.kind}`);
@@ -86,11 +102,10 @@ export function train(model: tf.LayersModel, data: ArrayDataset, options: TrainO
   if (frozenNorms.length > 0) {
     throw new Error(`tfjs cannot train BatchNormalization layers with scale or center off (${frozenNorms.join(', ')}); rewrite the model with withTrainableBatchNorm first (same function)`);
   }
-  const inputShape = modelInputShape(model);
-  const optimizer = makeOptimizer(options.optimizer ?? 'adam', options.learningRate);
   if (options.layers) {
     for (const name of options.layers) if (!model.layers.some((l) => l.name === name)) throw new Error(`layers: the model has no layer named "${name}"`);
   }
+  const optimizer = makeOptimizer(options.optimizer ?? 'adam', options.learningRate);
   const only = options.layers ? new Set(options.layers.flatMap((name) => model.getLayer(name).trainableWeights.map((w) => w.name))) : undefined;
   const trainable = model.trainableWeights.filter((w) => !only || only.has(w.name)).map((w) => w.read() as tf.Variable);
   const masks = options.masks;
@@ -103,6 +118,46 @@ export function train(model: tf.LayersModel, data: ArrayDataset, options: TrainO
     }
     masks.apply(model);
   }
+  return {
+    step(batch, time = untimed) {
+      return tf.tidy(() => {
+        const distill = options.distill;
+        const teacherProbs = distill ? (distill.teacher.predict(batch.x) as tf.Tensor) : undefined;
+        const { value, grads } = time('forward+backward', () =>
+          tf.variableGrads(
+            () =>
+              time('forward', () => {
+                const probs = model.apply(batch.x, { training: options.batchNorm !== 'freeze' }) as tf.Tensor;
+                return distill && teacherProbs ? distillationLoss(batch.y, probs, teacherProbs, distill) : lossOf(batch.y, probs);
+              }),
+            trainable,
+          ),
+        );
+        time('mask gradients', () => {
+          for (const [name, keep] of maskTensors) grads[name] = applyMask(grads[name], keep);
+        });
+        time('optimizer', () => optimizer.applyGradients(grads));
+        time('mask weights', () => {
+          for (const v of trainable) {
+            const keep = maskTensors.get(v.name);
+            if (keep) v.assign(applyMask(v, keep));
+          }
+        });
+        return time('loss readback', () => value.dataSync()[0]);
+      });
+    },
+    setLearningRate: (lr) => setLearningRate(optimizer, lr),
+    dispose() {
+      for (const t of maskTensors.values()) t.dispose();
+      optimizer.dispose();
+    },
+  };
+}
+
+/** Trains `model` in place on `data` with the task's loss: seeded shuffling, optional masks re-applied after every step (pruned weights stay zero), optional validation and early stopping, and a teacher for distillation. */
+export function train(model: tf.LayersModel, data: ArrayDataset, options: TrainOptions): TrainResult {
+  const setup = prepareTraining(model, data, options);
+  const inputShape = modelInputShape(model);
   const totalBatches = Math.ceil(data.size / options.batchSize) * options.epochs;
   const epochs: EpochResult[] = [];
   let best: { score: number; weights: tf.Tensor[] } | undefined;
@@ -114,21 +169,7 @@ export function train(model: tf.LayersModel, data: ArrayDataset, options: TrainO
     for (let epoch = 0; epoch < options.epochs; epoch++) {
       let lossSum = 0;
       for (const batch of data.batches(options.batchSize, inputShape, options.rng)) {
-        const lossValue = tf.tidy(() => {
-          const distill = options.distill;
-          const teacherProbs = distill ? (distill.teacher.predict(batch.x) as tf.Tensor) : undefined;
-          const { value, grads } = tf.variableGrads(() => {
-            const probs = model.apply(batch.x, { training: options.batchNorm !== 'freeze' }) as tf.Tensor;
-            return distill && teacherProbs ? distillationLoss(batch.y, probs, teacherProbs, distill) : lossOf(batch.y, probs);
-          }, trainable);
-          for (const [name, keep] of maskTensors) grads[name] = applyMask(grads[name], keep);
-          optimizer.applyGradients(grads);
-          for (const v of trainable) {
-            const keep = maskTensors.get(v.name);
-            if (keep) v.assign(applyMask(v, keep));
-          }
-          return value.dataSync()[0];
-        });
+        const lossValue = setup.step(batch);
         lossSum += lossValue * batch.size;
         tf.dispose([batch.x, batch.y]);
         options.onBatch?.(++done, totalBatches);
@@ -153,14 +194,13 @@ export function train(model: tf.LayersModel, data: ArrayDataset, options: TrainO
       }
       if (options.learningRateDecay !== undefined && options.learningRateDecay !== 1) {
         lr *= options.learningRateDecay;
-        setLearningRate(optimizer, lr);
+        setup.setLearningRate(lr);
       }
     }
     if (best && sinceBest > 0) model.setWeights(best.weights);
   } finally {
     best?.weights.forEach((t) => t.dispose());
-    for (const t of maskTensors.values()) t.dispose();
-    optimizer.dispose();
+    setup.dispose();
   }
   return { epochs, stoppedEarly };
 }
