@@ -44,7 +44,7 @@ describe('the geometric-median importance measure (a measure declared by a plugi
       expect(report.stages[0].reached?.filterRatio).toBeGreaterThanOrEqual(0.45);
       expect(report.final.params).toBeLessThan(report.baseline.params);
       const missing = new Pipeline({ file: path.join(work, 'gm.yaml'), dir: work, config: config(false) }, { outDir: path.join(work, 'out2'), logger: silentLogger }).run();
-      await expect(missing).rejects.toThrow(/plugins\.filters\.options\.criterion: no channel importance measure "geometric-median"; known: min-weight, average-weight, l2-weight, mean-activation, apoz/);
+      await expect(missing).rejects.toThrow(/gm\.yaml: plugins\.filters\.options\.criterion: no channel importance measure "geometric-median"; known: min-weight, average-weight, l2-weight, mean-activation, apoz/);
       expect(fs.existsSync(path.join(work, 'out2'))).toBe(false);
     } finally {
       fs.rmSync(work, { recursive: true, force: true });

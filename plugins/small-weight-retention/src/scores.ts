@@ -23,14 +23,13 @@ export function saliencyScores(model: tf.LayersModel, order: SaliencyOrder, data
   return measure.score(model, weights, { data, batches: options.batches ?? 8, batchSize: options.batchSize ?? 64, rng: options.rng ?? new Rng(0) });
 }
 
-/** abs(w) of the named weights, read from the model. */
+/** abs(w) of the named weights (core's magnitude measure), read from the model. */
 export function magnitudeScores(model: tf.LayersModel, names: Iterable<string>): Map<string, Float32Array> {
   const byName = new Map(prunableWeights(model).map((w) => [w.name, w] as const));
-  const out = new Map<string, Float32Array>();
-  for (const name of names) {
+  const weights = [...names].map((name) => {
     const w = byName.get(name);
     if (!w) throw new Error(`the model has no prunable weight "${name}"`);
-    out.set(name, (w.variable.read().dataSync() as Float32Array).map(Math.abs));
-  }
-  return out;
+    return w;
+  });
+  return importanceMeasures.measure('magnitude', 'weight').score(model, weights, {});
 }

@@ -117,7 +117,7 @@ export class Pipeline {
     const state: ModelState = { model, masks: new MaskSet() };
     let opened = false;
     try {
-      const host = applyPlugins({ hooks: this.hooks, logger: this.logger, baseDir: this.loaded.dir, emitted: this.emitted, services: this.services, codecs: this.codecs }, plugins, [reportFilesPlugin(kinds), summaryLogPlugin], { state, datasets, backend, rng, importance });
+      const host = applyPlugins({ hooks: this.hooks, logger: this.logger, file, baseDir: this.loaded.dir, emitted: this.emitted, services: this.services, codecs: this.codecs }, plugins, [reportFilesPlugin(kinds), summaryLogPlugin], { state, datasets, backend, rng, importance });
       try {
         const selectors = stages.selectorsByStage(this.loaded.config.stages, host);
         tapEncodeSection(this.hooks, this.loaded, host, this.codecs);

@@ -63,7 +63,8 @@ export function resolveServices(file: string, plugins: readonly PreparedPlugin[]
 export interface RunWiring {
   readonly hooks: PipelineHooks;
   readonly logger: Logger;
-  /** The config's folder: plugin paths resolve from it. */
+  /** The config file, for messages, and its folder: plugin paths resolve from it. */
+  readonly file: string;
   readonly baseDir: string;
   /** Files plugins emit, by name, written with the report. */
   readonly emitted: Map<string, string | Uint8Array>;
@@ -87,7 +88,7 @@ export function applyPlugins(wiring: RunWiring, plugins: readonly PreparedPlugin
     host.apply(plugin.id, plugin, {}, { ...common, instanceName: plugin.id, logger, rng: rng.fork(plugin.id), emitFile: (name, bytes) => void emitted.set(name, bytes) }, container, true);
   }
   for (const { instanceName, plugin, options } of plugins) {
-    host.apply(instanceName, plugin, options, {
+    applyNamingTheConfig(wiring.file, () => host.apply(instanceName, plugin, options, {
       ...common,
       instanceName,
       logger: scopedLogger(logger, instanceName),
@@ -103,7 +104,21 @@ export function applyPlugins(wiring: RunWiring, plugins: readonly PreparedPlugin
         }
         emitted.set(name, bytes);
       },
-    }, container);
+    }, container));
   }
   return host;
+}
+
+/**
+ * Runs a plugin's `apply`; a config error it raises without naming the file (a plugin knows
+ * its option's path, e.g. an unknown importance measure, not the config file) gets the file
+ * in front, as every other config error has.
+ */
+function applyNamingTheConfig(file: string, apply: () => void): void {
+  try {
+    apply();
+  } catch (err) {
+    if (err instanceof ConfigError && err.file === undefined) throw new ConfigError(`${file}: ${err.message}`, file, err.path);
+    throw err;
+  }
 }
