@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { modelInputShape } from '../datasets/dataset';
+import { median } from '../util/median';
 
 export interface Latency {
   /** Median milliseconds per call at batch 1 and batch 32. */
@@ -27,12 +28,6 @@ export function medianPredictMs(model: tf.LayersModel, batchSize: number, repeat
     x.dispose();
   }
   return median(times);
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
 export function measureLatency(model: tf.LayersModel, repeats = 5): Latency {

@@ -17,6 +17,7 @@ import { modelStats } from '../model/model-stats';
 import { Rng } from '../util/rng';
 import { prepareTraining, StepPhase, TrainOptions } from './train';
 import { tidyRead } from '../util/tidy-read';
+import { median } from '../util/median';
 
 /** Where a row of the profile's time goes. */
 export type ProfilePhase = 'batch assembly' | 'backward' | Exclude<StepPhase, 'forward+backward'> | 'other';
@@ -78,11 +79,6 @@ function engineProfile(): EngineProfileState {
   if (typeof state?.profiling !== 'boolean' || !Array.isArray(state.activeProfile?.kernels)) throw new Error('this tfjs engine does not keep a kernel profile where nncompress reads it');
   return state;
 }
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length === 0 ? 0 : sorted[Math.floor(sorted.length / 2)];
-};
 
 /**
  * Profiles `train`'s step on `model` (trained in place: profile a copy) over `options.steps`
