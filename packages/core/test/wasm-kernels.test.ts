@@ -3,7 +3,8 @@ import { chooseBackend, tf } from '../src';
 
 /**
  * The kernels core supplies to the wasm backend (Conv2DBackpropFilter, the depthwise backprop
- * pair) against the cpu backend's, through tf.grads — the path training takes.
+ * pair, Conv2DBackpropInput as a forward convolution, products with transposed operands)
+ * against the cpu backend's, through tf.grads — the path training takes.
  */
 type Conv = (x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: 'same' | 'valid') => tf.Tensor;
 const conv: Conv = (x, w, stride, pad) => tf.conv2d(x, w, stride, pad);
@@ -97,6 +98,81 @@ describe('wasm gradient kernels', () => {
     );
   });
 
+  it('matrix products with transposed operands (plain and fused with bias and ReLU) match the cpu backend, and their gradients too', async () => {
+    const product = (a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], bias: Float32Array, ta: boolean, tb: boolean, fused: boolean): Float32Array[] =>
+      tf.tidy(() => {
+        const f = (x: tf.Tensor, y: tf.Tensor): tf.Tensor => {
+          const out = fused ? tf.fused.matMul({ a: x as tf.Tensor2D, b: y as tf.Tensor2D, transposeA: ta, transposeB: tb, bias: tf.tensor1d(bias), activation: 'relu' }) : tf.matMul(x, y, ta, tb);
+          return tf.sum(tf.mul(out, tf.range(0, out.size).reshape(out.shape).div(out.size)));
+        };
+        const x = tf.tensor(a, aShape);
+        const y = tf.tensor(b, bShape);
+        const [dx, dy] = tf.grads(f)([x, y]);
+        const value = fused ? tf.fused.matMul({ a: x as tf.Tensor2D, b: y as tf.Tensor2D, transposeA: ta, transposeB: tb, bias: tf.tensor1d(bias), activation: 'relu' }) : tf.matMul(x, y, ta, tb);
+        return [value.dataSync() as Float32Array, dx.dataSync() as Float32Array, dy.dataSync() as Float32Array];
+      });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({ m: fc.integer({ min: 1, max: 9 }), k: fc.integer({ min: 1, max: 9 }), n: fc.integer({ min: 1, max: 9 }), ta: fc.boolean(), tb: fc.boolean(), fused: fc.boolean(), seed: fc.integer({ min: 0, max: 1 << 30 }) }),
+        async ({ m, k, n, ta, tb, fused, seed }) => {
+          const aShape = ta ? [k, m] : [m, k];
+          const bShape = tb ? [n, k] : [k, n];
+          const a = tf.randomNormal(aShape, 0, 1, 'float32', seed).dataSync() as Float32Array;
+          const b = tf.randomNormal(bShape, 0, 1, 'float32', seed + 1).dataSync() as Float32Array;
+          const bias = tf.randomNormal([n], 0, 1, 'float32', seed + 2).dataSync() as Float32Array;
+          await tf.setBackend('wasm');
+          const onWasm = product(a, aShape, b, bShape, bias, ta, tb, fused);
+          await tf.setBackend('cpu');
+          const onCpu = product(a, aShape, b, bShape, bias, ta, tb, fused);
+          await tf.setBackend('wasm');
+          onWasm.forEach((values, i) => expect(maxRelativeError(values, onCpu[i])).toBeLessThanOrEqual(1e-5));
+        },
+      ),
+      { numRuns: 60, seed: 99 },
+    );
+  });
+
+  it('max pooling gradients equal the cpu backend exactly, including all-negative windows and ties', async () => {
+    // Integers in [-3, 2] give all-negative windows and many ties, the cases the wasm backend's own kernel gets wrong.
+    const poolGrad = (x: Float32Array, shape: number[], size: number, stride: number, pad: 'same' | 'valid', r: Float32Array): Float32Array =>
+      tf.tidy(() => {
+        const f = (a: tf.Tensor): tf.Tensor => {
+          const y = tf.maxPool(a as tf.Tensor4D, size, stride, pad);
+          return tf.sum(tf.mul(y, tf.tensor(r.subarray(0, y.size), y.shape)));
+        };
+        return tf.grad(f)(tf.tensor(x, shape)).dataSync() as Float32Array;
+      });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          n: fc.integer({ min: 1, max: 3 }),
+          h: fc.integer({ min: 3, max: 10 }),
+          w: fc.integer({ min: 3, max: 10 }),
+          c: fc.integer({ min: 1, max: 4 }),
+          size: fc.integer({ min: 1, max: 3 }),
+          stride: fc.integer({ min: 1, max: 3 }),
+          pad: fc.constantFrom<'same' | 'valid'>('same', 'valid'),
+          seed: fc.integer({ min: 0, max: 1 << 30 }),
+        }),
+        async ({ n, h, w, c, size, stride, pad, seed }) => {
+          const shape = [n, h, w, c];
+          const x = tf.tidy(() => tf.floor(tf.randomUniform(shape, -3, 3, 'float32', seed)).dataSync() as Float32Array);
+          const r = tf.tidy(() => tf.randomNormal([n * h * w * c], 0, 1, 'float32', seed + 1).dataSync() as Float32Array);
+          await tf.setBackend('wasm');
+          const onWasm = poolGrad(x, shape, size, stride, pad, r);
+          await tf.setBackend('cpu');
+          const onCpu = poolGrad(x, shape, size, stride, pad, r);
+          await tf.setBackend('wasm');
+          expect(Array.from(onWasm)).toEqual(Array.from(onCpu));
+        },
+      ),
+      { numRuns: 80, seed: 2026 },
+    );
+    // The hand-checkable case: the window [-2, -1, -1, -2] sends its gradient to the first -1.
+    const dx = tf.tidy(() => tf.grad((a: tf.Tensor) => tf.sum(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid')))(tf.tensor4d([-2, -1, -1, -2], [1, 2, 2, 1])).dataSync());
+    expect(Array.from(dx)).toEqual([0, 1, 0, 0]);
+  });
+
   it('composed kernels leave no tensors or wasm buffers behind', async () => {
     await tf.setBackend('wasm');
     const x = tf.randomNormal([2, 9, 9, 4], 0, 1, 'float32', 1);
@@ -106,7 +182,11 @@ describe('wasm gradient kernels', () => {
       tf.tidy(() => {
         const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'))))([x, w]);
         const [, dwc] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'))))([x, wc]);
-        void [dx.dataSync(), dw.dataSync(), dwc.dataSync()];
+        // Stride 1: the input gradient as a forward convolution; and products with transposed operands.
+        const [dx1, dw1] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'))))([x, wc]);
+        const flat = tf.reshape(x, [2, 324]);
+        const [dm] = tf.grads((a: tf.Tensor) => tf.sum(tf.matMul(a, flat, true, false)))([flat]);
+        void [dx.dataSync(), dw.dataSync(), dwc.dataSync(), dx1.dataSync(), dw1.dataSync(), dm.dataSync()];
       });
     step();
     const before = tf.memory();

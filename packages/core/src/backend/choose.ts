@@ -7,6 +7,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerConv2DBackpropFilter } from './conv2d-backprop-filter';
 import { registerDepthwiseBackprop } from './depthwise-backprop';
+import { registerForwardConvBackpropInput } from './conv2d-backprop-input';
+import { registerPlainOperandMatMul } from './matmul-transposes';
+import { registerMaxPoolGrad } from './max-pool-grad';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export type BackendPreference = BackendName | 'auto';
@@ -62,6 +65,11 @@ export async function chooseBackend(preference: BackendPreference = 'auto'): Pro
       }
       registerConv2DBackpropFilter('wasm');
       registerDepthwiseBackprop('wasm');
+      // The backend's own sends an all-negative window's gradient to the wrong cell.
+      registerMaxPoolGrad('wasm');
+      // Faster paths for what training spends most of its time in (docs/performance.md).
+      registerForwardConvBackpropInput('wasm');
+      registerPlainOperandMatMul('wasm');
     }
     if (await trySet(name)) {
       await tf.ready();

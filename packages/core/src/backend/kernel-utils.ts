@@ -72,3 +72,21 @@ export function registerIfMissing(kernelName: string, backendName: string, kerne
   tf.registerKernel({ kernelName, backendName, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
   return true;
 }
+
+const REPLACED = Symbol.for('nncompress.replacedKernel');
+
+/**
+ * Replaces `backendName`'s `kernelName` with `make(original)`, which may call the original
+ * (e.g. for the cases it does not improve). Idempotent: a kernel already replaced stays as is.
+ * Returns false when the backend has no such kernel.
+ */
+export function replaceKernel(kernelName: string, backendName: string, make: (original: tf.KernelFunc) => (args: KernelArgs) => TensorInfo | TensorInfo[]): boolean {
+  const existing = tf.getKernel(kernelName, backendName);
+  if (!existing) return false;
+  if ((existing.kernelFunc as unknown as Record<symbol, boolean>)[REPLACED]) return true;
+  const kernelFunc = make(existing.kernelFunc) as unknown as tf.KernelFunc;
+  Object.defineProperty(kernelFunc, REPLACED, { value: true });
+  tf.unregisterKernel(kernelName, backendName);
+  tf.registerKernel({ ...existing, kernelFunc });
+  return true;
+}
