@@ -18,6 +18,13 @@ function parseSeed(value: string): number {
   return n;
 }
 
+function parseWorkers(value: string): number | 'auto' {
+  if (value === 'auto') return 'auto';
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new InvalidArgumentError('must be auto or an integer from 1 to 256');
+  return n;
+}
+
 function parsePositive(value: string): number {
   const n = Number(value);
   if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError('must be a positive number');
@@ -84,8 +91,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument('<config>', 'pipeline config (.yaml, .json, .ts or .js)')
     .option('-o, --out <dir>', 'output folder (default: nncompress-out/<config name>)')
     .option('--seed <n>', 'override the config seed', parseSeed)
+    .option('--workers <n>', "threads that share each fine-tuning batch: a count or auto (one per core); overrides the config's workers", parseWorkers)
     .option('--verbose', 'more output, and stack traces on errors')
-    .action(async (config: string, opts: { out?: string; seed?: number; verbose?: boolean }) => {
+    .action(async (config: string, opts: { out?: string; seed?: number; workers?: number | 'auto'; verbose?: boolean }) => {
       verbose = Boolean(opts.verbose);
       await runCommand(config, opts);
     });

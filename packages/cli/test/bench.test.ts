@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { REPO } from './helpers';
 
@@ -20,7 +21,14 @@ it('bench --quick prints its tables and writes consistent results', () => {
   expect(results.rowColumn.maxGap.localSa).toBeGreaterThanOrEqual(0);
   // The training profile covers both networks, with kernels in the forward and backward passes.
   expect(r.stdout).toContain("### I. Where a training step's time goes");
-  expect(results.trainingProfile.map((p: { model: string }) => p.model)).toEqual(['LeNet-5', 'MobileNetV2 96×96']);
+  const profiles: { model: string; workers: number; phases: { phase: string }[] }[] = results.trainingProfile;
+  expect(profiles.filter((p) => p.workers === 1).map((p) => p.model)).toEqual(['LeNet-5', 'MobileNetV2 96×96']);
+  // With more than one core, each network is profiled again with a worker per core, and the step shows the wait for the workers.
+  const cores = os.availableParallelism();
+  if (cores > 1) {
+    expect(profiles.filter((p) => p.workers > 1).map((p) => [p.model, p.workers])).toEqual([['LeNet-5', cores], ['MobileNetV2 96×96', cores]]);
+    for (const p of profiles.filter((x) => x.workers > 1)) expect(p.phases.map((x) => x.phase)).toContain('workers');
+  }
   for (const p of results.trainingProfile) {
     const phases = new Set(p.kernels.map((k: { phase: string }) => k.phase));
     expect([phases.has('forward'), phases.has('backward'), phases.has('optimizer')]).toEqual([true, true, true]);

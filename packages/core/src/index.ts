@@ -21,7 +21,7 @@ export type { RunOptions } from './pipeline/pipeline';
 export { loadConfig, checkConfig } from './config/load';
 export type { LoadedConfig } from './config/load';
 export { defineConfig } from './config/types';
-export type { PipelineConfig, StageConfig, ScheduleConfig, StageTarget, PluginInstanceConfig, ModelModuleRef } from './config/types';
+export type { PipelineConfig, StageConfig, ScheduleConfig, StageTarget, PluginInstanceConfig, ModelModuleRef, WorkersSetting } from './config/types';
 export { chooseBackend } from './backend/choose';
 export { NncError, ConfigError, InputError, PluginError } from './errors';
 export type { Logger } from './util/logger';

@@ -145,6 +145,32 @@ stages:
   });
 });
 
+describe('workers', () => {
+  it('fine-tunes with the batch split across threads: the same bytes for the same seed and count, the count in report.json, and a bad count named', async () => {
+    const file = writeConfig(dir, baseConfig(`
+workers: 2
+stages:
+  - name: one
+    target: { sparsity: 0.6 }
+`), 'workers.yaml');
+    const run = async (out: string, workers?: number): Promise<{ report: Report; bytes: Buffer }> => {
+      const pipeline = new Pipeline(loadConfig(file), { outDir: path.join(dir, out), workers, logger: silentLogger });
+      const report = await pipeline.run();
+      return { report, bytes: fs.readFileSync(path.join(dir, out, 'model', 'weights.bin')) };
+    };
+    const a = await run('workers-a');
+    const b = await run('workers-b');
+    const one = await run('workers-one', 1);
+    expect(a.report.workers).toEqual({ requested: 2, used: 2 });
+    expect(one.report.workers).toEqual({ requested: 1, used: 1 });
+    expect(a.bytes.equals(b.bytes)).toBe(true);
+    // Two threads and one reach the same accuracy within noise (the sums differ only in order).
+    expect(Math.abs((a.report.final.accuracy ?? 0) - (one.report.final.accuracy ?? 0))).toBeLessThanOrEqual(0.02);
+    const bad = writeConfig(dir, baseConfig('workers: 0\nstages:\n  - name: one\n'), 'workers-bad.yaml');
+    expect(() => loadConfig(bad)).toThrow(/workers/);
+  });
+});
+
 describe('plugin loading and errors', () => {
   it('loads a plain-object plugin by relative path and runs its taps', async () => {
     fs.writeFileSync(path.join(dir, 'counter-plugin.js'), `

@@ -7,6 +7,7 @@ import { formatTable, int, pct } from '../table';
 export interface RunCommandOptions {
   readonly out?: string;
   readonly seed?: number;
+  readonly workers?: number | 'auto';
   readonly verbose?: boolean;
 }
 
@@ -28,12 +29,12 @@ export async function runCommand(configFile: string, options: RunCommandOptions)
   const loaded = loadConfig(configFile);
   const outDir = options.out ?? path.join('nncompress-out', path.basename(configFile).replace(/\.[^.]+$/, ''));
   const reporter = new ProgressReporter(process.stderr, options.verbose);
-  const pipeline = new Pipeline(loaded, { outDir, seed: options.seed, logger: reporter });
+  const pipeline = new Pipeline(loaded, { outDir, seed: options.seed, workers: options.workers, logger: reporter });
   reporter.attach(pipeline.hooks);
   try {
     const report = await pipeline.run();
     reporter.done();
-    process.stdout.write(`\n${summaryTable(report)}\n\nbackend ${report.backend}, seed ${report.seed}; wrote ${path.resolve(outDir)}/{model/,${report.encoding ? `${report.encoding.file},` : ''}report.json,report.html}\n`);
+    process.stdout.write(`\n${summaryTable(report)}\n\nbackend ${report.backend}, seed ${report.seed}${report.workers.used > 1 ? `, ${report.workers.used} workers` : ''}; wrote ${path.resolve(outDir)}/{model/,${report.encoding ? `${report.encoding.file},` : ''}report.json,report.html}\n`);
   } finally {
     reporter.done();
   }

@@ -52,12 +52,17 @@ export interface ModelModuleRef {
   readonly export?: string;
 }
 
+/** How many threads share each training batch: a count, or one per core. */
+export type WorkersSetting = number | 'auto';
+
 /** A pipeline config as written in YAML, JSON or a `.ts` file (see docs/config.md). */
 export interface PipelineConfig {
   /** Path to the input model.json (relative to the config file), or a packaged model module. */
   readonly model: string | ModelModuleRef;
   readonly seed?: number;
   readonly backend?: BackendPreference;
+  /** Threads that share each fine-tuning batch: a count, or `auto` for one per core (default 1). */
+  readonly workers?: WorkersSetting;
   readonly data: DataSpec;
   /** What the model does: the loss and metric (default: from the model's training config, else classification). */
   readonly task?: TaskConfig;

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import type { CodecRegistry } from '@nncompress/format';
 import { chooseBackend } from '../backend/choose';
 import type { LoadedConfig } from '../config/load';
+import type { WorkersSetting } from '../config/types';
 import { configuredTask, datasetRegistryFor, loadData } from '../datasets/configured';
 import type { DataSplits } from '../datasets/source';
 import { codecRegistryFor } from '../encode/codecs';
@@ -35,6 +36,7 @@ import { createHooks, PipelineHooks } from './hooks';
 import { OutputFolder } from './output';
 import { applyPlugins, preparePlugins, resolveServices } from './plugins';
 import { StageLoop } from './stages';
+import { resolveWorkers, TrainingWorkers } from './workers';
 import { reportFilesPlugin } from '../builtin/report-files';
 import { summaryLogPlugin } from '../builtin/summary-log';
 import { checkStageTargets, targetKindsFor } from './targets';
@@ -55,6 +57,8 @@ export interface RunOptions {
   readonly outDir: string;
   /** Overrides the config's seed. */
   readonly seed?: number;
+  /** Overrides the config's `workers`: threads that share each fine-tuning batch. */
+  readonly workers?: WorkersSetting;
   readonly logger?: Logger;
   /** Services to use instead of core's (a test's spy, a library user's trainer); they win over what plugins provide. */
   readonly services?: Partial<ReplaceableServices>;
@@ -70,6 +74,7 @@ export class Pipeline {
   private stages: StageLoop | undefined;
   /** Trainer, evaluator and latency meter of the run: core's, unless a plugin or `RunOptions.services` replaced them. */
   private services: ReplaceableServices = defaultServices;
+  private workers: TrainingWorkers | undefined;
   /** The run's codec registry, assembled on first use. */
   private codecs: () => CodecRegistry = () => {
     throw new Error('the codec registry is assembled once the plugins are known');
@@ -99,7 +104,10 @@ export class Pipeline {
     checkStageTargets(config.stages, kinds, file, 'error');
     const importance = importanceRegistryFor(plugins, file);
     const stages = (this.stages = new StageLoop({ hooks: this.hooks, logger: this.logger, file, targetKinds: kinds, measure: (label, run) => this.measure(label, run) }));
-    this.services = resolveServices(this.loaded.file, plugins, this.logger, this.options.services);
+    const workers = new TrainingWorkers(resolveWorkers(this.options.workers ?? config.workers), this.logger);
+    const services = resolveServices(this.loaded.file, plugins, this.logger, this.options.services);
+    this.services = { ...services, trainer: workers.wrap(services.trainer) };
+    this.workers = workers;
     let registry: CodecRegistry | undefined;
     this.codecs = () => (registry ??= codecRegistryFor({ from: [dir, process.cwd()], plugins: plugins.map((p) => p.plugin), warn: (message) => this.logger.warn(message) }));
 
@@ -220,6 +228,7 @@ export class Pipeline {
         run,
         durationMs: Math.round(performance.now() - started),
         plugins: host.applied,
+        workers: this.workers!.report,
         structure,
         baseline: { evaluation: baseline, stats: baselineStats, bytesFloat32, latencyMs: latencies?.before },
         final: { evaluation: finalAccuracy, stats: finalStats, encodedBytes, encodedAs, latencyMs: latencies?.after },

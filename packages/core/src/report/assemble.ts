@@ -6,7 +6,7 @@ import type { Latency } from '../model/latency';
 import type { ModelStats } from '../model/model-stats';
 import type { RunContext } from '../pipeline/types';
 import type { Evaluation } from '../training/evaluate';
-import { layerRows, Report, ReportStage, ReportStructure } from './report';
+import { layerRows, Report, ReportStage, ReportStructure, ReportWorkers } from './report';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION = (require('../../package.json') as { version: string }).version;
@@ -18,6 +18,7 @@ export interface RunMeasurements {
   readonly run: RunContext;
   readonly durationMs: number;
   readonly plugins: readonly { readonly instanceName: string; readonly id: string }[];
+  readonly workers: ReportWorkers;
   readonly structure: ReportStructure;
   readonly baseline: { readonly evaluation: Evaluation; readonly stats: ModelStats; readonly bytesFloat32: number; readonly latencyMs?: Latency };
   /** The final model as a user gets it: `evaluation` is the decoded model's when an encoder wrote a file. */
@@ -36,6 +37,7 @@ export function assembleReport(m: RunMeasurements): Report {
     model: typeof config.model === 'string' ? config.model : `${config.model.module}${config.model.export ? `#${config.model.export}` : ''}`,
     backend: run.backend,
     seed: run.seed,
+    workers: m.workers,
     task: { kind: run.task.kind, loss: run.task.loss, metric: run.task.metric, higherIsBetter: run.task.higherIsBetter },
     data: {
       source: config.data.source,

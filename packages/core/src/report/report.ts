@@ -3,6 +3,9 @@ import type { ModelStats } from '../model/model-stats';
 import type { Latency } from '../model/latency';
 import type { MetricValue } from '../training/evaluate';
 import type { LossName, MetricName, TaskKind } from '../training/task';
+import type { ReportWorkers } from '../pipeline/workers';
+
+export type { ReportWorkers };
 
 /** One stage's row of the report: its target and what was reached, who selected, the metric before and after, and the model's size after it. */
 export interface ReportStage {
@@ -71,6 +74,8 @@ export interface Report {
   readonly model: string;
   readonly backend: string;
   readonly seed: number;
+  /** Threads that shared each fine-tuning batch: asked for, used, and why fewer. */
+  readonly workers: ReportWorkers;
   /** The data measured and fine-tuned on: the source, its seed, the examples after limits, the classes. */
   readonly data: ReportData;
   readonly durationMs: number;

@@ -62,6 +62,8 @@ export interface ProfileOptions extends Pick<TrainOptions, 'optimizer' | 'masks'
   readonly steps: number;
   readonly warmup?: number;
   readonly seed?: number;
+  /** Threads sharing each batch (data-parallel, as `train`'s option); 1 by default. */
+  readonly workers?: number;
 }
 
 interface EngineProfileState {
@@ -87,7 +89,7 @@ function engineProfile(): EngineProfileState {
  */
 export async function profileTraining(model: tf.LayersModel, data: ArrayDataset, options: ProfileOptions): Promise<TrainingProfile> {
   const rng = new Rng(options.seed ?? 1);
-  const setup = prepareTraining(model, data, { epochs: 1, batchSize: options.batchSize, learningRate: options.learningRate ?? 1e-4, optimizer: options.optimizer, masks: options.masks, batchNorm: options.batchNorm, rng });
+  const setup = prepareTraining(model, data, { epochs: 1, batchSize: options.batchSize, learningRate: options.learningRate ?? 1e-4, optimizer: options.optimizer, masks: options.masks, batchNorm: options.batchNorm, rng, workers: options.workers });
   const inputShape = modelInputShape(model);
   const warmup = options.warmup ?? 2;
   // Batches for warm-up, the timed steps and the profiled ones, cycling through the data.
@@ -139,8 +141,8 @@ export async function profileTraining(model: tf.LayersModel, data: ArrayDataset,
       record('batch assembly', assembled);
       record('forward', ms('forward'));
       record('backward', ms('forward+backward') - ms('forward'));
-      for (const phase of ['mask gradients', 'optimizer', 'mask weights', 'loss readback'] as const) record(phase, ms(phase));
-      record('other', total - assembled - ms('forward+backward') - ms('mask gradients') - ms('optimizer') - ms('mask weights') - ms('loss readback'));
+      for (const phase of ['workers', 'mask gradients', 'optimizer', 'mask weights', 'loss readback'] as const) record(phase, ms(phase));
+      record('other', total - assembled - ms('forward+backward') - ms('workers') - ms('mask gradients') - ms('optimizer') - ms('mask weights') - ms('loss readback'));
     }
     // Kernels, with profiling: attributed to the phase that ran them.
     const engine = engineProfile();
@@ -184,7 +186,7 @@ export async function profileTraining(model: tf.LayersModel, data: ArrayDataset,
       engine.activeProfile.kernels = [];
     }
     const stepMs = median(stepTimes);
-    const order: ProfilePhase[] = ['batch assembly', 'forward', 'backward', 'mask gradients', 'optimizer', 'mask weights', 'loss readback', 'other'];
+    const order: ProfilePhase[] = ['batch assembly', 'forward', 'backward', ...(setup.workers > 1 ? (['workers'] as const) : []), 'mask gradients', 'optimizer', 'mask weights', 'loss readback', 'other'];
     return {
       batchSize: options.batchSize,
       steps: options.steps,

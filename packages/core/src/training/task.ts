@@ -94,6 +94,15 @@ export function makeTask(config: TaskConfig): Task {
   };
 }
 
+/**
+ * The config that rebuilds `task` in another thread (`makeTask` of it gives the same loss),
+ * or undefined for a task whose loss is not core's own.
+ */
+export function rebuildableTask(task: Task): TaskConfig | undefined {
+  const choices = TASK_CHOICES[task.kind];
+  return choices && LOSSES[task.loss] === task.lossOf ? { kind: task.kind, loss: task.loss, metric: task.metric } : undefined;
+}
+
 /** Single-output classification over the data's classes: categorical cross-entropy and accuracy. */
 export const CLASSIFICATION: Task = makeTask({ kind: 'classification' });
 

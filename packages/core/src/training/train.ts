@@ -11,6 +11,7 @@ import { applyMask, MaskSet, maskTensor } from '../model/masks';
 import { Rng } from '../util/rng';
 import { evaluate, Evaluation } from './evaluate';
 import { distillationLoss, DistillationOptions } from './loss';
+import { GradientWorkers, shardBounds } from './data-parallel';
 
 export type OptimizerName = 'adam' | 'sgd' | 'momentum' | 'rmsprop';
 
@@ -45,6 +46,12 @@ export interface TrainOptions {
    * pruning: on a few hundred examples its soft targets carry far more signal than labels.
    */
   readonly distill?: DistillationOptions & { readonly teacher: tf.LayersModel };
+  /**
+   * Threads that share each batch (data-parallel, see data-parallel.ts); 1 (default) trains
+   * on the calling thread alone. The same seed gives the same weights for a given count; a
+   * different count sums the gradients in a different order, so the last bits may differ.
+   */
+  readonly workers?: number;
 }
 
 export interface EpochResult {
@@ -57,6 +64,10 @@ export interface TrainResult {
   readonly epochs: EpochResult[];
   /** True when early stopping ended training before `epochs`. */
   readonly stoppedEarly: boolean;
+  /** Threads that computed gradients (1 when data-parallel training was not asked for or was refused). */
+  readonly workers?: number;
+  /** Why fewer workers were used than asked for. */
+  readonly workersRefused?: string;
 }
 
 function makeOptimizer(name: OptimizerName, lr: number): tf.Optimizer {
@@ -77,7 +88,7 @@ function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
 }
 
 /** The parts of one training step that a profile times separately; `forward` (the loss) runs inside `forward+backward`. */
-export type StepPhase = 'forward+backward' | 'forward' | 'mask gradients' | 'optimizer' | 'mask weights' | 'loss readback';
+export type StepPhase = 'forward+backward' | 'forward' | 'workers' | 'mask gradients' | 'optimizer' | 'mask weights' | 'loss readback';
 
 /** Runs `f` as `phase` of a step; the profiler times it, training itself just runs it. */
 export type StepTimer = <T>(phase: StepPhase, f: () => T) => T;
@@ -89,6 +100,9 @@ export interface TrainingSetup {
   /** One step on `batch`: the loss before the step. Tensors of the batch stay the caller's. */
   step(batch: { readonly x: tf.Tensor; readonly y: tf.Tensor }, timer?: StepTimer): number;
   setLearningRate(lr: number): void;
+  /** Threads computing each batch's gradients, and why fewer than asked for. */
+  readonly workers: number;
+  readonly workersRefused?: string;
   dispose(): void;
 }
 
@@ -118,21 +132,44 @@ export function prepareTraining(model: tf.LayersModel, data: ArrayDataset, optio
     }
     masks.apply(model);
   }
+  const distill = options.distill;
+  const training = options.batchNorm !== 'freeze';
+  const asked = Math.max(1, Math.floor(options.workers ?? 1));
+  const pool = asked > 1 ? GradientWorkers.start({ workers: asked, model, trainable, task: data.task, training, inputShape: modelInputShape(model), yWidth: data.yWidth, batchSize: options.batchSize, teacher: distill?.teacher, distill }) : undefined;
+  const workers = pool instanceof GradientWorkers ? pool : undefined;
+  /** The loss of `x`, `y` (the whole batch, or the caller's shard) and its gradients. */
+  const lossAndGrads = (x: tf.Tensor, y: tf.Tensor, time: StepTimer): { value: tf.Scalar; grads: tf.NamedTensorMap } => {
+    const teacherProbs = distill ? (distill.teacher.predict(x) as tf.Tensor) : undefined;
+    return time('forward+backward', () =>
+      tf.variableGrads(
+        () =>
+          time('forward', () => {
+            const probs = model.apply(x, { training }) as tf.Tensor;
+            return distill && teacherProbs ? distillationLoss(y, probs, teacherProbs, distill) : lossOf(y, probs);
+          }),
+        trainable,
+      ),
+    );
+  };
   return {
     step(batch, time = untimed) {
       return tf.tidy(() => {
-        const distill = options.distill;
-        const teacherProbs = distill ? (distill.teacher.predict(batch.x) as tf.Tensor) : undefined;
-        const { value, grads } = time('forward+backward', () =>
-          tf.variableGrads(
-            () =>
-              time('forward', () => {
-                const probs = model.apply(batch.x, { training: options.batchNorm !== 'freeze' }) as tf.Tensor;
-                return distill && teacherProbs ? distillationLoss(batch.y, probs, teacherProbs, distill) : lossOf(batch.y, probs);
-              }),
-            trainable,
-          ),
-        );
+        let grads: tf.NamedTensorMap;
+        let loss: () => number;
+        if (workers) {
+          const n = batch.x.shape[0];
+          workers.begin(batch.x, batch.y);
+          const end = shardBounds(n, workers.count, 0)[1];
+          const first = lossAndGrads(tf.slice(batch.x, 0, end), tf.slice(batch.y, 0, end), time);
+          const firstLoss = time('loss readback', () => first.value.dataSync()[0]);
+          const combined = time('workers', () => workers.finish(n, first.grads, firstLoss));
+          grads = combined.grads;
+          loss = () => combined.loss;
+        } else {
+          const own = lossAndGrads(batch.x, batch.y, time);
+          grads = own.grads;
+          loss = () => time('loss readback', () => own.value.dataSync()[0]);
+        }
         time('mask gradients', () => {
           for (const [name, keep] of maskTensors) grads[name] = applyMask(grads[name], keep);
         });
@@ -143,11 +180,14 @@ export function prepareTraining(model: tf.LayersModel, data: ArrayDataset, optio
             if (keep) v.assign(applyMask(v, keep));
           }
         });
-        return time('loss readback', () => value.dataSync()[0]);
+        return loss();
       });
     },
     setLearningRate: (lr) => setLearningRate(optimizer, lr),
+    workers: workers ? workers.count : 1,
+    workersRefused: pool && !(pool instanceof GradientWorkers) ? pool.refused : undefined,
     dispose() {
+      workers?.stop();
       for (const t of maskTensors.values()) t.dispose();
       optimizer.dispose();
     },
@@ -202,7 +242,7 @@ export function train(model: tf.LayersModel, data: ArrayDataset, options: TrainO
     best?.weights.forEach((t) => t.dispose());
     setup.dispose();
   }
-  return { epochs, stoppedEarly };
+  return { epochs, stoppedEarly, workers: setup.workers, workersRefused: setup.workersRefused };
 }
 
 /**

@@ -1,0 +1,286 @@
+/**
+ * Data-parallel gradients over worker_threads, for the backends that use one core (wasm in
+ * Node runs single-threaded).
+ *
+ * Each batch is cut into `workers` contiguous shards. The calling thread computes the first
+ * shard's gradients on the model itself; every other shard goes to a worker thread that holds
+ * its own copy of the model on its own backend. The shards' gradients are then summed in shard
+ * order, each weighted by its share of the batch, so the result is the gradient of the batch's
+ * mean loss and, for a given number of workers, the same bits on every run. The optimizer step
+ * stays in the calling thread, once per batch, and the new weights go back to the workers
+ * through shared memory before the next batch.
+ *
+ * The calling thread blocks (Atomics.wait) while the workers compute, so `train` stays
+ * synchronous; workers talk back only through shared memory, never through messages the
+ * blocked thread would not read.
+ *
+ * What a worker cannot reproduce exactly is refused, and training falls back to one thread
+ * with the reason: a model whose layers a fresh thread cannot rebuild (a plugin's custom
+ * layer), a task whose loss is not core's, and BatchNorm that updates its statistics (each
+ * worker would normalise with its own shard's statistics and keep its own moving averages).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import { rebuildableTask, Task, TaskConfig } from './task';
+import { DistillationOptions } from './loss';
+
+/** What a worker thread is started with (structured-cloned). */
+export interface GradientWorkerData {
+  readonly backend: string;
+  readonly topology: unknown;
+  readonly weights: readonly { readonly shape: number[]; readonly values: Float32Array }[];
+  readonly teacher?: { readonly topology: unknown; readonly weights: readonly { readonly shape: number[]; readonly values: Float32Array }[] };
+  readonly distill?: DistillationOptions;
+  /** Indices into model.weights of the variables trained, in the order the gradient buffer holds them. */
+  readonly trainable: readonly number[];
+  readonly task: TaskConfig;
+  readonly training: boolean;
+  readonly inputShape: readonly number[];
+  readonly yWidth: number;
+  readonly control: SharedArrayBuffer;
+  readonly state: SharedArrayBuffer;
+  readonly weightsBuffer: SharedArrayBuffer;
+  readonly gradients: SharedArrayBuffer;
+  readonly loss: SharedArrayBuffer;
+  readonly x: SharedArrayBuffer;
+  readonly y: SharedArrayBuffer;
+  readonly error: SharedArrayBuffer;
+}
+
+/** control: [sequence, command, batch size]; state (per worker): [done sequence, phase, from, to]. */
+export const CONTROL = { sequence: 0, command: 1, batch: 2 } as const;
+export const STATE = { done: 0, phase: 1, from: 2, to: 3 } as const;
+export const PHASE = { starting: 0, ready: 1, failed: 2 } as const;
+export const COMMAND = { step: 1, stop: 2 } as const;
+const ERROR_BYTES = 4096;
+/** How long a worker may take to start (load the backend, rebuild the model) and to compute one shard. */
+const START_TIMEOUT_MS = 120_000;
+const STEP_TIMEOUT_MS = 600_000;
+
+interface WorkerHandle {
+  readonly thread: Worker;
+  readonly state: Int32Array;
+  readonly gradients: Float32Array;
+  readonly loss: Float64Array;
+  readonly error: Uint8Array;
+}
+
+/** Shard `k` of `workers` of a batch of `n`: rows [from, to). */
+export function shardBounds(n: number, workers: number, k: number): [number, number] {
+  return [Math.floor((k * n) / workers), Math.floor(((k + 1) * n) / workers)];
+}
+
+/** The worker script: next to this file when compiled; the package's build when this runs from source (tests). */
+function workerScript(): string | undefined {
+  const compiled = path.join(__dirname, 'data-parallel-worker.js');
+  if (fs.existsSync(compiled)) return compiled;
+  const built = path.resolve(__dirname, '..', '..', 'dist', 'training', 'data-parallel-worker.js');
+  return fs.existsSync(built) ? built : undefined;
+}
+
+function weightsOf(model: tf.LayersModel): { shape: number[]; values: Float32Array }[] {
+  return model.weights.map((w) => {
+    const t = w.read();
+    return { shape: t.shape.slice(), values: t.dataSync() as Float32Array };
+  });
+}
+
+function readError(bytes: Uint8Array): string {
+  const end = bytes.indexOf(0);
+  return new TextDecoder().decode(bytes.slice(0, end < 0 ? bytes.length : end));
+}
+
+/** What `startGradientWorkers` needs to know about the training run. */
+export interface GradientWorkersRequest {
+  readonly workers: number;
+  readonly model: tf.LayersModel;
+  readonly trainable: readonly tf.Variable[];
+  readonly task: Task;
+  readonly training: boolean;
+  readonly inputShape: readonly number[];
+  readonly yWidth: number;
+  readonly batchSize: number;
+  readonly teacher?: tf.LayersModel;
+  readonly distill?: DistillationOptions;
+}
+
+/** Worker threads computing shards 1..workers−1 of every batch; shard 0 is the caller's. */
+export class GradientWorkers {
+  private readonly control: Int32Array;
+  private readonly weights: Float32Array;
+  private readonly x: Float32Array;
+  private readonly y: Float32Array;
+  private readonly sizes: number[];
+  private sequence = 0;
+  private stopped = false;
+
+  private constructor(
+    readonly count: number,
+    private readonly handles: WorkerHandle[],
+    buffers: { control: SharedArrayBuffer; weights: SharedArrayBuffer; x: SharedArrayBuffer; y: SharedArrayBuffer },
+    private readonly trainable: readonly tf.Variable[],
+    private readonly rowSize: number,
+    private readonly yWidth: number,
+  ) {
+    this.control = new Int32Array(buffers.control);
+    this.weights = new Float32Array(buffers.weights);
+    this.x = new Float32Array(buffers.x);
+    this.y = new Float32Array(buffers.y);
+    this.sizes = trainable.map((v) => v.size);
+  }
+
+  /**
+   * Starts `request.workers − 1` threads and waits until each has rebuilt the model, or
+   * returns why data-parallel training cannot run (the caller then trains on one thread).
+   */
+  static start(request: GradientWorkersRequest): GradientWorkers | { readonly refused: string } {
+    const { model, workers } = request;
+    const task = rebuildableTask(request.task);
+    if (!task) return { refused: `the task's loss is not one of core's, and a worker thread could not compute it` };
+    if (request.training && model.layers.some((l) => l.getClassName() === 'BatchNormalization')) {
+      return { refused: 'BatchNorm updates its statistics (batchNorm: update), which each worker would estimate on its own shard; use batchNorm: freeze or recalibrate to train on several cores' };
+    }
+    const script = workerScript();
+    if (!script) return { refused: 'the compiled worker script is missing (build the package with tsc -b)' };
+    const indexOf = new Map(model.weights.map((w, i) => [w.read() as tf.Variable, i] as const));
+    const trainableIndices = request.trainable.map((v) => indexOf.get(v) ?? -1);
+    if (trainableIndices.some((i) => i < 0)) return { refused: 'a trained variable is not one of the model weights' };
+    const total = request.trainable.reduce((s, v) => s + v.size, 0);
+    const rowSize = request.inputShape.reduce((a, b) => a * b, 1);
+    const buffers = {
+      control: new SharedArrayBuffer(4 * 4),
+      weights: new SharedArrayBuffer(4 * total),
+      x: new SharedArrayBuffer(4 * rowSize * request.batchSize),
+      y: new SharedArrayBuffer(4 * request.yWidth * request.batchSize),
+    };
+    let topology: unknown;
+    try {
+      topology = model.toJSON(undefined, false);
+    } catch (err) {
+      return { refused: `the model does not serialise (${(err as Error).message.split('\n')[0]})` };
+    }
+    const teacher = request.teacher ? { topology: request.teacher.toJSON(undefined, false), weights: weightsOf(request.teacher) } : undefined;
+    const weights = weightsOf(model);
+    const handles: WorkerHandle[] = [];
+    for (let k = 1; k < workers; k++) {
+      const state = new SharedArrayBuffer(4 * 4);
+      const gradients = new SharedArrayBuffer(4 * total);
+      const loss = new SharedArrayBuffer(8);
+      const error = new SharedArrayBuffer(ERROR_BYTES);
+      const data: GradientWorkerData = {
+        backend: tf.getBackend(),
+        topology,
+        weights,
+        teacher,
+        distill: request.distill,
+        trainable: trainableIndices,
+        task,
+        training: request.training,
+        inputShape: request.inputShape.slice(),
+        yWidth: request.yWidth,
+        control: buffers.control,
+        state,
+        weightsBuffer: buffers.weights,
+        gradients,
+        loss,
+        x: buffers.x,
+        y: buffers.y,
+        error,
+      };
+      const thread = new Worker(script, { workerData: data, stdout: false, stderr: false });
+      // A worker that is still starting must not keep the process alive once training is over.
+      thread.unref();
+      handles.push({ thread, state: new Int32Array(state), gradients: new Float32Array(gradients), loss: new Float64Array(loss), error: new Uint8Array(error) });
+    }
+    const pool = new GradientWorkers(workers, handles, buffers, request.trainable, rowSize, request.yWidth);
+    for (const [i, h] of handles.entries()) {
+      const deadline = Date.now() + START_TIMEOUT_MS;
+      while (Atomics.load(h.state, STATE.phase) === PHASE.starting && Date.now() < deadline) Atomics.wait(h.state, STATE.phase, PHASE.starting, 250);
+      const phase = Atomics.load(h.state, STATE.phase);
+      if (phase !== PHASE.ready) {
+        const why = phase === PHASE.failed ? readError(h.error) : `it did not start within ${START_TIMEOUT_MS / 1000} s`;
+        pool.stop();
+        return { refused: `worker ${i + 1} could not rebuild the model (${why})` };
+      }
+    }
+    return pool;
+  }
+
+  /**
+   * Starts shards 1.. of `batch` on the workers; `finish` collects them. The caller computes
+   * shard 0 in between. The trained variables' current values go out with the batch.
+   */
+  begin(x: tf.Tensor, y: tf.Tensor): void {
+    const n = x.shape[0];
+    let offset = 0;
+    for (const v of this.trainable) {
+      this.weights.set(v.dataSync() as Float32Array, offset);
+      offset += v.size;
+    }
+    const from = shardBounds(n, this.count, 1)[0];
+    this.x.set((x.dataSync() as Float32Array).subarray(from * this.rowSize), from * this.rowSize);
+    this.y.set((y.dataSync() as Float32Array).subarray(from * this.yWidth), from * this.yWidth);
+    this.handles.forEach((h, i) => {
+      const [a, b] = shardBounds(n, this.count, i + 1);
+      Atomics.store(h.state, STATE.from, a);
+      Atomics.store(h.state, STATE.to, b);
+    });
+    Atomics.store(this.control, CONTROL.batch, n);
+    Atomics.store(this.control, CONTROL.command, COMMAND.step);
+    this.sequence++;
+    Atomics.store(this.control, CONTROL.sequence, this.sequence);
+    Atomics.notify(this.control, CONTROL.sequence);
+  }
+
+  /**
+   * Waits for every worker's shard and returns, per trained variable, the batch gradient
+   * Σ_k (n_k / n)·g_k summed in shard order starting from the caller's `first` (shard 0's
+   * gradients, by variable name), and the batch loss the same way.
+   */
+  finish(n: number, first: Record<string, tf.Tensor>, firstLoss: number): { grads: Record<string, tf.Tensor>; loss: number } {
+    for (const [i, h] of this.handles.entries()) {
+      const deadline = Date.now() + STEP_TIMEOUT_MS;
+      while (Atomics.load(h.state, STATE.done) !== this.sequence && Atomics.load(h.state, STATE.phase) !== PHASE.failed) {
+        if (Date.now() > deadline) throw new Error(`data-parallel training: worker ${i + 1} did not return its shard within ${STEP_TIMEOUT_MS / 1000} s`);
+        Atomics.wait(h.state, STATE.done, Atomics.load(h.state, STATE.done), 1000);
+      }
+      if (Atomics.load(h.state, STATE.phase) === PHASE.failed) throw new Error(`data-parallel training: worker ${i + 1} failed: ${readError(h.error)}`);
+    }
+    const share = (k: number): number => {
+      const [a, b] = shardBounds(n, this.count, k);
+      return (b - a) / n;
+    };
+    let loss = firstLoss * share(0);
+    this.handles.forEach((h, i) => {
+      if (share(i + 1) > 0) loss += h.loss[0] * share(i + 1);
+    });
+    const grads: Record<string, tf.Tensor> = {};
+    let offset = 0;
+    this.trainable.forEach((v, j) => {
+      const size = this.sizes[j];
+      const at = offset;
+      grads[v.name] = tf.tidy(() => {
+        let sum = tf.mul(first[v.name], share(0));
+        this.handles.forEach((h, i) => {
+          const s = share(i + 1);
+          if (s > 0) sum = tf.add(sum, tf.mul(tf.tensor(h.gradients.subarray(at, at + size), v.shape), s));
+        });
+        return sum;
+      });
+      offset += size;
+    });
+    return { grads, loss };
+  }
+
+  /** Stops and frees the worker threads. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    Atomics.store(this.control, CONTROL.command, COMMAND.stop);
+    Atomics.store(this.control, CONTROL.sequence, ++this.sequence);
+    Atomics.notify(this.control, CONTROL.sequence);
+    for (const h of this.handles) void h.thread.terminate();
+  }
+}
