@@ -173,6 +173,32 @@ describe('wasm gradient kernels', () => {
     expect(Array.from(dx)).toEqual([0, 1, 0, 0]);
   });
 
+  it('Tile equals the cpu backend bit for bit, for every rank up to 4, float32 and int32', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 4 }).chain((rank) =>
+          fc.record({
+            shape: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: rank, maxLength: rank }),
+            reps: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: rank, maxLength: rank }),
+            dtype: fc.constantFrom<'float32' | 'int32'>('float32', 'int32'),
+            seed: fc.integer({ min: 0, max: 1 << 30 }),
+          }),
+        ),
+        async ({ shape, reps, dtype, seed }) => {
+          const values = tf.tidy(() => tf.randomUniform(shape, -100, 100, dtype, seed).dataSync());
+          const tiled = (): number[] => tf.tidy(() => Array.from(tf.tile(tf.tensor(values, shape, dtype), reps).dataSync()));
+          await tf.setBackend('wasm');
+          const onWasm = tiled();
+          await tf.setBackend('cpu');
+          const onCpu = tiled();
+          await tf.setBackend('wasm');
+          expect(onWasm).toEqual(onCpu);
+        },
+      ),
+      { numRuns: 100, seed: 31 },
+    );
+  });
+
   it('composed kernels leave no tensors or wasm buffers behind', async () => {
     await tf.setBackend('wasm');
     const x = tf.randomNormal([2, 9, 9, 4], 0, 1, 'float32', 1);

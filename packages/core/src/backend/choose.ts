@@ -10,6 +10,7 @@ import { registerDepthwiseBackprop } from './depthwise-backprop';
 import { registerForwardConvBackpropInput } from './conv2d-backprop-input';
 import { registerPlainOperandMatMul } from './matmul-transposes';
 import { registerMaxPoolGrad } from './max-pool-grad';
+import { registerTile } from './tile';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export type BackendPreference = BackendName | 'auto';
@@ -70,6 +71,7 @@ export async function chooseBackend(preference: BackendPreference = 'auto'): Pro
       // Faster paths for what training spends most of its time in (docs/performance.md).
       registerForwardConvBackpropInput('wasm');
       registerPlainOperandMatMul('wasm');
+      registerTile('wasm');
     }
     if (await trySet(name)) {
       await tf.ready();
