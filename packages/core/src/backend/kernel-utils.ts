@@ -5,6 +5,16 @@ export type TensorInfo = tf.TensorInfo;
 export type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 export type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
 
+/**
+ * The part of the wasm backend's class that kernels written in JavaScript use: public
+ * methods of BackendWasm that allocate an output and view a tensor's values in the
+ * backend's own memory, without copies.
+ */
+export interface HeapBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): tf.TypedArray;
+}
+
 export function pair(v: number | [number, number]): [number, number] {
   return typeof v === 'number' ? [v, v] : v;
 }

@@ -12,13 +12,7 @@
  * kernel it replaces (docs/performance.md).
  */
 import * as tf from '@tensorflow/tfjs';
-import { KernelArgs, replaceKernel, TensorInfo } from './kernel-utils';
-
-/** The part of the wasm backend's class this kernel uses (public methods of BackendWasm). */
-interface HeapBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): Float32Array;
-}
+import { HeapBackend, KernelArgs, replaceKernel, TensorInfo } from './kernel-utils';
 
 interface MaxPoolGradAttrs {
   filterSize: number | [number, number];
@@ -68,19 +62,20 @@ function maxPoolGradInto(dx: Float32Array, x: Float32Array, dy: Float32Array, in
   if (overlapping) dx.set(sums);
 }
 
-const maxPoolGrad = ({ inputs, backend, attrs }: KernelArgs): TensorInfo => {
+const maxPoolGrad = (original: tf.KernelFunc) => ({ inputs, backend, attrs }: KernelArgs): TensorInfo => {
   const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
+  if (input.dtype !== 'float32' || dy.dtype !== 'float32') return original({ inputs, backend, attrs }) as TensorInfo;
   const a = attrs as unknown as MaxPoolGradAttrs;
   const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
   const heap = backend as unknown as HeapBackend;
   const out = heap.makeOutput(input.shape, 'float32');
-  const dx = heap.typedArrayFromHeap(out);
+  const dx = heap.typedArrayFromHeap(out) as Float32Array;
   dx.fill(0);
-  maxPoolGradInto(dx, heap.typedArrayFromHeap(input), heap.typedArrayFromHeap(dy), info);
+  maxPoolGradInto(dx, heap.typedArrayFromHeap(input) as Float32Array, heap.typedArrayFromHeap(dy) as Float32Array, info);
   return out;
 };
 
 /** Replaces the wasm backend's MaxPoolGrad (see above). */
 export function registerMaxPoolGrad(backendName: string): boolean {
-  return replaceKernel('MaxPoolGrad', backendName, () => maxPoolGrad);
+  return replaceKernel('MaxPoolGrad', backendName, maxPoolGrad);
 }

@@ -7,13 +7,7 @@
  * values, so copying whole rows instead gives the same bytes.
  */
 import * as tf from '@tensorflow/tfjs';
-import { KernelArgs, replaceKernel, TensorInfo } from './kernel-utils';
-
-/** The part of the wasm backend's class this kernel uses (public methods of BackendWasm). */
-interface HeapBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): tf.TypedArray;
-}
+import { HeapBackend, KernelArgs, replaceKernel, TensorInfo } from './kernel-utils';
 
 /**
  * Writes `x` (shape `shape`) tiled `reps` times along each axis into `out`. Each output row
