@@ -19,7 +19,10 @@
  *      pruned on the 60,000 training digits and measured on the 10,000 test digits, against
  *      Han et al. 2015 and Deep Compression;
  *   I. where a training step's time goes (bench/profile.js): LeNet-5 and MobileNetV2 96×96 on
- *      wasm, per phase and per kernel, next to the limit the backend's matmul sets.
+ *      wasm, per phase and per kernel, on one thread and on every core, next to the limit the
+ *      backend's matmul sets;
+ *   J. next to PyTorch (when python3 imports torch): one LeNet-5 epoch at one thread and at one
+ *      per core, in alternation, and the evaluation time of the test digits.
  *
  * --quick: a subset that finishes in about 3 minutes (smaller data and fewer points).
  */
@@ -226,6 +229,110 @@ async function training(data) {
   return { rows, results };
 }
 
+// --- J: next to PyTorch on the CPU ----------------------------------------------------------------
+
+/** A python3 that imports torch (Debian's python3-torch installs for /usr/bin/python3, which may not be first on PATH). */
+function torchPython() {
+  const { spawnSync } = require('node:child_process');
+  for (const python of ['python3', '/usr/bin/python3']) {
+    const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+    if (r.status === 0) return { python, version: r.stdout.trim() };
+  }
+  return undefined;
+}
+
+/**
+ * One LeNet-5 epoch (batch 64, Adam, the same digits and starting weights) in nncompress and in
+ * PyTorch, at one thread and at one per core, in alternation; and the evaluation of the test
+ * digits (batch 256) by nncompress. PyTorch's row is skipped, saying so, where torch is missing.
+ */
+async function peerTraining(data, work) {
+  const { spawnSync } = require('node:child_process');
+  const cores = Math.max(1, os.availableParallelism());
+  const threadCounts = cores > 1 ? [1, cores] : [1];
+  const rounds = quick ? 1 : 3;
+  const n = quick ? 640 : 2048;
+  const subset = data.train.take(n);
+  const modelFile = path.join(EXAMPLES, 'mnist-lenet', 'models', 'lenet-5', 'model.json');
+  const torch = torchPython();
+  const folder = fs.mkdtempSync(path.join(work, 'peer-'));
+  if (torch) {
+    const start = await core.loadModel(modelFile);
+    const batch = subset.batch(0, n, [28, 28, 1]);
+    fs.writeFileSync(path.join(folder, 'x.bin'), Buffer.from(batch.x.dataSync().buffer));
+    fs.writeFileSync(path.join(folder, 'y.bin'), Buffer.from(subset.labels.slice(0, n).buffer));
+    core.tf.dispose([batch.x, batch.y]);
+    const weights = start.getWeights();
+    fs.writeFileSync(path.join(folder, 'weights.bin'), Buffer.concat(weights.map((w) => Buffer.from(w.dataSync().buffer))));
+    fs.writeFileSync(path.join(folder, 'meta.json'), JSON.stringify({ examples: n, batchSize: 64, learningRate: 1e-4, weightShapes: weights.map((w) => w.shape) }));
+    start.dispose();
+  }
+  const ours = new Map(threadCounts.map((t) => [t, []]));
+  const theirs = new Map(threadCounts.map((t) => [t, []]));
+  const notes = new Map();
+  // The epoch's mean loss in each tool: the same network from the same weights should agree closely.
+  const losses = new Map();
+  for (let round = 0; round < rounds; round++) {
+    for (const threads of threadCounts) {
+      log(`J. LeNet-5 epoch of ${n} digits, ${threads} thread(s), round ${round + 1} of ${rounds}`);
+      const model = await core.loadModel(modelFile);
+      const started = performance.now();
+      const r = core.train(model, subset, { epochs: 1, batchSize: 64, learningRate: 1e-4, rng: new core.Rng(3), workers: threads });
+      ours.get(threads).push(n / ((performance.now() - started) / 1000));
+      losses.set(`nncompress ${threads}`, r.epochs[0].loss);
+      if (r.workersRefused) notes.set(threads, `refused: ${r.workersRefused}`);
+      model.dispose();
+      if (torch) {
+        const p = spawnSync(torch.python, [path.join(__dirname, 'peer-torch.py'), folder, String(threads)], { encoding: 'utf8' });
+        if (p.status !== 0) throw new Error(`bench/peer-torch.py failed: ${p.stderr.trim().split('\n').pop()}`);
+        const peer = JSON.parse(p.stdout.trim().split('\n').pop());
+        theirs.get(threads).push(peer.examplesPerSecond);
+        losses.set(`pytorch ${threads}`, peer.loss);
+      }
+    }
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const rows = [];
+  const results = [];
+  for (const threads of threadCounts) {
+    const mine = median(ours.get(threads));
+    const label = threads === 1 ? '1 thread' : `${threads} threads (workers)`;
+    const loss = (who) => `epoch loss ${losses.get(`${who} ${threads}`).toFixed(4)}`;
+    rows.push(['nncompress (wasm)', label, `${mine.toFixed(0)} examples/s`, [notes.get(threads) ?? (threads > 1 ? 'includes starting the workers' : ''), loss('nncompress')].filter(Boolean).join('; ')]);
+    const result = { threads, nncompress: mine, nncompressLoss: losses.get(`nncompress ${threads}`) };
+    if (torch) {
+      const peer = median(theirs.get(threads));
+      rows.push([`PyTorch ${torch.version} (CPU)`, threads === 1 ? '1 thread' : `${threads} threads`, `${peer.toFixed(0)} examples/s`, `nncompress at ${times(mine / peer)} of its speed; ${loss('pytorch')}`]);
+      result.pytorch = peer;
+      result.pytorchLoss = losses.get(`pytorch ${threads}`);
+    }
+    results.push(result);
+  }
+  if (!torch) rows.push(['PyTorch', '–', 'skipped', 'python3 -c "import torch" fails on this machine (apt-get install python3-torch libopenblas0-openmp)']);
+  // Evaluation: the forward pass only, over the test digits.
+  const model = await core.loadModel(modelFile);
+  const { evaluate } = require('@nncompress/core/training');
+  evaluate(model, data.test.take(256), 256);
+  const times_ = [];
+  for (let round = 0; round < rounds; round++) {
+    const started = performance.now();
+    evaluate(model, data.test, 256);
+    times_.push(performance.now() - started);
+  }
+  model.dispose();
+  const evalMs = median(times_);
+  rows.push(['nncompress (wasm)', `evaluate ${int(data.test.size)} test digits`, `${(evalMs / 1000).toFixed(2)} s`, `${int(data.test.size / (evalMs / 1000))} examples/s, one thread`]);
+  return { rows, results: { rounds, examples: n, torch: torch?.version ?? null, training: results, evaluation: { examples: data.test.size, ms: evalMs } } };
+}
+
+/** The README's clause on data-parallel training: each model's speed with workers against one thread's. */
+function workersHeadline(results) {
+  const parallel = results.filter((r) => r.workers > 1);
+  if (parallel.length === 0) return '';
+  const one = (model) => results.find((x) => x.model === model && x.backend === 'wasm' && !x.workers).examplesPerSecond;
+  return `; with ${parallel[0].workers} workers (starting them included): ${parallel.map((r) => `${r.model} ${times(r.examplesPerSecond / one(r.model))}`).join(', ')} one thread's speed`;
+}
+
 // --- E: row-column gap to the exact optimum ---------------------------------------------------
 
 async function rowColumnGap() {
@@ -391,6 +498,7 @@ async function main() {
     const g = await dataMemory(work);
     const h = await standardMnist(work);
     const i = await profileModels({ quick, kernels: 8, log });
+    const j = await peerTraining(data, work);
     const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${backend.name} backend`;
     const date = new Date().toISOString().slice(0, 10);
     const minutes = (Date.now() - started) / 60000;
@@ -407,16 +515,17 @@ async function main() {
       ['I. (continued) The slowest kernels of a step (profiled; a kernel\'s phase is the part of the step that ran it)', ['model', 'phase', 'kernel', 'calls', 'per step', 'of kernel time', "slowest call's inputs"], i.kernelRows],
       ['I. (continued) Against the limit the backend\'s own matrix multiply sets (a training example ≈ 3 forward passes)', ['model', 'forward per example', 'matmul (512²) × workers', 'limit', 'measured', 'of limit'], i.limitRows],
     ];
+    sections.push([`J. Next to PyTorch on the CPU: one LeNet-5 epoch (${int(j.results.examples)} digits, batch 64, Adam, the same starting weights), median of ${j.results.rounds} alternated rounds; and evaluation`, ['tool', 'threads', 'throughput', 'note'], j.rows]);
     const markdown = `${sections.map(([title, header, rows]) => `### ${title}\n\n${table(header, rows)}`).join('\n\n')}\n\n_${quick ? 'Quick run' : 'Full run'} of \`npm run bench${quick ? ' -- --quick' : ''}\` on ${date}: ${machine}; ${minutes.toFixed(1)} min._\n`;
     process.stdout.write(`${markdown}\n`);
-    const results = { date, machine, quick, minutes, compression: ac.compression.results, structured: b.results, training: c.results, decode: ac.decode.rows, rowColumn: e.results, hostile: f.results, dataMemory: g.results, standardMnist: h.results, trainingProfile: i.results };
+    const results = { date, machine, quick, minutes, compression: ac.compression.results, structured: b.results, training: c.results, decode: ac.decode.rows, rowColumn: e.results, hostile: f.results, dataMemory: g.results, standardMnist: h.results, trainingProfile: i.results, peer: j.results };
     fs.writeFileSync(path.join(__dirname, quick ? 'results-quick.json' : 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
     if (!quick) {
       fs.writeFileSync(path.join(__dirname, 'RESULTS.md'), `# Benchmark results\n\nGenerated by \`npm run bench\` (bench/run.js); do not edit by hand.\n\n${markdown}`);
       const readme = path.join(ROOT, 'README.md');
       const text = fs.readFileSync(readme, 'utf8');
       const headline = ac.compression.results.filter((r) => r.encoding.startsWith('pwl')).map((r) => `${r.model} ${pct(r.sparsity)} pruned + piecewise-linear: **${times(r.ratio)}** smaller than float32 at ${pct(r.accuracy)} (unpruned ${pct(r.unpruned)}; Deep Compression: ${PUBLISHED[r.model].ratio}x)`);
-      const section = `<!-- bench:start -->\n${headline.map((h) => `- ${h}`).join('\n')}\n- Structured: ${b.results.map((r) => `${r.ratio} of filters → ${times(r.flops)} fewer FLOPs, ${times(r.batch32)} faster at batch 32`).join('; ')}\n- Training on wasm is ${c.results.filter((r) => r.backend === 'wasm' && !r.workers).map((r) => `${times(r.examplesPerSecond / (c.results.find((x) => x.model === r.model && x.backend === 'cpu')?.examplesPerSecond ?? NaN))} (${r.model})`).join(', ')} faster than on the cpu backend${c.results.filter((r) => r.workers > 1).map((r) => `; with ${r.workers} workers, ${r.model} trains at ${r.examplesPerSecond.toFixed(0)} examples/s, ${times(r.examplesPerSecond / c.results.find((x) => x.model === r.model && x.backend === 'wasm' && !x.workers).examplesPerSecond)} one thread's`).join('')}\n\nMeasured by \`npm run bench\` on ${date} (${machine}); all tables in [bench/RESULTS.md](bench/RESULTS.md).\n<!-- bench:end -->`;
+      const section = `<!-- bench:start -->\n${headline.map((h) => `- ${h}`).join('\n')}\n- Structured: ${b.results.map((r) => `${r.ratio} of filters → ${times(r.flops)} fewer FLOPs, ${times(r.batch32)} faster at batch 32`).join('; ')}\n- Training on wasm is ${c.results.filter((r) => r.backend === 'wasm' && !r.workers).map((r) => `${times(r.examplesPerSecond / (c.results.find((x) => x.model === r.model && x.backend === 'cpu')?.examplesPerSecond ?? NaN))} (${r.model})`).join(', ')} faster than on the cpu backend${workersHeadline(c.results)}\n\nMeasured by \`npm run bench\` on ${date} (${machine}); all tables in [bench/RESULTS.md](bench/RESULTS.md).\n<!-- bench:end -->`;
       if (text.includes('<!-- bench:start -->')) fs.writeFileSync(readme, text.replace(/<!-- bench:start -->[\s\S]*?<!-- bench:end -->/, section));
     }
     log(`done in ${minutes.toFixed(1)} min`);
