@@ -164,6 +164,8 @@ stages:
     expect(a.report.workers).toEqual({ requested: 2, used: 2 });
     expect(one.report.workers).toEqual({ requested: 1, used: 1 });
     expect(a.bytes.equals(b.bytes)).toBe(true);
+    expect(fs.readFileSync(path.join(dir, 'workers-a', 'report.html'), 'utf8')).toContain('backend <b>wasm</b>, 2 training threads');
+    expect(fs.readFileSync(path.join(dir, 'workers-one', 'report.html'), 'utf8')).not.toContain('training thread');
     // Two threads and one reach the same accuracy within noise (the sums differ only in order).
     expect(Math.abs((a.report.final.accuracy ?? 0) - (one.report.final.accuracy ?? 0))).toBeLessThanOrEqual(0.02);
     const bad = writeConfig(dir, baseConfig('workers: 0\nstages:\n  - name: one\n'), 'workers-bad.yaml');

@@ -106,6 +106,13 @@ ${layers ? `<table><tr><th>layer</th><th>type</th><th class="t">why</th></tr>${l
 }
 
 /** report.html for `report`; `kinds` formats the stages' targets (core's kinds by default, the run's when a plugin added some). */
+
+/** The training threads of the run, when more than one was asked for: used, or why not. */
+function threadsText(workers: Report['workers']): string {
+  if (workers.requested <= 1) return '';
+  if (workers.used > 1) return `, ${workers.used} training threads`;
+  return `, 1 training thread of ${workers.requested} asked for (${esc((workers.refused ?? []).join('; '))})`;
+}
 export function renderHtml(report: Report, kinds: Pick<TargetKindRegistry, 'get'> = targetKinds): string {
   const b = report.baseline;
   const f = report.final;
@@ -142,8 +149,8 @@ export function renderHtml(report: Report, kinds: Pick<TargetKindRegistry, 'get'
 <style>body{font-family:sans-serif;margin:2em;max-width:960px}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child,th:first-child,.t{text-align:left}figure{margin:1em 0}</style>
 </head><body>
 <h1>nncompress report</h1>
-<p>Model <code>${esc(report.model)}</code>, config <code>${esc(report.config)}</code>, backend <b>${esc(report.backend)}</b>, seed ${report.seed}, ${(report.durationMs / 1000).toFixed(1)} s.
-Data: source <code>${esc(report.data.source)}</code> (data seed ${report.data.seed}), ${report.data.trainExamples.toLocaleString('en-US')} training and ${report.data.testExamples.toLocaleString('en-US')} test examples, ${report.data.classes !== undefined ? `${report.data.classes} classes` : `${report.data.targets} target${report.data.targets === 1 ? '' : 's'} per example`}.</p>
+<p>Model <code>${esc(report.model)}</code>, config <code>${esc(report.config)}</code>, backend <b>${esc(report.backend)}</b>${threadsText(report.workers)}, seed ${report.seed}, ${(report.durationMs / 1000).toFixed(1)} s.
+Data: source <code>${esc(report.data.source)}</code> (data seed ${report.data.seed}), ${report.data.trainExamples.toLocaleString('en-US')} training and ${report.data.testExamples.toLocaleString('en-US')} test examples, ${report.data.classes !== undefined ? `${report.data.classes} classes` : `${report.data.targets} target${report.data.targets === 1 ? '' : 's'} per example`}.
 Task: ${esc(report.task.kind)}, loss ${esc(report.task.loss)}, metric ${esc(label)} (${report.task.higherIsBetter ? 'higher' : 'lower'} is better).</p>
 <table><tr><th></th><th>${esc(label)}</th><th>params</th><th>non-zero params</th><th>kernel sparsity</th><th>FLOPs</th><th>bytes</th>${latencyHead}</tr>
 <tr><td>baseline</td><td>${formatMetric(b.metric)}</td><td>${int(b.params)}</td><td>${int(b.nonzeroParams)}</td><td>–</td><td>${int(b.flops)}</td><td>${int(b.bytesFloat32)} (float32)</td>${latencyBase}</tr>
