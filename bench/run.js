@@ -47,6 +47,8 @@ const log = (msg) => process.stderr.write(`bench: ${msg}\n`);
 const pct = (x) => `${(100 * x).toFixed(2)}%`;
 const int = (x) => Math.round(x).toLocaleString('en-US');
 const times = (x) => `${x.toFixed(x >= 10 ? 1 : 2)}x`;
+/** The middle of repeated timings (the upper one of the two middles for an even count). */
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 function table(header, rows) {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -291,7 +293,6 @@ async function peerTraining(data, work) {
       }
     }
   }
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const rows = [];
   const results = [];
   for (const threads of threadCounts) {
@@ -313,14 +314,14 @@ async function peerTraining(data, work) {
   const model = await core.loadModel(modelFile);
   const { evaluate } = require('@nncompress/core/training');
   evaluate(model, data.test.take(256), 256);
-  const times_ = [];
+  const evalTimes = [];
   for (let round = 0; round < rounds; round++) {
     const started = performance.now();
     evaluate(model, data.test, 256);
-    times_.push(performance.now() - started);
+    evalTimes.push(performance.now() - started);
   }
   model.dispose();
-  const evalMs = median(times_);
+  const evalMs = median(evalTimes);
   rows.push(['nncompress (wasm)', `evaluate ${int(data.test.size)} test digits`, `${(evalMs / 1000).toFixed(2)} s`, `${int(data.test.size / (evalMs / 1000))} examples/s, one thread`]);
   return { rows, results: { rounds, examples: n, torch: torch?.version ?? null, training: results, evaluation: { examples: data.test.size, ms: evalMs } } };
 }
@@ -390,7 +391,6 @@ async function hostileInputs() {
   ];
   for (const c of cases) c.ms = [];
   for (let i = 0; i < (quick ? 3 : 7); i++) for (const c of cases) c.ms.push(await readStream(c.file, c.size));
-  const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
   const bomb = format.writeNnc(null, [{ name: 'b', shape: [2 ** 30], ...format.encodeTensor(new Float32Array(8), { codec: 'float32', sparse: 'always' }) }]);
   const refusals = [];
   for (let i = 0; i < 5; i++) {

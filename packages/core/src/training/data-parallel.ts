@@ -112,7 +112,6 @@ export class GradientWorkers {
   private readonly weights: Float32Array;
   private readonly x: Float32Array;
   private readonly y: Float32Array;
-  private readonly sizes: number[];
   private sequence = 0;
   private stopped = false;
 
@@ -128,7 +127,6 @@ export class GradientWorkers {
     this.weights = new Float32Array(buffers.weights);
     this.x = new Float32Array(buffers.x);
     this.y = new Float32Array(buffers.y);
-    this.sizes = trainable.map((v) => v.size);
   }
 
   /**
@@ -258,8 +256,8 @@ export class GradientWorkers {
     });
     const grads: Record<string, tf.Tensor> = {};
     let offset = 0;
-    this.trainable.forEach((v, j) => {
-      const size = this.sizes[j];
+    this.trainable.forEach((v) => {
+      const size = v.size;
       const at = offset;
       grads[v.name] = tf.tidy(() => {
         let sum = tf.mul(first[v.name], share(0));
