@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { chooseBackend, tf } from '../src';
+import { withoutInputGradients } from '../src/backend/conv2d-backprop-input';
+import { inputConvolutionKernels, weightGradients } from '../src/training/weight-gradients';
 
 /**
  * The kernels core supplies to the wasm backend (Conv2DBackpropFilter, the depthwise backprop
@@ -234,6 +236,77 @@ describe('wasm gradient kernels', () => {
     const kernelGrad = grads[(model.layers[0].weights[0].read() as tf.Variable).name];
     expect(kernelGrad.shape).toEqual([3, 3, 2, 3]);
     expect(tf.sum(tf.abs(kernelGrad)).dataSync()[0]).toBeGreaterThan(0);
+  });
+});
+
+describe('work no weight gradient needs is skipped, bit for bit', () => {
+  it('Identity on wasm shares its input: a clone outlives its disposed source with the same values, and nothing leaks', async () => {
+    await chooseBackend('wasm');
+    const before = tf.memory();
+    const x = tf.randomNormal([3, 5], 0, 1, 'float32', 7);
+    const values = Array.from(x.dataSync());
+    const y = tf.clone(x);
+    expect(y.dataId).toBe(x.dataId);
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual(values);
+    y.dispose();
+    const after = tf.memory();
+    expect(after.numTensors).toBe(before.numTensors);
+    expect(after.numBytes).toBe(before.numBytes);
+    expect(after.numDataBuffers).toBe(before.numDataBuffers);
+  });
+
+  /** A convolution reading the input, one reading a convolution, one inside a nested model. */
+  const build = (): tf.LayersModel => {
+    const inner = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [6, 6, 4], filters: 2, kernelSize: 3, padding: 'same', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) })] });
+    const input = tf.input({ shape: [8, 8, 2] });
+    const first = tf.layers.conv2d({ name: 'reads_input', filters: 4, kernelSize: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }).apply(input) as tf.SymbolicTensor;
+    const second = tf.layers.conv2d({ name: 'reads_conv', filters: 4, kernelSize: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }).apply(first) as tf.SymbolicTensor;
+    const nested = inner.apply(second) as tf.SymbolicTensor;
+    const out = tf.layers.dense({ units: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }).apply(tf.layers.flatten().apply(nested)) as tf.SymbolicTensor;
+    return tf.model({ inputs: input, outputs: out });
+  };
+
+  it('finds exactly the convolutions that read the model input', async () => {
+    await chooseBackend('wasm');
+    const model = build();
+    const kernels = inputConvolutionKernels(model);
+    expect(kernels.map((k) => k.shape)).toEqual([[3, 3, 2, 4]]);
+    expect(kernels[0]).toBe(model.getLayer('reads_input').weights[0].read());
+    model.dispose();
+  });
+
+  it('gives the same weight gradients, bit for bit, while the skipped input gradient is zeros', async () => {
+    await chooseBackend('wasm');
+    const model = build();
+    const x = tf.randomNormal([5, 8, 8, 2], 0, 1, 'float32', 9);
+    const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const loss = (): tf.Scalar => tf.sum(tf.square(model.apply(x) as tf.Tensor)) as tf.Scalar;
+    const gradients = (g: tf.NamedTensorMap): number[][] => variables.map((v) => Array.from(g[v.name].dataSync()));
+    const all = tf.tidy(() => gradients(tf.variableGrads(loss, variables).grads));
+    // Which input gradients the training path computed, and whether each was all zeros.
+    const engine = tf.engine();
+    const runKernel = engine.runKernel.bind(engine);
+    const inputGradients: { shape: number[]; zero: boolean }[] = [];
+    const spy = jest.spyOn(engine, 'runKernel').mockImplementation((name, inputs, attrs) => {
+      const out = runKernel(name, inputs, attrs);
+      if (name === 'Conv2DBackpropInput') inputGradients.push({ shape: (out as tf.Tensor).shape, zero: (out as tf.Tensor).dataSync().every((v) => v === 0) });
+      return out;
+    });
+    const skipped = tf.tidy(() => gradients(weightGradients(loss, variables, inputConvolutionKernels(model)).grads));
+    spy.mockRestore();
+    expect(skipped).toEqual(all);
+    expect(inputGradients).toContainEqual({ shape: [5, 8, 8, 2], zero: true });
+    expect(inputGradients.filter((g) => g.zero)).toHaveLength(1);
+    // The kernel itself: zeros for a marked filter, the real gradient otherwise.
+    const filter = variables[0];
+    const dy = tf.randomNormal([5, 6, 6, 4], 0, 1, 'float32', 10);
+    const inputGradient = (): number => tf.tidy(() => tf.sum(tf.abs(tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { strides: 1, pad: 'valid', dataFormat: 'NHWC', inputShape: [5, 8, 8, 2] }) as tf.Tensor)).dataSync()[0]);
+    expect(inputGradient()).toBeGreaterThan(0);
+    expect(withoutInputGradients([filter], inputGradient)).toBe(0);
+    expect(inputGradient()).toBeGreaterThan(0);
+    tf.dispose([x, dy]);
+    model.dispose();
   });
 });
 

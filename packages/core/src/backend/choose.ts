@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { registerConv2DBackpropFilter } from './conv2d-backprop-filter';
 import { registerDepthwiseBackprop } from './depthwise-backprop';
 import { registerForwardConvBackpropInput } from './conv2d-backprop-input';
+import { registerSharingIdentity } from './identity';
 import { registerPlainOperandMatMul } from './matmul-transposes';
 import { registerMaxPoolGrad } from './max-pool-grad';
 import { registerTile } from './tile';
@@ -72,6 +73,7 @@ export async function chooseBackend(preference: BackendPreference = 'auto'): Pro
       registerForwardConvBackpropInput('wasm');
       registerPlainOperandMatMul('wasm');
       registerTile('wasm');
+      registerSharingIdentity('wasm');
     }
     if (await trySet(name)) {
       await tf.ready();

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { chooseBackend, BackendName } from '../backend/choose';
 import { distillationLoss } from './loss';
 import { makeTask } from './task';
+import { inputConvolutionKernels, weightGradients } from './weight-gradients';
 import { COMMAND, CONTROL, GradientWorkerData, PHASE, STATE } from './data-parallel';
 
 const data = workerData as GradientWorkerData;
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
   const teacher = data.teacher ? await rebuild(data.teacher.topology, data.teacher.weights) : undefined;
   const task = makeTask(data.task);
   const variables = data.trainable.map((i) => model.weights[i].read() as tf.Variable);
+  const inputKernels = inputConvolutionKernels(model);
   const weights = new Float32Array(data.weightsBuffer);
   const gradients = new Float32Array(data.gradients);
   const loss = new Float64Array(data.loss);
@@ -64,10 +66,14 @@ async function main(): Promise<void> {
         const x = tf.tensor(xs.subarray(from * rowSize, to * rowSize), [to - from, ...data.inputShape]);
         const y = tf.tensor2d(ys.subarray(from * data.yWidth, to * data.yWidth), [to - from, data.yWidth]);
         const teacherProbs = teacher ? (teacher.predict(x) as tf.Tensor) : undefined;
-        const { value, grads } = tf.variableGrads(() => {
-          const probs = model.apply(x, { training: data.training }) as tf.Tensor;
-          return data.distill && teacherProbs ? distillationLoss(y, probs, teacherProbs, data.distill) : task.lossOf(y, probs);
-        }, variables);
+        const { value, grads } = weightGradients(
+          () => {
+            const probs = model.apply(x, { training: data.training }) as tf.Tensor;
+            return data.distill && teacherProbs ? distillationLoss(y, probs, teacherProbs, data.distill) : task.lossOf(y, probs);
+          },
+          variables,
+          inputKernels,
+        );
         offset = 0;
         for (const v of variables) {
           gradients.set(grads[v.name].dataSync() as Float32Array, offset);

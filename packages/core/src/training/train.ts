@@ -12,6 +12,7 @@ import { Rng } from '../util/rng';
 import { evaluate, Evaluation } from './evaluate';
 import { distillationLoss, DistillationOptions } from './loss';
 import { GradientWorkers, shardBounds } from './data-parallel';
+import { inputConvolutionKernels, weightGradients } from './weight-gradients';
 
 export type OptimizerName = 'adam' | 'sgd' | 'momentum' | 'rmsprop';
 
@@ -137,17 +138,19 @@ export function prepareTraining(model: tf.LayersModel, data: ArrayDataset, optio
   const asked = Math.max(1, Math.floor(options.workers ?? 1));
   const pool = asked > 1 ? GradientWorkers.start({ workers: asked, model, trainable, task: data.task, training, inputShape: modelInputShape(model), yWidth: data.yWidth, batchSize: options.batchSize, teacher: distill?.teacher, distill }) : undefined;
   const workers = pool instanceof GradientWorkers ? pool : undefined;
+  const inputKernels = inputConvolutionKernels(model);
   /** The loss of `x`, `y` (the whole batch, or the caller's shard) and its gradients. */
   const lossAndGrads = (x: tf.Tensor, y: tf.Tensor, time: StepTimer): { value: tf.Scalar; grads: tf.NamedTensorMap } => {
     const teacherProbs = distill ? (distill.teacher.predict(x) as tf.Tensor) : undefined;
     return time('forward+backward', () =>
-      tf.variableGrads(
+      weightGradients(
         () =>
           time('forward', () => {
             const probs = model.apply(x, { training }) as tf.Tensor;
             return distill && teacherProbs ? distillationLoss(y, probs, teacherProbs, distill) : lossOf(y, probs);
           }),
         trainable,
+        inputKernels,
       ),
     );
   };
@@ -259,6 +262,7 @@ export function forEachGradient(
   const inputShape = modelInputShape(model);
   const weights = model.trainableWeights;
   const variables = weights.map((w) => w.read() as tf.Variable);
+  const inputKernels = inputConvolutionKernels(model);
   let n = 0;
   for (const batch of data.batches(options.batchSize, inputShape, options.rng)) {
     if (n++ >= options.batches) {
@@ -266,7 +270,7 @@ export function forEachGradient(
       break;
     }
     tf.tidy(() => {
-      const { grads } = tf.variableGrads(() => data.task.lossOf(batch.y, model.apply(batch.x, { training: false }) as tf.Tensor), variables);
+      const { grads } = weightGradients(() => data.task.lossOf(batch.y, model.apply(batch.x, { training: false }) as tf.Tensor), variables, inputKernels);
       visit(new Map(weights.map((w, i) => [w.name, grads[variables[i].name]] as const)));
     });
     tf.dispose([batch.x, batch.y]);
