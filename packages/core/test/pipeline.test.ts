@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { chooseBackend, ConfigError, evaluate, InputError, loadConfig, Pipeline, PluginError, prunableWeights, Report, saveModel, silentLogger, tf, train, Rng } from '../src';
 import { loadMnist } from '../src/entries/data';
 import { smallMlp, tmpDir, writeConfig } from './helpers';
+import { RunWorkers } from '../src/pipeline/workers';
 
 let dir: string;
 
@@ -170,6 +171,28 @@ stages:
     expect(Math.abs((a.report.final.accuracy ?? 0) - (one.report.final.accuracy ?? 0))).toBeLessThanOrEqual(0.02);
     const bad = writeConfig(dir, baseConfig('workers: 0\nstages:\n  - name: one\n'), 'workers-bad.yaml');
     expect(() => loadConfig(bad)).toThrow(/workers/);
+  });
+
+  it("passes the run's count to the evaluator too, and warns once per reason it ran on one thread", () => {
+    const warnings: string[] = [];
+    const workers = new RunWorkers(3, { ...silentLogger, warn: (m) => warnings.push(m) });
+    const asked: (number | undefined)[] = [];
+    const evaluator = workers.wrapEvaluator({
+      evaluate: (_model, data, _batchSize, options) => {
+        asked.push(options?.workers);
+        options?.onRefused?.('the model does not serialise');
+        return evaluate(smallMlp(), data);
+      },
+    });
+    const data = loadMnist({ train: 20, test: 1 }).train;
+    evaluator.evaluate(smallMlp(), data);
+    evaluator.evaluate(smallMlp(), data, 10, { workers: 2 });
+    expect(asked).toEqual([3, 2]);
+    expect(warnings).toEqual(['running on one thread instead of 3: the model does not serialise']);
+    expect(workers.report).toEqual({ requested: 3, used: 1, refused: ['the model does not serialise'] });
+    // One thread asked for: the evaluator is left as it is.
+    const plain = { evaluate };
+    expect(new RunWorkers(1, silentLogger).wrapEvaluator(plain)).toBe(plain);
   });
 });
 

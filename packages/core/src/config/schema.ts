@@ -22,7 +22,7 @@ export const pipelineConfigSchema = {
     seed: { type: 'integer', minimum: 0, maximum: 2147483647, default: 42, description: 'Seeds every random choice of the run (training order, Taylor batches; the data have their own data.seed); --seed overrides.' },
     backend: { enum: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto', description: 'auto tries tfjs-node, then wasm, then cpu; NNCOMPRESS_BACKEND overrides auto.' },
     workers: {
-      description: "Threads that share each fine-tuning batch (data-parallel; the wasm backend uses one core per thread): a number, or auto for one per core. The same seed gives the same model for the same count; another count sums gradients in another order. --workers overrides.",
+      description: "Threads that share each fine-tuning batch and each evaluation (data-parallel; the wasm backend uses one core per thread): a number, or auto for one per core. The same seed gives the same model for the same count; another count sums gradients in another order. Evaluations are the same on any count. --workers overrides.",
       anyOf: [{ type: 'integer', minimum: 1, maximum: 256 }, { enum: ['auto'] }],
       default: 1,
     },

@@ -5,7 +5,7 @@
 export { train, forEachGradient } from '../training/train';
 export type { TrainOptions, TrainResult, EpochResult, OptimizerName } from '../training/train';
 export { evaluate } from '../training/evaluate';
-export type { Evaluation, MetricValue } from '../training/evaluate';
+export type { EvaluateOptions, Evaluation, MetricValue } from '../training/evaluate';
 export { CLASSIFICATION, TASK_CHOICES, makeTask, resolveTask, taskFromTrainingConfig, formatMetric, metricLabel } from '../training/task';
 export type { Task, TaskConfig, TaskKind, LossName, MetricName, TargetForm, ResolvedTask } from '../training/task';
 export { unmeasurableReason, dataMismatchReason, nonFiniteWeight, MEASURABLE_TASKS } from '../training/measurable';

@@ -36,7 +36,7 @@ import { createHooks, PipelineHooks } from './hooks';
 import { OutputFolder } from './output';
 import { applyPlugins, preparePlugins, resolveServices } from './plugins';
 import { StageLoop } from './stages';
-import { resolveWorkers, TrainingWorkers } from './workers';
+import { resolveWorkers, RunWorkers } from './workers';
 import { reportFilesPlugin } from '../builtin/report-files';
 import { summaryLogPlugin } from '../builtin/summary-log';
 import { checkStageTargets, targetKindsFor } from './targets';
@@ -57,7 +57,7 @@ export interface RunOptions {
   readonly outDir: string;
   /** Overrides the config's seed. */
   readonly seed?: number;
-  /** Overrides the config's `workers`: threads that share each fine-tuning batch. */
+  /** Overrides the config's `workers`: threads that share each fine-tuning batch and each evaluation. */
   readonly workers?: WorkersSetting;
   readonly logger?: Logger;
   /** Services to use instead of core's (a test's spy, a library user's trainer); they win over what plugins provide. */
@@ -74,7 +74,7 @@ export class Pipeline {
   private stages: StageLoop | undefined;
   /** Trainer, evaluator and latency meter of the run: core's, unless a plugin or `RunOptions.services` replaced them. */
   private services: ReplaceableServices = defaultServices;
-  private workers: TrainingWorkers | undefined;
+  private workers: RunWorkers | undefined;
   /** The run's codec registry, assembled on first use. */
   private codecs: () => CodecRegistry = () => {
     throw new Error('the codec registry is assembled once the plugins are known');
@@ -104,9 +104,9 @@ export class Pipeline {
     checkStageTargets(config.stages, kinds, file, 'error');
     const importance = importanceRegistryFor(plugins, file);
     const stages = (this.stages = new StageLoop({ hooks: this.hooks, logger: this.logger, file, targetKinds: kinds, measure: (label, run) => this.measure(label, run) }));
-    const workers = new TrainingWorkers(resolveWorkers(this.options.workers ?? config.workers), this.logger);
+    const workers = new RunWorkers(resolveWorkers(this.options.workers ?? config.workers), this.logger);
     const services = resolveServices(this.loaded.file, plugins, this.logger, this.options.services);
-    this.services = { ...services, trainer: workers.wrap(services.trainer) };
+    this.services = { ...services, trainer: workers.wrap(services.trainer), evaluator: workers.wrapEvaluator(services.evaluator) };
     this.workers = workers;
     let registry: CodecRegistry | undefined;
     this.codecs = () => (registry ??= codecRegistryFor({ from: [dir, process.cwd()], plugins: plugins.map((p) => p.plugin), warn: (message) => this.logger.warn(message) }));

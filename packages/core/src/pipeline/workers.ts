@@ -1,11 +1,11 @@
 /**
- * The run's data-parallel setting: how many threads share each fine-tuning batch (config
- * `workers`, `--workers`), passed to whichever trainer the run uses, and what the trainer
- * actually used, for the log and report.json.
+ * The run's data-parallel setting: how many threads share each fine-tuning batch and each
+ * evaluation (config `workers`, `--workers`), passed to whichever trainer and evaluator the run
+ * uses, and what training actually used, for the log and report.json.
  */
 import * as os from 'node:os';
 import type { WorkersSetting } from '../config/types';
-import type { Trainer } from '../plugins/di';
+import type { Evaluator, Trainer } from '../plugins/di';
 import type { Logger } from '../util/logger';
 
 /** `auto` is one thread per core the process may use. */
@@ -21,7 +21,7 @@ export interface ReportWorkers {
   readonly refused?: readonly string[];
 }
 
-export class TrainingWorkers {
+export class RunWorkers {
   private used = 1;
   private readonly refused: string[] = [];
 
@@ -37,14 +37,35 @@ export class TrainingWorkers {
       train: (model, data, options) => {
         const result = trainer.train(model, data, { ...options, workers: options.workers ?? this.requested });
         this.used = Math.max(this.used, result.workers ?? 1);
-        const why = result.workersRefused;
-        if (why && !this.refused.includes(why)) {
-          this.refused.push(why);
-          this.logger.warn(`training on one thread instead of ${this.requested}: ${why}`);
-        }
+        if (result.workersRefused) this.refuse(result.workersRefused);
         return result;
       },
     };
+  }
+
+  /**
+   * `evaluator` with the run's worker count as the default of every call. The evaluation is the
+   * same bits on any number of threads, so only the log hears when it used one.
+   */
+  wrapEvaluator(evaluator: Evaluator): Evaluator {
+    if (this.requested === 1) return evaluator;
+    return {
+      evaluate: (model, data, batchSize, options) =>
+        evaluator.evaluate(model, data, batchSize, {
+          ...options,
+          workers: options?.workers ?? this.requested,
+          onRefused: (why) => {
+            options?.onRefused?.(why);
+            this.refuse(why);
+          },
+        }),
+    };
+  }
+
+  private refuse(why: string): void {
+    if (this.refused.includes(why)) return;
+    this.refused.push(why);
+    this.logger.warn(`running on one thread instead of ${this.requested}: ${why}`);
   }
 
   get report(): ReportWorkers {

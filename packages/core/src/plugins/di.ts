@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Container, inject as inversifyInject, injectable as inversifyInjectable } from 'inversify';
 import type { ArrayDataset } from '../datasets/dataset';
 import { compareLatency, Latency } from '../model/latency';
-import { evaluate, Evaluation } from '../training/evaluate';
+import { evaluate, EvaluateOptions, Evaluation } from '../training/evaluate';
 import { train, TrainOptions, TrainResult } from '../training/train';
 import type { Logger } from '../util/logger';
 import type { PluginClass, PluginInstance } from './plugin';
@@ -50,9 +50,9 @@ export interface Trainer {
   train(model: tf.LayersModel, data: ArrayDataset, options: TrainOptions): TrainResult;
 }
 
-/** Measures a model on a dataset with the data's task; core's `evaluate` is the default. */
+/** Measures a model on a dataset with the data's task; core's `evaluate` is the default (`options.workers`: threads it may use). */
 export interface Evaluator {
-  evaluate(model: tf.LayersModel, data: ArrayDataset, batchSize?: number): Evaluation;
+  evaluate(model: tf.LayersModel, data: ArrayDataset, batchSize?: number, options?: EvaluateOptions): Evaluation;
 }
 
 /** Times two models in alternation at batch 1 and 32; core's `compareLatency` is the default. */

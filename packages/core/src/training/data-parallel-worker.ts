@@ -1,12 +1,13 @@
 /**
- * A data-parallel gradient worker (see data-parallel.ts): rebuilds the model on its own
- * backend, then, for every batch, reads the current weights and its shard from shared
- * memory, computes the shard's mean-loss gradients and writes them back. It answers only
- * through shared memory: the thread that started it is blocked while it works.
+ * A data-parallel worker (see data-parallel.ts): rebuilds the model on its own backend, then,
+ * for every batch, reads the current weights and its shard from shared memory, computes the
+ * shard's mean-loss gradients (or, evaluating, its metric and loss sums) and writes them back.
+ * It answers only through shared memory: the thread that started it is blocked while it works.
  */
 import { workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { chooseBackend, BackendName } from '../backend/choose';
+import { batchSums } from './evaluate';
 import { distillationLoss } from './loss';
 import { makeTask } from './task';
 import { inputConvolutionKernels, weightGradients } from './weight-gradients';
@@ -56,7 +57,12 @@ async function main(): Promise<void> {
     if (Atomics.load(control, CONTROL.command) === COMMAND.stop) return;
     const from = Atomics.load(state, STATE.from);
     const to = Atomics.load(state, STATE.to);
-    if (to > from) {
+    if (to > from && data.mode === 'evaluate') {
+      const x = tf.tensor(xs.subarray(from * rowSize, to * rowSize), [to - from, ...data.inputShape]);
+      const y = tf.tensor2d(ys.subarray(from * data.yWidth, to * data.yWidth), [to - from, data.yWidth]);
+      [loss[0], loss[1]] = batchSums(model, task, x, y);
+      tf.dispose([x, y]);
+    } else if (to > from) {
       tf.tidy(() => {
         let offset = 0;
         for (const v of variables) {

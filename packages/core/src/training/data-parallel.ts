@@ -14,6 +14,10 @@
  * synchronous; workers talk back only through shared memory, never through messages the
  * blocked thread would not read.
  *
+ * The same threads evaluate (mode `evaluate`): each takes whole batches of the test set and
+ * returns the batch's metric and loss sums, which the caller adds in batch order, so the
+ * evaluation is the same bits with any number of threads.
+ *
  * What a worker cannot reproduce exactly is refused, and training falls back to one thread
  * with the reason: a model whose layers a fresh thread cannot rebuild (a plugin's custom
  * layer), a task whose loss is not core's, and BatchNorm that updates its statistics (each
@@ -26,8 +30,12 @@ import * as tf from '@tensorflow/tfjs';
 import { rebuildableTask, Task, TaskConfig } from './task';
 import { DistillationOptions } from './loss';
 
+/** What the threads compute for their rows: the loss's gradients (training), or the metric and loss sums of a batch (evaluation). */
+export type WorkerMode = 'gradients' | 'evaluate';
+
 /** What a worker thread is started with (structured-cloned). */
 export interface GradientWorkerData {
+  readonly mode: WorkerMode;
   readonly backend: string;
   readonly topology: unknown;
   readonly weights: readonly { readonly shape: number[]; readonly values: Float32Array }[];
@@ -63,6 +71,7 @@ interface WorkerHandle {
   readonly thread: Worker;
   readonly state: Int32Array;
   readonly gradients: Float32Array;
+  /** [loss] when computing gradients; [metric sum, loss sum] when evaluating. */
   readonly loss: Float64Array;
   readonly error: Uint8Array;
 }
@@ -94,6 +103,8 @@ function readError(bytes: Uint8Array): string {
 
 /** What `startGradientWorkers` needs to know about the training run. */
 export interface GradientWorkersRequest {
+  /** `gradients` unless said otherwise. */
+  readonly mode?: WorkerMode;
   readonly workers: number;
   readonly model: tf.LayersModel;
   readonly trainable: readonly tf.Variable[];
@@ -116,6 +127,7 @@ export class GradientWorkers {
   private stopped = false;
 
   private constructor(
+    private readonly mode: WorkerMode,
     readonly count: number,
     private readonly handles: WorkerHandle[],
     buffers: { control: SharedArrayBuffer; weights: SharedArrayBuffer; x: SharedArrayBuffer; y: SharedArrayBuffer },
@@ -165,9 +177,10 @@ export class GradientWorkers {
     for (let k = 1; k < workers; k++) {
       const state = new SharedArrayBuffer(4 * 4);
       const gradients = new SharedArrayBuffer(4 * total);
-      const loss = new SharedArrayBuffer(8);
+      const loss = new SharedArrayBuffer(16);
       const error = new SharedArrayBuffer(ERROR_BYTES);
       const data: GradientWorkerData = {
+        mode: request.mode ?? 'gradients',
         backend: tf.getBackend(),
         topology,
         weights,
@@ -192,7 +205,7 @@ export class GradientWorkers {
       thread.unref();
       handles.push({ thread, state: new Int32Array(state), gradients: new Float32Array(gradients), loss: new Float64Array(loss), error: new Uint8Array(error) });
     }
-    const pool = new GradientWorkers(workers, handles, buffers, request.trainable, rowSize, request.yWidth);
+    const pool = new GradientWorkers(request.mode ?? 'gradients', workers, handles, buffers, request.trainable, rowSize, request.yWidth);
     for (const [i, h] of handles.entries()) {
       const deadline = Date.now() + START_TIMEOUT_MS;
       while (Atomics.load(h.state, STATE.phase) === PHASE.starting && Date.now() < deadline) Atomics.wait(h.state, STATE.phase, PHASE.starting, 250);
@@ -208,20 +221,22 @@ export class GradientWorkers {
 
   /**
    * Starts shards 1.. of `batch` on the workers; `finish` collects them. The caller computes
-   * shard 0 in between. The trained variables' current values go out with the batch.
+   * shard 0 in between. The trained variables' current values go out with the batch. Shard k
+   * is rows `bounds[k]` (by default the batch cut evenly, `shardBounds`).
    */
-  begin(x: tf.Tensor, y: tf.Tensor): void {
+  begin(x: tf.Tensor, y: tf.Tensor, bounds?: readonly (readonly [number, number])[]): void {
     const n = x.shape[0];
+    const shard = (k: number): readonly [number, number] => bounds?.[k] ?? shardBounds(n, this.count, k);
     let offset = 0;
     for (const v of this.trainable) {
       this.weights.set(v.dataSync() as Float32Array, offset);
       offset += v.size;
     }
-    const from = shardBounds(n, this.count, 1)[0];
+    const from = Math.min(n, shard(1)[0]);
     this.x.set((x.dataSync() as Float32Array).subarray(from * this.rowSize), from * this.rowSize);
     this.y.set((y.dataSync() as Float32Array).subarray(from * this.yWidth), from * this.yWidth);
     this.handles.forEach((h, i) => {
-      const [a, b] = shardBounds(n, this.count, i + 1);
+      const [a, b] = shard(i + 1);
       Atomics.store(h.state, STATE.from, a);
       Atomics.store(h.state, STATE.to, b);
     });
@@ -232,20 +247,31 @@ export class GradientWorkers {
     Atomics.notify(this.control, CONTROL.sequence);
   }
 
+  /** Waits until every worker has answered the last `begin`; throws a worker's failure. */
+  private wait(): void {
+    for (const [i, h] of this.handles.entries()) {
+      const deadline = Date.now() + STEP_TIMEOUT_MS;
+      while (Atomics.load(h.state, STATE.done) !== this.sequence && Atomics.load(h.state, STATE.phase) !== PHASE.failed) {
+        if (Date.now() > deadline) throw new Error(`data-parallel ${this.mode === 'evaluate' ? 'evaluation' : 'training'}: worker ${i + 1} did not return its shard within ${STEP_TIMEOUT_MS / 1000} s`);
+        Atomics.wait(h.state, STATE.done, Atomics.load(h.state, STATE.done), 1000);
+      }
+      if (Atomics.load(h.state, STATE.phase) === PHASE.failed) throw new Error(`data-parallel ${this.mode === 'evaluate' ? 'evaluation' : 'training'}: worker ${i + 1} failed: ${readError(h.error)}`);
+    }
+  }
+
+  /** Evaluation: waits for the workers and returns each one's [metric sum, loss sum] for shards 1.. (in shard order). */
+  finishSums(): [number, number][] {
+    this.wait();
+    return this.handles.map((h) => [h.loss[0], h.loss[1]]);
+  }
+
   /**
    * Waits for every worker's shard and returns, per trained variable, the batch gradient
    * Σ_k (n_k / n)·g_k summed in shard order starting from the caller's `first` (shard 0's
    * gradients, by variable name), and the batch loss the same way.
    */
   finish(n: number, first: Record<string, tf.Tensor>, firstLoss: number): { grads: Record<string, tf.Tensor>; loss: number } {
-    for (const [i, h] of this.handles.entries()) {
-      const deadline = Date.now() + STEP_TIMEOUT_MS;
-      while (Atomics.load(h.state, STATE.done) !== this.sequence && Atomics.load(h.state, STATE.phase) !== PHASE.failed) {
-        if (Date.now() > deadline) throw new Error(`data-parallel training: worker ${i + 1} did not return its shard within ${STEP_TIMEOUT_MS / 1000} s`);
-        Atomics.wait(h.state, STATE.done, Atomics.load(h.state, STATE.done), 1000);
-      }
-      if (Atomics.load(h.state, STATE.phase) === PHASE.failed) throw new Error(`data-parallel training: worker ${i + 1} failed: ${readError(h.error)}`);
-    }
+    this.wait();
     const share = (k: number): number => {
       const [a, b] = shardBounds(n, this.count, k);
       return (b - a) / n;
