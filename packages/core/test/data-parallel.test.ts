@@ -2,6 +2,7 @@ import { chooseBackend, MaskSet, Rng, tf } from '../src';
 import { ArrayDataset, loadMnist } from '../src/entries/data';
 import { evaluate, makeTask, train, TrainOptions } from '../src/entries/training';
 import { GradientWorkers, shardBounds } from '../src/training/data-parallel';
+import { claimThreads, stopIdleThreads, unclaim } from '../src/training/worker-threads';
 
 /**
  * Data-parallel training: worker threads compute shards of every batch, gradients are summed
@@ -185,5 +186,51 @@ describe('data-parallel evaluation', () => {
     expect(refusals).toHaveLength(1);
     expect(refusals[0]).toMatch(/could not rebuild the model \(.*NncTestHalver/);
     custom.dispose();
+  });
+});
+
+describe('worker threads kept between calls', () => {
+  it('reuses an idle thread, never hands out a busy one, and starts afresh after stopIdleThreads', async () => {
+    await chooseBackend('wasm');
+    const first = claimThreads(1, 'wasm');
+    if (!Array.isArray(first)) throw new Error(first.refused);
+    // While the first is claimed, a second claim gets another thread.
+    const second = claimThreads(1, 'wasm');
+    if (!Array.isArray(second)) throw new Error(second.refused);
+    expect(second[0].worker).not.toBe(first[0].worker);
+    unclaim([...first, ...second]);
+    const again = claimThreads(2, 'wasm');
+    if (!Array.isArray(again)) throw new Error(again.refused);
+    expect(new Set(again.map((t) => t.worker))).toEqual(new Set([first[0].worker, second[0].worker]));
+    unclaim(again);
+    stopIdleThreads();
+    const fresh = claimThreads(1, 'wasm');
+    if (!Array.isArray(fresh)) throw new Error(fresh.refused);
+    expect([first[0].worker, second[0].worker]).not.toContain(fresh[0].worker);
+    unclaim(fresh);
+  });
+
+  it('trains on a kept thread after a job that failed on it, with the bits a fresh thread gives', async () => {
+    await chooseBackend('wasm');
+    const data = loadMnist({ train: 96, test: 1 }).train;
+    const options = { epochs: 1, batchSize: 32, learningRate: 1e-3, rng: new Rng(5), workers: 2 };
+    stopIdleThreads();
+    const fresh = smallConvnet();
+    expect(train(fresh, data, { ...options, rng: new Rng(5) }).workers).toBe(2);
+    // A model the thread cannot rebuild: the job fails there, and the thread goes back to idle.
+    class Tripler extends tf.layers.Layer {
+      static className = 'NncTestTripler';
+      override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+        return tf.mul(Array.isArray(inputs) ? inputs[0] : inputs, 3);
+      }
+    }
+    tf.serialization.registerClass(Tripler);
+    const odd = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [28, 28, 1] }), new Tripler({}), tf.layers.dense({ units: 10, activation: 'softmax' })] });
+    expect(train(odd, data, { ...options, rng: new Rng(5) }).workersRefused).toMatch(/NncTestTripler/);
+    const kept = smallConvnet();
+    expect(train(kept, data, { ...options, rng: new Rng(5) }).workers).toBe(2);
+    const bits = (m: tf.LayersModel): number[][] => m.getWeights().map((t) => Array.from(t.dataSync()));
+    expect(bits(kept)).toEqual(bits(fresh));
+    for (const m of [fresh, odd, kept]) m.dispose();
   });
 });

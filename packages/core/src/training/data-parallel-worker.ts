@@ -1,10 +1,12 @@
 /**
- * A data-parallel worker (see data-parallel.ts): rebuilds the model on its own backend, then,
- * for every batch, reads the current weights and its shard from shared memory, computes the
- * shard's mean-loss gradients (or, evaluating, its metric and loss sums) and writes them back.
- * It answers only through shared memory: the thread that started it is blocked while it works.
+ * A data-parallel worker thread (see data-parallel.ts). It loads its backend once, then serves
+ * one job after another, each posted as a message: rebuild the job's model, then, for every
+ * batch, read the current weights and its shard from shared memory, compute the shard's
+ * mean-loss gradients (or, evaluating, its metric and loss sums) and write them back. It
+ * answers only through shared memory: the thread that posted the job is blocked while it works.
+ * Idle for IDLE_EXIT_MS, it leaves, unless a job claimed it first (see worker-threads.ts).
  */
-import { workerData } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { chooseBackend, BackendName } from '../backend/choose';
 import { batchSums } from './evaluate';
@@ -12,16 +14,14 @@ import { distillationLoss } from './loss';
 import { makeTask } from './task';
 import { inputConvolutionKernels, weightGradients } from './weight-gradients';
 import { COMMAND, CONTROL, GradientWorkerData, PHASE, STATE } from './data-parallel';
+import { IDLE_EXIT_MS, LIFE, ThreadBoot, writeError } from './worker-threads';
 
-const data = workerData as GradientWorkerData;
-const control = new Int32Array(data.control);
-const state = new Int32Array(data.state);
+const boot = workerData as ThreadBoot;
+const life = new Int32Array(boot.life);
 
-function fail(err: unknown): void {
-  const message = new TextEncoder().encode(((err as Error)?.message ?? String(err)).split('\n')[0]);
-  const bytes = new Uint8Array(data.error);
-  bytes.fill(0);
-  bytes.set(message.subarray(0, bytes.length - 1));
+function failJob(job: GradientWorkerData, err: unknown): void {
+  const state = new Int32Array(job.state);
+  writeError(new Uint8Array(job.error), err);
   Atomics.store(state, STATE.phase, PHASE.failed);
   Atomics.notify(state, STATE.phase);
   Atomics.notify(state, STATE.done);
@@ -29,15 +29,27 @@ function fail(err: unknown): void {
 
 async function rebuild(topology: unknown, weights: GradientWorkerData['weights']): Promise<tf.LayersModel> {
   const model = await tf.models.modelFromJSON({ modelTopology: topology as tf.io.ModelJSON['modelTopology'] });
-  model.setWeights(weights.map((w) => tf.tensor(w.values, w.shape)));
+  const values = weights.map((w) => tf.tensor(w.values, w.shape));
+  model.setWeights(values);
+  tf.dispose(values);
   return model;
 }
 
-async function main(): Promise<void> {
-  const backend = await chooseBackend(data.backend as BackendName);
-  if (backend.name !== data.backend) throw new Error(`backend ${data.backend} is not available in a worker thread (got ${backend.name})`);
+/** Serves one job until its stop command; the models it rebuilt are disposed when it returns. */
+async function runJob(data: GradientWorkerData): Promise<void> {
+  const control = new Int32Array(data.control);
+  const state = new Int32Array(data.state);
   const model = await rebuild(data.topology, data.weights);
   const teacher = data.teacher ? await rebuild(data.teacher.topology, data.teacher.weights) : undefined;
+  try {
+    serve(data, control, state, model, teacher);
+  } finally {
+    model.dispose();
+    teacher?.dispose();
+  }
+}
+
+function serve(data: GradientWorkerData, control: Int32Array, state: Int32Array, model: tf.LayersModel, teacher: tf.LayersModel | undefined): void {
   const task = makeTask(data.task);
   const variables = data.trainable.map((i) => model.weights[i].read() as tf.Variable);
   const inputKernels = inputConvolutionKernels(model);
@@ -93,4 +105,35 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch(fail);
+/** Jobs run one after another, in the order they were posted. */
+let jobs: Promise<void> = Promise.resolve();
+let idleTimer: NodeJS.Timeout | undefined;
+
+/** Idle again: leave after IDLE_EXIT_MS unless a job has claimed the thread by then. */
+function idle(): void {
+  Atomics.store(life, 0, LIFE.idle);
+  Atomics.notify(life, 0);
+  idleTimer = setTimeout(() => {
+    if (Atomics.compareExchange(life, 0, LIFE.idle, LIFE.exited) === LIFE.idle) {
+      Atomics.notify(life, 0);
+      process.exit(0);
+    }
+  }, IDLE_EXIT_MS);
+}
+
+async function main(): Promise<void> {
+  const backend = await chooseBackend(boot.backend as BackendName);
+  if (backend.name !== boot.backend) throw new Error(`backend ${boot.backend} is not available in a worker thread (got ${backend.name})`);
+  parentPort!.on('message', (job: GradientWorkerData) => {
+    if (idleTimer) clearTimeout(idleTimer);
+    jobs = jobs.then(() => runJob(job).catch((err) => failJob(job, err))).then(idle);
+  });
+  idle();
+}
+
+main().catch((err) => {
+  writeError(new Uint8Array(boot.error), err);
+  Atomics.store(life, 0, LIFE.exited);
+  Atomics.notify(life, 0);
+  process.exit(1);
+});

@@ -23,20 +23,17 @@
  * layer), a task whose loss is not core's, and BatchNorm that updates its statistics (each
  * worker would normalise with its own shard's statistics and keep its own moving averages).
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { rebuildableTask, Task, TaskConfig } from './task';
 import { DistillationOptions } from './loss';
+import { claimThreads, discard, ERROR_BYTES, finishing, PooledThread, readError, unclaim } from './worker-threads';
 
 /** What the threads compute for their rows: the loss's gradients (training), or the metric and loss sums of a batch (evaluation). */
 export type WorkerMode = 'gradients' | 'evaluate';
 
-/** What a worker thread is started with (structured-cloned). */
+/** A job posted to a worker thread (structured-cloned). */
 export interface GradientWorkerData {
   readonly mode: WorkerMode;
-  readonly backend: string;
   readonly topology: unknown;
   readonly weights: readonly { readonly shape: number[]; readonly values: Float32Array }[];
   readonly teacher?: { readonly topology: unknown; readonly weights: readonly { readonly shape: number[]; readonly values: Float32Array }[] };
@@ -62,13 +59,12 @@ export const CONTROL = { sequence: 0, command: 1, batch: 2 } as const;
 export const STATE = { done: 0, phase: 1, from: 2, to: 3 } as const;
 export const PHASE = { starting: 0, ready: 1, failed: 2 } as const;
 export const COMMAND = { step: 1, stop: 2 } as const;
-const ERROR_BYTES = 4096;
-/** How long a worker may take to start (load the backend, rebuild the model) and to compute one shard. */
+/** How long a worker may take to rebuild the model, and to compute one shard. */
 const START_TIMEOUT_MS = 120_000;
 const STEP_TIMEOUT_MS = 600_000;
 
 interface WorkerHandle {
-  readonly thread: Worker;
+  readonly thread: PooledThread;
   readonly state: Int32Array;
   readonly gradients: Float32Array;
   /** [loss] when computing gradients; [metric sum, loss sum] when evaluating. */
@@ -81,24 +77,11 @@ export function shardBounds(n: number, workers: number, k: number): [number, num
   return [Math.floor((k * n) / workers), Math.floor(((k + 1) * n) / workers)];
 }
 
-/** The worker script: next to this file when compiled; the package's build when this runs from source (tests). */
-function workerScript(): string | undefined {
-  const compiled = path.join(__dirname, 'data-parallel-worker.js');
-  if (fs.existsSync(compiled)) return compiled;
-  const built = path.resolve(__dirname, '..', '..', 'dist', 'training', 'data-parallel-worker.js');
-  return fs.existsSync(built) ? built : undefined;
-}
-
 function weightsOf(model: tf.LayersModel): { shape: number[]; values: Float32Array }[] {
   return model.weights.map((w) => {
     const t = w.read();
     return { shape: t.shape.slice(), values: t.dataSync() as Float32Array };
   });
-}
-
-function readError(bytes: Uint8Array): string {
-  const end = bytes.indexOf(0);
-  return new TextDecoder().decode(bytes.slice(0, end < 0 ? bytes.length : end));
 }
 
 /** What `startGradientWorkers` needs to know about the training run. */
@@ -142,8 +125,9 @@ export class GradientWorkers {
   }
 
   /**
-   * Starts `request.workers − 1` threads and waits until each has rebuilt the model, or
-   * returns why data-parallel training cannot run (the caller then trains on one thread).
+   * Claims `request.workers − 1` threads (started now, or kept from an earlier call) and waits
+   * until each has rebuilt the model, or returns why data-parallel training cannot run (the
+   * caller then trains on one thread).
    */
   static start(request: GradientWorkersRequest): GradientWorkers | { readonly refused: string } {
     const { model, workers } = request;
@@ -152,8 +136,6 @@ export class GradientWorkers {
     if (request.training && model.layers.some((l) => l.getClassName() === 'BatchNormalization')) {
       return { refused: 'BatchNorm updates its statistics (batchNorm: update), which each worker would estimate on its own shard; use batchNorm: freeze or recalibrate to train on several cores' };
     }
-    const script = workerScript();
-    if (!script) return { refused: 'the compiled worker script is missing (build the package with tsc -b)' };
     const indexOf = new Map(model.weights.map((w, i) => [w.read() as tf.Variable, i] as const));
     const trainableIndices = request.trainable.map((v) => indexOf.get(v) ?? -1);
     if (trainableIndices.some((i) => i < 0)) return { refused: 'a trained variable is not one of the model weights' };
@@ -173,15 +155,16 @@ export class GradientWorkers {
     }
     const teacher = request.teacher ? { topology: request.teacher.toJSON(undefined, false), weights: weightsOf(request.teacher) } : undefined;
     const weights = weightsOf(model);
+    const threads = claimThreads(workers - 1, tf.getBackend());
+    if (!Array.isArray(threads)) return threads;
     const handles: WorkerHandle[] = [];
-    for (let k = 1; k < workers; k++) {
+    for (const [k, thread] of threads.entries()) {
       const state = new SharedArrayBuffer(4 * 4);
       const gradients = new SharedArrayBuffer(4 * total);
       const loss = new SharedArrayBuffer(16);
       const error = new SharedArrayBuffer(ERROR_BYTES);
       const data: GradientWorkerData = {
         mode: request.mode ?? 'gradients',
-        backend: tf.getBackend(),
         topology,
         weights,
         teacher,
@@ -200,9 +183,14 @@ export class GradientWorkers {
         y: buffers.y,
         error,
       };
-      const thread = new Worker(script, { workerData: data, stdout: false, stderr: false });
-      // A worker that is still starting must not keep the process alive once training is over.
-      thread.unref();
+      try {
+        thread.worker.postMessage(data);
+      } catch (err) {
+        // Threads not given this job are handed back; those given it stop below.
+        unclaim(threads.slice(k));
+        new GradientWorkers(request.mode ?? 'gradients', workers, handles, buffers, request.trainable, rowSize, request.yWidth).stop();
+        return { refused: `the model could not be sent to a worker thread (${(err as Error).message.split('\n')[0]})` };
+      }
       handles.push({ thread, state: new Int32Array(state), gradients: new Float32Array(gradients), loss: new Float64Array(loss), error: new Uint8Array(error) });
     }
     const pool = new GradientWorkers(request.mode ?? 'gradients', workers, handles, buffers, request.trainable, rowSize, request.yWidth);
@@ -252,7 +240,11 @@ export class GradientWorkers {
     for (const [i, h] of this.handles.entries()) {
       const deadline = Date.now() + STEP_TIMEOUT_MS;
       while (Atomics.load(h.state, STATE.done) !== this.sequence && Atomics.load(h.state, STATE.phase) !== PHASE.failed) {
-        if (Date.now() > deadline) throw new Error(`data-parallel ${this.mode === 'evaluate' ? 'evaluation' : 'training'}: worker ${i + 1} did not return its shard within ${STEP_TIMEOUT_MS / 1000} s`);
+        if (Date.now() > deadline) {
+          // A thread that does not answer is not given another job.
+          discard(h.thread);
+          throw new Error(`data-parallel ${this.mode === 'evaluate' ? 'evaluation' : 'training'}: worker ${i + 1} did not return its shard within ${STEP_TIMEOUT_MS / 1000} s`);
+        }
         Atomics.wait(h.state, STATE.done, Atomics.load(h.state, STATE.done), 1000);
       }
       if (Atomics.load(h.state, STATE.phase) === PHASE.failed) throw new Error(`data-parallel ${this.mode === 'evaluate' ? 'evaluation' : 'training'}: worker ${i + 1} failed: ${readError(h.error)}`);
@@ -298,13 +290,13 @@ export class GradientWorkers {
     return { grads, loss };
   }
 
-  /** Stops and frees the worker threads. */
+  /** Ends the job: the threads dispose their copies of the model and wait, idle, for the next one. */
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    for (const h of this.handles) finishing(h.thread);
     Atomics.store(this.control, CONTROL.command, COMMAND.stop);
     Atomics.store(this.control, CONTROL.sequence, ++this.sequence);
     Atomics.notify(this.control, CONTROL.sequence);
-    for (const h of this.handles) void h.thread.terminate();
   }
 }
