@@ -84,7 +84,7 @@ function weightsOf(model: tf.LayersModel): { shape: number[]; values: Float32Arr
   });
 }
 
-/** What `startGradientWorkers` needs to know about the training run. */
+/** What `GradientWorkers.start` needs to know about the run. */
 export interface GradientWorkersRequest {
   /** `gradients` unless said otherwise. */
   readonly mode?: WorkerMode;

@@ -78,9 +78,11 @@ function batchSumsOnOneThread(model: tf.LayersModel, data: ArrayDataset, batchSi
 }
 
 /**
- * Forward work, in FLOPs, below which one more thread does not pay for itself: starting a
- * worker thread (its backend, the model rebuilt) costs about 0.2 s, which is about 4 GFLOP of
- * the wasm backend's forward pass on one core here (LeNet-5: 10,000 digits, 46 GFLOP, in 2.3 s).
+ * Forward work, in FLOPs, that one more thread needs to pay for itself. A thread started for
+ * the call costs about 0.2 s (its backend loaded, the model rebuilt, its first batches cold),
+ * which is about 4 GFLOP of the wasm backend's forward pass on one core here (LeNet-5: 10,000
+ * digits, 46 GFLOP, in 2.3 s). A thread kept from an earlier call costs less, but the first
+ * call of a run pays the full start.
  */
 const FLOPS_PER_THREAD = 4e9;
 
