@@ -23,6 +23,21 @@ function smallConvnet(): tf.LayersModel {
   });
 }
 
+/**
+ * A layer multiplying by `factor`, of a class registered in this thread only (under
+ * `className`): a worker thread cannot rebuild it.
+ */
+function scalingLayer(className: string, factor: number): tf.layers.Layer {
+  class Scaling extends tf.layers.Layer {
+    static className = className;
+    override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+      return tf.mul(Array.isArray(inputs) ? inputs[0] : inputs, factor);
+    }
+  }
+  tf.serialization.registerClass(Scaling);
+  return new Scaling({});
+}
+
 function weightsOf(model: tf.LayersModel): Float32Array[] {
   return model.getWeights().map((t) => t.dataSync() as Float32Array);
 }
@@ -116,14 +131,7 @@ describe('data-parallel training', () => {
   });
 
   it('names a layer class a worker thread does not know', () => {
-    class Doubler extends tf.layers.Layer {
-      static className = 'NncTestDoubler';
-      override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-        return tf.mul(Array.isArray(inputs) ? inputs[0] : inputs, 2);
-      }
-    }
-    tf.serialization.registerClass(Doubler);
-    const model = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [28, 28, 1] }), new Doubler({}), tf.layers.dense({ units: 10, activation: 'softmax' })] });
+    const model = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [28, 28, 1] }), scalingLayer('NncTestDoubler', 2), tf.layers.dense({ units: 10, activation: 'softmax' })] });
     const r = run(2, {}, model).result;
     expect(r.workers).toBe(1);
     expect(r.workersRefused).toMatch(/worker 1 could not rebuild the model \(.*NncTestDoubler/);
@@ -173,14 +181,7 @@ describe('data-parallel evaluation', () => {
     expect(evaluate(small, data, 64, { workers: 2 })).toEqual(evaluate(small, data, 64));
     expect(start).not.toHaveBeenCalled();
     start.mockRestore();
-    class Halver extends tf.layers.Layer {
-      static className = 'NncTestHalver';
-      override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-        return tf.mul(Array.isArray(inputs) ? inputs[0] : inputs, 0.5);
-      }
-    }
-    tf.serialization.registerClass(Halver);
-    const custom = wideConvnet([new Halver({})]);
+    const custom = wideConvnet([scalingLayer('NncTestHalver', 0.5)]);
     const refusals: string[] = [];
     expect(evaluate(custom, data, 64, { workers: 2, onRefused: (why) => refusals.push(why) })).toEqual(evaluate(custom, data, 64));
     expect(refusals).toHaveLength(1);
@@ -218,14 +219,7 @@ describe('worker threads kept between calls', () => {
     const fresh = smallConvnet();
     expect(train(fresh, data, { ...options, rng: new Rng(5) }).workers).toBe(2);
     // A model the thread cannot rebuild: the job fails there, and the thread goes back to idle.
-    class Tripler extends tf.layers.Layer {
-      static className = 'NncTestTripler';
-      override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-        return tf.mul(Array.isArray(inputs) ? inputs[0] : inputs, 3);
-      }
-    }
-    tf.serialization.registerClass(Tripler);
-    const odd = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [28, 28, 1] }), new Tripler({}), tf.layers.dense({ units: 10, activation: 'softmax' })] });
+    const odd = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [28, 28, 1] }), scalingLayer('NncTestTripler', 3), tf.layers.dense({ units: 10, activation: 'softmax' })] });
     expect(train(odd, data, { ...options, rng: new Rng(5) }).workersRefused).toMatch(/NncTestTripler/);
     const kept = smallConvnet();
     expect(train(kept, data, { ...options, rng: new Rng(5) }).workers).toBe(2);

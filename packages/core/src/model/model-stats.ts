@@ -41,6 +41,11 @@ function countZeros(values: Float32Array | Int32Array | Uint8Array): number {
   return z;
 }
 
+/** Forward FLOPs of one example through `model`, from its layers' shapes alone (no weights read). */
+export function modelFlops(model: tf.LayersModel, kinds: LayerKindRegistry = layerKinds): number {
+  return model.layers.reduce((n, layer) => n + kinds.flops(layer), 0);
+}
+
 /** Reads weights synchronously; fine for the model sizes nncompress handles in one process. */
 export function modelStats(model: tf.LayersModel, kinds: LayerKindRegistry = layerKinds): ModelStats {
   const layers: LayerStats[] = [];

@@ -105,14 +105,14 @@ ${layers ? `<table><tr><th>layer</th><th>type</th><th class="t">why</th></tr>${l
 <table><tr><th>channels of</th><th>channels</th><th class="t">kept because</th></tr>${groups}</table>`;
 }
 
-/** report.html for `report`; `kinds` formats the stages' targets (core's kinds by default, the run's when a plugin added some). */
-
 /** The training threads of the run, when more than one was asked for: used, or why not. */
 function threadsText(workers: Report['workers']): string {
   if (workers.requested <= 1) return '';
   if (workers.used > 1) return `, ${workers.used} training threads`;
   return `, 1 training thread of ${workers.requested} asked for (${esc((workers.refused ?? []).join('; '))})`;
 }
+
+/** report.html for `report`; `kinds` formats the stages' targets (core's kinds by default, the run's when a plugin added some). */
 export function renderHtml(report: Report, kinds: Pick<TargetKindRegistry, 'get'> = targetKinds): string {
   const b = report.baseline;
   const f = report.final;

@@ -69,9 +69,13 @@ function serve(data: GradientWorkerData, control: Int32Array, state: Int32Array,
     if (Atomics.load(control, CONTROL.command) === COMMAND.stop) return;
     const from = Atomics.load(state, STATE.from);
     const to = Atomics.load(state, STATE.to);
+    /** Rows [from, to) of the shared batch, as tensors. */
+    const shard = (): { x: tf.Tensor; y: tf.Tensor } => ({
+      x: tf.tensor(xs.subarray(from * rowSize, to * rowSize), [to - from, ...data.inputShape]),
+      y: tf.tensor2d(ys.subarray(from * data.yWidth, to * data.yWidth), [to - from, data.yWidth]),
+    });
     if (to > from && data.mode === 'evaluate') {
-      const x = tf.tensor(xs.subarray(from * rowSize, to * rowSize), [to - from, ...data.inputShape]);
-      const y = tf.tensor2d(ys.subarray(from * data.yWidth, to * data.yWidth), [to - from, data.yWidth]);
+      const { x, y } = shard();
       [loss[0], loss[1]] = batchSums(model, task, x, y);
       tf.dispose([x, y]);
     } else if (to > from) {
@@ -81,8 +85,7 @@ function serve(data: GradientWorkerData, control: Int32Array, state: Int32Array,
           v.assign(tf.tensor(weights.subarray(offset, offset + v.size), v.shape));
           offset += v.size;
         }
-        const x = tf.tensor(xs.subarray(from * rowSize, to * rowSize), [to - from, ...data.inputShape]);
-        const y = tf.tensor2d(ys.subarray(from * data.yWidth, to * data.yWidth), [to - from, data.yWidth]);
+        const { x, y } = shard();
         const teacherProbs = teacher ? (teacher.predict(x) as tf.Tensor) : undefined;
         const { value, grads } = weightGradients(
           () => {

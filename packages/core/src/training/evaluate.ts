@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ArrayDataset, modelInputShape } from '../datasets/dataset';
-import { modelStats } from '../model/model-stats';
+import { modelFlops } from '../model/model-stats';
 import { GradientWorkers } from './data-parallel';
 import type { MetricName, Task } from './task';
 
@@ -95,7 +95,7 @@ function batchSumsOnThreads(model: tf.LayersModel, data: ArrayDataset, batchSize
   const asked = Math.max(1, Math.floor(options.workers ?? 1));
   if (asked < 2) return undefined;
   const batches = Math.ceil(data.size / batchSize);
-  const worthIt = Math.floor((modelStats(model).flops * data.size) / FLOPS_PER_THREAD);
+  const worthIt = Math.floor((modelFlops(model) * data.size) / FLOPS_PER_THREAD);
   const threads = Math.min(asked, batches, worthIt);
   if (threads < 2) return undefined;
   const pool = GradientWorkers.start({ mode: 'evaluate', workers: threads, model, trainable: [], task: data.task, training: false, inputShape, yWidth: data.yWidth, batchSize: threads * batchSize });

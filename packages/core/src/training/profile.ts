@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ArrayDataset, Batch } from '../datasets/dataset';
 import { modelInputShape } from '../datasets/dataset';
-import { modelStats } from '../model/model-stats';
+import { modelFlops } from '../model/model-stats';
 import { Rng } from '../util/rng';
 import { prepareTraining, StepPhase, TrainOptions } from './train';
 import { tidyRead } from '../util/tidy-read';
@@ -192,7 +192,7 @@ export async function profileTraining(model: tf.LayersModel, data: ArrayDataset,
       steps: options.steps,
       stepMs,
       examplesPerSecond: (1000 * options.batchSize) / stepMs,
-      forwardFlopsPerExample: modelStats(model).flops,
+      forwardFlopsPerExample: modelFlops(model),
       phases: order.map((phase) => ({ phase, ms: median(phaseTimes.get(phase) ?? [0]) })),
       kernels: [...byKey.values()]
         .map((e) => ({ phase: e.phase, kernel: e.kernel, calls: e.calls / options.steps, ms: e.ms / options.steps, slowestInputs: e.slowestInputs }))
