@@ -7,7 +7,7 @@ const workspaces = ['packages/core', 'packages/format', 'packages/cli', 'plugins
 
 const moduleNameMapper = {
   '^@nncompress/core$': '<rootDir>/../../packages/core/src/index.ts',
-  '^@nncompress/core/(graph|model|training|importance|data|report|internal)$': '<rootDir>/../../packages/core/src/entries/$1.ts',
+  '^@nncompress/core/(graph|model|training|importance|data|report|jobs|internal)$': '<rootDir>/../../packages/core/src/entries/$1.ts',
   '^@nncompress/format$': '<rootDir>/../../packages/format/src/index.ts',
   '^@nncompress/plugin-(magnitude|finetune|filter-pruning|layer-pruning|row-column|small-weight-retention|piecewise-linear)$': '<rootDir>/../../plugins/$1/src/index.ts',
 };

@@ -8,6 +8,7 @@ import { inspectCommand } from './commands/inspect';
 import { pluginsCommand } from './commands/plugins';
 import { runCommand } from './commands/run';
 import { sensitivityCommand } from './commands/sensitivity';
+import { sweepCommand } from './commands/sweep';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION = (require('../package.json') as { version: string }).version;
@@ -142,6 +143,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--target <sparsity>', 'also write the per-layer map reaching this model-wide sparsity', parseFraction)
     .option('--verbose', 'stack traces on errors')
     .action(async (config: string, opts: { out?: string; sparsities: number[]; layers?: string[]; workers: number; examples?: number; target?: number }) => sensitivityCommand(config, opts));
+
+  program
+    .command('sweep')
+    .description('run every combination of the values a sweep file lists for keys of a pipeline config, one configuration per process, and tabulate them')
+    .argument('<sweep>', 'sweep file (.yaml or .json): pipeline, vary and optionally processes')
+    .option('-o, --out <dir>', 'output folder: sweep.json and one folder per configuration (default: nncompress-out/<sweep name>)')
+    .option('--processes <n>', "configurations run at once, one process each: a count or auto (one per core); overrides the file's processes", parseWorkers)
+    .option('--verbose', 'stack traces on errors')
+    .action(async (file: string, opts: { out?: string; processes?: number | 'auto' }) => sweepCommand(file, opts));
 
   program
     .command('plugins')

@@ -7,6 +7,7 @@
  *  - `@nncompress/core/importance`: importance measures and their registry;
  *  - `@nncompress/core/data`: datasets and dataset sources;
  *  - `@nncompress/core/report`: report types, report.html, charts, doc tables;
+ *  - `@nncompress/core/jobs`: serialisable jobs, the process pool that runs them, sweep files;
  *  - `@nncompress/core/internal`: the CLI's and bench's internals (not covered by semver).
  * Names that moved there from this entry still resolve here, with a deprecation warning
  * that says where they went (see moved.ts).

@@ -9,7 +9,7 @@ import * as root from '../src';
 import { MOVED_EXPORTS } from '../src/moved';
 
 const SRC = path.resolve(__dirname, '../src');
-const ENTRIES = ['graph', 'model', 'training', 'importance', 'data', 'report', 'internal'];
+const ENTRIES = ['graph', 'model', 'training', 'importance', 'data', 'report', 'jobs', 'internal'];
 
 /** The names a module's declarations export, and those among them without TSDoc. */
 function exportedNames(file: string): { names: string[]; undocumented: string[] } {
