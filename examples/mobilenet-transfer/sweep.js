@@ -10,8 +10,8 @@
  *   node examples/mobilenet-transfer/sweep.js [--jobs 2] [--ratios 0.2,0.4,0.6] [--criteria apoz,l2-weight]
  *        [--transfer out/mobilenet-transfer/model/model.json]   (reuse a transferred model)
  *
- * --jobs runs configurations in that many child processes (the wasm backend uses one core
- * each); latency ratios stay within one process, so they compare like with like.
+ * --jobs runs configurations as jobs on that many of core's job processes (the wasm backend
+ * uses one core each); latency ratios stay within one process, so they compare like with like.
  */
 'use strict';
 const { arg } = require('../shared/script');
@@ -19,7 +19,7 @@ const path = require('node:path');
 const os = require('node:os');
 const fs = require('node:fs');
 const { loadConfig, checkConfig, Pipeline, silentLogger } = require('@nncompress/core');
-const { isWorker, runInWorkers, serveJobs } = require('../shared/worker-pool');
+const { runJobs } = require('@nncompress/core/jobs');
 
 const pipelineFile = path.join(__dirname, 'pipeline.yaml');
 
@@ -83,7 +83,8 @@ async function main() {
     if (!given) console.error('transfer: training the new head and the whole network once …');
     const modelJson = given ? path.resolve(given) : await transferOnce(work);
     const jobs = ratios.flatMap((ratio) => criteria.map((criterion) => ({ modelJson, criterion, ratio, work })));
-    const results = await runInWorkers(__filename, jobs, jobsN, (r) => console.error(line(r)));
+    // This file is the jobs' handler: a job process loads it and calls runJob (below) with each input.
+    const results = await runJobs(jobs.map((input) => ({ handler: __filename, input })), { processes: jobsN, onEvent: (e) => e.kind === 'done' && console.error(line(e.result)) });
     const b = results[0].baseline;
     console.log(`unpruned transfer: ${pct(b.accuracy)} on the held-out digits, ${b.params.toLocaleString('en-US')} params, ${(b.flops / 1e6).toFixed(1)}M FLOPs; latency measured per run (median)`);
     console.log(`total ${((Date.now() - started) / 60000).toFixed(1)} min, ${jobsN} job(s)\n`);
@@ -95,8 +96,9 @@ async function main() {
   }
 }
 
-if (isWorker()) serveJobs((job) => prune(job.modelJson, job.criterion, job.ratio, job.work));
-else
+exports.runJob = (job) => prune(job.modelJson, job.criterion, job.ratio, job.work);
+
+if (require.main === module)
   main().catch((err) => {
     console.error(err);
     process.exit(1);

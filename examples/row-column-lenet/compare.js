@@ -8,7 +8,8 @@
  *     the masked original (same shape, zeros: what unstructured masks cost), and the packed
  *     im2col GEMM over kept rows × kept columns; and the whole model before and after
  *     compaction (dead channels removed physically).
- * One process per configuration (the wasm backend uses one core), all in one run.
+ * Configurations run as jobs on core's process pool (`--jobs` processes; the wasm backend uses
+ * one core each), all in one run.
  *
  *   node examples/row-column-lenet/compare.js [--jobs 2] [--sparsities 0.8,0.9,0.93]
  *        [--methods greedy,global-greedy,local-sa,neighboring-sa] [--seeds 1,2,3] [--epochs 1]
@@ -20,7 +21,7 @@ const path = require('node:path');
 // Root and subpath entries of core, as one object.
 const core = { ...require('@nncompress/core'), ...require('@nncompress/core/graph'), ...require('@nncompress/core/model'), ...require('@nncompress/core/data') };
 const rc = require('@nncompress/plugin-row-column');
-const { isWorker, runInWorkers, serveJobs } = require('../shared/worker-pool');
+const { runJobs } = require('@nncompress/core/jobs');
 
 const { tf } = core;
 const modelJson = path.join(__dirname, '..', 'mnist-lenet', 'models', 'lenet-5', 'model.json');
@@ -145,8 +146,11 @@ async function main() {
   const started = Date.now();
   const exclude = arg('exclude', 'conv1').split(',').filter(Boolean);
   const jobs = sparsities.flatMap((sparsity) => methods.flatMap((method) => seeds.map((seed, i) => ({ sparsity, method, seed, epochs, exclude, timing: i === 0 }))));
-  const results = await runInWorkers(__filename, jobs, Number(arg('jobs', '1')), (r, done, total) =>
-    console.error(`${r.method} ${r.sparsity} seed ${r.seed}: one-shot ${pct(r.oneShot)}, fine-tuned ${pct(r.tuned)}, live importance ${pct(r.live)} (${done}/${total})`));
+  // This file is the jobs' handler: a job process loads it and calls runJob (below) with each input.
+  const results = await runJobs(jobs.map((input) => ({ handler: __filename, input })), {
+    processes: Number(arg('jobs', '1')),
+    onEvent: (e) => e.kind === 'done' && console.error(`${e.result.method} ${e.result.sparsity} seed ${e.result.seed}: one-shot ${pct(e.result.oneShot)}, fine-tuned ${pct(e.result.tuned)}, live importance ${pct(e.result.live)} (${e.done}/${e.total})`),
+  });
   console.log(`LeNet-5 (${pct(results[0].baseline)} baseline), ${exclude.length ? `${exclude.join(', ')} left whole, ` : ''}${seeds.length} seeds, one-shot selection then ${epochs} fine-tune epoch(s) at lr 5e-4; ${((Date.now() - started) / 60000).toFixed(1)} min, ${arg('jobs', '1')} job(s)\n`);
   console.log('| sparsity (model) | method | one-shot accuracy (%) | after fine-tune (%) | live importance kept | selection time |');
   console.log('|---|---|---|---|---|---|');
@@ -171,8 +175,9 @@ async function main() {
   }
 }
 
-if (isWorker()) serveJobs(configuration);
-else
+exports.runJob = configuration;
+
+if (require.main === module)
   main().catch((err) => {
     console.error(err);
     process.exit(1);

@@ -6,7 +6,8 @@
  * Prints test accuracy straight after pruning and after the fine-tune, mean ± std over the
  * seeds (the seed drives the saliency's batches, the search and the fine-tune's shuffling;
  * magnitude's selection has no randomness), and the calibration losses the search saw.
- * One process per configuration (the wasm backend uses one core), all in one run.
+ * Configurations run as jobs on core's process pool (`--jobs` processes; the wasm backend uses
+ * one core each), all in one run.
  *
  *   node examples/small-weight-lenet/compare.js [--jobs 2] [--models lenet-300-100,lenet-5]
  *        [--sparsities 0.9,0.95,0.98] [--methods magnitude,saliency-1,saliency-2,search]
@@ -20,7 +21,7 @@ const path = require('node:path');
 const core = { ...require('@nncompress/core'), ...require('@nncompress/core/data') };
 const { magnitudePrune } = require('@nncompress/plugin-magnitude');
 const { retainPrune } = require('@nncompress/plugin-small-weight-retention');
-const { isWorker, runInWorkers, serveJobs } = require('../shared/worker-pool');
+const { runJobs } = require('@nncompress/core/jobs');
 
 const modelJson = (name) => path.join(__dirname, '..', 'mnist-lenet', 'models', name, 'model.json');
 
@@ -71,8 +72,11 @@ async function main() {
   const jobs = models
     .flatMap((model) => sparsities.flatMap((sparsity) => names.flatMap((method) => seeds.map((seed) => ({ model, sparsity, method, seed, rho, evaluations, epochs })))))
     .sort((a, b) => cost(b) - cost(a));
-  const results = await runInWorkers(__filename, jobs, jobsN, (r, done, total) =>
-    console.error(`${r.model} ${r.sparsity} ${r.method} seed ${r.seed}: one-shot ${pct(r.oneShot)}, fine-tuned ${pct(r.tuned)}, ${(r.selectMs / 1000).toFixed(1)} s (${done}/${total})`));
+  // This file is the jobs' handler: a job process loads it and calls runJob (below) with each input.
+  const results = await runJobs(jobs.map((input) => ({ handler: __filename, input })), {
+    processes: jobsN,
+    onEvent: (e) => e.kind === 'done' && console.error(`${e.result.model} ${e.result.sparsity} ${e.result.method} seed ${e.result.seed}: one-shot ${pct(e.result.oneShot)}, fine-tuned ${pct(e.result.tuned)}, ${(e.result.selectMs / 1000).toFixed(1)} s (${e.done}/${e.total})`),
+  });
   const json = arg('json', undefined);
   if (json) fs.writeFileSync(json, JSON.stringify(results, null, 1));
   console.log(`Global selection, rho ${rho}, search ${evaluations} evaluations on 1,000 training digits; then ${epochs} fine-tune epoch(s) at lr 5e-4, batch 64; ${seeds.length} seeds; test accuracy on the 2,004 held-out digits; ${((Date.now() - started) / 60000).toFixed(1)} min, ${jobsN} job(s)\n`);
@@ -92,8 +96,9 @@ async function main() {
   }
 }
 
-if (isWorker()) serveJobs(configuration);
-else
+exports.runJob = configuration;
+
+if (require.main === module)
   main().catch((err) => {
     console.error(err);
     process.exit(1);

@@ -17,6 +17,7 @@ import { checkConfig, createHooks, loadConfig } from '@nncompress/core';
 import { builtinImportanceMeasures } from '@nncompress/core/importance';
 import { DatasetRegistry } from '@nncompress/core/data';
 import { configMarkdownTable, importanceMarkdownTable } from '@nncompress/core/report';
+import { loadSweep } from '@nncompress/core/jobs';
 import { pipelineConfigSchema, resolvePlugin, validateAgainst } from '@nncompress/core/internal';
 import { LENET300, REPO } from './helpers';
 
@@ -146,7 +147,7 @@ describe('code blocks in the READMEs and docs', () => {
         const inputs = args.filter((a, i) => !a.startsWith('-') && !['-o', '--out'].includes(args[i - 1] ?? '') && /\.(ya?ml|json|nnc)$/.test(a) && fs.existsSync(path.join(REPO, a.split('/')[0])));
         for (const a of inputs) {
           expect([raw, fs.existsSync(path.join(REPO, a))]).toEqual([raw, true]);
-          if (/\.ya?ml$/.test(a)) loadConfig(path.join(REPO, a));
+          if (/\.ya?ml$/.test(a)) (command === 'sweep' ? loadSweep : loadConfig)(path.join(REPO, a));
         }
       } else if (words[0] === 'node' && words[1]) {
         expect([raw, fs.existsSync(path.join(REPO, words[1]))]).toEqual([raw, true]);

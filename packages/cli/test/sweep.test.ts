@@ -24,7 +24,8 @@ const writeSweep = (name: string, text: string): string => {
 
 describe('nncompress sweep', () => {
   it('runs every combination on two processes, each into its own folder, and tabulates them', () => {
-    const sweep = writeSweep('grid.yaml', `pipeline: ./pipeline.yaml\nvary:\n  stages.cut.target.sparsity: [0.5, 0.9]\n  plugins.prune.options.scope: [global, layer]\nprocesses: 2\n`);
+    // `set` applies to every configuration: here, fewer test digits than the pipeline's 300.
+    const sweep = writeSweep('grid.yaml', `pipeline: ./pipeline.yaml\nset:\n  data.test: 250\nvary:\n  stages.cut.target.sparsity: [0.5, 0.9]\n  plugins.prune.options.scope: [global, layer]\nprocesses: 2\n`);
     const out = path.join(dir, 'out');
     const r = nncompress(['sweep', sweep, '-o', out]);
     expect(r.stderr).toContain('sweep: 4 configuration(s) of pipeline.yaml on 2 process(es)');
@@ -40,6 +41,7 @@ describe('nncompress sweep', () => {
     for (const c of summary.configurations) {
       const report = JSON.parse(fs.readFileSync(path.join(out, c.folder, 'report.json'), 'utf8'));
       expect(report.final.encodedBytes).toBe(c.final.encodedBytes);
+      expect(report.data.testExamples).toBe(250);
       expect(fs.statSync(path.join(out, c.folder, 'model.nnc')).size).toBe(c.final.encodedBytes);
     }
     const rows = r.stdout.split('\n').filter((l) => /^\s*\d+\s+0\.[59]\s+(global|layer)\s/.test(l));
@@ -58,8 +60,9 @@ describe('nncompress sweep', () => {
       [`pipeline: ./pipeline.yaml\nvary:\n  seed: 3\n`, /vary\.seed: must be a non-empty list of values/],
       [`pipeline: ./missing.yaml\nvary:\n  seed: [1]\n`, /pipeline: file not found: .*missing\.yaml/],
       [`pipeline: ./pipeline.yaml\nvary:\n  stages.cut.target.sparsity: [1.5]\n`, /configuration 1: sparsity=1\.5\)/],
-      [`pipeline: ./pipeline.yaml\nvary:\n  seed: [1]\nworkers: 2\n`, /workers: unknown key \(a sweep file has pipeline, vary and processes\)/],
+      [`pipeline: ./pipeline.yaml\nvary:\n  seed: [1]\nworkers: 2\n`, /workers: unknown key \(a sweep file has pipeline, set, vary and processes\)/],
       [`pipeline: ./pipeline.yaml\nvary:\n  model.path: [1]\n`, /vary\.model\.path: model is ".*", not a mapping or a list/],
+      [`pipeline: ./pipeline.yaml\nset:\n  stages.9.target.sparsity: 0.5\nvary:\n  seed: [1]\n`, /set\.stages\.9\.target\.sparsity: stages has no entry "9" \(it has cut\)/],
     ];
     for (const [i, [text, message]] of cases.entries()) {
       const out = path.join(dir, `bad-${i}`);

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { chooseBackend, InputError, Rng, saveModel, train } from '../src';
 import { loadMnist } from '../src/entries/data';
-import { executeJob, Job, JobError, JobEvent, notJson, PipelineJobResult, runJobs, setPath } from '../src/entries/jobs';
+import { executeJob, Job, JobError, JobEvent, loadSweep, notJson, PipelineJobResult, runJobs, setPath, sweepJobs } from '../src/entries/jobs';
 import type { PipelineConfig } from '../src/config/types';
 import { smallMlp, tmpDir } from './helpers';
 
@@ -122,5 +122,57 @@ describe('the pipeline job', () => {
 
   it('refuses a worker count that would depend on the machine', async () => {
     await expect(executeJob({ handler: 'pipeline', input: { config: {} as never, dir, file: 'x.yaml', outDir: path.join(dir, 'never'), workers: 'auto' } })).rejects.toThrow("x.yaml: a pipeline job's workers must be a positive integer, got auto");
+  });
+});
+
+describe('setPath', () => {
+  const stageName = fc.array(fc.constantFrom('a', 'b', 'target', 'x1'), { minLength: 1, maxLength: 3 }).map((parts) => parts.join('.'));
+
+  it('sets the stage a path names, by name (dots and all) or by index, and nothing else; or says the name is ambiguous', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(stageName, { minLength: 1, maxLength: 4 }), fc.nat(), fc.double({ min: 0, max: 0.99, noNaN: true }), fc.boolean(), (names, pick, value, byIndex) => {
+        const config = { model: 'm.json', data: { source: 'mnist' }, stages: names.map((name) => ({ name, target: { sparsity: 0.5 } })) } as unknown as PipelineConfig;
+        const before = JSON.stringify(config);
+        const i = pick % names.length;
+        let out: PipelineConfig;
+        try {
+          out = setPath(config, `stages.${byIndex ? i : names[i]}.target.sparsity`, value);
+        } catch (err) {
+          // Only a name that some other name extends (or starts) can be ambiguous.
+          expect(byIndex).toBe(false);
+          expect((err as Error).message).toMatch(/are both entries; name it by its index instead$/);
+          expect(names.some((n, j) => j !== i && (n.startsWith(`${names[i]}.`) || `${names[i]}.target.sparsity`.startsWith(`${n}.`)))).toBe(true);
+          return;
+        }
+        expect(JSON.stringify(config)).toBe(before);
+        out.stages.forEach((stage, j) => expect(stage.target?.sparsity).toBe(j === i ? value : 0.5));
+      }),
+    );
+  });
+
+  it('creates missing mappings, and refuses paths through plain values or to missing entries', () => {
+    const config = { model: 'm.json', data: { source: 'mnist' }, plugins: { p: { use: 'x' } }, stages: [{ name: 's' }] } as unknown as PipelineConfig;
+    expect(setPath(config, 'plugins.p.options.criterion', 'apoz').plugins?.p.options).toEqual({ criterion: 'apoz' });
+    expect(() => setPath(config, 'model.path', 1)).toThrow('model is "m.json", not a mapping or a list');
+    expect(() => setPath(config, 'stages.t.target', 1)).toThrow('stages has no entry "t" (it has s)');
+    expect(() => setPath(config, 'stages..target', 1)).toThrow('"stages..target" has an empty part');
+  });
+});
+
+describe('loadSweep', () => {
+  it('builds every combination, the last key fastest, with set applied and names told apart', () => {
+    fs.writeFileSync(path.join(dir, 'base.yaml'), `model: ./model/model.json\ndata: { source: mnist }\nplugins:\n  a: { use: '@nncompress/plugin-magnitude' }\n  b: { use: '@nncompress/plugin-magnitude' }\nstages:\n  - name: s\n    target: { sparsity: 0.5 }\n`);
+    fs.writeFileSync(path.join(dir, 'grid.yaml'), `pipeline: ./base.yaml\nset:\n  seed: 9\nvary:\n  plugins.a.options.scope: [layer, global]\n  plugins.b.options.scope: [layer]\n  stages.s.target.sparsity: [0.6, 0.7, 0.8]\n`);
+    const sweep = loadSweep(path.join(dir, 'grid.yaml'));
+    expect(sweep.shortNames).toEqual(['plugins.a.options.scope', 'plugins.b.options.scope', 'sparsity']);
+    expect(sweep.configurations.map((c) => c.label)).toEqual([0.6, 0.7, 0.8, 0.6, 0.7, 0.8].map((v, i) => `plugins.a.options.scope=${i < 3 ? 'layer' : 'global'} plugins.b.options.scope=layer sparsity=${v}`));
+    expect(sweep.configurations.every((c) => c.config.seed === 9)).toBe(true);
+    expect(sweep.configurations[4].config.stages[0].target?.sparsity).toBe(0.7);
+    const jobs = sweepJobs(sweep, path.join(dir, 'out'));
+    expect(new Set(jobs.map((j) => (j.input as { outDir: string }).outDir)).size).toBe(6);
+    expect(jobs.every((j) => j.handler === 'pipeline' && (j.input as { workers: number }).workers === 1)).toBe(true);
+
+    fs.writeFileSync(path.join(dir, 'huge.yaml'), `pipeline: ./base.yaml\nvary:\n  seed: [${Array.from({ length: 101 }, (_, i) => i).join(', ')}]\n  stages.s.target.sparsity: [${Array.from({ length: 100 }, (_, i) => i / 100).join(', ')}]\n`);
+    expect(() => loadSweep(path.join(dir, 'huge.yaml'))).toThrow(/vary: 10,100 configurations; at most 10,000$/);
   });
 });

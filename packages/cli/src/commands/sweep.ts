@@ -86,10 +86,15 @@ export async function sweepCommand(sweepFile: string, options: SweepCommandOptio
     const points = r.report.task.metric === 'accuracy' || r.report.task.metric === 'binaryAccuracy';
     return `${d >= 0 ? '+' : ''}${points ? (100 * d).toFixed(2) : d.toPrecision(3)}`;
   };
+  // Speed-ups when every configuration timed latency: baseline and final in alternation, in the same process.
+  const timed = results.every((r) => r.report.baseline.latencyMs && r.report.final.latencyMs);
+  if (timed) header.splice(header.length - 1, 0, 'speed-up b1', 'speed-up b32');
   const rows = sweep.configurations.map((c, i) => {
     const r = results[i];
     const f = r.report.final;
-    return [String(i + 1), ...sweep.keys.map((k) => (typeof c.values[k] === 'string' ? (c.values[k] as string) : JSON.stringify(c.values[k]))), formatMetric(f.metric), delta(r), pct(f.sparsity), int(f.params), int(f.flops), int(f.encodedBytes), `${f.compressionRatio.toFixed(2)}x`, `${(r.report.durationMs / 1000).toFixed(1)} s`];
+    const b = r.report.baseline;
+    const speedups = timed ? [`${(b.latencyMs!.batch1 / f.latencyMs!.batch1).toFixed(2)}x`, `${(b.latencyMs!.batch32 / f.latencyMs!.batch32).toFixed(2)}x`] : [];
+    return [String(i + 1), ...sweep.keys.map((k) => (typeof c.values[k] === 'string' ? (c.values[k] as string) : JSON.stringify(c.values[k]))), formatMetric(f.metric), delta(r), pct(f.sparsity), int(f.params), int(f.flops), int(f.encodedBytes), `${f.compressionRatio.toFixed(2)}x`, ...speedups, `${(r.report.durationMs / 1000).toFixed(1)} s`];
   });
   const summary = {
     sweep: path.basename(sweep.file),
@@ -107,8 +112,14 @@ export async function sweepCommand(sweepFile: string, options: SweepCommandOptio
     })),
   };
   writeFileAtomic(path.join(out, 'sweep.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  const warned = results.reduce((n, r) => n + (r.warnings.length > 0 ? 1 : 0), 0);
+  // Structured pruning leaves no zeros: a column of 0.00% says nothing.
+  if (results.every((r) => r.report.final.sparsity === 0)) {
+    const at = header.indexOf('sparsity reached');
+    header.splice(at, 1);
+    for (const row of rows) row.splice(at, 1);
+  }
+  const warnings = results.flatMap((r, i) => r.warnings.map((w) => `warning: configuration ${i + 1} (${sweep.configurations[i].label}): ${w}`));
   process.stdout.write(`\n${label} before: ${formatMetric(first.baseline.metric)}, ${int(first.baseline.bytesFloat32)} B float32\n${formatTable(header, rows)}\n\n`);
-  if (warned > 0) process.stdout.write(`${warned} configuration(s) warned; their warnings are in sweep.json and each folder's report.json\n`);
+  if (warnings.length > 0) process.stdout.write(`${warnings.join('\n')}\n\n`);
   process.stdout.write(`${total} configuration(s) in ${((Date.now() - started) / 1000).toFixed(1)} s; wrote ${out}/{sweep.json,<configuration>/}\n`);
 }

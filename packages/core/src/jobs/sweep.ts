@@ -4,6 +4,8 @@
  * listed (the last key varies fastest), as Distiller's and NNI's grid searches read.
  *
  *   pipeline: ./pipeline.yaml
+ *   set:                              # the same in every configuration
+ *     plugins.finetune.options.epochs: 1
  *   vary:
  *     stages.gradual-prune.target.sparsity: [0.9, 0.95]
  *     seed: [1, 2, 3]
@@ -50,37 +52,55 @@ const isMapping = (v: unknown): v is Record<string, unknown> => v !== null && ty
 /**
  * A copy of `config` with the value at `keyPath` set. A part names a mapping's key (created
  * when missing) or an element of a list: its index, or for lists of named entries (stages)
- * its `name`. Fails naming the part that does not exist.
+ * its `name`, which may itself hold dots (`stages.prune-0.4.target`). Fails naming the part
+ * that does not exist.
  */
 export function setPath(config: PipelineConfig, keyPath: string, value: JsonValue): PipelineConfig {
   const parts = keyPath.split('.');
   if (parts.some((p) => p === '')) throw new Error(`"${keyPath}" has an empty part`);
   const root = structuredClone(config) as unknown as Mutable;
   let node: Mutable = root;
-  parts.forEach((part, i) => {
-    const last = i === parts.length - 1;
+  let i = 0;
+  while (i < parts.length) {
     const here = parts.slice(0, i).join('.') || 'the config';
+    let key: string | number;
+    let used = 1;
     if (Array.isArray(node)) {
-      const byName = node.findIndex((e) => isMapping(e) && e.name === part);
-      const at = byName >= 0 ? byName : /^\d+$/.test(part) && Number(part) < node.length ? Number(part) : -1;
-      if (at < 0) {
-        const names = node.map((e, j) => (isMapping(e) && typeof e.name === 'string' ? e.name : String(j)));
-        throw new Error(`${here} has no entry "${part}" (it has ${names.join(', ') || 'none'})`);
+      const list: unknown[] = node;
+      // The run of parts that is an entry's name, else an index. Two runs that both name
+      // entries (stages `x` and `x.target`) would make the path mean two things: refused.
+      const matches: { at: number; used: number }[] = [];
+      for (let j = i + 1; j <= parts.length; j++) {
+        const name = parts.slice(i, j).join('.');
+        const at = list.findIndex((e) => isMapping(e) && e.name === name);
+        if (at >= 0) matches.push({ at, used: j - i });
       }
-      if (last) node[at] = value;
-      else if (typeof node[at] !== 'object' || node[at] === null) throw new Error(`${parts.slice(0, i + 1).join('.')} is not a mapping or a list`);
-      else node = node[at] as Mutable;
-      return;
+      if (matches.length > 1) {
+        const names = matches.map((m) => `"${parts.slice(i, i + m.used).join('.')}"`).join(' and ');
+        throw new Error(`${here}: ${names} are both entries; name it by its index instead`);
+      }
+      let at = matches.length === 1 ? matches[0].at : -1;
+      if (at >= 0) used = matches[0].used;
+      else if (/^\d+$/.test(parts[i]) && Number(parts[i]) < list.length) at = Number(parts[i]);
+      if (at < 0) {
+        const names = list.map((e, j) => (isMapping(e) && typeof e.name === 'string' ? e.name : String(j)));
+        throw new Error(`${here} has no entry "${parts[i]}" (it has ${names.join(', ') || 'none'})`);
+      }
+      key = at;
+    } else {
+      key = parts[i];
     }
-    if (last) {
-      node[part] = value;
-      return;
+    i += used;
+    const container = node as Record<string | number, unknown>;
+    if (i === parts.length) {
+      container[key] = value;
+      break;
     }
-    if (node[part] === undefined) node[part] = {};
-    const next = node[part];
-    if (typeof next !== 'object' || next === null) throw new Error(`${parts.slice(0, i + 1).join('.')} is ${JSON.stringify(next)}, not a mapping or a list`);
+    if (container[key] === undefined && !Array.isArray(node)) container[key] = {};
+    const next = container[key];
+    if (typeof next !== 'object' || next === null) throw new Error(`${parts.slice(0, i).join('.')} is ${JSON.stringify(next)}, not a mapping or a list`);
     node = next as Mutable;
-  });
+  }
   return root as unknown as PipelineConfig;
 }
 
@@ -113,7 +133,7 @@ export function loadSweep(sweepFile: string): LoadedSweep {
     throw new ConfigError(`${file}: ${where}: ${message}`, file, where);
   };
   if (!isMapping(raw)) return fail('the file', 'must be a mapping with pipeline and vary');
-  for (const key of Object.keys(raw)) if (!['pipeline', 'vary', 'processes'].includes(key)) fail(key, 'unknown key (a sweep file has pipeline, vary and processes)');
+  for (const key of Object.keys(raw)) if (!['pipeline', 'set', 'vary', 'processes'].includes(key)) fail(key, 'unknown key (a sweep file has pipeline, set, vary and processes)');
   if (typeof raw.pipeline !== 'string' || raw.pipeline === '') fail('pipeline', 'must be the path of a pipeline config, relative to this file');
   const processes = raw.processes;
   if (processes !== undefined && processes !== 'auto' && !(Number.isInteger(processes) && (processes as number) >= 1)) fail('processes', `must be auto or a positive integer, got ${JSON.stringify(processes)}`);
@@ -122,6 +142,17 @@ export function loadSweep(sweepFile: string): LoadedSweep {
   const pipelineFile = path.resolve(path.dirname(file), raw.pipeline as string);
   if (!fs.existsSync(pipelineFile)) fail('pipeline', `file not found: ${pipelineFile}`);
   const pipeline = loadConfig(pipelineFile);
+  if (raw.set !== undefined && !isMapping(raw.set)) fail('set', 'must map key paths to the value every configuration uses');
+  let base = pipeline.config;
+  for (const [key, value] of Object.entries((raw.set ?? {}) as Record<string, unknown>)) {
+    const problem = notJson(value, `set.${key}`);
+    if (problem) fail(`set.${key}`, problem);
+    try {
+      base = setPath(base, key, value as JsonValue);
+    } catch (err) {
+      fail(`set.${key}`, errorMessage(err));
+    }
+  }
 
   const keys = Object.keys(vary);
   let count = 1;
@@ -146,7 +177,7 @@ export function loadSweep(sweepFile: string): LoadedSweep {
       picks[k] = values[rest % values.length];
       rest = Math.floor(rest / values.length);
     }
-    let config = pipeline.config;
+    let config = base;
     const values: Record<string, JsonValue> = {};
     keys.forEach((key, k) => {
       try {
