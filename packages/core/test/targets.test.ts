@@ -188,4 +188,74 @@ stages:
 `),
     ).rejects.toThrow(/stages\[0\] \(s\), round 1: target 50\.0% kernel sparsity but the plan from last-only reached 0\.6% kernel sparsity$/);
   });
+
+  it('per-layer values: each layer ends on its own, each round goes the same share of the way, and the report says the model-wide value', async () => {
+    const rounds: Record<string, number>[] = [];
+    const file = writeConfig(dir, `${header}
+plugins:
+  prune: { use: '@nncompress/plugin-magnitude' }
+stages:
+  - name: s
+    target: { sparsity: 0.69 }
+    layerTargets: { sparsity: { hidden: 0.7, out: 0.6 } }
+    schedule: { kind: iterative, rounds: 2 }
+`, 'layer-targets.yaml');
+    const pipeline = new Pipeline(loadConfig(file), { outDir: path.join(dir, 'out-layer-targets'), logger: silentLogger });
+    pipeline.hooks.afterPrune.tap('record', (_plan, round) => {
+      const zeros: Record<string, number> = {};
+      for (const layer of round.state.model.layers) for (const w of layer.weights.filter((x) => /kernel/.test(x.name))) {
+        const v = w.read().dataSync();
+        zeros[layer.name] = v.filter((x) => x === 0).length / v.length;
+      }
+      rounds.push(zeros);
+    });
+    const report = await pipeline.run();
+    // Round 1 of 2 goes half way (0.35 and 0.3), round 2 all of it; together 0.6987 of the kernels.
+    expect(rounds.map((r) => [r.hidden, r.out].map((x) => Math.round(100 * x) / 100))).toEqual([[0.35, 0.3], [0.7, 0.6]]);
+    expect(report.stages[0].reached.sparsity).toBeCloseTo((0.7 * 25088 + 0.6 * 320) / 25408, 4);
+  });
+
+  it('refuses a select tap whose per-layer kinds are not among the kinds it serves', async () => {
+    fs.writeFileSync(path.join(dir, 'odd-layers.js'), `module.exports = { id: 'odd-layers', apply(h) { h.select.tapPromise({ name: 'Odd', targets: ['sparsity'], layerTargets: ['filterRatio'] }, async () => undefined); } };`);
+    await expect(run('odd-layers.yaml', `${header}
+plugins:
+  odd: { use: ./odd-layers.js }
+stages:
+  - name: s
+    target: { sparsity: 0.5 }
+`)).rejects.toThrow('plugin odd (odd-layers): its "select" tap "Odd" declares layerTargets that are not among its targets (sparsity)');
+  });
+
+  it('refuses per-layer values a selector would not follow, or that have no model-wide value, naming the stage path', async () => {
+    await expect(run('layer-targets-random.yaml', `${header}
+plugins:
+  random: { use: ./random-selector.js }
+stages:
+  - name: s
+    target: { sparsity: 0.5 }
+    layerTargets: { sparsity: { hidden: 0.5 } }
+`)).rejects.toThrow(/stages\[0\]\.layerTargets\.sparsity: random \(random-selector\) selects for "sparsity" but takes no per-layer values/);
+    expect(() => loadConfig(writeConfig(dir, `${header}
+plugins:
+  prune: { use: '@nncompress/plugin-magnitude' }
+stages:
+  - name: s
+    target: { filterRatio: 0.5 }
+    layerTargets: { sparsity: { hidden: 0.5 } }
+`, 'layer-targets-missing.yaml'))).toThrow(/stages\[0\]\.layerTargets\.sparsity: the stage has no sparsity target; give target\.sparsity/);
+    expect(() => loadConfig(writeConfig(dir, `${header}
+stages:
+  - name: s
+    target: { layers: 1 }
+    layerTargets: { layers: { hidden: 0.5 } }
+`, 'layer-targets-count.yaml'))).toThrow(/stages\[0\]\.layerTargets\.layers: layers is a count/);
+    await expect(run('layer-targets-unknown.yaml', `${header}
+plugins:
+  prune: { use: '@nncompress/plugin-magnitude' }
+stages:
+  - name: s
+    target: { sparsity: 0.5 }
+    layerTargets: { sparsity: { hiddn: 0.9, hidden: 0.5 } }
+`)).rejects.toThrow(/stages\[0\]\.layerTargets\.sparsity: the model has no prunable layer "hiddn" \(it has hidden, out\)/);
+  });
 });

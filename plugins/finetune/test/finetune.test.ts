@@ -39,6 +39,7 @@ function setup(opts: FinetuneOptions, model: tf.LayersModel, masks: MaskSet, rou
     rounds,
     targets: { sparsity: 0.7 },
     stageTargets: { sparsity: 0.7 },
+    layerTargets: {},
     progress: (round + 1) / rounds,
     targetSparsity: 0.7,
     targetFilterRatio: 0,

@@ -32,20 +32,25 @@ export class MagnitudePlugin {
       for (const [weight, s] of computed) if (!scores.weights.has(weight)) scores.weights.set(weight, s);
       return scores;
     });
-    hooks.select.tapPromise({ name, stage: TapStage.NORMAL, targets: ['sparsity'] }, async (scores, round) => {
+    hooks.select.tapPromise({ name, stage: TapStage.NORMAL, targets: ['sparsity'], layerTargets: ['sparsity'] }, async (scores, round) => {
       const weights = prunableWeights(round.state.model);
       const total = weights.reduce((n, w) => n + w.size, 0);
-      if (options.layerSparsity) {
-        const rates = layerRates(weights, options.layerSparsity);
-        // The map is the stage's end point; earlier rounds go the same share of the way.
+      // Per-layer values: the stage's own (core scales them to the round), else this plugin's option.
+      const stageMap = round.layerTargets.sparsity;
+      const map = stageMap ?? options.layerSparsity;
+      if (map) {
+        const source = stageMap ? `stages[${round.stageIndex}].layerTargets.sparsity` : 'layerSparsity';
+        const rates = layerRates(weights, map, source);
+        // The option's map is the stage's end point: earlier rounds go the same share of the way.
         const stageTarget = round.stageTargets.sparsity ?? round.targetSparsity;
-        const masks = selectMasksByLayer(scores.weights, rates, stageTarget > 0 ? round.targetSparsity / stageTarget : 1);
+        const scale = stageMap || !(stageTarget > 0) ? 1 : round.targetSparsity / stageTarget;
+        const masks = selectMasksByLayer(scores.weights, rates, scale);
         let pruned = 0;
         for (const m of masks.values()) for (const v of m) pruned += 1 - v;
         if (pruned < pruneCount(round.targetSparsity, total)) {
-          throw new Error(`layerSparsity reaches ${(pruned / total).toFixed(4)} kernel sparsity, short of the round's target ${round.targetSparsity.toFixed(4)}: give the stage the map's own sparsity as its target`);
+          throw new Error(`${source} reaches ${(pruned / total).toFixed(4)} kernel sparsity, short of the round's target ${round.targetSparsity.toFixed(4)}: give the stage the map's own sparsity as its target`);
         }
-        this.logger.debug(`per-layer map to ${(100 * round.targetSparsity).toFixed(1)}% of the stage's ${(100 * stageTarget).toFixed(1)}%`);
+        this.logger.debug(`per-layer map (${source}) to ${(100 * round.targetSparsity).toFixed(1)}% of the stage's ${(100 * stageTarget).toFixed(1)}%`);
         return { kind: 'weights', masks, selectedBy: MagnitudePlugin.id };
       }
       const masks = selectMasks(scores.weights, round.targetSparsity, options.scope, total);
@@ -55,12 +60,12 @@ export class MagnitudePlugin {
   }
 }
 
-/** Weight name → final sparsity for the layers a map lists; an unknown layer is an error. */
-function layerRates(weights: readonly PrunableWeight[], map: Readonly<Record<string, number>>): Map<string, number> {
+/** Weight name → sparsity for the layers a map lists; an unknown layer is an error naming where the map came from. */
+function layerRates(weights: readonly PrunableWeight[], map: Readonly<Record<string, number>>, source: string): Map<string, number> {
   const rates = new Map<string, number>();
   for (const [layer, rate] of Object.entries(map)) {
     const w = weights.find((x) => x.layerName === layer);
-    if (!w) throw new Error(`layerSparsity: the model has no prunable layer "${layer}" (it has ${weights.map((x) => x.layerName).join(', ')})`);
+    if (!w) throw new Error(`${source}: the model has no prunable layer "${layer}" (it has ${weights.map((x) => x.layerName).join(', ')})`);
     rates.set(w.name, rate);
   }
   return rates;

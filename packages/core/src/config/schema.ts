@@ -86,6 +86,15 @@ export const pipelineConfigSchema = {
             description: "Target kind → the value the stage ends on; a stage with no target only fine-tunes. Each kind is served by the one active instance whose select declares it; core's kinds are below, a plugin adds more through its targetKinds.",
             properties: targetProperties,
           },
+          layerTargets: {
+            type: 'object',
+            additionalProperties: {
+              type: 'object',
+              additionalProperties: { type: 'number', minimum: 0, exclusiveMaximum: 1 },
+              description: 'Layer name → the value that layer ends on.',
+            },
+            description: "Per-layer values of fraction targets, kind → layer → value (e.g. sparsity: { conv1: 0.6, fc1: 0.98 }); the kind's model-wide value stays in target. Only for a selector that declares it takes them (the magnitude plugin does).",
+          },
           schedule: {
             type: 'object',
             description: 'How the stage reaches its target over rounds (default: one-shot).',

@@ -39,6 +39,13 @@ export interface StageConfig {
   /** Plugin instances active in this stage (default: all declared instances). */
   readonly use?: readonly string[];
   readonly target?: StageTarget;
+  /**
+   * Per-layer values of fraction targets: kind → layer name → the value that layer ends on
+   * (`{ sparsity: { conv1: 0.6, fc1: 0.98 } }`). The kind's model-wide value stays in
+   * `target` (the schedule follows it); every round takes each layer the same share of its
+   * way. Served only by a selector that declares it takes per-layer values.
+   */
+  readonly layerTargets?: Readonly<Record<string, Readonly<Record<string, number>>>>;
   readonly schedule?: ScheduleConfig;
 }
 

@@ -8,9 +8,10 @@ import { AsyncSeriesBailHook, AsyncSeriesHook, AsyncSeriesWaterfallHook, SyncHoo
 import type { ReportStage } from '../report/report';
 import type { ImportanceScores, PruningPlan, RoundContext, RunContext, StageContext, ProgressEvent, RunFailure, RunSummary, TensorToEncode, EncodedTensor, EncodedArtifact, EvaluationEvent } from './types';
 
-/** Extra options of a `select` tap: the target kinds (keys of `stage.target`) it serves. */
+/** Extra options of a `select` tap: the target kinds (keys of `stage.target`) it serves, and those for which it follows a stage's per-layer values (`round.layerTargets`). */
 export interface SelectTapOptions {
   readonly targets?: readonly string[];
+  readonly layerTargets?: readonly string[];
 }
 
 /** The hooks of a pipeline run, grouped by phase; see docs/hooks.md for each hook's arguments, kind and neighbours. */

@@ -85,6 +85,14 @@ export class StageLoop {
           throw new ConfigError(`${file}: ${where}: ${named(servers)} both select for target "${key}"; list one of them in stages[${i}].use`, file, where);
         }
         chosen.set(key, servers[0].instanceName);
+        // Per-layer values go only to a selector that follows them: another would reach the model-wide value its own way and leave the map unread.
+        if (stage.layerTargets?.[key] && !host.layerSelectors.get(servers[0].instanceName)?.has(key)) {
+          const at = `stages[${i}].layerTargets.${key}`;
+          throw new ConfigError(`${file}: ${at}: ${named(servers)} selects for "${key}" but takes no per-layer values (its select tap declares no layerTargets); remove ${at} or use a plugin that takes them`, file, at);
+        }
+      }
+      for (const key of Object.keys(stage.layerTargets ?? {})) {
+        if (!chosen.has(key)) throw new ConfigError(`${file}: stages[${i}].layerTargets.${key}: the stage has no ${key} target`, file, `stages[${i}].layerTargets.${key}`);
       }
       return chosen;
     });
@@ -120,12 +128,20 @@ export class StageLoop {
     for (let round = 0; round < rounds; round++) {
       let analysis: ChannelAnalysis | undefined;
       const targets = Object.fromEntries([...schedules].map(([key, values]) => [key, values[round]]));
+      // Each layer goes the share of its way that the model-wide value goes this round.
+      const layerTargets = Object.fromEntries(
+        Object.entries(stage.layerTargets ?? {}).map(([key, values]) => {
+          const share = stageTargets[key] > 0 ? targets[key] / stageTargets[key] : 1;
+          return [key, Object.fromEntries(Object.entries(values).map(([layer, v]) => [layer, v * share]))];
+        }),
+      );
       const roundCtx: RoundContext = {
         ...ctx,
         round,
         rounds,
         targets,
         stageTargets,
+        layerTargets,
         progress: (round + 1) / rounds,
         targetSparsity: targets.sparsity ?? 0,
         targetFilterRatio: targets.filterRatio ?? 0,

@@ -150,6 +150,19 @@ export function checkStageTargets(stages: readonly StageConfig[], kinds: TargetK
         throw new ConfigError(`${file}: stages[${i}].schedule.initial: must be <= the stage's target`, file, `stages[${i}].schedule.initial`);
       }
     }
+    for (const [key, values] of Object.entries(stage.layerTargets ?? {})) {
+      const where = `stages[${i}].layerTargets.${key}`;
+      const kind = kinds.get(key);
+      if (!kind && unknown === 'skip') continue;
+      if (!kind) throw new ConfigError(`${file}: ${where}: unknown target kind "${key}" (known: ${kinds.keys().join(', ')})`, file, where);
+      if (kind.unit !== 'fraction') throw new ConfigError(`${file}: ${where}: ${key} is a count, not a fraction of each layer; per-layer values are for fraction kinds`, file, where);
+      if (target[key] === undefined) throw new ConfigError(`${file}: ${where}: the stage has no ${key} target; give target.${key}, the model-wide value these layers reach together`, file, where);
+      if (Object.keys(values).length === 0) throw new ConfigError(`${file}: ${where}: names no layer`, file, where);
+      for (const [layer, value] of Object.entries(values)) {
+        const problem = validateAgainst(kind.schema, value, `${where}.${layer}`);
+        if (problem) throw new ConfigError(`${file}: ${problem}`, file, `${where}.${layer}`);
+      }
+    }
     const s = stage.schedule;
     if (s && s.kind !== 'one-shot' && Object.keys(target).length === 0) {
       throw new ConfigError(`${file}: stages[${i}].target: a ${s.kind} schedule needs a target (${kinds.keys().join(', ')})`, file, `stages[${i}].target`);

@@ -47,6 +47,12 @@ export interface RoundContext extends StageContext {
   readonly targets: Readonly<Record<string, number>>;
   /** Every target of the stage, at the value the stage ends on. */
   readonly stageTargets: Readonly<Record<string, number>>;
+  /**
+   * The stage's per-layer values (`stage.layerTargets`), kind → layer → the value this round
+   * must reach: each layer's end value times the round's share of the kind's model-wide
+   * target. Empty for kinds the stage gives no per-layer values.
+   */
+  readonly layerTargets: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** Share of the stage done when this round ends: (round + 1) / rounds. */
   readonly progress: number;
   /** Kernel sparsity this round must reach, from the stage's target and schedule (0 when none). */

@@ -24,6 +24,8 @@ interface TapLike {
   fn: AnyFn;
   /** `select` taps: the target kinds they serve. */
   targets?: readonly string[];
+  /** `select` taps: the kinds for which they follow per-layer values. */
+  layerTargets?: readonly string[];
 }
 
 export interface AppliedPlugin {
@@ -45,6 +47,8 @@ export class PluginHost {
   readonly applied: AppliedPlugin[] = [];
   /** Instance name → the target kinds its `select` taps serve. */
   readonly selectors = new Map<string, Set<string>>();
+  /** Instance name → the target kinds for which its `select` taps follow per-layer values. */
+  readonly layerSelectors = new Map<string, Set<string>>();
   /** Hook name → the instances that tapped it. */
   readonly tappedBy = new Map<string, Set<string>>();
 
@@ -126,6 +130,13 @@ export class PluginHost {
     let served = this.selectors.get(owner.instance);
     if (!served) this.selectors.set(owner.instance, (served = new Set()));
     for (const t of targets) served.add(t);
+    const perLayer = tap.layerTargets ?? [];
+    if (!Array.isArray(perLayer) || !perLayer.every((t) => targets.includes(t))) {
+      throw new PluginError(`plugin ${owner.instance} (${owner.id}): its "select" tap "${tap.name}" declares layerTargets that are not among its targets (${targets.join(', ')})`, owner.id, 'select');
+    }
+    let layered = this.layerSelectors.get(owner.instance);
+    if (!layered) this.layerSelectors.set(owner.instance, (layered = new Set()));
+    for (const t of perLayer) layered.add(t);
   }
 
   private wrap(hookName: string, tap: TapLike, owner: Owner): TapLike {
