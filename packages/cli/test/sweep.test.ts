@@ -24,8 +24,8 @@ const writeSweep = (name: string, text: string): string => {
 
 describe('nncompress sweep', () => {
   it('runs every combination on two processes, each into its own folder, and tabulates them', () => {
-    // `set` applies to every configuration: here, fewer test digits than the pipeline's 300.
-    const sweep = writeSweep('grid.yaml', `pipeline: ./pipeline.yaml\nset:\n  data.test: 250\nvary:\n  stages.cut.target.sparsity: [0.5, 0.9]\n  plugins.prune.options.scope: [global, layer]\nprocesses: 2\n`);
+    // `set` applies to every configuration: here, measuring on 50 of the 200 training digits, held out from fine-tuning.
+    const sweep = writeSweep('grid.yaml', `pipeline: ./pipeline.yaml\nset:\n  data.holdOut: 50\nvary:\n  stages.cut.target.sparsity: [0.5, 0.9]\n  plugins.prune.options.scope: [global, layer]\nprocesses: 2\n`);
     const out = path.join(dir, 'out');
     const r = nncompress(['sweep', sweep, '-o', out]);
     expect(r.stderr).toContain('sweep: 4 configuration(s) of pipeline.yaml on 2 process(es)');
@@ -41,7 +41,7 @@ describe('nncompress sweep', () => {
     for (const c of summary.configurations) {
       const report = JSON.parse(fs.readFileSync(path.join(out, c.folder, 'report.json'), 'utf8'));
       expect(report.final.encodedBytes).toBe(c.final.encodedBytes);
-      expect(report.data.testExamples).toBe(250);
+      expect([report.data.trainExamples, report.data.testExamples, report.data.heldOut]).toEqual([150, 50, true]);
       expect(fs.statSync(path.join(out, c.folder, 'model.nnc')).size).toBe(c.final.encodedBytes);
     }
     const rows = r.stdout.split('\n').filter((l) => /^\s*\d+\s+0\.[59]\s+(global|layer)\s/.test(l));

@@ -84,6 +84,21 @@ describe('the dataset source contract', () => {
     expect(Array.from((await registry.load({ source: 'f', train: 9 }, opts())).train.features)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
+  it('holdOut measures on training examples never trained on, instead of the test split', async () => {
+    // Features are the example's index, so a shared example would show as a shared value.
+    const many = labelled(Array.from({ length: 60 }, (_, i) => i % 3));
+    const registry = new DatasetRegistry([fixed('t', many, test)]);
+    const whole = await registry.load({ source: 't', train: 30 }, opts());
+    const held = await registry.load({ source: 't', train: 30, holdOut: 12 }, opts());
+    expect([held.train.size, held.test.size, held.heldOut]).toEqual([18, 12, 12]);
+    const trained = new Set(held.train.features);
+    expect(Array.from(held.test.features).filter((v) => trained.has(v))).toEqual([]);
+    // Together they are the training examples the same limit gives without a hold-out.
+    expect([...held.train.features, ...held.test.features].sort((a, b) => a - b)).toEqual(Array.from(whole.train.features).sort((a, b) => a - b));
+    expect(whole.heldOut).toBeUndefined();
+    await expect(registry.load({ source: 't', train: 30, holdOut: 30 }, opts())).rejects.toThrow('data.holdOut: must be a whole number of examples from 1 to 29 (fewer than the 30 training examples), got 30');
+  });
+
   it('mnist keeps its digits and order: the source gives exactly what loadMnist gives', async () => {
     const viaSource = await new DatasetRegistry().load({ source: 'mnist', train: 300, test: 100 }, opts());
     const direct = loadMnist({ train: 300, test: 100 });

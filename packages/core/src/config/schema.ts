@@ -35,6 +35,7 @@ export const pipelineConfigSchema = {
         train: { type: 'integer', minimum: 1, description: 'Max training examples: a class-stratified subset (a prefix of the fixed order for mnist and mnist-rgb).' },
         test: { type: 'integer', minimum: 1, description: 'Max test examples, chosen as train is.' },
         seed: { type: 'integer', minimum: 0, maximum: 2147483647, description: 'Seed of the data\'s order, subsets and splits (default 1); independent of seed, so every run measures on the same examples.' },
+        holdOut: { type: 'integer', minimum: 1, description: 'Measure on this many training examples, held out from fine-tuning, instead of the test split: for choosing settings (a search, a sweep) without looking at the test examples.' },
       },
     },
     task: {

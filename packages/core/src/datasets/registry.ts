@@ -21,13 +21,15 @@ export interface DataSpec {
   readonly test?: number;
   /** Seed of the data's order, subsets and splits; independent of the run's seed, so every run sees the same test examples. */
   readonly seed?: number;
+  /** Measure on this many training examples, held out from training, instead of the test split. */
+  readonly holdOut?: number;
   readonly [option: string]: unknown;
 }
 
 /** The data seed when `data.seed` is not given. */
 export const DEFAULT_DATA_SEED = 1;
 
-const CORE_KEYS = new Set(['source', 'train', 'test', 'seed']);
+const CORE_KEYS = new Set(['source', 'train', 'test', 'seed', 'holdOut']);
 
 export interface DataLoadOptions {
   /** The config file: messages name it, and relative paths resolve from its folder. */
@@ -96,7 +98,17 @@ export class DatasetRegistry {
         throw new Error(`task: ${task.kind}: ${(err as Error).message.replace(/^dataset [^:]*: /, '')} (${where})`);
       }
     };
-    return { ...loaded, train: scored(limit(loaded.train, spec.train, 'train')), test: scored(limit(loaded.test, spec.test, 'test')) };
+    const train = scored(limit(loaded.train, spec.train, 'train'));
+    const test = scored(limit(loaded.test, spec.test, 'test'));
+    if (spec.holdOut === undefined) return { ...loaded, train, test };
+    // The last examples of the ordered training set: a seeded random sample, never trained on.
+    if (!(Number.isInteger(spec.holdOut) && spec.holdOut >= 1 && spec.holdOut < train.size)) {
+      throw new Error(`data.holdOut: must be a whole number of examples from 1 to ${train.size - 1} (fewer than the ${train.size} training examples), got ${spec.holdOut}`);
+    }
+    const [kept, held] = train.split(spec.holdOut / train.size);
+    const missing = held.classCounts().filter((c) => c === 0).length;
+    if (missing > 0) logger.warn(`data.holdOut: ${spec.holdOut} examples leave out ${missing} of the ${held.numClasses} classes`);
+    return { ...loaded, train: kept, test: held, heldOut: held.size };
   }
 }
 

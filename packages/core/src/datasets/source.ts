@@ -15,6 +15,8 @@ export interface DataSplits {
   readonly test: ArrayDataset;
   /** Class names by id (an image folder's sub-folder names, a CSV's label values), when the source has them. */
   readonly classNames?: readonly string[];
+  /** Set when `test` is this many training examples held out from `train` (data.holdOut), not the source's test split. */
+  readonly heldOut?: number;
 }
 
 export interface DatasetLoadContext {

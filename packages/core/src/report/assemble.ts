@@ -44,6 +44,7 @@ export function assembleReport(m: RunMeasurements): Report {
       seed: config.data.seed ?? DEFAULT_DATA_SEED,
       trainExamples: run.data.train.size,
       testExamples: run.data.test.size,
+      ...(run.data.heldOut !== undefined ? { heldOut: true } : {}),
       ...(run.task.targets === 'targets' ? { targets: run.data.train.targetWidth } : { classes: run.data.train.numClasses }),
       ...(run.data.classNames ? { classNames: [...run.data.classNames] } : {}),
     },

@@ -150,7 +150,7 @@ export function renderHtml(report: Report, kinds: Pick<TargetKindRegistry, 'get'
 </head><body>
 <h1>nncompress report</h1>
 <p>Model <code>${esc(report.model)}</code>, config <code>${esc(report.config)}</code>, backend <b>${esc(report.backend)}</b>${threadsText(report.workers)}, seed ${report.seed}, ${(report.durationMs / 1000).toFixed(1)} s.
-Data: source <code>${esc(report.data.source)}</code> (data seed ${report.data.seed}), ${report.data.trainExamples.toLocaleString('en-US')} training and ${report.data.testExamples.toLocaleString('en-US')} test examples, ${report.data.classes !== undefined ? `${report.data.classes} classes` : `${report.data.targets} target${report.data.targets === 1 ? '' : 's'} per example`}.
+Data: source <code>${esc(report.data.source)}</code> (data seed ${report.data.seed}), ${report.data.trainExamples.toLocaleString('en-US')} training and ${report.data.testExamples.toLocaleString('en-US')} ${report.data.heldOut ? 'examples held out from the training set (data.holdOut), measured instead of the test split' : 'test examples'}, ${report.data.classes !== undefined ? `${report.data.classes} classes` : `${report.data.targets} target${report.data.targets === 1 ? '' : 's'} per example`}.
 Task: ${esc(report.task.kind)}, loss ${esc(report.task.loss)}, metric ${esc(label)} (${report.task.higherIsBetter ? 'higher' : 'lower'} is better).</p>
 <table><tr><th></th><th>${esc(label)}</th><th>params</th><th>non-zero params</th><th>kernel sparsity</th><th>FLOPs</th><th>bytes</th>${latencyHead}</tr>
 <tr><td>baseline</td><td>${formatMetric(b.metric)}</td><td>${int(b.params)}</td><td>${int(b.nonzeroParams)}</td><td>–</td><td>${int(b.flops)}</td><td>${int(b.bytesFloat32)} (float32)</td>${latencyBase}</tr>

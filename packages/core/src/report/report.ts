@@ -60,6 +60,8 @@ export interface ReportData {
   readonly seed: number;
   readonly trainExamples: number;
   readonly testExamples: number;
+  /** True when the test examples are training examples held out from fine-tuning (data.holdOut), not the source's test split. */
+  readonly heldOut?: boolean;
   /** Classes (classification, binary). */
   readonly classes?: number;
   /** Target values per example (regression, multilabel). */
