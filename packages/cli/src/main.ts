@@ -147,7 +147,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   program
     .command('sweep')
     .description('run every combination of the values a sweep file lists for keys of a pipeline config, one configuration per process, and tabulate them')
-    .argument('<sweep>', 'sweep file (.yaml or .json): pipeline, vary and optionally processes')
+    .argument('<sweep>', 'sweep file (.yaml, .json, .ts or .js): pipeline, set, vary, processes')
     .option('-o, --out <dir>', 'output folder: sweep.json and one folder per configuration (default: nncompress-out/<sweep name>)')
     .option('--processes <n>', "configurations run at once, one process each: a count or auto (one per core); overrides the file's processes", parseWorkers)
     .option('--verbose', 'stack traces on errors')

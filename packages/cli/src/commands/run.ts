@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { loadConfig, Pipeline, Report } from '@nncompress/core';
+import { goalReport, searchGoal } from '@nncompress/core/jobs';
 import { formatMetric, metricLabel } from '@nncompress/core/training';
 import { ProgressReporter } from '../progress';
 import { formatTable, int, pct } from '../table';
@@ -25,15 +26,32 @@ export function summaryTable(report: Report): string {
   return `${table}\n\nlatency (median): batch 1 ${b.latencyMs.batch1.toFixed(1)} → ${f.latencyMs.batch1.toFixed(1)} ms (${speedup(b.latencyMs.batch1, f.latencyMs.batch1)}), batch 32 ${b.latencyMs.batch32.toFixed(1)} → ${f.latencyMs.batch32.toFixed(1)} ms (${speedup(b.latencyMs.batch32, f.latencyMs.batch32)})`;
 }
 
+/** The goal search's trials, one row each, and the budgets it chose. */
+export function goalTable(report: Report): string {
+  const g = report.goal!;
+  // With cheaper trials, the estimate for the full settings is what the goal was checked against.
+  const estimated = g.fullStart !== undefined;
+  const rows = g.trials.map((t, i) => [String(t.step), t.change, int(t.bytes), formatMetric({ name: report.task.metric, value: t.metric }), t.drop.toFixed(4), ...(estimated ? [t.estimatedDrop.toFixed(4)] : []), i === g.chosen ? 'chosen' : t.accepted ? 'kept' : '']);
+  const chosen = g.trials[g.chosen];
+  const budgets = Object.entries(chosen.layerSparsity).map(([layer, s]) => `${layer} ${pct(s)}`).join(', ');
+  return `goal search: the smallest file losing at most ${g.metricDrop} (${g.trials.length} trials on the ${g.measuredOn}, ${int(g.examples)} examples, ${(g.durationMs / 1000).toFixed(0)} s; stopped: ${g.stopped})\n${formatTable(['round', 'change', 'bytes', metricLabel(report.task.metric), 'drop', ...(estimated ? ['full settings (est.)'] : []), ''], rows)}\nchosen: ${budgets}${chosen.relativeError !== undefined ? `, error bound ${chosen.relativeError}` : ''}; on the test split the final run loses ${g.testDrop.toFixed(4)}`;
+}
+
 export async function runCommand(configFile: string, options: RunCommandOptions): Promise<void> {
   const loaded = loadConfig(configFile);
   const outDir = options.out ?? path.join('nncompress-out', path.basename(configFile).replace(/\.[^.]+$/, ''));
   const reporter = new ProgressReporter(process.stderr, options.verbose);
-  const pipeline = new Pipeline(loaded, { outDir, seed: options.seed, workers: options.workers, logger: reporter });
+  // A goal: search the budgets first (trials on every core), then run the config with the best.
+  const search = loaded.config.goal
+    ? await searchGoal(loaded, { logger: reporter, onEvent: (e) => e.kind === 'done' && reporter.info(`goal: trial ${e.label}: done in ${(e.ms / 1000).toFixed(1)} s (${e.done}/${e.total} of its round)`) })
+    : undefined;
+  const config = search ? { ...loaded, config: search.config } : loaded;
+  const pipeline = new Pipeline(config, { outDir, seed: options.seed, workers: options.workers, logger: reporter, ...(search ? { goal: goalReport(search) } : {}) });
   reporter.attach(pipeline.hooks);
   try {
     const report = await pipeline.run();
     reporter.done();
+    if (report.goal) process.stdout.write(`\n${goalTable(report)}\n`);
     process.stdout.write(`\n${summaryTable(report)}\n\nbackend ${report.backend}, seed ${report.seed}${report.workers.used > 1 ? `, ${report.workers.used} workers` : ''}; wrote ${path.resolve(outDir)}/{model/,${report.encoding ? `${report.encoding.file},` : ''}report.json,report.html}\n`);
   } finally {
     reporter.done();

@@ -20,7 +20,8 @@ export interface LoadedConfig {
   readonly config: PipelineConfig;
 }
 
-function parse(file: string): unknown {
+/** A config-like file's content: YAML, JSON, or a JS/TS module's default export; a syntax error is one ConfigError line with the file and position. */
+export function parseConfigFile(file: string): unknown {
   const ext = path.extname(file).toLowerCase();
   if (ext === '.ts' || ext === '.js' || ext === '.cjs' || ext === '.mts' || ext === '.mjs') {
     let mod: { default?: unknown };
@@ -58,7 +59,7 @@ function parse(file: string): unknown {
 export function loadConfig(configFile: string): LoadedConfig {
   const file = path.resolve(configFile);
   if (!fs.existsSync(file)) throw new ConfigError(`config file not found: ${configFile}`, configFile);
-  const raw = parse(file);
+  const raw = parseConfigFile(file);
   const config = checkConfig(raw, file);
   return { file, dir: path.dirname(file), config };
 }

@@ -38,6 +38,22 @@ export const pipelineConfigSchema = {
         holdOut: { type: 'integer', minimum: 1, description: 'Measure on this many training examples, held out from fine-tuning, instead of the test split: for choosing settings (a search, a sweep) without looking at the test examples.' },
       },
     },
+    goal: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['minimize', 'metricDrop'],
+      description: 'Search per-layer budgets (and the codec error bound) with measured trials instead of setting them by hand; nncompress run then runs the config with the best (docs/goal.md).',
+      properties: {
+        minimize: { enum: ['bytes'], description: "What to make small: bytes of the encoded file (the config's encode section)." },
+        metricDrop: { type: 'number', minimum: 0, description: "Largest loss of the task's metric against the unpruned model, in the metric's units (0.005: half a point of accuracy)." },
+        stage: { type: 'string', minLength: 1, description: 'The stage whose per-layer budgets are searched (default: the first stage with a sparsity target).' },
+        steps: { type: 'integer', minimum: 1, maximum: 100, default: 8, description: 'Rounds of proposals at most.' },
+        stepShare: { type: 'number', exclusiveMinimum: 0, maximum: 0.9, default: 0.2, description: "Each round asks each layer to remove this share of the model's remaining weights." },
+        holdOut: { type: 'integer', minimum: 1, description: "Measure trials on this many training examples held out from fine-tuning instead of the test split (for a model that was not trained on them; default: the test split, as the final run)." },
+        trial: { type: 'object', description: 'Key paths (sweep syntax) set in trials only, to make them cheaper, e.g. plugins.polish.options.epochs: 1.' },
+        processes: { anyOf: [{ type: 'integer', minimum: 1, maximum: 256 }, { enum: ['auto'] }], default: 'auto', description: 'Trials run at once, one process each.' },
+      },
+    },
     task: {
       type: 'object',
       additionalProperties: false,

@@ -62,6 +62,29 @@ export interface ModelModuleRef {
 /** How many threads share each training batch: a count, or one per core. */
 export type WorkersSetting = number | 'auto';
 
+/**
+ * A goal instead of hand-set budgets: `nncompress run` searches per-layer budgets (and the
+ * codec's error bound) with measured trials, then runs the config once more with the best.
+ */
+export interface GoalConfig {
+  /** What to make small: the encoded file's bytes. */
+  readonly minimize: 'bytes';
+  /** The largest loss of the task's metric against the unpruned model, in the metric's units (0.005 = half a point of accuracy). */
+  readonly metricDrop: number;
+  /** The stage whose per-layer budgets are searched (default: the first stage with a sparsity target). */
+  readonly stage?: string;
+  /** Rounds of proposals at most (default 8). */
+  readonly steps?: number;
+  /** Each round asks every layer for this share of the model's remaining weights (default 0.2). */
+  readonly stepShare?: number;
+  /** Measure trials on this many training examples held out from fine-tuning instead of the test split (default: the test split). */
+  readonly holdOut?: number;
+  /** Key paths set in trials only (sweep syntax), to make them cheaper: `plugins.polish.options.epochs: 1`. */
+  readonly trial?: Readonly<Record<string, unknown>>;
+  /** Trials run at once, one process each (default: one per core). */
+  readonly processes?: number | 'auto';
+}
+
 /** A pipeline config as written in YAML, JSON or a `.ts` file (see docs/config.md). */
 export interface PipelineConfig {
   /** Path to the input model.json (relative to the config file), or a packaged model module. */
@@ -79,6 +102,8 @@ export interface PipelineConfig {
   readonly latency?: { readonly repeats?: number };
   /** When present, core encodes the final model into a `.nnc` container with this codec and reports the decoded model. */
   readonly encode?: EncodeConfig;
+  /** When present, `nncompress run` searches budgets that reach this goal before the run (docs/goal.md). */
+  readonly goal?: GoalConfig;
 }
 
 /** Identity helper for typed `.ts` configs: `export default defineConfig({...})`. */

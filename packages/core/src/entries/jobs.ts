@@ -1,6 +1,7 @@
 /**
  * `@nncompress/core/jobs`: pure, serialisable units of work and the pool that runs them on
- * this machine's cores (sweeps, and any script's own configurations), plus sweep files.
+ * this machine's cores (sweeps, and any script's own configurations), sweep files, and the
+ * goal search that runs its trials as jobs.
  */
 export type { Job, JsonValue, JobHandlerModule } from '../jobs/job';
 export { executeJob, notJson } from '../jobs/job';
@@ -9,3 +10,5 @@ export type { RunJobsOptions, JobEvent } from '../jobs/local-pool';
 export type { PipelineJobInput, PipelineJobResult } from '../jobs/pipeline-job';
 export { loadSweep, setPath, sweepJobs, configurationFolder, MAX_CONFIGURATIONS } from '../jobs/sweep';
 export type { LoadedSweep, SweepConfiguration } from '../jobs/sweep';
+export { searchGoal, goalReport, budgetedConfig, proposals, pickProposal } from '../search/goal-search';
+export type { GoalResult, GoalTrial, GoalSearchOptions } from '../search/goal-search';

@@ -13,8 +13,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseDocument } from 'yaml';
-import { checkConfig, loadConfig, LoadedConfig } from '../config/load';
+import { checkConfig, loadConfig, LoadedConfig, parseConfigFile } from '../config/load';
 import type { PipelineConfig } from '../config/types';
 import { ConfigError, errorMessage } from '../errors';
 import { Job, JsonValue, notJson } from './job';
@@ -104,31 +103,13 @@ export function setPath(config: PipelineConfig, keyPath: string, value: JsonValu
   return root as unknown as PipelineConfig;
 }
 
-function readSweep(file: string): unknown {
-  const text = fs.readFileSync(file, 'utf8');
-  if (path.extname(file).toLowerCase() === '.json') {
-    try {
-      return JSON.parse(text);
-    } catch (err) {
-      throw new ConfigError(`${file}: invalid JSON: ${errorMessage(err)}`, file);
-    }
-  }
-  const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0];
-    const where = e.linePos ? `:${e.linePos[0].line}:${e.linePos[0].col}` : '';
-    throw new ConfigError(`${file}${where}: invalid YAML: ${e.message.split('\n')[0]}`, file);
-  }
-  return doc.toJS();
-}
-
 const formatValue = (v: JsonValue): string => (typeof v === 'string' ? v : JSON.stringify(v));
 
 /** Reads a sweep file and its pipeline config, and builds every configuration (each validated as a config). */
 export function loadSweep(sweepFile: string): LoadedSweep {
   const file = path.resolve(sweepFile);
   if (!fs.existsSync(file)) throw new ConfigError(`sweep file not found: ${sweepFile}`, sweepFile);
-  const raw = readSweep(file);
+  const raw = parseConfigFile(file);
   const fail = (where: string, message: string): never => {
     throw new ConfigError(`${file}: ${where}: ${message}`, file, where);
   };

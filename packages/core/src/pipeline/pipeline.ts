@@ -25,7 +25,7 @@ import { modelStats, ModelStats } from '../model/model-stats';
 import { defaultServices, ReplaceableServices } from '../plugins/di';
 import type { PluginHost } from '../plugins/host';
 import { assembleReport } from '../report/assemble';
-import type { Report, ReportStage, ReportStructure } from '../report/report';
+import type { Report, ReportGoal, ReportStage, ReportStructure } from '../report/report';
 import type { Evaluation } from '../training/evaluate';
 import { dataMismatchReason, MEASURABLE_TASKS, nonFiniteWeight, unmeasurableReason } from '../training/measurable';
 import { writeFileAtomic } from '../util/fs-atomic';
@@ -62,6 +62,8 @@ export interface RunOptions {
   readonly logger?: Logger;
   /** Services to use instead of core's (a test's spy, a library user's trainer); they win over what plugins provide. */
   readonly services?: Partial<ReplaceableServices>;
+  /** The goal search this run finishes: its trials go into the report, with the final run's loss on the test split. */
+  readonly goal?: Omit<ReportGoal, 'testDrop' | 'notes'>;
 }
 
 /** One run of a config: load the model, measure the baseline, run the stages, encode, and write the model, the encoded file and the report into the output folder (atomically; nothing is written when the run fails). */
@@ -222,6 +224,7 @@ export class Pipeline {
       const finalAccuracy = encoded.evaluation; // the metric a user of the encoded file gets
       const encoding = encoded.encoding;
 
+      const goal = this.options.goal && this.goalOutcome(this.options.goal, baseline.metric.value, finalAccuracy.metric.value, run.task.higherIsBetter);
       const report = assembleReport({
         configFile: this.loaded.file,
         config,
@@ -234,6 +237,7 @@ export class Pipeline {
         final: { evaluation: finalAccuracy, stats: finalStats, encodedBytes, encodedAs, latencyMs: latencies?.after },
         stages,
         encoding,
+        goal,
       });
       // The built-in report writer taps afterRun late: report.json and report.html are emitted files too.
       await this.hooks.afterRun.promise(run, {
@@ -250,5 +254,14 @@ export class Pipeline {
     } finally {
       baselineCopy?.dispose();
     }
+  }
+
+  /** The search's record with the final run's loss on the test split; a miss is said in the log and the report. */
+  private goalOutcome(search: Omit<ReportGoal, 'testDrop' | 'notes'>, baseline: number, final: number, higherIsBetter: boolean): ReportGoal {
+    const testDrop = higherIsBetter ? baseline - final : final - baseline;
+    if (testDrop <= search.metricDrop) return { ...search, testDrop };
+    const note = `goal: the final run loses ${testDrop.toFixed(4)} on the test split, more than metricDrop ${search.metricDrop}; its trial lost ${search.trials[search.chosen].drop.toFixed(4)} on the ${search.measuredOn}${search.measuredOn === 'test split' ? '' : ` (${search.examples} examples)`}, with the trials' own settings`;
+    this.logger.warn(note);
+    return { ...search, testDrop, notes: [note] };
   }
 }

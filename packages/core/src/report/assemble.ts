@@ -25,6 +25,7 @@ export interface RunMeasurements {
   readonly final: { readonly evaluation: Evaluation; readonly stats: ModelStats; readonly encodedBytes: number; readonly encodedAs: string; readonly latencyMs?: Latency };
   readonly stages: readonly ReportStage[];
   readonly encoding?: Report['encoding'];
+  readonly goal?: Report['goal'];
 }
 
 /** The keys of report.json, from a run's measurements (the interfaces in report.ts say what each one means). */
@@ -77,5 +78,6 @@ export function assembleReport(m: RunMeasurements): Report {
     stages: [...m.stages],
     layers: layerRows(baseline.stats, final.stats),
     ...(m.encoding ? { encoding: m.encoding } : {}),
+    ...(m.goal ? { goal: m.goal } : {}),
   };
 }

@@ -94,6 +94,57 @@ function encodingSection(report: Report): string {
 <table><tr><th>tensor</th><th>shape</th><th>codec</th><th>bytes</th><th>bits/weight</th><th>max error</th></tr>${rows}</table>`;
 }
 
+/**
+ * The goal search: its trials as the metric against the file's bytes (kept steps joined by a
+ * line, the others as single dots, the chosen one marked), the budgets it chose, and every trial.
+ */
+function goalSection(report: Report): string {
+  const g = report.goal;
+  if (!g) return '';
+  const label = metricLabel(report.task.metric);
+  const point = (t: (typeof g.trials)[number], label?: string): { x: number; y: number; label?: string } => ({ x: t.bytes, y: t.metric, ...(label ? { label } : {}) });
+  const kept = g.trials.filter((t) => t.accepted);
+  const others = g.trials.filter((t) => !t.accepted);
+  const chosen = g.trials[g.chosen];
+  const xs = g.trials.map((t) => t.bytes);
+  const [x0, x1] = [Math.min(...xs) * 0.95, Math.max(...xs) * 1.05];
+  const limit = report.task.higherIsBetter ? g.baselineMetric - g.metricDrop : g.baselineMetric + g.metricDrop;
+  const [y0, y1] = metricAxis(report, [...g.trials.map((t) => t.metric), g.baselineMetric, limit]);
+  const chart = lineChart({
+    title: `Goal search: ${label} on the ${g.measuredOn} against file size`,
+    series: [
+      { label: 'allowed', points: [{ x: x0, y: limit }, { x: x1, y: limit }], color: '#edae49', dots: false },
+      { label: 'trials not kept', points: others.map((t) => point(t)), color: '#bbb', noLine: true },
+      { label: 'kept steps', points: kept.map((t, i) => point(t, i === 0 ? 'start' : undefined)), color: '#3b6ea5' },
+      { label: 'chosen', points: [point(chosen, 'chosen')], color: '#d1495b' },
+    ],
+    legend: true,
+    xRange: [x0, x1],
+    yRange: [y0, y1],
+    xTicks: [x0, (x0 + x1) / 2, x1],
+    yTicks: [y0, (y0 + y1) / 2, y1],
+    formatX: (x) => `${int(x)} B`,
+    formatY: (y) => showMetric(report, y),
+    xLabel: 'bytes of the encoded file',
+    dots: true,
+  });
+  const budgets = Object.entries(chosen.layerSparsity)
+    .map(([layer, s]) => `<tr><td>${esc(layer)}</td><td>${pct(s)}</td></tr>`)
+    .join('');
+  const estimated = g.fullStart !== undefined;
+  const rows = g.trials
+    .map((t) => `<tr><td>${t.step}</td><td class="t">${esc(t.change)}${t === chosen ? ' <b>(chosen)</b>' : ''}</td><td>${int(t.bytes)}</td><td>${showMetric(report, t.metric)}</td><td>${t.drop.toFixed(4)}</td>${estimated ? `<td>${t.estimatedDrop.toFixed(4)}</td>` : ''}<td>${t.accepted ? 'kept' : ''}</td></tr>`)
+    .join('');
+  const calibration = g.fullStart
+    ? ` Trials run cheaper settings than the final run (goal.trial); the config as written lost ${g.trials[0].drop.toFixed(4)} with them and ${g.fullStart.drop.toFixed(4)} with its full settings, so each trial's loss is shifted by the difference (the estimate column) before the goal is checked.`
+    : '';
+  const notes = (g.notes ?? []).map((n) => `<p>⚠ ${esc(n)}</p>`).join('');
+  return `<h2>Goal search</h2><p>Smallest file losing at most ${g.metricDrop} ${esc(label)} against the unpruned model: ${g.trials.length} trials in ${(g.durationMs / 1000).toFixed(0)} s, measured on the ${g.measuredOn} (${int(g.examples)} examples)${g.measuredOn === 'test split' ? ': the chosen trial was selected on the split the final run is measured on' : ''}; stopped because ${esc(g.stopped)}.${calibration} The final run above, on the test split, loses ${g.testDrop.toFixed(4)}.</p>${notes}
+<figure>${chart}</figure>
+<table><tr><th>layer</th><th>sparsity chosen</th></tr>${budgets}</table>${chosen.relativeError !== undefined ? `<p>Codec error bound chosen: ${chosen.relativeError}.</p>` : ''}
+<table><tr><th>round</th><th class="t">change</th><th>bytes</th><th>${esc(label)}</th><th>drop</th>${estimated ? '<th>full settings (est.)</th>' : ''}<th></th></tr>${rows}</table>`;
+}
+
 /** What structured pruning could not touch, and why (omitted when nothing was left alone but the output). */
 function leftAloneSection(report: Report): string {
   const { blockedGroups, unsupportedLayers } = report.structure;
@@ -159,6 +210,7 @@ ${barChart('Kernel sparsity per layer', prunable.map((l) => ({ label: l.name, va
 ${barChart(`Test ${label} after each stage${accMin > 0 ? ` (axis from ${pct(accMin)})` : ''}`, accRows, (v) => showMetric(report, v), accMin, isAccuracy(report) ? 1 : 1.1 * Math.max(...accRows.map((r) => r.value)) || 1)}
 ${tradeoffChart(report)}
 ${encodingSection(report)}
+${goalSection(report)}
 <h2>Stages</h2>
 <table><tr><th>stage</th><th>plugins</th><th class="t">target</th><th>rounds</th><th>${esc(label)} before</th><th>${esc(label)} after</th><th>sparsity</th><th>time</th></tr>${stageTable}</table>
 ${leftAloneSection(report)}

@@ -119,6 +119,58 @@ export interface Report {
   readonly layers: readonly ReportLayer[];
   /** Present when an encoder wrote a container. */
   readonly encoding?: ReportEncoding;
+  /** Present when the config had a goal: the search's trials and what it chose. */
+  readonly goal?: ReportGoal;
+}
+
+/** One measured point of a goal search. */
+export interface ReportGoalTrial {
+  /** 0 for the config as written, then the round that proposed it. */
+  readonly step: number;
+  /** What the trial changed from its round's starting point: `start`, `fc1 96.1% → 97.4%`, `error bound 0.04 → 0.06`. */
+  readonly change: string;
+  /** Layer → kernel sparsity the trial asked for (the config as written: what it reached). */
+  readonly layerSparsity: Readonly<Record<string, number>>;
+  /** The codec's relative error bound, when the encoding has one. */
+  readonly relativeError?: number;
+  /** Bytes of the encoded file. */
+  readonly bytes: number;
+  /** The task's metric on the held-out examples. */
+  readonly metric: number;
+  /** Loss of the metric against the unpruned model on the same examples (negative: a gain). */
+  readonly drop: number;
+  /**
+   * The loss the full settings are expected to have: `drop` shifted by how much less the
+   * config as written lost with its full settings than with the trials' (`goal.trial`);
+   * equal to `drop` when trials run the full settings. What the goal is checked against.
+   */
+  readonly estimatedDrop: number;
+  /** Kept as the next round's starting point. */
+  readonly accepted: boolean;
+}
+
+/** A goal search: the goal, every trial, the one chosen, and how the final run compares. */
+export interface ReportGoal {
+  readonly minimize: 'bytes';
+  readonly metricDrop: number;
+  /** What the trials were measured on: the test split (as the final run), or training examples held out from fine-tuning (goal.holdOut). */
+  readonly measuredOn: 'test split' | 'held-out training examples';
+  /** How many examples that is. */
+  readonly examples: number;
+  /** The unpruned model's metric on those examples. */
+  readonly baselineMetric: number;
+  readonly trials: readonly ReportGoalTrial[];
+  /** With cheaper trials (`goal.trial`): the config as written run with its full settings, whose loss calibrates the trials' (`estimatedDrop`). */
+  readonly fullStart?: { readonly bytes: number; readonly metric: number; readonly drop: number };
+  /** Index in `trials` of the one the final run used. */
+  readonly chosen: number;
+  /** Why the search stopped. */
+  readonly stopped: string;
+  readonly durationMs: number;
+  /** The final run's loss on the test split against the unpruned model (negative: a gain). */
+  readonly testDrop: number;
+  /** Said when the final run misses the goal on the test split. */
+  readonly notes?: readonly string[];
 }
 
 export interface ReportEncoding {

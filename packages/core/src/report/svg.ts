@@ -13,6 +13,12 @@ export interface ChartPoint {
 export interface ChartSeries {
   readonly label: string;
   readonly points: readonly ChartPoint[];
+  /** This series' colour for its line and its dots (default: by position, dots red). */
+  readonly color?: string;
+  /** Overrides the chart's `dots` for this series. */
+  readonly dots?: boolean;
+  /** Draw no line through the points (dots only). */
+  readonly noLine?: boolean;
 }
 
 export interface LineChartOptions {
@@ -56,9 +62,11 @@ export function lineChart(o: LineChartOptions): string {
   const yGrid = o.yTicks.map((y) => `<line x1="${left}" y1="${f(py(y))}" x2="${width - right}" y2="${f(py(y))}" stroke="#ddd"/><text x="${left - 4}" y="${f(py(y) + 4)}" text-anchor="end">${escapeXml(o.formatY(y))}</text>`).join('');
   const series = o.series
     .map((s, i) => {
-      const color = o.dots && o.series.length === 1 ? '#999' : CHART_COLORS[i % CHART_COLORS.length];
-      const line = `<polyline fill="none" stroke="${color}" stroke-width="${o.dots ? 1 : 2}" points="${s.points.map((p) => `${f(px(p.x))},${f(py(p.y))}`).join(' ')}"/>`;
-      const dots = o.dots ? s.points.map((p) => `<circle cx="${f(px(p.x))}" cy="${f(py(p.y))}" r="4" fill="#d1495b"/>${p.label ? `<text x="${f(px(p.x) + 6)}" y="${f(py(p.y) - 6)}">${escapeXml(p.label)}</text>` : ''}`).join('') : '';
+      const color = s.color ?? (o.dots && o.series.length === 1 ? '#999' : CHART_COLORS[i % CHART_COLORS.length]);
+      const withDots = s.dots ?? o.dots;
+      const line = s.noLine ? '' : `<polyline fill="none" stroke="${color}" stroke-width="${o.dots ? 1 : 2}" points="${s.points.map((p) => `${f(px(p.x))},${f(py(p.y))}`).join(' ')}"/>`;
+      const dotColor = s.color ?? '#d1495b';
+      const dots = withDots ? s.points.map((p) => `<circle cx="${f(px(p.x))}" cy="${f(py(p.y))}" r="4" fill="${dotColor}"/>${p.label ? `<text x="${f(px(p.x) + 6)}" y="${f(py(p.y) - 6)}">${escapeXml(p.label)}</text>` : ''}`).join('') : '';
       const key = o.legend ? `<rect x="${width - right + 10}" y="${top + i * 18}" width="12" height="12" fill="${color}"/><text x="${width - right + 28}" y="${top + i * 18 + 10}">${escapeXml(s.label)}</text>` : '';
       return line + dots + key;
     })

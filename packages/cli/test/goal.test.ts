@@ -1,0 +1,104 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { LENET300, nncompress } from './helpers';
+
+let dir: string;
+
+const config = (goal: string, extra = ''): string =>
+  `model: ${LENET300}\nseed: 1\ndata: { source: mnist, train: 1000, test: 500 }\nplugins:\n  prune: { use: '@nncompress/plugin-magnitude', options: { scope: global } }\n  tune: { use: '@nncompress/plugin-finetune', options: { epochs: 1 } }\nstages:\n  - name: cut\n    target: { sparsity: 0.8 }\n${extra}goal: ${goal}\n`;
+
+const write = (name: string, text: string): string => {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, text);
+  return file;
+};
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nnc-goal-'));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('nncompress run with a goal', () => {
+  it('searches per-layer budgets and the error bound on held-out examples, runs the best, and says how it did on the test split', () => {
+    const file = write('goal.yaml', config('{ minimize: bytes, metricDrop: 0.02, holdOut: 300, steps: 3, processes: 2 }', 'encode: { codec: pwl, relativeError: 0.04 }\n'));
+    const out = path.join(dir, 'out');
+    const r = nncompress(['run', file, '-o', out]);
+    expect(r.stderr).not.toMatch(/error:/);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
+    const g = report.goal;
+    const start = g.trials[0];
+    const chosen = g.trials[g.chosen];
+    expect(start.change).toBe('start');
+    // The chosen trial is within the goal on the held-out examples, and no larger than the config as written.
+    // No cheaper trial settings here: the estimate is the measurement.
+    expect(g.trials.every((t: { drop: number; estimatedDrop: number }) => t.estimatedDrop === t.drop)).toBe(true);
+    expect(g.fullStart).toBeUndefined();
+    expect(chosen.drop).toBeLessThanOrEqual(0.02);
+    expect(chosen.bytes).toBeLessThanOrEqual(start.bytes);
+    // Every kept step is within the goal and smaller than the one before.
+    const kept = g.trials.filter((t: { accepted: boolean }) => t.accepted);
+    for (let i = 1; i < kept.length; i++) {
+      expect(kept[i].drop).toBeLessThanOrEqual(0.02);
+      expect(kept[i].bytes).toBeLessThan(kept[i - 1].bytes);
+    }
+    // The final run uses the chosen budgets: its layers reach them, and its file is what the report says.
+    for (const [layer, s] of Object.entries(chosen.layerSparsity as Record<string, number>)) {
+      const row = report.layers.find((l: { name: string }) => l.name === layer);
+      expect(Math.abs(row.sparsity - s)).toBeLessThan(0.001);
+    }
+    expect(fs.statSync(path.join(out, 'model.nnc')).size).toBe(report.final.encodedBytes);
+    expect(g.testDrop).toBeCloseTo(report.baseline.metric.value - report.final.metric.value, 10);
+    expect(report.data.heldOut).toBeUndefined();
+    expect(r.stdout).toMatch(/goal search: the smallest file losing at most 0\.02 \(\d+ trials on the held-out training examples, 300 examples/);
+    expect(fs.readFileSync(path.join(out, 'report.html'), 'utf8')).toContain('<h2>Goal search</h2>');
+
+    // The same search on one process writes the same file.
+    const one = path.join(dir, 'one');
+    const again = nncompress(['run', write('goal-one.yaml', fs.readFileSync(file, 'utf8').replace('processes: 2', 'processes: 1')), '-o', one]);
+    expect(again.code).toBe(0);
+    expect(fs.readFileSync(path.join(one, 'model.nnc')).equals(fs.readFileSync(path.join(out, 'model.nnc')))).toBe(true);
+  });
+
+  it('with cheaper trials, shifts every trial by what the config as written loses with its full settings', () => {
+    const out = path.join(dir, 'cheap');
+    const r = nncompress(['run', write('cheap.yaml', config("{ minimize: bytes, metricDrop: 0.03, steps: 1, trial: { 'plugins.tune.options.epochs': 0 } }", 'encode: { codec: huffman }\n')), '-o', out]);
+    expect(r.code).toBe(0);
+    const g = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')).goal;
+    // Without fine-tuning the trials lose more; the full settings' start says how much more.
+    const offset = g.fullStart.drop - g.trials[0].drop;
+    expect(offset).toBeLessThan(0);
+    for (const t of g.trials) expect(t.estimatedDrop).toBeCloseTo(t.drop + offset, 10);
+    expect(g.trials.length).toBeGreaterThan(1);
+    expect(r.stdout).toContain('full settings (est.)');
+  });
+
+  it('an unreachable goal ends with the config as written and says why', () => {
+    const out = path.join(dir, 'strict');
+    // Trials on the test split here (no holdOut), as the final run measures.
+    const r = nncompress(['run', write('strict.yaml', config('{ minimize: bytes, metricDrop: 0, steps: 2 }', 'encode: { codec: huffman }\n')), '-o', out]);
+    expect(r.code).toBe(0);
+    const g = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')).goal;
+    expect(g.trials).toHaveLength(1);
+    expect(g.measuredOn).toBe('test split');
+    expect(g.stopped).toMatch(/^the config as written already loses 0\.\d+ on the test split, more than metricDrop 0; nothing smaller was tried$/);
+    expect(r.stderr).toMatch(/warning: goal: the final run loses .* on the test split, more than metricDrop 0/);
+  });
+
+  it('refuses a goal it cannot serve, in one line, before any trial', () => {
+    const cases: [string, RegExp][] = [
+      [config('{ minimize: bytes, metricDrop: 0.01 }'), /goal: minimize bytes needs an encode section/],
+      [config('{ minimize: bytes, metricDrop: 0.01, stage: trim }', 'encode: { codec: huffman }\n'), /goal\.stage: no stage named "trim" \(stages: cut\)/],
+      [config('{ minimize: latency, metricDrop: 0.01 }', 'encode: { codec: huffman }\n'), /goal\.minimize: must be one of "bytes"/],
+    ];
+    for (const [i, [text, message]] of cases.entries()) {
+      const out = path.join(dir, `bad-${i}`);
+      const r = nncompress(['run', write(`bad-${i}.yaml`, text), '-o', out]);
+      expect([i, r.code]).toEqual([i, 1]);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(fs.existsSync(out)).toBe(false);
+    }
+  });
+});

@@ -1,0 +1,261 @@
+/**
+ * The goal search: per-layer budgets found by measured trials instead of set by hand, in the
+ * manner of NetAdapt (Yang et al., "NetAdapt: Platform-Aware Neural Network Adaptation for
+ * Mobile Applications", ECCV 2018). Each round proposes, for every layer, to remove a share
+ * of the model's remaining weights from that layer alone (and, when the codec takes an error
+ * bound, a larger bound); every proposal is a trial (the config run with those budgets,
+ * measured as the final run measures, or on held-out training examples), and the round keeps the one that
+ * loses the least metric per byte saved, as long as the loss against the unpruned model stays
+ * within the goal. Trials are pipeline jobs, so they run on every core and give the same
+ * result on any number of processes.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chooseBackend } from '../backend/choose';
+import type { LoadedConfig } from '../config/load';
+import type { GoalConfig, PipelineConfig } from '../config/types';
+import { ConfigError } from '../errors';
+import type { Job, JsonValue } from '../jobs/job';
+import { JobEvent, runJobs } from '../jobs/local-pool';
+import type { PipelineJobInput, PipelineJobResult } from '../jobs/pipeline-job';
+import { setPath } from '../jobs/sweep';
+import { prunableWeights } from '../model/masks';
+import { loadConfiguredModel } from '../model/model-io';
+import type { ReportGoal, ReportGoalTrial } from '../report/report';
+import type { Logger } from '../util/logger';
+
+/** One measured point of the search (report.json's `goal.trials`). */
+export type GoalTrial = ReportGoalTrial;
+
+export interface GoalResult {
+  readonly goal: GoalConfig;
+  /** Every trial, in the order the rounds ran them. */
+  readonly trials: readonly GoalTrial[];
+  /** The trial the final run uses: the last one kept. */
+  readonly chosen: GoalTrial;
+  /** The unpruned model's metric on the held-out examples. */
+  readonly baselineMetric: number;
+  readonly higherIsBetter: boolean;
+  /** What the trials were measured on, and how many examples. */
+  readonly measuredOn: 'test split' | 'held-out training examples';
+  readonly examples: number;
+  /** With cheaper trials: the config as written with its full settings. */
+  readonly fullStart?: { readonly bytes: number; readonly metric: number; readonly drop: number };
+  /** Why the search stopped. */
+  readonly stopped: string;
+  /** The config the final run uses: the one given, with the chosen budgets, without its goal. */
+  readonly config: PipelineConfig;
+  readonly durationMs: number;
+}
+
+export interface GoalSearchOptions {
+  readonly logger: Logger;
+  /** Overrides the goal's `processes`. */
+  readonly processes?: number | 'auto';
+  /** Where trials write (removed afterwards; default: a temporary folder). */
+  readonly workDir?: string;
+  /** Called as trials start and finish. */
+  readonly onEvent?: (event: JobEvent) => void;
+}
+
+/** Keep a layer at least this dense: a layer at 100% sparsity cuts the network. */
+const MAX_LAYER_SPARSITY = 0.995;
+
+const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
+
+/** The config as trials and the final run see it: no goal; `set` paths applied for trials. */
+function withoutGoal(config: PipelineConfig): PipelineConfig {
+  const { goal: _goal, ...rest } = config;
+  return rest;
+}
+
+/** The stage the search sets budgets for, and its index. */
+function searchedStage(config: PipelineConfig, goal: GoalConfig, file: string): number {
+  if (goal.stage !== undefined) {
+    const at = config.stages.findIndex((s) => s.name === goal.stage);
+    if (at < 0) throw new ConfigError(`${file}: goal.stage: no stage named "${goal.stage}" (stages: ${config.stages.map((s) => s.name).join(', ')})`, file, 'goal.stage');
+    if (config.stages[at].target?.sparsity === undefined) throw new ConfigError(`${file}: goal.stage: stage "${goal.stage}" has no sparsity target; the search sets per-layer sparsity`, file, 'goal.stage');
+    return at;
+  }
+  const at = config.stages.findIndex((s) => s.target?.sparsity !== undefined);
+  if (at < 0) throw new ConfigError(`${file}: goal: no stage has a sparsity target; the search sets per-layer sparsity of one (goal.stage names it)`, file, 'goal');
+  return at;
+}
+
+/** `config` with the stage's per-layer budgets and the codec's bound set. */
+export function budgetedConfig(config: PipelineConfig, stage: number, sizes: ReadonlyMap<string, number>, layerSparsity: Readonly<Record<string, number>> | undefined, relativeError: number | undefined): PipelineConfig {
+  let out = config;
+  if (layerSparsity) {
+    let pruned = 0;
+    let total = 0;
+    for (const [layer, size] of sizes) {
+      total += size;
+      pruned += Math.floor((layerSparsity[layer] ?? 0) * size);
+    }
+    // The model-wide value the map reaches, rounded down so that the map always reaches it.
+    const modelWide = Math.floor((pruned / total) * 1e4) / 1e4;
+    const initial = out.stages[stage].schedule?.initial;
+    out = setPath(out, `stages.${stage}.target.sparsity`, modelWide);
+    if (initial !== undefined && initial > modelWide) out = setPath(out, `stages.${stage}.schedule.initial`, modelWide);
+    out = setPath(out, `stages.${stage}.layerTargets`, { sparsity: { ...layerSparsity } });
+  }
+  if (relativeError !== undefined) out = setPath(out, 'encode.relativeError', relativeError);
+  return out;
+}
+
+/** Proposals of one round: each layer alone gives up `share` of the remaining weights; the codec's bound grows by half. */
+export function proposals(current: GoalTrial, sizes: ReadonlyMap<string, number>, share: number): { change: string; layerSparsity: Record<string, number>; relativeError?: number }[] {
+  const remaining = [...sizes].reduce((n, [layer, size]) => n + size * (1 - (current.layerSparsity[layer] ?? 0)), 0);
+  const ask = share * remaining;
+  const out: { change: string; layerSparsity: Record<string, number>; relativeError?: number }[] = [];
+  for (const [layer, size] of sizes) {
+    const now = current.layerSparsity[layer];
+    // Layers the config leaves whole (excluded, or not pruned by its selector) stay whole.
+    if (now === undefined || now <= 0) continue;
+    const kept = size * (1 - now);
+    const floor = Math.ceil(size * (1 - MAX_LAYER_SPARSITY));
+    const give = Math.min(ask, kept - floor);
+    // A layer that can give only a small part of the ask is not a proposal of this round's size.
+    if (give < ask / 4) continue;
+    const next = Math.min(MAX_LAYER_SPARSITY, Math.round((1 - (kept - give) / size) * 1e4) / 1e4);
+    if (next <= now) continue;
+    out.push({ change: `${layer} ${pct(now)} → ${pct(next)}`, layerSparsity: { ...current.layerSparsity, [layer]: next }, ...(current.relativeError !== undefined ? { relativeError: current.relativeError } : {}) });
+  }
+  if (current.relativeError !== undefined && current.relativeError < 0.25) {
+    const next = Math.round(current.relativeError * 1.5 * 1e4) / 1e4;
+    out.push({ change: `error bound ${current.relativeError} → ${next}`, layerSparsity: { ...current.layerSparsity }, relativeError: next });
+  }
+  return out;
+}
+
+/**
+ * The proposal a round keeps: among those whose estimated drop is within the allowed one and that save bytes, the one
+ * that loses the least metric per byte saved (a gain counts as no loss, and then the largest
+ * saving wins); ties go to the smaller file, then to the earlier proposal. Undefined when none
+ * qualifies.
+ */
+export function pickProposal(current: GoalTrial, measured: readonly GoalTrial[], metricDrop: number): number | undefined {
+  let best: number | undefined;
+  let bestKey: [number, number] | undefined;
+  measured.forEach((t, i) => {
+    const saved = current.bytes - t.bytes;
+    if (!(t.estimatedDrop <= metricDrop) || saved <= 0) return;
+    const cost = Math.max(0, t.drop - current.drop) / saved;
+    const key: [number, number] = [cost, t.bytes];
+    if (!bestKey || key[0] < bestKey[0] || (key[0] === bestKey[0] && key[1] < bestKey[1])) {
+      best = i;
+      bestKey = key;
+    }
+  });
+  return best;
+}
+
+/** Searches per-layer budgets for the config's goal; returns every trial and the config to run. */
+export async function searchGoal(loaded: LoadedConfig, options: GoalSearchOptions): Promise<GoalResult> {
+  const started = Date.now();
+  const { config, file, dir } = loaded;
+  const goal = config.goal;
+  if (!goal) throw new ConfigError(`${file}: no goal section`, file, 'goal');
+  if (!config.encode) throw new ConfigError(`${file}: goal: minimize bytes needs an encode section: the bytes are those of the file it writes`, file, 'goal');
+  const stage = searchedStage(config, goal, file);
+  const base = withoutGoal(config);
+  let trialBase = goal.holdOut !== undefined ? setPath(base, 'data.holdOut', goal.holdOut) : base;
+  for (const [key, value] of Object.entries(goal.trial ?? {})) {
+    try {
+      trialBase = setPath(trialBase, key, value as JsonValue);
+    } catch (err) {
+      throw new ConfigError(`${file}: goal.trial.${key}: ${(err as Error).message}`, file, `goal.trial.${key}`);
+    }
+  }
+
+  // The layers and their sizes, from the model itself.
+  await chooseBackend(config.backend ?? 'auto');
+  const model = await loadConfiguredModel(config.model, dir);
+  const sizes = new Map(prunableWeights(model).map((w) => [w.layerName, w.size] as const));
+  model.dispose();
+
+  const work = options.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'nncompress-goal-'));
+  let jobNumber = 0;
+  const run = async (configs: readonly { change: string; config: PipelineConfig }[]): Promise<PipelineJobResult[]> => {
+    const jobs: Job[] = configs.map((c) => {
+      const input: PipelineJobInput = { config: c.config, dir, file: `${file} (goal trial: ${c.change})`, outDir: path.join(work, `trial-${++jobNumber}`), workers: 1 };
+      return { handler: 'pipeline', input: input as unknown as JsonValue, label: c.change };
+    });
+    const results = await runJobs<PipelineJobResult>(jobs, { processes: options.processes ?? goal.processes ?? 'auto', onEvent: options.onEvent });
+    for (const job of jobs) fs.rmSync((job.input as unknown as PipelineJobInput).outDir, { recursive: true, force: true });
+    return results;
+  };
+
+  try {
+    const relativeError = config.encode.relativeError;
+    // Cheaper trials lose more than the full settings would: the config as written, run both
+    // ways, says by how much, and every trial's loss is shifted by that before the goal is checked.
+    const cheaper = Object.keys(goal.trial ?? {}).length > 0;
+    const fullBase = goal.holdOut !== undefined ? setPath(base, 'data.holdOut', goal.holdOut) : base;
+    const [first, full = first] = await run([{ change: 'start', config: trialBase }, ...(cheaper ? [{ change: 'start, full settings', config: fullBase }] : [])]);
+    const higherIsBetter = first.report.task.higherIsBetter;
+    const baselineMetric = first.report.baseline.metric.value;
+    const dropOf = (metric: number): number => (higherIsBetter ? baselineMetric - metric : metric - baselineMetric);
+    const offset = dropOf(full.report.final.metric.value) - dropOf(first.report.final.metric.value);
+    const reached: Record<string, number> = {};
+    for (const layer of full.report.layers) if (sizes.has(layer.name) && layer.sparsity > 0) reached[layer.name] = Math.round(layer.sparsity * 1e4) / 1e4;
+    const measure = (result: PipelineJobResult): { bytes: number; metric: number; drop: number; estimatedDrop: number } => {
+      const metric = result.report.final.metric.value;
+      return { bytes: result.report.final.encodedBytes, metric, drop: dropOf(metric), estimatedDrop: dropOf(metric) + offset };
+    };
+    const start: GoalTrial = { step: 0, change: 'start', layerSparsity: reached, ...(relativeError !== undefined ? { relativeError } : {}), ...measure(first), accepted: true };
+    const trials: GoalTrial[] = [start];
+    const measuredOn = first.report.data.heldOut ? 'held-out training examples' : 'test split';
+    const fullStart = cheaper ? { bytes: full.report.final.encodedBytes, metric: full.report.final.metric.value, drop: dropOf(full.report.final.metric.value) } : undefined;
+    options.logger.info(
+      `goal: start (the config as written): ${start.bytes.toLocaleString('en-US')} B, ${first.report.task.metric} ${start.metric.toFixed(4)} on the ${measuredOn} (${first.report.data.testExamples} examples; unpruned ${baselineMetric.toFixed(4)}, drop ${start.drop.toFixed(4)}${fullStart ? `, ${fullStart.drop.toFixed(4)} with the full settings` : ''}; ${goal.metricDrop} allowed)`,
+    );
+    let current = start;
+    let stopped = `${goal.steps ?? 8} rounds done`;
+    if (start.estimatedDrop > goal.metricDrop) {
+      stopped = `the config as written already loses ${start.estimatedDrop.toFixed(4)} on the ${measuredOn}, more than metricDrop ${goal.metricDrop}; nothing smaller was tried`;
+    } else {
+      for (let step = 1; step <= (goal.steps ?? 8); step++) {
+        const round = proposals(current, sizes, goal.stepShare ?? 0.2);
+        if (round.length === 0) {
+          stopped = `round ${step}: no layer has weights left to give`;
+          break;
+        }
+        const results = await run(round.map((p) => ({ change: p.change, config: budgetedConfig(trialBase, stage, sizes, p.layerSparsity, p.relativeError) })));
+        const measured = round.map((p, i): GoalTrial => ({ step, change: p.change, layerSparsity: p.layerSparsity, ...(p.relativeError !== undefined ? { relativeError: p.relativeError } : {}), ...measure(results[i]), accepted: false }));
+        const kept = pickProposal(current, measured, goal.metricDrop);
+        for (const [i, t] of measured.entries()) {
+          const mark = { ...t, accepted: i === kept };
+          trials.push(mark);
+          options.logger.info(`goal: round ${step}: ${t.change}: ${t.bytes.toLocaleString('en-US')} B, drop ${t.drop.toFixed(4)}${cheaper ? ` (estimated ${t.estimatedDrop.toFixed(4)} with the full settings)` : ''}${i === kept ? ', kept' : ''}`);
+        }
+        if (kept === undefined) {
+          stopped = `round ${step}: every proposal lost more than metricDrop ${goal.metricDrop} or saved no bytes`;
+          break;
+        }
+        current = trials[trials.length - measured.length + kept];
+      }
+    }
+    const final = current === start ? base : budgetedConfig(base, stage, sizes, current.layerSparsity, current.relativeError);
+    return { goal, trials, chosen: current, baselineMetric, higherIsBetter, measuredOn, examples: first.report.data.testExamples, ...(fullStart ? { fullStart } : {}), stopped, config: final, durationMs: Date.now() - started };
+  } finally {
+    if (!options.workDir) fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** The search as the final run's report records it. */
+export function goalReport(result: GoalResult): Omit<ReportGoal, 'testDrop' | 'notes'> {
+  return {
+    minimize: result.goal.minimize,
+    metricDrop: result.goal.metricDrop,
+    measuredOn: result.measuredOn,
+    examples: result.examples,
+    baselineMetric: result.baselineMetric,
+    trials: result.trials,
+    ...(result.fullStart ? { fullStart: result.fullStart } : {}),
+    chosen: result.trials.indexOf(result.chosen),
+    stopped: result.stopped,
+    durationMs: result.durationMs,
+  };
+}
