@@ -30,9 +30,10 @@ describe('the goal search: proposals', () => {
           expect(p.layerSparsity[layer]).toBeGreaterThan(current[layer]);
           expect(p.layerSparsity[layer]).toBeLessThanOrEqual(0.995);
           const given = size * (p.layerSparsity[layer] - current[layer]);
-          // At least a quarter of the ask, at most the ask (up to rounding of the sparsity to 1e-4).
+          // At least a quarter of the ask, at most the ask and half of what the layer kept (up to rounding of the sparsity to 1e-4).
           expect(given).toBeGreaterThanOrEqual((share * remaining) / 4 - size * 1e-4);
           expect(given).toBeLessThanOrEqual(share * remaining + size * 1e-4);
+          expect(given).toBeLessThanOrEqual((size * (1 - current[layer])) / 2 + size * 1e-4);
         }
       }),
     );

@@ -120,6 +120,13 @@ describe('the pipeline job', () => {
     expect(two[0].report.workers.used).toBe(1);
   });
 
+  it('says that a Pipeline does not search a goal, and runs the config as written', async () => {
+    const config = { model: './model/model.json', data: { source: 'mnist', train: 100, test: 100 }, stages: [{ name: 'tune' }], encode: { codec: 'huffman' }, goal: { minimize: 'bytes', metricDrop: 0.01 } };
+    const result = (await executeJob({ handler: 'pipeline', input: { config: config as never, dir, file: 'goal.yaml', outDir: path.join(dir, 'goal-as-written') } })) as PipelineJobResult;
+    expect(result.warnings).toContain('goal.yaml: goal: a Pipeline runs the config as written and does not search; use runGoal (what nncompress run does) to search');
+    expect(result.report.goal).toBeUndefined();
+  });
+
   it('refuses a worker count that would depend on the machine', async () => {
     await expect(executeJob({ handler: 'pipeline', input: { config: {} as never, dir, file: 'x.yaml', outDir: path.join(dir, 'never'), workers: 'auto' } })).rejects.toThrow("x.yaml: a pipeline job's workers must be a positive integer, got auto");
   });
@@ -174,5 +181,10 @@ describe('loadSweep', () => {
 
     fs.writeFileSync(path.join(dir, 'huge.yaml'), `pipeline: ./base.yaml\nvary:\n  seed: [${Array.from({ length: 101 }, (_, i) => i).join(', ')}]\n  stages.s.target.sparsity: [${Array.from({ length: 100 }, (_, i) => i / 100).join(', ')}]\n`);
     expect(() => loadSweep(path.join(dir, 'huge.yaml'))).toThrow(/vary: 10,100 configurations; at most 10,000$/);
+
+    // A goal would be ignored by a sweep, which runs configurations as written: refused.
+    fs.writeFileSync(path.join(dir, 'with-goal.yaml'), `${fs.readFileSync(path.join(dir, 'base.yaml'), 'utf8')}encode: { codec: huffman }\ngoal: { minimize: bytes, metricDrop: 0.01 }\n`);
+    fs.writeFileSync(path.join(dir, 'goal-grid.yaml'), `pipeline: ./with-goal.yaml\nvary:\n  seed: [1, 2]\n`);
+    expect(() => loadSweep(path.join(dir, 'goal-grid.yaml'))).toThrow(/goal-grid\.yaml: pipeline: .*with-goal\.yaml has a goal, which a sweep does not search; remove it, or run it with nncompress run$/);
   });
 });

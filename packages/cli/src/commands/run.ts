@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { loadConfig, Pipeline, Report } from '@nncompress/core';
-import { goalReport, searchGoal } from '@nncompress/core/jobs';
+import { runGoal } from '@nncompress/core/jobs';
 import { formatMetric, metricLabel } from '@nncompress/core/training';
 import { ProgressReporter } from '../progress';
 import { formatTable, int, pct } from '../table';
@@ -33,23 +33,31 @@ export function goalTable(report: Report): string {
   const estimated = g.fullStart !== undefined;
   const rows = g.trials.map((t, i) => [String(t.step), t.change, int(t.bytes), formatMetric({ name: report.task.metric, value: t.metric }), t.drop.toFixed(4), ...(estimated ? [t.estimatedDrop.toFixed(4)] : []), i === g.chosen ? 'chosen' : t.accepted ? 'kept' : '']);
   const chosen = g.trials[g.chosen];
+  const missed = (g.missed ?? []).map((m) => `the run with ${g.trials[m.trial].change} (round ${g.trials[m.trial].step}, ${int(m.bytes)} B) lost ${m.testDrop.toFixed(4)} on the test split; `).join('');
   const budgets = Object.entries(chosen.layerSparsity).map(([layer, s]) => `${layer} ${pct(s)}`).join(', ');
-  return `goal search: the smallest file losing at most ${g.metricDrop} (${g.trials.length} trials on the ${g.measuredOn}, ${int(g.examples)} examples, ${(g.durationMs / 1000).toFixed(0)} s; stopped: ${g.stopped})\n${formatTable(['round', 'change', 'bytes', metricLabel(report.task.metric), 'drop', ...(estimated ? ['full settings (est.)'] : []), ''], rows)}\nchosen: ${budgets}${chosen.relativeError !== undefined ? `, error bound ${chosen.relativeError}` : ''}; on the test split the final run loses ${g.testDrop.toFixed(4)}`;
+  return `goal search: the smallest file losing at most ${g.metricDrop} (${g.trials.length} trials on the ${g.measuredOn}, ${int(g.examples)} examples, ${(g.durationMs / 1000).toFixed(0)} s; stopped: ${g.stopped})\n${formatTable(['round', 'change', 'bytes', metricLabel(report.task.metric), 'drop', ...(estimated ? ['full settings (est.)'] : []), ''], rows)}\n${missed}chosen: ${budgets}${chosen.relativeError !== undefined ? `, error bound ${chosen.relativeError}` : ''}; on the test split the final run loses ${g.testDrop.toFixed(4)}`;
+}
+
+function runPipeline(pipeline: Pipeline, reporter: ProgressReporter): Promise<Report> {
+  reporter.attach(pipeline.hooks);
+  return pipeline.run();
 }
 
 export async function runCommand(configFile: string, options: RunCommandOptions): Promise<void> {
   const loaded = loadConfig(configFile);
   const outDir = options.out ?? path.join('nncompress-out', path.basename(configFile).replace(/\.[^.]+$/, ''));
   const reporter = new ProgressReporter(process.stderr, options.verbose);
-  // A goal: search the budgets first (trials on every core), then run the config with the best.
-  const search = loaded.config.goal
-    ? await searchGoal(loaded, { logger: reporter, onEvent: (e) => e.kind === 'done' && reporter.info(`goal: trial ${e.label}: done in ${(e.ms / 1000).toFixed(1)} s (${e.done}/${e.total} of its round)`) })
-    : undefined;
-  const config = search ? { ...loaded, config: search.config } : loaded;
-  const pipeline = new Pipeline(config, { outDir, seed: options.seed, workers: options.workers, logger: reporter, ...(search ? { goal: goalReport(search) } : {}) });
-  reporter.attach(pipeline.hooks);
+  const run = { outDir, seed: options.seed, workers: options.workers };
   try {
-    const report = await pipeline.run();
+    // A goal: search the budgets first (trials on every core), then run the config with the best.
+    const report = loaded.config.goal
+      ? await runGoal(loaded, {
+          ...run,
+          logger: reporter,
+          observe: (p) => reporter.attach(p.hooks),
+          onEvent: (e) => e.kind === 'done' && reporter.info(`goal: trial ${e.label}: done in ${(e.ms / 1000).toFixed(1)} s (${e.done}/${e.total} of its round)`),
+        })
+      : await runPipeline(new Pipeline(loaded, { ...run, logger: reporter }), reporter);
     reporter.done();
     if (report.goal) process.stdout.write(`\n${goalTable(report)}\n`);
     process.stdout.write(`\n${summaryTable(report)}\n\nbackend ${report.backend}, seed ${report.seed}${report.workers.used > 1 ? `, ${report.workers.used} workers` : ''}; wrote ${path.resolve(outDir)}/{model/,${report.encoding ? `${report.encoding.file},` : ''}report.json,report.html}\n`);

@@ -10,5 +10,5 @@ export type { RunJobsOptions, JobEvent } from '../jobs/local-pool';
 export type { PipelineJobInput, PipelineJobResult } from '../jobs/pipeline-job';
 export { loadSweep, setPath, sweepJobs, configurationFolder, MAX_CONFIGURATIONS } from '../jobs/sweep';
 export type { LoadedSweep, SweepConfiguration } from '../jobs/sweep';
-export { searchGoal, goalReport, budgetedConfig, proposals, pickProposal } from '../search/goal-search';
-export type { GoalResult, GoalTrial, GoalSearchOptions } from '../search/goal-search';
+export { runGoal, searchGoal, goalReport, budgetedConfig, proposals, pickProposal } from '../search/goal-search';
+export type { GoalResult, GoalTrial, GoalSearchOptions, RunGoalOptions } from '../search/goal-search';

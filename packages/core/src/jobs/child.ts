@@ -25,7 +25,10 @@ async function answer(request: ChildRequest): Promise<ChildReply> {
 
 if (process.send) {
   process.on('message', (request: ChildRequest) => {
-    void answer(request).then((reply) => process.send?.(reply));
+    // A parent that died while the job ran (killed, Ctrl-C) has no one to answer: leave quietly.
+    void answer(request).then((reply) => (process.connected ? process.send?.(reply) : process.exit(0)));
   });
   process.on('disconnect', () => process.exit(0));
+  // A send that fails because the parent just went away.
+  process.on('error', () => process.exit(0));
 }

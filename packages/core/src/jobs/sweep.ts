@@ -123,6 +123,8 @@ export function loadSweep(sweepFile: string): LoadedSweep {
   const pipelineFile = path.resolve(path.dirname(file), raw.pipeline as string);
   if (!fs.existsSync(pipelineFile)) fail('pipeline', `file not found: ${pipelineFile}`);
   const pipeline = loadConfig(pipelineFile);
+  // A sweep runs each configuration as written; a goal would be silently ignored.
+  if (pipeline.config.goal) fail('pipeline', `${pipelineFile} has a goal, which a sweep does not search; remove it, or run it with nncompress run`);
   if (raw.set !== undefined && !isMapping(raw.set)) fail('set', 'must map key paths to the value every configuration uses');
   let base = pipeline.config;
   for (const [key, value] of Object.entries((raw.set ?? {}) as Record<string, unknown>)) {

@@ -95,6 +95,8 @@ export class Pipeline {
     this.started = true;
     const started = performance.now();
     const { config, file, dir } = this.loaded;
+    // A Pipeline runs the config as written; the search is runGoal's (nncompress run's).
+    if (config.goal) this.logger.warn(`${file}: goal: a Pipeline runs the config as written and does not search; use runGoal (what nncompress run does) to search`);
     const seed = this.options.seed ?? config.seed ?? 42;
     const modelPath = typeof config.model === 'string' ? path.resolve(dir, config.model) : undefined;
     const output = new OutputFolder(this.options.outDir, modelPath ? [...modelInputFiles(modelPath), file] : [file]);
@@ -260,7 +262,8 @@ export class Pipeline {
   private goalOutcome(search: Omit<ReportGoal, 'testDrop' | 'notes'>, baseline: number, final: number, higherIsBetter: boolean): ReportGoal {
     const testDrop = higherIsBetter ? baseline - final : final - baseline;
     if (testDrop <= search.metricDrop) return { ...search, testDrop };
-    const note = `goal: the final run loses ${testDrop.toFixed(4)} on the test split, more than metricDrop ${search.metricDrop}; its trial lost ${search.trials[search.chosen].drop.toFixed(4)} on the ${search.measuredOn}${search.measuredOn === 'test split' ? '' : ` (${search.examples} examples)`}, with the trials' own settings`;
+    const trial = search.trials[search.chosen];
+    const note = `goal: the run with ${trial.step === 0 ? 'the config as written' : `round ${trial.step}'s budgets (${trial.change})`} loses ${testDrop.toFixed(4)} on the test split, more than metricDrop ${search.metricDrop}; its trial was estimated at ${trial.estimatedDrop.toFixed(4)} on the ${search.measuredOn}`;
     this.logger.warn(note);
     return { ...search, testDrop, notes: [note] };
   }

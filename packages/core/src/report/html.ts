@@ -138,7 +138,8 @@ function goalSection(report: Report): string {
   const calibration = g.fullStart
     ? ` Trials run cheaper settings than the final run (goal.trial); the config as written lost ${g.trials[0].drop.toFixed(4)} with them and ${g.fullStart.drop.toFixed(4)} with its full settings, so each trial's loss is shifted by the difference (the estimate column) before the goal is checked.`
     : '';
-  const notes = (g.notes ?? []).map((n) => `<p>⚠ ${esc(n)}</p>`).join('');
+  const missed = (g.missed ?? []).map((m) => `<p>The run with ${esc(g.trials[m.trial].change)} (round ${g.trials[m.trial].step}, ${int(m.bytes)} B) lost ${m.testDrop.toFixed(4)} on the test split, more than the goal allows; the run stepped back to the kept step before it.</p>`).join('');
+  const notes = missed + (g.notes ?? []).map((n) => `<p>⚠ ${esc(n)}</p>`).join('');
   return `<h2>Goal search</h2><p>Smallest file losing at most ${g.metricDrop} ${esc(label)} against the unpruned model: ${g.trials.length} trials in ${(g.durationMs / 1000).toFixed(0)} s, measured on the ${g.measuredOn} (${int(g.examples)} examples)${g.measuredOn === 'test split' ? ': the chosen trial was selected on the split the final run is measured on' : ''}; stopped because ${esc(g.stopped)}.${calibration} The final run above, on the test split, loses ${g.testDrop.toFixed(4)}.</p>${notes}
 <figure>${chart}</figure>
 <table><tr><th>layer</th><th>sparsity chosen</th></tr>${budgets}</table>${chosen.relativeError !== undefined ? `<p>Codec error bound chosen: ${chosen.relativeError}.</p>` : ''}

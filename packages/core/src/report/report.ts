@@ -164,6 +164,8 @@ export interface ReportGoal {
   readonly fullStart?: { readonly bytes: number; readonly metric: number; readonly drop: number };
   /** Index in `trials` of the one the final run used. */
   readonly chosen: number;
+  /** Final runs of later kept trials that lost more than metricDrop on the test split, newest first: the run stepped back from each. */
+  readonly missed?: readonly { readonly trial: number; readonly bytes: number; readonly testDrop: number }[];
   /** Why the search stopped. */
   readonly stopped: string;
   readonly durationMs: number;

@@ -4,10 +4,10 @@
  * Mobile Applications", ECCV 2018). Each round proposes, for every layer, to remove a share
  * of the model's remaining weights from that layer alone (and, when the codec takes an error
  * bound, a larger bound); every proposal is a trial (the config run with those budgets,
- * measured as the final run measures, or on held-out training examples), and the round keeps the one that
- * loses the least metric per byte saved, as long as the loss against the unpruned model stays
- * within the goal. Trials are pipeline jobs, so they run on every core and give the same
- * result on any number of processes.
+ * measured where the final run measures, or on held-out training examples), and the round
+ * keeps the one that loses the least metric per byte saved, as long as the loss against the
+ * unpruned model stays within the goal. Trials are pipeline jobs, so they run on every core
+ * and give the same result on any number of processes.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -22,7 +22,8 @@ import type { PipelineJobInput, PipelineJobResult } from '../jobs/pipeline-job';
 import { setPath } from '../jobs/sweep';
 import { prunableWeights } from '../model/masks';
 import { loadConfiguredModel } from '../model/model-io';
-import type { ReportGoal, ReportGoalTrial } from '../report/report';
+import { Pipeline, RunOptions } from '../pipeline/pipeline';
+import type { Report, ReportGoal, ReportGoalTrial } from '../report/report';
 import type { Logger } from '../util/logger';
 
 /** One measured point of the search (report.json's `goal.trials`). */
@@ -34,7 +35,7 @@ export interface GoalResult {
   readonly trials: readonly GoalTrial[];
   /** The trial the final run uses: the last one kept. */
   readonly chosen: GoalTrial;
-  /** The unpruned model's metric on the held-out examples. */
+  /** The unpruned model's metric on the examples the trials were measured on. */
   readonly baselineMetric: number;
   readonly higherIsBetter: boolean;
   /** What the trials were measured on, and how many examples. */
@@ -64,7 +65,7 @@ const MAX_LAYER_SPARSITY = 0.995;
 
 const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
 
-/** The config as trials and the final run see it: no goal; `set` paths applied for trials. */
+/** The config without its goal: what trials start from and the final run runs. */
 function withoutGoal(config: PipelineConfig): PipelineConfig {
   const { goal: _goal, ...rest } = config;
   return rest;
@@ -104,7 +105,11 @@ export function budgetedConfig(config: PipelineConfig, stage: number, sizes: Rea
   return out;
 }
 
-/** Proposals of one round: each layer alone gives up `share` of the remaining weights; the codec's bound grows by half. */
+/**
+ * Proposals of one round: each layer alone gives up `share` of the model's remaining weights
+ * (at most half of its own), a layer that cannot give a quarter of that sits the round out,
+ * and the codec's bound grows by half.
+ */
 export function proposals(current: GoalTrial, sizes: ReadonlyMap<string, number>, share: number): { change: string; layerSparsity: Record<string, number>; relativeError?: number }[] {
   const remaining = [...sizes].reduce((n, [layer, size]) => n + size * (1 - (current.layerSparsity[layer] ?? 0)), 0);
   const ask = share * remaining;
@@ -115,7 +120,8 @@ export function proposals(current: GoalTrial, sizes: ReadonlyMap<string, number>
     if (now === undefined || now <= 0) continue;
     const kept = size * (1 - now);
     const floor = Math.ceil(size * (1 - MAX_LAYER_SPARSITY));
-    const give = Math.min(ask, kept - floor);
+    // At most half of what a layer keeps in one step: a small layer asked for the whole share would be cut to nothing.
+    const give = Math.min(ask, kept / 2, kept - floor);
     // A layer that can give only a small part of the ask is not a proposal of this round's size.
     if (give < ask / 4) continue;
     const next = Math.min(MAX_LAYER_SPARSITY, Math.round((1 - (kept - give) / size) * 1e4) / 1e4);
@@ -130,10 +136,10 @@ export function proposals(current: GoalTrial, sizes: ReadonlyMap<string, number>
 }
 
 /**
- * The proposal a round keeps: among those whose estimated drop is within the allowed one and that save bytes, the one
- * that loses the least metric per byte saved (a gain counts as no loss, and then the largest
- * saving wins); ties go to the smaller file, then to the earlier proposal. Undefined when none
- * qualifies.
+ * The proposal a round keeps: among those that save bytes and whose estimated drop is within
+ * the allowed one, the one that loses the least metric per byte saved (a gain counts as no
+ * loss, and then the largest saving wins); ties go to the smaller file, then to the earlier
+ * proposal. Undefined when none qualifies.
  */
 export function pickProposal(current: GoalTrial, measured: readonly GoalTrial[], metricDrop: number): number | undefined {
   let best: number | undefined;
@@ -170,10 +176,7 @@ export async function searchGoal(loaded: LoadedConfig, options: GoalSearchOption
   }
 
   // The layers and their sizes, from the model itself.
-  await chooseBackend(config.backend ?? 'auto');
-  const model = await loadConfiguredModel(config.model, dir);
-  const sizes = new Map(prunableWeights(model).map((w) => [w.layerName, w.size] as const));
-  model.dispose();
+  const sizes = await layerSizes(loaded);
 
   const work = options.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'nncompress-goal-'));
   let jobNumber = 0;
@@ -258,4 +261,55 @@ export function goalReport(result: GoalResult): Omit<ReportGoal, 'testDrop' | 'n
     stopped: result.stopped,
     durationMs: result.durationMs,
   };
+}
+
+export interface RunGoalOptions extends Omit<RunOptions, 'goal' | 'logger'> {
+  readonly logger: Logger;
+  /** Overrides the goal's `processes` for the trials. */
+  readonly processes?: number | 'auto';
+  /** Called with each pipeline before it runs (a progress bar taps its hooks). */
+  readonly observe?: (pipeline: Pipeline) => void;
+  /** Called as trials start and finish. */
+  readonly onEvent?: (event: JobEvent) => void;
+}
+
+/**
+ * Searches the goal's budgets, then runs the config with the chosen ones. A final run that
+ * loses more than the goal allows on the test split (trials estimate; the final run
+ * measures) is run again with the kept step before it, back to the config as written; the
+ * report names each run that missed. Returns the report of the run whose files are written.
+ */
+export async function runGoal(loaded: LoadedConfig, options: RunGoalOptions): Promise<Report> {
+  const { logger, processes, observe, onEvent, ...run } = options;
+  const result = await searchGoal(loaded, { logger, ...(processes !== undefined ? { processes } : {}), ...(onEvent ? { onEvent } : {}) });
+  const record = goalReport(result);
+  const kept = result.trials.map((t, i) => [t, i] as const).filter(([t]) => t.accepted);
+  const stage = searchedStage(loaded.config, result.goal, loaded.file);
+  const sizes = await layerSizes(loaded);
+  const missed: { trial: number; bytes: number; testDrop: number }[] = [];
+  for (let k = kept.length - 1; k >= 0; k--) {
+    const [trial, index] = kept[k];
+    let config = withoutGoal(loaded.config);
+    if (trial.step > 0) config = budgetedConfig(config, stage, sizes, trial.layerSparsity, trial.relativeError);
+    const pipeline = new Pipeline({ ...loaded, config }, { ...run, logger, goal: { ...record, chosen: index, ...(missed.length > 0 ? { missed: [...missed] } : {}) } });
+    observe?.(pipeline);
+    const report = await pipeline.run();
+    const goal = report.goal!;
+    if (goal.testDrop <= result.goal.metricDrop || k === 0) return report;
+    missed.push({ trial: index, bytes: report.final.encodedBytes, testDrop: goal.testDrop });
+    const back = kept[k - 1][0];
+    logger.info(`goal: stepping back to ${back.step === 0 ? 'the config as written' : `round ${back.step} (${back.change})`}`);
+  }
+  throw new Error('unreachable: the config as written is always kept');
+}
+
+/** Prunable layers of the config's model and their kernel sizes. */
+async function layerSizes(loaded: LoadedConfig): Promise<Map<string, number>> {
+  await chooseBackend(loaded.config.backend ?? 'auto');
+  const model = await loadConfiguredModel(loaded.config.model, loaded.dir);
+  try {
+    return new Map(prunableWeights(model).map((w) => [w.layerName, w.size] as const));
+  } finally {
+    model.dispose();
+  }
 }
