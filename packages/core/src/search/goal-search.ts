@@ -47,6 +47,8 @@ export interface GoalResult {
   readonly stopped: string;
   /** The config the final run uses: the one given, with the chosen budgets, without its goal. */
   readonly config: PipelineConfig;
+  /** The config a final run with `trial`'s budgets uses (the config as written for the start). */
+  configFor(trial: GoalTrial): PipelineConfig;
   readonly durationMs: number;
 }
 
@@ -228,20 +230,18 @@ export async function searchGoal(loaded: LoadedConfig, options: GoalSearchOption
         const results = await run(round.map((p) => ({ change: p.change, config: budgetedConfig(trialBase, stage, sizes, p.layerSparsity, p.relativeError) })));
         const measured = round.map((p, i): GoalTrial => ({ step, change: p.change, layerSparsity: p.layerSparsity, ...(p.relativeError !== undefined ? { relativeError: p.relativeError } : {}), ...measure(results[i]), accepted: false }));
         const kept = pickProposal(current, measured, goal.metricDrop);
-        for (const [i, t] of measured.entries()) {
-          const mark = { ...t, accepted: i === kept };
-          trials.push(mark);
-          options.logger.info(`goal: round ${step}: ${t.change}: ${t.bytes.toLocaleString('en-US')} B, drop ${t.drop.toFixed(4)}${cheaper ? ` (estimated ${t.estimatedDrop.toFixed(4)} with the full settings)` : ''}${i === kept ? ', kept' : ''}`);
-        }
+        const marked = measured.map((t, i) => ({ ...t, accepted: i === kept }));
+        trials.push(...marked);
+        for (const t of marked) options.logger.info(`goal: round ${step}: ${t.change}: ${t.bytes.toLocaleString('en-US')} B, drop ${t.drop.toFixed(4)}${cheaper ? ` (estimated ${t.estimatedDrop.toFixed(4)} with the full settings)` : ''}${t.accepted ? ', kept' : ''}`);
         if (kept === undefined) {
           stopped = `round ${step}: every proposal lost more than metricDrop ${goal.metricDrop} or saved no bytes`;
           break;
         }
-        current = trials[trials.length - measured.length + kept];
+        current = marked[kept];
       }
     }
-    const final = current === start ? base : budgetedConfig(base, stage, sizes, current.layerSparsity, current.relativeError);
-    return { goal, trials, chosen: current, baselineMetric, higherIsBetter, measuredOn, examples: first.report.data.testExamples, ...(fullStart ? { fullStart } : {}), stopped, config: final, durationMs: Date.now() - started };
+    const configFor = (trial: GoalTrial): PipelineConfig => (trial.step === 0 ? base : budgetedConfig(base, stage, sizes, trial.layerSparsity, trial.relativeError));
+    return { goal, trials, chosen: current, baselineMetric, higherIsBetter, measuredOn, examples: first.report.data.testExamples, ...(fullStart ? { fullStart } : {}), stopped, config: configFor(current), configFor, durationMs: Date.now() - started };
   } finally {
     if (!options.workDir) fs.rmSync(work, { recursive: true, force: true });
   }
@@ -284,14 +284,10 @@ export async function runGoal(loaded: LoadedConfig, options: RunGoalOptions): Pr
   const result = await searchGoal(loaded, { logger, ...(processes !== undefined ? { processes } : {}), ...(onEvent ? { onEvent } : {}) });
   const record = goalReport(result);
   const kept = result.trials.map((t, i) => [t, i] as const).filter(([t]) => t.accepted);
-  const stage = searchedStage(loaded.config, result.goal, loaded.file);
-  const sizes = await layerSizes(loaded);
   const missed: { trial: number; bytes: number; testDrop: number }[] = [];
   for (let k = kept.length - 1; k >= 0; k--) {
     const [trial, index] = kept[k];
-    let config = withoutGoal(loaded.config);
-    if (trial.step > 0) config = budgetedConfig(config, stage, sizes, trial.layerSparsity, trial.relativeError);
-    const pipeline = new Pipeline({ ...loaded, config }, { ...run, logger, goal: { ...record, chosen: index, ...(missed.length > 0 ? { missed: [...missed] } : {}) } });
+    const pipeline = new Pipeline({ ...loaded, config: result.configFor(trial) }, { ...run, logger, goal: { ...record, chosen: index, ...(missed.length > 0 ? { missed: [...missed] } : {}) } });
     observe?.(pipeline);
     const report = await pipeline.run();
     const goal = report.goal!;
