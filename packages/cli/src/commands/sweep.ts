@@ -80,21 +80,22 @@ export async function sweepCommand(sweepFile: string, options: SweepCommandOptio
 
   const first = results[0].report;
   const label = metricLabel(first.task.metric);
-  const header = ['#', ...sweep.shortNames, label, `Δ ${label}`, 'sparsity reached', 'params', 'FLOPs', 'bytes', 'ratio', 'time'];
+  // Structured pruning leaves no zeros: a column of 0.00% says nothing.
+  const sparse = results.some((r) => r.report.final.sparsity !== 0);
+  // Speed-ups when every configuration timed latency: baseline and final in alternation, in the same process.
+  const timed = results.every((r) => r.report.baseline.latencyMs && r.report.final.latencyMs);
+  const header = ['#', ...sweep.shortNames, label, `Δ ${label}`, ...(sparse ? ['sparsity reached'] : []), 'params', 'FLOPs', 'bytes', 'ratio', ...(timed ? ['speed-up b1', 'speed-up b32'] : []), 'time'];
   const delta = (r: PipelineJobResult): string => {
     const d = r.report.final.metric.value - r.report.baseline.metric.value;
     const points = r.report.task.metric === 'accuracy' || r.report.task.metric === 'binaryAccuracy';
     return `${d >= 0 ? '+' : ''}${points ? (100 * d).toFixed(2) : d.toPrecision(3)}`;
   };
-  // Speed-ups when every configuration timed latency: baseline and final in alternation, in the same process.
-  const timed = results.every((r) => r.report.baseline.latencyMs && r.report.final.latencyMs);
-  if (timed) header.splice(header.length - 1, 0, 'speed-up b1', 'speed-up b32');
   const rows = sweep.configurations.map((c, i) => {
     const r = results[i];
     const f = r.report.final;
     const b = r.report.baseline;
     const speedups = timed ? [`${(b.latencyMs!.batch1 / f.latencyMs!.batch1).toFixed(2)}x`, `${(b.latencyMs!.batch32 / f.latencyMs!.batch32).toFixed(2)}x`] : [];
-    return [String(i + 1), ...sweep.keys.map((k) => (typeof c.values[k] === 'string' ? (c.values[k] as string) : JSON.stringify(c.values[k]))), formatMetric(f.metric), delta(r), pct(f.sparsity), int(f.params), int(f.flops), int(f.encodedBytes), `${f.compressionRatio.toFixed(2)}x`, ...speedups, `${(r.report.durationMs / 1000).toFixed(1)} s`];
+    return [String(i + 1), ...sweep.keys.map((k) => (typeof c.values[k] === 'string' ? (c.values[k] as string) : JSON.stringify(c.values[k]))), formatMetric(f.metric), delta(r), ...(sparse ? [pct(f.sparsity)] : []), int(f.params), int(f.flops), int(f.encodedBytes), `${f.compressionRatio.toFixed(2)}x`, ...speedups, `${(r.report.durationMs / 1000).toFixed(1)} s`];
   });
   const summary = {
     sweep: path.basename(sweep.file),
@@ -112,12 +113,6 @@ export async function sweepCommand(sweepFile: string, options: SweepCommandOptio
     })),
   };
   writeFileAtomic(path.join(out, 'sweep.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  // Structured pruning leaves no zeros: a column of 0.00% says nothing.
-  if (results.every((r) => r.report.final.sparsity === 0)) {
-    const at = header.indexOf('sparsity reached');
-    header.splice(at, 1);
-    for (const row of rows) row.splice(at, 1);
-  }
   const warnings = results.flatMap((r, i) => r.warnings.map((w) => `warning: configuration ${i + 1} (${sweep.configurations[i].label}): ${w}`));
   process.stdout.write(`\n${label} before: ${formatMetric(first.baseline.metric)}, ${int(first.baseline.bytesFloat32)} B float32\n${formatTable(header, rows)}\n\n`);
   if (warnings.length > 0) process.stdout.write(`${warnings.join('\n')}\n\n`);
