@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { LENET300, nncompress, REPO } from './helpers';
+import { expectOneLineError, LENET300, nncompress, REPO } from './helpers';
 
 let dir: string;
 
@@ -22,16 +22,6 @@ stages:
 `;
 
 /** The error is one line naming the problem, there is no stack trace, and nothing was written. */
-function expectOneLineError(r: { code: number | null; stderr: string }, pattern: RegExp, out: string): void {
-  expect(r.code).toBe(1);
-  const errors = r.stderr.split('\n').filter((l) => l.startsWith('nncompress: error:'));
-  expect(errors).toHaveLength(1);
-  expect(errors[0]).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/^\s+at /m);
-  expect(fs.existsSync(out)).toBe(false);
-  expect(fs.readdirSync(path.dirname(out)).filter((f) => f.includes('.tmp-'))).toEqual([]);
-}
-
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nnc-cli-'));
 });

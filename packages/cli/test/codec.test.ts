@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadMnist } from '@nncompress/core/data';
 import { encodeTensor, readNnc, writeNnc } from '@nncompress/format';
-import { LENET300, nncompress, REPO } from './helpers';
+import { expectOneLineError, LENET300, nncompress, REPO } from './helpers';
 
 /** A model folder (model.json + shards) loaded with plain tfjs, no nncompress code. */
 async function loadFolder(modelJson: string): Promise<tf.LayersModel> {
@@ -12,14 +12,6 @@ async function loadFolder(modelJson: string): Promise<tf.LayersModel> {
   const group = json.weightsManifest[0];
   const data = Buffer.concat(group.paths.map((p: string) => fs.readFileSync(path.join(path.dirname(modelJson), p))));
   return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: group.weights, weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) }));
-}
-
-function expectOneLineError(r: { code: number | null; stderr: string }, pattern: RegExp): void {
-  expect(r.code).toBe(1);
-  const errors = r.stderr.split('\n').filter((l) => l.startsWith('nncompress: error:'));
-  expect(errors).toHaveLength(1);
-  expect(errors[0]).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/^\s+at /m);
 }
 
 let dir: string;
