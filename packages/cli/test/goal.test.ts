@@ -63,14 +63,25 @@ describe('nncompress run with a goal', () => {
 
   it('with cheaper trials, shifts every trial by what the config as written loses with its full settings', () => {
     const out = path.join(dir, 'cheap');
-    const r = nncompress(['run', write('cheap.yaml', config("{ minimize: bytes, metricDrop: 0.03, steps: 1, trial: { 'plugins.tune.options.epochs': 0 } }", 'encode: { codec: huffman }\n')), '-o', out]);
+    const r = nncompress(['run', write('cheap.yaml', config("{ minimize: bytes, metricDrop: 0.03, steps: 2, trial: { 'plugins.tune.options.epochs': 0 } }", 'encode: { codec: huffman }\n')), '-o', out]);
     expect(r.code).toBe(0);
     const g = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')).goal;
+    type T = { step: number; drop: number; estimatedDrop: number; fullDrop?: number; accepted: boolean };
+    const trials: T[] = g.trials;
     // Without fine-tuning the trials lose more; the full settings' start says how much more.
-    const offset = g.fullStart.drop - g.trials[0].drop;
-    expect(offset).toBeLessThan(0);
-    for (const t of g.trials) expect(t.estimatedDrop).toBeCloseTo(t.drop + offset, 10);
-    expect(g.trials.length).toBeGreaterThan(1);
+    expect(trials[0].fullDrop).toBe(g.fullStart.drop);
+    expect(g.fullStart.drop - trials[0].drop).toBeLessThan(0);
+    // Each round's trials are shifted by the gap of a point run both ways in an earlier round:
+    // round 1 by the start's, later rounds by the step they start from.
+    const calibrated = trials.filter((t) => t.fullDrop !== undefined);
+    for (const t of trials.slice(1)) {
+      const from = t.step === 1 ? [trials[0]] : calibrated.filter((c) => c.step < t.step && c.step > 0);
+      expect(from.some((c) => Math.abs(t.estimatedDrop - (t.drop + c.fullDrop! - c.drop)) < 1e-9)).toBe(true);
+    }
+    // A step kept in round 1 was run with the full settings in round 2.
+    const keptInFirst = trials.find((t) => t.step === 1 && t.fullDrop !== undefined);
+    if (trials.some((t) => t.step === 2)) expect(keptInFirst ?? trials.find((t) => t.step === 1 && t.accepted) === undefined).toBeTruthy();
+    expect(trials.length).toBeGreaterThan(1);
     expect(r.stdout).toContain('full settings (est.)');
   });
 

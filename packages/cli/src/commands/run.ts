@@ -31,11 +31,11 @@ export function goalTable(report: Report): string {
   const g = report.goal!;
   // With cheaper trials, the estimate for the full settings is what the goal was checked against.
   const estimated = g.fullStart !== undefined;
-  const rows = g.trials.map((t, i) => [String(t.step), t.change, int(t.bytes), formatMetric({ name: report.task.metric, value: t.metric }), t.drop.toFixed(4), ...(estimated ? [t.estimatedDrop.toFixed(4)] : []), i === g.chosen ? 'chosen' : t.accepted ? 'kept' : '']);
+  const rows = g.trials.map((t, i) => [String(t.step), t.change, int(t.bytes), formatMetric({ name: report.task.metric, value: t.metric }), t.drop.toFixed(4), ...(estimated ? [t.estimatedDrop.toFixed(4), t.fullDrop !== undefined ? t.fullDrop.toFixed(4) : ''] : []), i === g.chosen ? 'chosen' : t.accepted ? 'kept' : '']);
   const chosen = g.trials[g.chosen];
   const missed = (g.missed ?? []).map((m) => `the run with ${g.trials[m.trial].change} (round ${g.trials[m.trial].step}, ${int(m.bytes)} B) lost ${m.testDrop.toFixed(4)} on the test split; `).join('');
   const budgets = Object.entries(chosen.layerSparsity).map(([layer, s]) => `${layer} ${pct(s)}`).join(', ');
-  return `goal search: the smallest file losing at most ${g.metricDrop} (${g.trials.length} trials on the ${g.measuredOn}, ${int(g.examples)} examples, ${(g.durationMs / 1000).toFixed(0)} s; stopped: ${g.stopped})\n${formatTable(['round', 'change', 'bytes', metricLabel(report.task.metric), 'drop', ...(estimated ? ['full settings (est.)'] : []), ''], rows)}\n${missed}chosen: ${budgets}${chosen.relativeError !== undefined ? `, error bound ${chosen.relativeError}` : ''}; on the test split the final run loses ${g.testDrop.toFixed(4)}`;
+  return `goal search: the smallest file losing at most ${g.metricDrop} (${g.trials.length} trials on the ${g.measuredOn}, ${int(g.examples)} examples, ${(g.durationMs / 1000).toFixed(0)} s; stopped: ${g.stopped})\n${formatTable(['round', 'change', 'bytes', metricLabel(report.task.metric), 'drop', ...(estimated ? ['full settings (est.)', 'full settings (run)'] : []), ''], rows)}\n${missed}chosen: ${budgets}${chosen.relativeError !== undefined ? `, error bound ${chosen.relativeError}` : ''}; on the test split the final run loses ${g.testDrop.toFixed(4)}`;
 }
 
 function runPipeline(pipeline: Pipeline, reporter: ProgressReporter): Promise<Report> {

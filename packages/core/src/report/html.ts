@@ -133,17 +133,17 @@ function goalSection(report: Report): string {
     .join('');
   const estimated = g.fullStart !== undefined;
   const rows = g.trials
-    .map((t) => `<tr><td>${t.step}</td><td class="t">${esc(t.change)}${t === chosen ? ' <b>(chosen)</b>' : ''}</td><td>${int(t.bytes)}</td><td>${showMetric(report, t.metric)}</td><td>${t.drop.toFixed(4)}</td>${estimated ? `<td>${t.estimatedDrop.toFixed(4)}</td>` : ''}<td>${t.accepted ? 'kept' : ''}</td></tr>`)
+    .map((t) => `<tr><td>${t.step}</td><td class="t">${esc(t.change)}${t === chosen ? ' <b>(chosen)</b>' : ''}</td><td>${int(t.bytes)}</td><td>${showMetric(report, t.metric)}</td><td>${t.drop.toFixed(4)}</td>${estimated ? `<td>${t.estimatedDrop.toFixed(4)}</td><td>${t.fullDrop !== undefined ? t.fullDrop.toFixed(4) : ''}</td>` : ''}<td>${t.accepted ? 'kept' : ''}</td></tr>`)
     .join('');
   const calibration = g.fullStart
-    ? ` Trials run cheaper settings than the final run (goal.trial); the config as written lost ${g.trials[0].drop.toFixed(4)} with them and ${g.fullStart.drop.toFixed(4)} with its full settings, so each trial's loss is shifted by the difference (the estimate column) before the goal is checked.`
+    ? ` Trials run cheaper settings than the final run (goal.trial); the config as written lost ${g.trials[0].drop.toFixed(4)} with them and ${g.fullStart.drop.toFixed(4)} with its full settings, so each trial's loss is shifted by the difference (the estimate column) before the goal is checked. Each kept step is then run with the full settings too (the last column), and the next round's trials are shifted by its difference instead; a kept step whose full run loses more than the goal is undone.`
     : '';
   const missed = (g.missed ?? []).map((m) => `<p>The run with ${esc(g.trials[m.trial].change)} (round ${g.trials[m.trial].step}, ${int(m.bytes)} B) lost ${m.testDrop.toFixed(4)} on the test split, more than the goal allows; the run stepped back to the kept step before it.</p>`).join('');
   const notes = missed + (g.notes ?? []).map((n) => `<p>⚠ ${esc(n)}</p>`).join('');
   return `<h2>Goal search</h2><p>Smallest file losing at most ${g.metricDrop} ${esc(label)} against the unpruned model: ${g.trials.length} trials in ${(g.durationMs / 1000).toFixed(0)} s, measured on the ${g.measuredOn} (${int(g.examples)} examples)${g.measuredOn === 'test split' ? ': the chosen trial was selected on the split the final run is measured on' : ''}; stopped because ${esc(g.stopped)}.${calibration} The final run above, on the test split, loses ${g.testDrop.toFixed(4)}.</p>${notes}
 <figure>${chart}</figure>
 <table><tr><th>layer</th><th>sparsity chosen</th></tr>${budgets}</table>${chosen.relativeError !== undefined ? `<p>Codec error bound chosen: ${chosen.relativeError}.</p>` : ''}
-<table><tr><th>round</th><th class="t">change</th><th>bytes</th><th>${esc(label)}</th><th>drop</th>${estimated ? '<th>full settings (est.)</th>' : ''}<th></th></tr>${rows}</table>`;
+<table><tr><th>round</th><th class="t">change</th><th>bytes</th><th>${esc(label)}</th><th>drop</th>${estimated ? '<th>full settings (est.)</th><th>full settings (run)</th>' : ''}<th></th></tr>${rows}</table>`;
 }
 
 /** What structured pruning could not touch, and why (omitted when nothing was left alone but the output). */

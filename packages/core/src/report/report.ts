@@ -145,7 +145,12 @@ export interface ReportGoalTrial {
    * equal to `drop` when trials run the full settings. What the goal is checked against.
    */
   readonly estimatedDrop: number;
-  /** Kept as the next round's starting point. */
+  /**
+   * The loss measured with the full settings, where that ran: the start, and with cheaper
+   * trials each kept step, in the round after it (which then calibrates from it).
+   */
+  readonly fullDrop?: number;
+  /** Kept as the next round's starting point (a kept step whose full run lost more than the goal is undone: false). */
   readonly accepted: boolean;
 }
 

@@ -110,7 +110,7 @@ export function budgetedConfig(config: PipelineConfig, stage: number, sizes: Rea
 /**
  * Proposals of one round: each layer alone gives up `share` of the model's remaining weights
  * (at most half of its own), a layer that cannot give a quarter of that sits the round out,
- * and the codec's bound grows by half.
+ * and the codec's bound grows by 2.5 times the share (by half at the default 0.2).
  */
 export function proposals(current: GoalTrial, sizes: ReadonlyMap<string, number>, share: number): { change: string; layerSparsity: Record<string, number>; relativeError?: number }[] {
   const remaining = [...sizes].reduce((n, [layer, size]) => n + size * (1 - (current.layerSparsity[layer] ?? 0)), 0);
@@ -131,7 +131,8 @@ export function proposals(current: GoalTrial, sizes: ReadonlyMap<string, number>
     out.push({ change: `${layer} ${pct(now)} → ${pct(next)}`, layerSparsity: { ...current.layerSparsity, [layer]: next }, ...(current.relativeError !== undefined ? { relativeError: current.relativeError } : {}) });
   }
   if (current.relativeError !== undefined && current.relativeError < 0.25) {
-    const next = Math.round(current.relativeError * 1.5 * 1e4) / 1e4;
+    // The bound grows by half at the first share (0.2), by a quarter at half of it.
+    const next = Math.round(current.relativeError * (1 + 2.5 * share) * 1e4) / 1e4;
     out.push({ change: `error bound ${current.relativeError} → ${next}`, layerSparsity: { ...current.layerSparsity }, relativeError: next });
   }
   return out;
@@ -194,52 +195,93 @@ export async function searchGoal(loaded: LoadedConfig, options: GoalSearchOption
 
   try {
     const relativeError = config.encode.relativeError;
-    // Cheaper trials lose more than the full settings would: the config as written, run both
-    // ways, says by how much, and every trial's loss is shifted by that before the goal is checked.
+    // Cheaper trials lose more than the full settings would, and the gap grows as the model
+    // gets smaller. So each round also runs its starting point with the full settings, and
+    // the round's trials are shifted by that point's gap before the goal is checked.
     const cheaper = Object.keys(goal.trial ?? {}).length > 0;
     const fullBase = goal.holdOut !== undefined ? setPath(base, 'data.holdOut', goal.holdOut) : base;
     const [first, full = first] = await run([{ change: 'start', config: trialBase }, ...(cheaper ? [{ change: 'start, full settings', config: fullBase }] : [])]);
     const higherIsBetter = first.report.task.higherIsBetter;
     const baselineMetric = first.report.baseline.metric.value;
     const dropOf = (metric: number): number => (higherIsBetter ? baselineMetric - metric : metric - baselineMetric);
-    const offset = dropOf(full.report.final.metric.value) - dropOf(first.report.final.metric.value);
     const reached: Record<string, number> = {};
     for (const layer of full.report.layers) if (sizes.has(layer.name) && layer.sparsity > 0) reached[layer.name] = Math.round(layer.sparsity * 1e4) / 1e4;
-    const measure = (result: PipelineJobResult): { bytes: number; metric: number; drop: number; estimatedDrop: number } => {
+    const measure = (result: PipelineJobResult, offset: number): { bytes: number; metric: number; drop: number; estimatedDrop: number } => {
       const metric = result.report.final.metric.value;
       return { bytes: result.report.final.encodedBytes, metric, drop: dropOf(metric), estimatedDrop: dropOf(metric) + offset };
     };
-    const start: GoalTrial = { step: 0, change: 'start', layerSparsity: reached, ...(relativeError !== undefined ? { relativeError } : {}), ...measure(first), accepted: true };
+    const startFullDrop = dropOf(full.report.final.metric.value);
+    const firstDrop = dropOf(first.report.final.metric.value);
+    const start: GoalTrial = { step: 0, change: 'start', layerSparsity: reached, ...(relativeError !== undefined ? { relativeError } : {}), ...measure(first, startFullDrop - firstDrop), ...(cheaper ? { fullDrop: startFullDrop } : {}), accepted: true };
     const trials: GoalTrial[] = [start];
     const measuredOn = first.report.data.heldOut ? 'held-out training examples' : 'test split';
-    const fullStart = cheaper ? { bytes: full.report.final.encodedBytes, metric: full.report.final.metric.value, drop: dropOf(full.report.final.metric.value) } : undefined;
+    const fullStart = cheaper ? { bytes: full.report.final.encodedBytes, metric: full.report.final.metric.value, drop: startFullDrop } : undefined;
     options.logger.info(
       `goal: start (the config as written): ${start.bytes.toLocaleString('en-US')} B, ${first.report.task.metric} ${start.metric.toFixed(4)} on the ${measuredOn} (${first.report.data.testExamples} examples; unpruned ${baselineMetric.toFixed(4)}, drop ${start.drop.toFixed(4)}${fullStart ? `, ${fullStart.drop.toFixed(4)} with the full settings` : ''}; ${goal.metricDrop} allowed)`,
     );
-    let current = start;
-    let stopped = `${goal.steps ?? 8} rounds done`;
+    // The kept steps, newest last, by index in `trials`: a step whose full run misses the goal is undone.
+    const walk: number[] = [0];
+    const atPoint = (): GoalTrial => trials[walk[walk.length - 1]];
+    const rounds = goal.steps ?? 8;
+    const firstShare = goal.stepShare ?? 0.2;
+    // A round where every proposal misses is tried again with steps half as large, twice at most.
+    const smallestShare = firstShare / 4;
+    let share = firstShare;
+    let stopped = `${rounds} rounds done`;
     if (start.estimatedDrop > goal.metricDrop) {
       stopped = `the config as written already loses ${start.estimatedDrop.toFixed(4)} on the ${measuredOn}, more than metricDrop ${goal.metricDrop}; nothing smaller was tried`;
     } else {
-      for (let step = 1; step <= (goal.steps ?? 8); step++) {
-        const round = proposals(current, sizes, goal.stepShare ?? 0.2);
+      for (let step = 1; step <= rounds; step++) {
+        const current = atPoint();
+        const round = proposals(current, sizes, share);
         if (round.length === 0) {
           stopped = `round ${step}: no layer has weights left to give`;
           break;
         }
-        const results = await run(round.map((p) => ({ change: p.change, config: budgetedConfig(trialBase, stage, sizes, p.layerSparsity, p.relativeError) })));
-        const measured = round.map((p, i): GoalTrial => ({ step, change: p.change, layerSparsity: p.layerSparsity, ...(p.relativeError !== undefined ? { relativeError: p.relativeError } : {}), ...measure(results[i]), accepted: false }));
-        const kept = pickProposal(current, measured, goal.metricDrop);
+        // The starting point's full run, unless it has one (the start, or trials that run the full settings).
+        const calibrate = cheaper && current.fullDrop === undefined;
+        const results = await run([
+          ...round.map((p) => ({ change: p.change, config: budgetedConfig(trialBase, stage, sizes, p.layerSparsity, p.relativeError) })),
+          ...(calibrate ? [{ change: `round ${current.step}'s step, full settings`, config: budgetedConfig(fullBase, stage, sizes, current.layerSparsity, current.relativeError) }] : []),
+        ]);
+        if (calibrate) {
+          const fullDrop = dropOf(results[round.length].report.final.metric.value);
+          trials[walk[walk.length - 1]] = { ...current, fullDrop };
+          options.logger.info(`goal: round ${step}: round ${current.step}'s step with the full settings: drop ${fullDrop.toFixed(4)} (estimated ${current.estimatedDrop.toFixed(4)})`);
+        }
+        const point = trials[walk[walk.length - 1]];
+        const offset = point.fullDrop !== undefined ? point.fullDrop - point.drop : 0;
+        const measured = round.map((p, i): GoalTrial => ({ step, change: p.change, layerSparsity: p.layerSparsity, ...(p.relativeError !== undefined ? { relativeError: p.relativeError } : {}), ...measure(results[i], offset), accepted: false }));
+        if (point.fullDrop !== undefined && point.fullDrop > goal.metricDrop) {
+          // The step overshot: undo it, and go on from the step before with smaller steps.
+          trials.push(...measured);
+          trials[walk[walk.length - 1]] = { ...point, accepted: false };
+          walk.pop();
+          if (share / 2 < smallestShare) {
+            stopped = `round ${step}: round ${point.step}'s step lost ${point.fullDrop.toFixed(4)} with the full settings, more than metricDrop ${goal.metricDrop}, and steps are at their smallest`;
+            break;
+          }
+          share /= 2;
+          options.logger.info(`goal: round ${step}: that is more than metricDrop ${goal.metricDrop}; back to ${atPoint().step === 0 ? 'the start' : `round ${atPoint().step}'s step`}, steps of ${pct(share)}`);
+          continue;
+        }
+        const kept = pickProposal(point, measured, goal.metricDrop);
         const marked = measured.map((t, i) => ({ ...t, accepted: i === kept }));
-        trials.push(...marked);
         for (const t of marked) options.logger.info(`goal: round ${step}: ${t.change}: ${t.bytes.toLocaleString('en-US')} B, drop ${t.drop.toFixed(4)}${cheaper ? ` (estimated ${t.estimatedDrop.toFixed(4)} with the full settings)` : ''}${t.accepted ? ', kept' : ''}`);
-        if (kept === undefined) {
-          stopped = `round ${step}: every proposal lost more than metricDrop ${goal.metricDrop} or saved no bytes`;
+        trials.push(...marked);
+        if (kept !== undefined) {
+          walk.push(trials.length - marked.length + kept);
+          continue;
+        }
+        if (share / 2 < smallestShare) {
+          stopped = `round ${step}: every proposal lost more than metricDrop ${goal.metricDrop} or saved no bytes, with steps at their smallest`;
           break;
         }
-        current = marked[kept];
+        share /= 2;
+        options.logger.info(`goal: round ${step}: no proposal kept; steps of ${pct(share)} next`);
       }
     }
+    const current = atPoint();
     const configFor = (trial: GoalTrial): PipelineConfig => (trial.step === 0 ? base : budgetedConfig(base, stage, sizes, trial.layerSparsity, trial.relativeError));
     return { goal, trials, chosen: current, baselineMetric, higherIsBetter, measuredOn, examples: first.report.data.testExamples, ...(fullStart ? { fullStart } : {}), stopped, config: configFor(current), configFor, durationMs: Date.now() - started };
   } finally {
