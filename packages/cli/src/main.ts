@@ -9,6 +9,7 @@ import { pluginsCommand } from './commands/plugins';
 import { runCommand } from './commands/run';
 import { sensitivityCommand } from './commands/sensitivity';
 import { sweepCommand } from './commands/sweep';
+import { workerCommand } from './commands/queue';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION = (require('../package.json') as { version: string }).version;
@@ -93,8 +94,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('-o, --out <dir>', 'output folder (default: nncompress-out/<config name>)')
     .option('--seed <n>', 'override the config seed', parseSeed)
     .option('--workers <n>', "threads that share each fine-tuning batch and each evaluation: a count or auto (one per core); overrides the config's workers", parseWorkers)
+    .option('--queue <url>', "a goal search's trials go to this Redis (redis://host:port), where `nncompress worker` processes on any machine run them")
     .option('--verbose', 'more output, and stack traces on errors')
-    .action(async (config: string, opts: { out?: string; seed?: number; workers?: number | 'auto'; verbose?: boolean }) => {
+    .action(async (config: string, opts: { out?: string; seed?: number; workers?: number | 'auto'; queue?: string; verbose?: boolean }) => {
       verbose = Boolean(opts.verbose);
       await runCommand(config, opts);
     });
@@ -150,8 +152,18 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument('<sweep>', 'sweep file (.yaml, .json, .ts or .js): pipeline, set, vary, processes')
     .option('-o, --out <dir>', 'output folder: sweep.json and one folder per configuration (default: nncompress-out/<sweep name>)')
     .option('--processes <n>', "configurations run at once, one process each: a count or auto (one per core); overrides the file's processes", parseWorkers)
+    .option('--queue <url>', 'configurations go to this Redis (redis://host:port), where `nncompress worker` processes on any machine run them (the output folder must be the same path on every machine)')
     .option('--verbose', 'stack traces on errors')
-    .action(async (file: string, opts: { out?: string; processes?: number | 'auto' }) => sweepCommand(file, opts));
+    .action(async (file: string, opts: { out?: string; processes?: number | 'auto'; queue?: string }) => sweepCommand(file, opts));
+
+  program
+    .command('worker')
+    .description('run jobs (goal trials, sweep configurations) from a queue on Redis, one at a time, until interrupted')
+    .requiredOption('--queue <url>', 'the Redis the coordinator uses (redis://host:port)')
+    .option('--name <name>', 'names this worker in its lines and the coordinator\'s (default: host name and process id)')
+    .option('--lock-seconds <n>', 'a job whose worker stops answering this long runs elsewhere (default 30)', parseCount)
+    .option('--verbose', 'stack traces on errors')
+    .action(async (opts: { queue: string; name?: string; lockSeconds?: number }) => workerCommand(opts));
 
   program
     .command('plugins')

@@ -1,14 +1,17 @@
 import * as path from 'node:path';
-import { loadConfig, Pipeline, Report } from '@nncompress/core';
+import { InputError, loadConfig, Pipeline, Report } from '@nncompress/core';
 import { runGoal } from '@nncompress/core/jobs';
 import { formatMetric, metricLabel } from '@nncompress/core/training';
 import { ProgressReporter } from '../progress';
+import { openRunner } from './queue';
 import { formatTable, int, pct } from '../table';
 
 export interface RunCommandOptions {
   readonly out?: string;
   readonly seed?: number;
   readonly workers?: number | 'auto';
+  /** A Redis address: a goal search's trials go to its queue's workers. */
+  readonly queue?: string;
   readonly verbose?: boolean;
 }
 
@@ -49,14 +52,20 @@ export async function runCommand(configFile: string, options: RunCommandOptions)
   const reporter = new ProgressReporter(process.stderr, options.verbose);
   const run = { outDir, seed: options.seed, workers: options.workers };
   try {
-    // A goal: search the budgets first (trials on every core), then run the config with the best.
+    if (options.queue !== undefined && !loaded.config.goal) throw new InputError(`--queue: ${configFile} has no goal; only a goal search's trials go to a queue (a sweep's configurations too: nncompress sweep --queue)`);
+    const queue = await openRunner(options.queue);
+    // A goal: search the budgets first (trials on every core, or the queue's workers), then run the config with the best.
     const report = loaded.config.goal
       ? await runGoal(loaded, {
           ...run,
+          ...(queue.runner ? { runner: queue.runner } : {}),
           logger: reporter,
           observe: (p) => reporter.attach(p.hooks),
-          onEvent: (e) => e.kind === 'done' && reporter.info(`goal: trial ${e.label}: done in ${(e.ms / 1000).toFixed(1)} s (${e.done}/${e.total} of its round)`),
-        })
+          onEvent: (e) => {
+            if (e.kind === 'done') reporter.info(`goal: trial ${e.label}: done in ${(e.ms / 1000).toFixed(1)} s (${e.done}/${e.total} of its round)`);
+            else if (e.kind === 'retry') reporter.warn(`goal: trial ${e.label}: ${e.reason}; running it again (run ${e.attempt})`);
+          },
+        }).finally(() => queue.close())
       : await runPipeline(new Pipeline(loaded, { ...run, logger: reporter }), reporter);
     reporter.done();
     if (report.goal) process.stdout.write(`\n${goalTable(report)}\n`);

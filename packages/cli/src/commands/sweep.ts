@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '@nncompress/core';
+import { openRunner } from './queue';
 import { configurationFolder, JobEvent, loadSweep, PipelineJobResult, runJobs, sweepJobs } from '@nncompress/core/jobs';
 import { formatMetric, metricLabel } from '@nncompress/core/training';
 import { writeFileAtomic } from '@nncompress/core/internal';
@@ -15,6 +16,8 @@ import { formatTable, int, pct } from '../table';
 export interface SweepCommandOptions {
   readonly out?: string;
   readonly processes?: number | 'auto';
+  /** A Redis address: configurations go to its queue's workers. */
+  readonly queue?: string;
 }
 
 /** One line per finished, started-again or failed configuration: plain lines read the same on a TTY and in CI logs. */
@@ -62,20 +65,25 @@ export async function sweepCommand(sweepFile: string, options: SweepCommandOptio
   const sweep = loadSweep(sweepFile);
   const out = path.resolve(options.out ?? path.join('nncompress-out', `${path.basename(sweepFile).replace(/\.[^.]+$/, '')}`));
   if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new InputError(`--out: ${out} is a file, not a folder`);
-  fs.mkdirSync(out, { recursive: true });
   const processes = options.processes ?? sweep.processes ?? 'auto';
+  if (options.queue !== undefined && options.processes !== undefined) throw new InputError('--processes: with --queue the workers run the configurations, one each; start as many as you like');
+  // Connected (or refused) before anything is written.
+  const queue = await openRunner(options.queue);
+  fs.mkdirSync(out, { recursive: true });
   const total = sweep.configurations.length;
   const started = Date.now();
-  process.stderr.write(`sweep: ${total} configuration(s) of ${path.basename(sweep.pipeline.file)} on ${processes === 'auto' ? 'one process per core' : `${processes} process(es)`}\n`);
+  const where = options.queue !== undefined ? 'the queue\'s workers' : processes === 'auto' ? 'one process per core' : `${processes} process(es)`;
+  process.stderr.write(`sweep: ${total} configuration(s) of ${path.basename(sweep.pipeline.file)} on ${where}\n`);
   const bar = new SweepBar(process.stderr, total);
   let results: PipelineJobResult[];
   try {
-    results = await runJobs<PipelineJobResult>(sweepJobs(sweep, out), {
+    results = await (queue.runner ?? runJobs)<PipelineJobResult>(sweepJobs(sweep, out), {
       processes,
       onEvent: (event) => bar.show(event, progressLine(event, started)),
     });
   } finally {
     bar.clear();
+    await queue.close();
   }
 
   const first = results[0].report;

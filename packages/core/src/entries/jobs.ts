@@ -6,7 +6,8 @@
 export type { Job, JsonValue, JobHandlerModule } from '../jobs/job';
 export { executeJob, notJson } from '../jobs/job';
 export { runJobs, processCount, JobError } from '../jobs/local-pool';
-export type { RunJobsOptions, JobEvent } from '../jobs/local-pool';
+export type { RunJobsOptions, JobEvent, JobRunner } from '../jobs/local-pool';
+export { VERSION } from '../jobs/job';
 export type { PipelineJobInput, PipelineJobResult } from '../jobs/pipeline-job';
 export { loadSweep, setPath, sweepJobs, configurationFolder, MAX_CONFIGURATIONS } from '../jobs/sweep';
 export type { LoadedSweep, SweepConfiguration } from '../jobs/sweep';

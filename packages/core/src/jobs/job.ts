@@ -8,6 +8,13 @@
 import * as path from 'node:path';
 import { InputError } from '../errors';
 
+/**
+ * This copy of nncompress's version. A job runs only where the same version runs it: a queue's
+ * worker of another version refuses the coordinator's jobs.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const VERSION: string = (require('../../package.json') as { version: string }).version;
+
 /** A value that survives JSON: what a job's input and result must be. */
 export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 

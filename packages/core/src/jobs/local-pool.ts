@@ -14,7 +14,8 @@ import { Job, notJson, portableHandler } from './job';
 
 /** A job that failed: its handler threw, or its process died too often. Names the job. */
 export class JobError extends NncError {
-  constructor(message: string, readonly index: number) {
+  /** `threw`: the handler threw (running it again gives the same); `died`: its process ended before it finished. */
+  constructor(message: string, readonly index: number, readonly reason: 'threw' | 'died' = 'threw') {
     super('E_JOB', message);
   }
 }
@@ -34,6 +35,13 @@ export interface RunJobsOptions {
   /** Called as jobs start, finish, and are run again. */
   readonly onEvent?: (event: JobEvent) => void;
 }
+
+/**
+ * What runs a list of jobs and gives their results back in job order: `runJobs` on this
+ * machine's cores, or a queue's coordinator that hands them to workers on other machines.
+ * Whatever runs them, a job gives the same result.
+ */
+export type JobRunner = <R = unknown>(jobs: readonly Job[], options?: RunJobsOptions) => Promise<R[]>;
 
 /** One process per core, as `os.availableParallelism` counts them. */
 export function processCount(setting: number | 'auto' | undefined): number {
@@ -57,7 +65,7 @@ const labelOf = (jobs: readonly Job[], index: number): string => jobs[index].lab
  * Runs `jobs` and resolves with their results in job order, whatever the number of processes.
  * The first job whose handler throws stops the others and rejects with a JobError naming it.
  */
-export function runJobs<R = unknown>(jobs: readonly Job[], options: RunJobsOptions = {}): Promise<R[]> {
+export const runJobs: JobRunner = <R = unknown>(jobs: readonly Job[], options: RunJobsOptions = {}): Promise<R[]> => {
   const from = options.from ?? process.cwd();
   const attempts = options.attempts ?? 3;
   if (!Number.isInteger(attempts) || attempts < 1) throw new InputError(`attempts: must be a positive integer, got ${attempts}`);
@@ -124,7 +132,7 @@ export function runJobs<R = unknown>(jobs: readonly Job[], options: RunJobsOptio
         if (done === jobs.length) finish();
         else feed(child);
       });
-      child.on('error', (err) => finish(new JobError(`a job process failed: ${err.message}`, running.get(child)?.index ?? -1)));
+      child.on('error', (err) => finish(new JobError(`a job process failed: ${err.message}`, running.get(child)?.index ?? -1, 'died')));
       child.on('exit', (code, signal) => {
         children.delete(child);
         const current = running.get(child);
@@ -133,7 +141,7 @@ export function runJobs<R = unknown>(jobs: readonly Job[], options: RunJobsOptio
         const label = labelOf(jobs, current.index);
         const reason = signal ? `its process was killed (${signal})` : `its process exited with code ${code}`;
         if (tries[current.index] >= attempts) {
-          finish(new JobError(`${label}: ${reason}, ${tries[current.index]} time(s) of ${attempts}`, current.index));
+          finish(new JobError(`${label}: ${reason}, ${tries[current.index]} time(s) of ${attempts}`, current.index, 'died'));
           return;
         }
         emit({ kind: 'retry', index: current.index, label, attempt: tries[current.index] + 1, reason });
@@ -150,4 +158,4 @@ export function runJobs<R = unknown>(jobs: readonly Job[], options: RunJobsOptio
     }
     for (let i = 0; i < processes; i++) start();
   });
-}
+};

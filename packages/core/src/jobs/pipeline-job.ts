@@ -2,6 +2,7 @@
  * The `pipeline` job: one run of a pipeline config, as `nncompress run` does it, into a given
  * output folder. Sweeps run their configurations as these jobs.
  */
+import * as fs from 'node:fs';
 import { checkConfig } from '../config/load';
 import type { PipelineConfig } from '../config/types';
 import { InputError } from '../errors';
@@ -25,6 +26,11 @@ export interface PipelineJobInput {
    * must not depend on the cores of the machine that happens to run it.
    */
   readonly workers?: number;
+  /**
+   * Remove the output folder once the report is read (a goal search's trials: only the
+   * report travels back, and a worker on another machine leaves nothing behind).
+   */
+  readonly discardOutput?: boolean;
 }
 
 export interface PipelineJobResult {
@@ -42,6 +48,10 @@ export async function runJob(input: PipelineJobInput): Promise<PipelineJobResult
   const warnings: string[] = [];
   const logger: Logger = { info: () => {}, debug: () => {}, warn: (message) => warnings.push(message) };
   const pipeline = new Pipeline({ file: input.file, dir: input.dir, config }, { outDir: input.outDir, seed: input.seed, workers: input.workers ?? 1, logger });
-  const report = await pipeline.run();
-  return { report, warnings };
+  try {
+    const report = await pipeline.run();
+    return { report, warnings };
+  } finally {
+    if (input.discardOutput) fs.rmSync(input.outDir, { recursive: true, force: true });
+  }
 }

@@ -1,15 +1,13 @@
 /** report.json's content, put together from what a run measured. */
 import * as path from 'node:path';
 import type { PipelineConfig } from '../config/types';
+import { VERSION } from '../jobs/job';
 import { DEFAULT_DATA_SEED } from '../datasets/registry';
 import type { Latency } from '../model/latency';
 import type { ModelStats } from '../model/model-stats';
 import type { RunContext } from '../pipeline/types';
 import type { Evaluation } from '../training/evaluate';
 import { layerRows, Report, ReportStage, ReportStructure, ReportWorkers } from './report';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const VERSION = (require('../../package.json') as { version: string }).version;
 
 export interface RunMeasurements {
   /** The config file (its base name goes into the report). */

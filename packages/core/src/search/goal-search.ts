@@ -17,7 +17,7 @@ import type { LoadedConfig } from '../config/load';
 import type { GoalConfig, PipelineConfig } from '../config/types';
 import { ConfigError } from '../errors';
 import type { Job, JsonValue } from '../jobs/job';
-import { JobEvent, runJobs } from '../jobs/local-pool';
+import { JobEvent, JobRunner, runJobs } from '../jobs/local-pool';
 import type { PipelineJobInput, PipelineJobResult } from '../jobs/pipeline-job';
 import { setPath } from '../jobs/sweep';
 import { prunableWeights } from '../model/masks';
@@ -60,6 +60,8 @@ export interface GoalSearchOptions {
   readonly workDir?: string;
   /** Called as trials start and finish. */
   readonly onEvent?: (event: JobEvent) => void;
+  /** What runs the trials (default: `runJobs`, on this machine's cores; a queue hands them to workers elsewhere). */
+  readonly runner?: JobRunner;
 }
 
 /** Keep a layer at least this dense: a layer at 100% sparsity cuts the network. */
@@ -185,11 +187,10 @@ export async function searchGoal(loaded: LoadedConfig, options: GoalSearchOption
   let jobNumber = 0;
   const run = async (configs: readonly { change: string; config: PipelineConfig }[]): Promise<PipelineJobResult[]> => {
     const jobs: Job[] = configs.map((c) => {
-      const input: PipelineJobInput = { config: c.config, dir, file: `${file} (goal trial: ${c.change})`, outDir: path.join(work, `trial-${++jobNumber}`), workers: 1 };
+      const input: PipelineJobInput = { config: c.config, dir, file: `${file} (goal trial: ${c.change})`, outDir: path.join(work, `trial-${++jobNumber}`), workers: 1, discardOutput: true };
       return { handler: 'pipeline', input: input as unknown as JsonValue, label: c.change };
     });
-    const results = await runJobs<PipelineJobResult>(jobs, { processes: options.processes ?? goal.processes ?? 'auto', onEvent: options.onEvent });
-    for (const job of jobs) fs.rmSync((job.input as unknown as PipelineJobInput).outDir, { recursive: true, force: true });
+    const results = await (options.runner ?? runJobs)<PipelineJobResult>(jobs, { processes: options.processes ?? goal.processes ?? 'auto', ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
     return results;
   };
 
@@ -313,6 +314,8 @@ export interface RunGoalOptions extends Omit<RunOptions, 'goal' | 'logger'> {
   readonly observe?: (pipeline: Pipeline) => void;
   /** Called as trials start and finish. */
   readonly onEvent?: (event: JobEvent) => void;
+  /** What runs the trials (default: `runJobs`, on this machine's cores). */
+  readonly runner?: JobRunner;
 }
 
 /**
@@ -322,8 +325,8 @@ export interface RunGoalOptions extends Omit<RunOptions, 'goal' | 'logger'> {
  * report names each run that missed. Returns the report of the run whose files are written.
  */
 export async function runGoal(loaded: LoadedConfig, options: RunGoalOptions): Promise<Report> {
-  const { logger, processes, observe, onEvent, ...run } = options;
-  const result = await searchGoal(loaded, { logger, ...(processes !== undefined ? { processes } : {}), ...(onEvent ? { onEvent } : {}) });
+  const { logger, processes, observe, onEvent, runner, ...run } = options;
+  const result = await searchGoal(loaded, { logger, ...(processes !== undefined ? { processes } : {}), ...(onEvent ? { onEvent } : {}), ...(runner ? { runner } : {}) });
   const record = goalReport(result);
   const kept = result.trials.map((t, i) => [t, i] as const).filter(([t]) => t.accepted);
   const missed: { trial: number; bytes: number; testDrop: number }[] = [];
