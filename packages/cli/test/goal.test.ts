@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { expectOneLineError, LENET300, nncompress } from './helpers';
+import { expectOneLineError, LENET300, nncompress, REPO } from './helpers';
 
 let dir: string;
 
@@ -44,7 +44,7 @@ describe('nncompress run with a goal', () => {
       expect(kept[i].bytes).toBeLessThan(kept[i - 1].bytes);
     }
     // The final run uses the chosen budgets: its layers reach them, and its file is what the report says.
-    for (const [layer, s] of Object.entries(chosen.layerSparsity as Record<string, number>)) {
+    for (const [layer, s] of Object.entries(chosen.layerValues as Record<string, number>)) {
       const row = report.layers.find((l: { name: string }) => l.name === layer);
       expect(Math.abs(row.sparsity - s)).toBeLessThan(0.001);
     }
@@ -66,20 +66,20 @@ describe('nncompress run with a goal', () => {
     const r = nncompress(['run', write('cheap.yaml', config("{ minimize: bytes, metricDrop: 0.03, steps: 2, trial: { 'plugins.tune.options.epochs': 0 } }", 'encode: { codec: huffman }\n')), '-o', out]);
     expect(r.code).toBe(0);
     const g = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')).goal;
-    type T = { step: number; drop: number; estimatedDrop: number; fullDrop?: number; accepted: boolean };
+    type T = { step: number; drop: number; estimatedDrop: number; full?: { drop: number }; accepted: boolean };
     const trials: T[] = g.trials;
     // Without fine-tuning the trials lose more; the full settings' start says how much more.
-    expect(trials[0].fullDrop).toBe(g.fullStart.drop);
+    expect(trials[0].full?.drop).toBe(g.fullStart.drop);
     expect(g.fullStart.drop - trials[0].drop).toBeLessThan(0);
     // Each round's trials are shifted by the gap of a point run both ways in an earlier round:
     // round 1 by the start's, later rounds by the step they start from.
-    const calibrated = trials.filter((t) => t.fullDrop !== undefined);
+    const calibrated = trials.filter((t) => t.full !== undefined);
     for (const t of trials.slice(1)) {
       const from = t.step === 1 ? [trials[0]] : calibrated.filter((c) => c.step < t.step && c.step > 0);
-      expect(from.some((c) => Math.abs(t.estimatedDrop - (t.drop + c.fullDrop! - c.drop)) < 1e-9)).toBe(true);
+      expect(from.some((c) => Math.abs(t.estimatedDrop - (t.drop + c.full!.drop - c.drop)) < 1e-9)).toBe(true);
     }
     // A step kept in round 1 was run with the full settings in round 2.
-    const keptInFirst = trials.find((t) => t.step === 1 && t.fullDrop !== undefined);
+    const keptInFirst = trials.find((t) => t.step === 1 && t.full !== undefined);
     if (trials.some((t) => t.step === 2)) expect(keptInFirst ?? trials.find((t) => t.step === 1 && t.accepted) === undefined).toBeTruthy();
     expect(trials.length).toBeGreaterThan(1);
     expect(r.stdout).toContain('full settings (est.)');
@@ -99,9 +99,12 @@ describe('nncompress run with a goal', () => {
 
   it('refuses a goal it cannot serve, in one line, before any trial', () => {
     const cases: [string, RegExp][] = [
-      [config('{ minimize: bytes, metricDrop: 0.01 }'), /goal: minimize bytes needs an encode section/],
+      [config('{ minimize: bytes, metricDrop: 0.01 }'), /goal: a bytes goal needs an encode section/],
       [config('{ minimize: bytes, metricDrop: 0.01, stage: trim }', 'encode: { codec: huffman }\n'), /goal\.stage: no stage named "trim" \(stages: cut\)/],
-      [config('{ minimize: latency, metricDrop: 0.01 }', 'encode: { codec: huffman }\n'), /goal\.minimize: must be one of "bytes"/],
+      [config('{ minimize: latency, metricDrop: 0.01 }', 'encode: { codec: huffman }\n'), /goal: a latency goal needs the config's latency section/],
+      [config('{ minimize: flops, metricDrop: 0.01 }'), /goal: no stage has a filterRatio target: FLOPs fall only when channels go/],
+      [config('{ maximize: metric }'), /goal: maximize: metric needs exactly one of maxBytes, maxFlops, maxLatencyMs/],
+      [config('{ minimize: size, metricDrop: 0.01 }'), /goal\.minimize: must be one of "bytes", "flops", "latency"/],
     ];
     for (const [i, [text, message]] of cases.entries()) {
       const out = path.join(dir, `bad-${i}`);
@@ -111,4 +114,49 @@ describe('nncompress run with a goal', () => {
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
   });
+
+  it('maximize under a byte limit below anything reachable ends with the smallest file found, and says so', () => {
+    const out = path.join(dir, 'tiny');
+    const r = nncompress(['run', write('tiny.yaml', config('{ maximize: metric, maxBytes: 1000, steps: 2, processes: 2 }', 'encode: { codec: huffman }\n')), '-o', out]);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
+    const g = report.goal;
+    expect([g.mode, g.resource, g.limit]).toEqual(['maximize', 'bytes', 1000]);
+    const kept = g.trials.filter((t: { accepted: boolean }) => t.accepted);
+    // Every step made the file smaller, and the run uses the smallest.
+    for (let i = 1; i < kept.length; i++) expect(kept[i].bytes).toBeLessThan(kept[i - 1].bytes);
+    expect(g.trials[g.chosen]).toEqual(kept[kept.length - 1]);
+    expect(kept.length).toBeGreaterThan(1);
+    expect(report.final.encodedBytes).toBeGreaterThan(1000);
+    expect(g.notes[0]).toMatch(/^goal: maxBytes 1,000 B was not reached: the smallest point the search found is [\d,]+ B \(round \d/);
+    expect(r.stderr).toContain(`warning: ${g.notes[0]}`);
+    expect(r.stdout).toMatch(/goal search: the best accuracy with bytes at most 1,000 B/);
+  });
+
+  it('minimize FLOPs with filter pruning: searches per-group filter ratios, and the final run has those channels', () => {
+    const lenet5 = path.join(REPO, 'examples/mnist-lenet/models/lenet-5/model.json');
+    const text = `model: ${lenet5}\nseed: 1\ndata: { source: mnist, train: 500, test: 300 }\nplugins:\n  filters: { use: '@nncompress/plugin-filter-pruning', options: { scope: layer } }\n  tune: { use: '@nncompress/plugin-finetune', options: { epochs: 1 } }\nstages:\n  - name: slim\n    target: { filterRatio: 0.2 }\ngoal: { minimize: flops, metricDrop: 0.03, steps: 2, processes: 2 }\n`;
+    const out = path.join(dir, 'flops');
+    const r = nncompress(['run', write('flops.yaml', text), '-o', out]);
+    expect(r.stderr).not.toMatch(/error:/);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
+    const g = report.goal;
+    expect([g.mode, g.resource, g.searched]).toEqual(['minimize', 'flops', 'filterRatio']);
+    const start = g.trials[0];
+    const chosen = g.trials[g.chosen];
+    // The config as written pruned every conv and hidden dense group; the search starts from what it reached.
+    expect(Object.keys(start.layerValues).length).toBeGreaterThan(1);
+    expect(chosen.flops).toBeLessThanOrEqual(start.flops);
+    expect(chosen.drop).toBeLessThanOrEqual(0.03);
+    // Each proposal changed one group; the final run's structure is the chosen trial's.
+    expect(report.final.flops).toBe(chosen.flops);
+    for (const [layer, ratio] of Object.entries(chosen.layerValues as Record<string, number>)) {
+      const row = report.layers.find((l: { name: string }) => l.name === layer);
+      expect(row.channelsAfter).toBe(row.channelsBefore - Math.ceil(ratio * row.channelsBefore - 1e-9));
+    }
+    expect(r.stdout).toMatch(/goal search: the smallest flops losing at most 0\.03/);
+    expect(r.stdout).toMatch(/chosen: filter ratio /);
+  });
 });
+

@@ -97,14 +97,26 @@ export class FilterPruningPlugin {
       for (const [id, s] of computed) if (!scores.channels.has(id)) scores.channels.set(id, s);
       return scores;
     });
-    hooks.select.tapPromise({ name, stage: TapStage.NORMAL, targets: ['filterRatio'] }, async (scores, round) => {
+    hooks.select.tapPromise({ name, stage: TapStage.NORMAL, targets: ['filterRatio'], layerTargets: ['filterRatio'] }, async (scores, round) => {
       if (!this.active(round, options)) return undefined;
       const analysis = round.channels();
-      const removals = selectChannels(this.candidates(analysis, options), scores.channels, {
-        ratio: round.targetFilterRatio,
+      const candidates = this.candidates(analysis, options);
+      // Per-layer ratios: the stage's own (core scales them to the round), over this plugin's option.
+      const stageRatios = round.layerTargets.filterRatio;
+      if (stageRatios) {
+        const at = `stages[${round.stageIndex}].layerTargets.filterRatio`;
+        if (options.scope !== 'layer') throw new Error(`${at}: per-layer ratios need this plugin's scope: layer (it is ${options.scope}); a global ranking sets no layer's ratio`);
+        const producers = new Set(candidates.flatMap((g) => g.producers));
+        for (const layer of Object.keys(stageRatios)) {
+          if (!producers.has(layer)) throw new Error(`${at}.${layer}: not a layer whose output channels this plugin prunes (blocked, protected, or not a producer such as a Conv2D or Dense)`);
+        }
+      }
+      const removals = selectChannels(candidates, scores.channels, {
+        // With the stage's map, the groups it does not name keep their channels (as the magnitude plugin leaves unnamed layers whole).
+        ratio: stageRatios ? 0 : round.targetFilterRatio,
         scope: options.scope,
         normalize: options.normalize,
-        layerRatios: options.layerRatios,
+        layerRatios: stageRatios ? { ...options.layerRatios, ...stageRatios } : options.layerRatios,
         minChannels: options.minChannels,
         original: this.original,
       });

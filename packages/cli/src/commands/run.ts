@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { InputError, loadConfig, Pipeline, Report } from '@nncompress/core';
 import { runGoal } from '@nncompress/core/jobs';
 import { formatMetric, metricLabel } from '@nncompress/core/training';
+import { costOf, GoalCosts, showCost } from '@nncompress/core/report';
 import { ProgressReporter } from '../progress';
 import { openRunner } from './queue';
 import { formatTable, int, pct } from '../table';
@@ -34,11 +35,14 @@ export function goalTable(report: Report): string {
   const g = report.goal!;
   // With cheaper trials, the estimate for the full settings is what the goal was checked against.
   const estimated = g.fullStart !== undefined;
-  const rows = g.trials.map((t, i) => [String(t.step), t.change, int(t.bytes), formatMetric({ name: report.task.metric, value: t.metric }), t.drop.toFixed(4), ...(estimated ? [t.estimatedDrop.toFixed(4), t.fullDrop !== undefined ? t.fullDrop.toFixed(4) : ''] : []), i === g.chosen ? 'chosen' : t.accepted ? 'kept' : '']);
+  const cost = (t: GoalCosts): string => showCost(costOf(t, g.resource), g.resource);
+  const rows = g.trials.map((t, i) => [String(t.step), t.change, cost(t), formatMetric({ name: report.task.metric, value: t.metric }), t.drop.toFixed(4), ...(estimated ? [t.estimatedDrop.toFixed(4), t.full !== undefined ? t.full.drop.toFixed(4) : ''] : []), i === g.chosen ? 'chosen' : t.accepted ? 'kept' : '']);
   const chosen = g.trials[g.chosen];
   const missed = (g.missed ?? []).map((m) => `the run with ${g.trials[m.trial].change} (round ${g.trials[m.trial].step}, ${int(m.bytes)} B) lost ${m.testDrop.toFixed(4)} on the test split; `).join('');
-  const budgets = Object.entries(chosen.layerSparsity).map(([layer, s]) => `${layer} ${pct(s)}`).join(', ');
-  return `goal search: the smallest file losing at most ${g.metricDrop} (${g.trials.length} trials on the ${g.measuredOn}, ${int(g.examples)} examples, ${(g.durationMs / 1000).toFixed(0)} s; stopped: ${g.stopped})\n${formatTable(['round', 'change', 'bytes', metricLabel(report.task.metric), 'drop', ...(estimated ? ['full settings (est.)', 'full settings (run)'] : []), ''], rows)}\n${missed}chosen: ${budgets}${chosen.relativeError !== undefined ? `, error bound ${chosen.relativeError}` : ''}; on the test split the final run loses ${g.testDrop.toFixed(4)}`;
+  const budgets = Object.entries(chosen.layerValues).map(([layer, v]) => `${layer} ${pct(v)}`).join(', ');
+  const aim = g.metricDrop !== undefined ? `the smallest ${g.resource === 'bytes' ? 'file' : g.resource} losing at most ${g.metricDrop}` : `the best ${metricLabel(report.task.metric)} with ${g.resource} at most ${showCost(g.limit!, g.resource)}`;
+  const header = ['round', 'change', g.resource === 'bytes' ? 'bytes' : g.resource === 'flops' ? 'FLOPs' : 'latency', metricLabel(report.task.metric), 'drop', ...(estimated ? ['full settings (est.)', 'full settings (run)'] : []), ''];
+  return `goal search: ${aim} (${g.trials.length} trials on the ${g.measuredOn}, ${int(g.examples)} examples, ${(g.durationMs / 1000).toFixed(0)} s; stopped: ${g.stopped})\n${formatTable(header, rows)}\n${missed}chosen: ${budgets ? `${g.searched === 'sparsity' ? 'sparsity' : 'filter ratio'} ${budgets}` : 'the config as written'}${chosen.relativeError !== undefined ? `, error bound ${chosen.relativeError}` : ''}; on the test split the final run loses ${g.testDrop.toFixed(4)}`;
 }
 
 function runPipeline(pipeline: Pipeline, reporter: ProgressReporter): Promise<Report> {

@@ -62,16 +62,26 @@ export interface ModelModuleRef {
 /** How many threads share each training batch: a count, or one per core. */
 export type WorkersSetting = number | 'auto';
 
+/** What a goal makes small, or keeps under a limit: the encoded file's bytes, the FLOPs of one inference, or its measured batch-1 latency. */
+export type GoalResource = 'bytes' | 'flops' | 'latency';
+
 /**
  * A goal instead of hand-set budgets: `nncompress run` searches per-layer budgets (and the
  * codec's error bound) with measured trials, then runs the config once more with the best.
+ * Either `minimize` a resource with at most `metricDrop` lost, or `maximize: metric` with one
+ * of `maxBytes`, `maxFlops`, `maxLatencyMs`.
  */
 export interface GoalConfig {
-  /** What to make small: the encoded file's bytes. */
-  readonly minimize: 'bytes';
-  /** The largest loss of the task's metric against the unpruned model, in the metric's units (0.005 = half a point of accuracy). */
-  readonly metricDrop: number;
-  /** The stage whose per-layer budgets are searched (default: the first stage with a sparsity target). */
+  /** What to make small. */
+  readonly minimize?: GoalResource;
+  /** With minimize: the largest loss of the task's metric against the unpruned model, in the metric's units (0.005 = half a point of accuracy). */
+  readonly metricDrop?: number;
+  /** The best metric under one limit. */
+  readonly maximize?: 'metric';
+  readonly maxBytes?: number;
+  readonly maxFlops?: number;
+  readonly maxLatencyMs?: number;
+  /** The stage whose per-layer budgets are searched (default: the first stage with a sparsity target for bytes, with a filterRatio target for flops and latency). */
   readonly stage?: string;
   /** Rounds of proposals at most (default 8). */
   readonly steps?: number;

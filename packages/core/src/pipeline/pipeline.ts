@@ -63,7 +63,7 @@ export interface RunOptions {
   /** Services to use instead of core's (a test's spy, a library user's trainer); they win over what plugins provide. */
   readonly services?: Partial<ReplaceableServices>;
   /** The goal search this run finishes: its trials go into the report, with the final run's loss on the test split. */
-  readonly goal?: Omit<ReportGoal, 'testDrop' | 'notes'>;
+  readonly goal?: Omit<ReportGoal, 'testDrop'>;
 }
 
 /** One run of a config: load the model, measure the baseline, run the stages, encode, and write the model, the encoded file and the report into the output folder (atomically; nothing is written when the run fails). */
@@ -226,7 +226,9 @@ export class Pipeline {
       const finalAccuracy = encoded.evaluation; // the metric a user of the encoded file gets
       const encoding = encoded.encoding;
 
-      const goal = this.options.goal && this.goalOutcome(this.options.goal, baseline.metric.value, finalAccuracy.metric.value, run.task.higherIsBetter);
+      // A goal's loss is against the model the searched stage starts from (after a transfer stage, the transferred model).
+      const goalReference = this.options.goal ? (stages[this.options.goal.referenceStage]?.metricBefore.value ?? baseline.metric.value) : baseline.metric.value;
+      const goal = this.options.goal && this.goalOutcome(this.options.goal, goalReference, finalAccuracy.metric.value, run.task.higherIsBetter, { bytes: encodedBytes, flops: finalStats.flops, latencyMs: latencies?.after.batch1 });
       const report = assembleReport({
         configFile: this.loaded.file,
         config,
@@ -258,13 +260,24 @@ export class Pipeline {
     }
   }
 
-  /** The search's record with the final run's loss on the test split; a miss is said in the log and the report. */
-  private goalOutcome(search: Omit<ReportGoal, 'testDrop' | 'notes'>, baseline: number, final: number, higherIsBetter: boolean): ReportGoal {
+  /** The search's record with the final run's loss on the test split; a miss of the goal is said in the log and the report. */
+  private goalOutcome(search: Omit<ReportGoal, 'testDrop'>, baseline: number, final: number, higherIsBetter: boolean, finalCosts: { bytes: number; flops: number; latencyMs?: number }): ReportGoal {
     const testDrop = higherIsBetter ? baseline - final : final - baseline;
-    if (testDrop <= search.metricDrop) return { ...search, testDrop };
+    const notes = [...(search.notes ?? [])];
     const trial = search.trials[search.chosen];
-    const note = `goal: the run with ${trial.step === 0 ? 'the config as written' : `round ${trial.step}'s budgets (${trial.change})`} loses ${testDrop.toFixed(4)} on the test split, more than metricDrop ${search.metricDrop}; its trial was estimated at ${trial.estimatedDrop.toFixed(4)} on the ${search.measuredOn}`;
-    this.logger.warn(note);
-    return { ...search, testDrop, notes: [note] };
+    const which = trial.step === 0 ? 'the config as written' : `round ${trial.step}'s budgets (${trial.change})`;
+    if (search.metricDrop !== undefined && testDrop > search.metricDrop) {
+      notes.push(`goal: the run with ${which} loses ${testDrop.toFixed(4)} on the test split, more than metricDrop ${search.metricDrop}; its trial was estimated at ${trial.estimatedDrop.toFixed(4)} on the ${search.measuredOn}`);
+      this.logger.warn(notes[notes.length - 1]);
+    }
+    const cost = search.resource === 'bytes' ? finalCosts.bytes : search.resource === 'flops' ? finalCosts.flops : finalCosts.latencyMs;
+    // A limit the search reached by its estimate, and the final run did not (an unreached limit is already a note).
+    if (search.limit !== undefined && cost !== undefined && cost > search.limit && notes.length === (search.notes ?? []).length) {
+      const unit = search.resource === 'bytes' ? ' B' : search.resource === 'flops' ? ' FLOPs' : ' ms';
+      notes.push(`goal: the run with ${which} comes to ${cost.toLocaleString('en-US', { maximumFractionDigits: 2 })}${unit}, over the limit of ${search.limit.toLocaleString('en-US')}${unit} its trial was estimated within`);
+      this.logger.warn(notes[notes.length - 1]);
+    }
+    return { ...search, testDrop, ...(notes.length > 0 ? { notes } : {}) };
   }
+
 }

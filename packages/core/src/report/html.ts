@@ -4,7 +4,8 @@
  */
 import { TargetKindRegistry, targetKinds } from '../pipeline/targets';
 import { formatMetric, metricLabel } from '../training/task';
-import type { Report } from './report';
+import { costOf, showCost } from './goal-costs';
+import type { GoalCosts, Report } from './report';
 import { escapeXml, lineChart } from './svg';
 
 const esc = escapeXml;
@@ -94,26 +95,34 @@ function encodingSection(report: Report): string {
 <table><tr><th>tensor</th><th>shape</th><th>codec</th><th>bytes</th><th>bits/weight</th><th>max error</th></tr>${rows}</table>`;
 }
 
+/** What a goal is about, in words: the axis label and the goal's sentence. */
+const RESOURCE_WORDS = { bytes: ['bytes of the encoded file', 'file'], flops: ['FLOPs of one inference', 'FLOPs'], latency: ['batch-1 latency (ms)', 'latency'] } as const;
+
 /**
- * The goal search: its trials as the metric against the file's bytes (kept steps joined by a
- * line, the others as single dots, the chosen one marked), the budgets it chose, and every trial.
+ * The goal search: its trials as the metric against the resource (kept steps joined by a
+ * line, the others as single dots, the chosen one marked, the goal as a line), the budgets it
+ * chose, and every trial.
  */
 function goalSection(report: Report): string {
   const g = report.goal;
   if (!g) return '';
   const label = metricLabel(report.task.metric);
-  const point = (t: (typeof g.trials)[number], label?: string): { x: number; y: number; label?: string } => ({ x: t.bytes, y: t.metric, ...(label ? { label } : {}) });
+  const [axis, thing] = RESOURCE_WORDS[g.resource];
+  const cost = (t: GoalCosts): number => costOf(t, g.resource);
+  const point = (t: (typeof g.trials)[number], label?: string): { x: number; y: number; label?: string } => ({ x: cost(t), y: t.metric, ...(label ? { label } : {}) });
   const kept = g.trials.filter((t) => t.accepted);
   const others = g.trials.filter((t) => !t.accepted);
   const chosen = g.trials[g.chosen];
-  const xs = g.trials.map((t) => t.bytes);
+  const xs = [...g.trials.map(cost), ...(g.limit !== undefined ? [g.limit] : [])];
   const [x0, x1] = [Math.min(...xs) * 0.95, Math.max(...xs) * 1.05];
-  const limit = report.task.higherIsBetter ? g.baselineMetric - g.metricDrop : g.baselineMetric + g.metricDrop;
-  const [y0, y1] = metricAxis(report, [...g.trials.map((t) => t.metric), g.baselineMetric, limit]);
+  const allowed = g.metricDrop !== undefined ? (report.task.higherIsBetter ? g.baselineMetric - g.metricDrop : g.baselineMetric + g.metricDrop) : undefined;
+  const [y0, y1] = metricAxis(report, [...g.trials.map((t) => t.metric), g.baselineMetric, ...(allowed !== undefined ? [allowed] : [])]);
+  // The goal as a line: the metric allowed (minimize), or the resource's limit (maximize).
+  const goalLine = allowed !== undefined ? [{ x: x0, y: allowed }, { x: x1, y: allowed }] : [{ x: g.limit!, y: y0 }, { x: g.limit!, y: y1 }];
   const chart = lineChart({
-    title: `Goal search: ${label} on the ${g.measuredOn} against file size`,
+    title: `Goal search: ${label} on the ${g.measuredOn} against ${axis}`,
     series: [
-      { label: 'allowed', points: [{ x: x0, y: limit }, { x: x1, y: limit }], color: '#edae49', dots: false },
+      { label: allowed !== undefined ? 'allowed' : 'limit', points: goalLine, color: '#edae49', dots: false },
       { label: 'trials not kept', points: others.map((t) => point(t)), color: '#bbb', noLine: true },
       { label: 'kept steps', points: kept.map((t, i) => point(t, i === 0 ? 'start' : undefined)), color: '#3b6ea5' },
       { label: 'chosen', points: [point(chosen, 'chosen')], color: '#d1495b' },
@@ -123,27 +132,29 @@ function goalSection(report: Report): string {
     yRange: [y0, y1],
     xTicks: [x0, (x0 + x1) / 2, x1],
     yTicks: [y0, (y0 + y1) / 2, y1],
-    formatX: (x) => `${int(x)} B`,
+    formatX: (x) => showCost(x, g.resource),
     formatY: (y) => showMetric(report, y),
-    xLabel: 'bytes of the encoded file',
+    xLabel: axis,
     dots: true,
   });
-  const budgets = Object.entries(chosen.layerSparsity)
-    .map(([layer, s]) => `<tr><td>${esc(layer)}</td><td>${pct(s)}</td></tr>`)
+  const valueName = g.searched === 'sparsity' ? 'sparsity' : 'filter ratio';
+  const budgets = Object.entries(chosen.layerValues)
+    .map(([layer, v]) => `<tr><td>${esc(layer)}</td><td>${pct(v)}</td></tr>`)
     .join('');
   const estimated = g.fullStart !== undefined;
   const rows = g.trials
-    .map((t) => `<tr><td>${t.step}</td><td class="t">${esc(t.change)}${t === chosen ? ' <b>(chosen)</b>' : ''}</td><td>${int(t.bytes)}</td><td>${showMetric(report, t.metric)}</td><td>${t.drop.toFixed(4)}</td>${estimated ? `<td>${t.estimatedDrop.toFixed(4)}</td><td>${t.fullDrop !== undefined ? t.fullDrop.toFixed(4) : ''}</td>` : ''}<td>${t.accepted ? 'kept' : ''}</td></tr>`)
+    .map((t) => `<tr><td>${t.step}</td><td class="t">${esc(t.change)}${t === chosen ? ' <b>(chosen)</b>' : ''}</td><td>${showCost(cost(t), g.resource)}</td><td>${showMetric(report, t.metric)}</td><td>${t.drop.toFixed(4)}</td>${estimated ? `<td>${t.estimatedDrop.toFixed(4)}</td><td>${t.full !== undefined ? t.full.drop.toFixed(4) : ''}</td>` : ''}<td>${t.accepted ? 'kept' : ''}</td></tr>`)
     .join('');
   const calibration = g.fullStart
     ? ` Trials run cheaper settings than the final run (goal.trial); the config as written lost ${g.trials[0].drop.toFixed(4)} with them and ${g.fullStart.drop.toFixed(4)} with its full settings, so each trial's loss is shifted by the difference (the estimate column) before the goal is checked. Each kept step is then run with the full settings too (the last column), and the next round's trials are shifted by its difference instead; a kept step whose full run loses more than the goal is undone.`
     : '';
   const missed = (g.missed ?? []).map((m) => `<p>The run with ${esc(g.trials[m.trial].change)} (round ${g.trials[m.trial].step}, ${int(m.bytes)} B) lost ${m.testDrop.toFixed(4)} on the test split, more than the goal allows; the run stepped back to the kept step before it.</p>`).join('');
   const notes = missed + (g.notes ?? []).map((n) => `<p>⚠ ${esc(n)}</p>`).join('');
-  return `<h2>Goal search</h2><p>Smallest file losing at most ${g.metricDrop} ${esc(label)} against the unpruned model: ${g.trials.length} trials in ${(g.durationMs / 1000).toFixed(0)} s, measured on the ${g.measuredOn} (${int(g.examples)} examples)${g.measuredOn === 'test split' ? ': the chosen trial was selected on the split the final run is measured on' : ''}; stopped because ${esc(g.stopped)}.${calibration} The final run above, on the test split, loses ${g.testDrop.toFixed(4)}.</p>${notes}
+  const aim = g.metricDrop !== undefined ? `Smallest ${thing} losing at most ${g.metricDrop} ${esc(label)} against the unpruned model` : `Best ${esc(label)} with the ${thing} at most ${showCost(g.limit!, g.resource)}`;
+  return `<h2>Goal search</h2><p>${aim}: ${g.trials.length} trials in ${(g.durationMs / 1000).toFixed(0)} s, measured on the ${g.measuredOn} (${int(g.examples)} examples)${g.measuredOn === 'test split' ? ': the chosen trial was selected on the split the final run is measured on' : ''}; stopped because ${esc(g.stopped)}.${calibration} The final run above, on the test split, loses ${g.testDrop.toFixed(4)}.</p>${notes}
 <figure>${chart}</figure>
-<table><tr><th>layer</th><th>sparsity chosen</th></tr>${budgets}</table>${chosen.relativeError !== undefined ? `<p>Codec error bound chosen: ${chosen.relativeError}.</p>` : ''}
-<table><tr><th>round</th><th class="t">change</th><th>bytes</th><th>${esc(label)}</th><th>drop</th>${estimated ? '<th>full settings (est.)</th><th>full settings (run)</th>' : ''}<th></th></tr>${rows}</table>`;
+<table><tr><th>layer</th><th>${valueName} chosen</th></tr>${budgets}</table>${chosen.relativeError !== undefined ? `<p>Codec error bound chosen: ${chosen.relativeError}.</p>` : ''}
+<table><tr><th>round</th><th class="t">change</th><th>${g.resource === 'bytes' ? 'bytes' : g.resource === 'flops' ? 'FLOPs' : 'latency'}</th><th>${esc(label)}</th><th>drop</th>${estimated ? '<th>full settings (est.)</th><th>full settings (run)</th>' : ''}<th></th></tr>${rows}</table>`;
 }
 
 /** What structured pruning could not touch, and why (omitted when nothing was left alone but the output). */

@@ -1,4 +1,5 @@
 /** report.json: what a run reports, documented by the interfaces below, plus a few keys the HTML report needs. */
+import type { GoalResource } from '../config/types';
 import type { ModelStats } from '../model/model-stats';
 import type { Latency } from '../model/latency';
 import type { MetricValue } from '../training/evaluate';
@@ -45,6 +46,9 @@ export interface ReportLayer {
   readonly flopsAfter: number;
   /** Kernel sparsity of the layer after the run (0 for layers without a kernel). */
   readonly sparsity: number;
+  /** Output channels (units of a Dense layer): the last axis of its output, before and after (0 when removed). */
+  readonly channelsBefore: number;
+  readonly channelsAfter: number;
 }
 
 /** What structured pruning left alone in the baseline model, and why. */
@@ -123,50 +127,72 @@ export interface Report {
   readonly goal?: ReportGoal;
 }
 
+/** What a goal search measures of each trial: the encoded file, FLOPs, and latency where the config times it. */
+export interface GoalCosts {
+  /** Bytes of the encoded file. */
+  readonly bytes: number;
+  /** FLOPs of one inference. */
+  readonly flops: number;
+  /**
+   * Batch-1 latency: the start's unpruned latency times the trial's own final/unpruned ratio
+   * (both timed in alternation in the trial's process, so the load of other trials cancels).
+   */
+  readonly latencyMs?: number;
+}
+
 /** One measured point of a goal search. */
-export interface ReportGoalTrial {
+export interface ReportGoalTrial extends GoalCosts {
   /** 0 for the config as written, then the round that proposed it. */
   readonly step: number;
   /** What the trial changed from its round's starting point: `start`, `fc1 96.1% → 97.4%`, `error bound 0.04 → 0.06`. */
   readonly change: string;
-  /** Layer → kernel sparsity the trial asked for (the config as written: what it reached). */
-  readonly layerSparsity: Readonly<Record<string, number>>;
+  /** Layer → the searched kind's value the trial asked for (the config as written: what it reached): kernel sparsity, or the filter ratio of the channel group the layer produces. */
+  readonly layerValues: Readonly<Record<string, number>>;
   /** The codec's relative error bound, when the encoding has one. */
   readonly relativeError?: number;
-  /** Bytes of the encoded file. */
-  readonly bytes: number;
   /** The task's metric on the held-out examples. */
   readonly metric: number;
   /** Loss of the metric against the unpruned model on the same examples (negative: a gain). */
   readonly drop: number;
   /**
    * The loss the full settings are expected to have: `drop` shifted by how much less the
-   * config as written lost with its full settings than with the trials' (`goal.trial`);
+   * round's starting point lost with its full settings than with the trials' (`goal.trial`);
    * equal to `drop` when trials run the full settings. What the goal is checked against.
    */
   readonly estimatedDrop: number;
   /**
-   * The loss measured with the full settings, where that ran: the start, and with cheaper
-   * trials each kept step, in the round after it (which then calibrates from it).
+   * The trial run with the full settings, where that ran: the start, and with cheaper trials
+   * each kept step, in the round after it (which then calibrates from it).
    */
-  readonly fullDrop?: number;
+  readonly full?: GoalCosts & { readonly drop: number };
   /** Kept as the next round's starting point (a kept step whose full run lost more than the goal is undone: false). */
   readonly accepted: boolean;
 }
 
 /** A goal search: the goal, every trial, the one chosen, and how the final run compares. */
 export interface ReportGoal {
-  readonly minimize: 'bytes';
-  readonly metricDrop: number;
+  /** The resource the goal is about. */
+  readonly resource: GoalResource;
+  /** `minimize`: the smallest resource within `metricDrop`; `maximize`: the best metric with the resource at most `limit`. */
+  readonly mode: 'minimize' | 'maximize';
+  readonly metricDrop?: number;
+  readonly limit?: number;
+  /** What the search set per layer: kernel sparsity, or channel groups' filter ratios. */
+  readonly searched: 'sparsity' | 'filterRatio';
   /** What the trials were measured on: the test split (as the final run), or training examples held out from fine-tuning (goal.holdOut). */
   readonly measuredOn: 'test split' | 'held-out training examples';
   /** How many examples that is. */
   readonly examples: number;
-  /** The unpruned model's metric on those examples. */
+  /**
+   * The stage whose budgets were searched. Losses are against the model that stage starts
+   * from: the unpruned model, or, after a transfer stage, the transferred one.
+   */
+  readonly referenceStage: number;
+  /** The metric of that model on those examples. */
   readonly baselineMetric: number;
   readonly trials: readonly ReportGoalTrial[];
   /** With cheaper trials (`goal.trial`): the config as written run with its full settings, whose loss calibrates the trials' (`estimatedDrop`). */
-  readonly fullStart?: { readonly bytes: number; readonly metric: number; readonly drop: number };
+  readonly fullStart?: GoalCosts & { readonly metric: number; readonly drop: number };
   /** Index in `trials` of the one the final run used. */
   readonly chosen: number;
   /** Final runs of later kept trials that lost more than metricDrop on the test split, newest first: the run stepped back from each. */
@@ -174,9 +200,9 @@ export interface ReportGoal {
   /** Why the search stopped. */
   readonly stopped: string;
   readonly durationMs: number;
-  /** The final run's loss on the test split against the unpruned model (negative: a gain). */
+  /** The final run's loss on the test split against the model the searched stage starts from (negative: a gain). */
   readonly testDrop: number;
-  /** Said when the final run misses the goal on the test split. */
+  /** Said when the goal is missed: a final run losing more than metricDrop on the test split, or a limit no trial reached. */
   readonly notes?: readonly string[];
 }
 
@@ -193,6 +219,8 @@ export interface ReportEncoding {
   readonly tensors: readonly { readonly name: string; readonly shape: readonly number[]; readonly codec: string; readonly bytes: number; readonly maxError: number }[];
 }
 
+const lastAxis = (shape: readonly (number | null)[]): number => shape[shape.length - 1] ?? 0;
+
 export function layerRows(before: ModelStats, after: ModelStats): ReportLayer[] {
   const afterByName = new Map(after.layers.map((l) => [l.name, l] as const));
   return before.layers.map((b) => {
@@ -206,6 +234,8 @@ export function layerRows(before: ModelStats, after: ModelStats): ReportLayer[] 
       flopsBefore: b.flops,
       flopsAfter: a?.flops ?? 0,
       sparsity: a && a.kernelParams > 0 ? a.kernelZeros / a.kernelParams : 0,
+      channelsBefore: lastAxis(b.outputShape),
+      channelsAfter: a ? lastAxis(a.outputShape) : 0,
     };
   });
 }
