@@ -168,4 +168,21 @@ stages:
   it('names a protected layer that does not exist', async () => {
     await expect(run('protect.yaml', config('{ protect: [conv9] }'))).rejects.toThrow(/plugin filters \(@nncompress\/plugin-filter-pruning\) failed in hook "select": protect: the model has no layer named "conv9"/);
   });
+
+  it("follows a stage's per-group ratios by producer, leaves unnamed groups whole, and refuses what it cannot follow", async () => {
+    const staged = (options: string, ratios: string): string => config(options).replace('    target: { filterRatio: 0.5 }\n', `    target: { filterRatio: 0.1 }\n    layerTargets: { filterRatio: ${ratios} }\n`);
+    const { report } = await run('staged.yaml', staged('{ scope: layer }', '{ conv2: 0.5 }'));
+    const channels = (name: string): [number, number] => {
+      const row = report.layers.find((l) => l.name === name)!;
+      return [row.channelsBefore, row.channelsAfter];
+    };
+    // conv2's group (with bn2) halves; conv1 and fc1, not named, keep theirs.
+    expect(channels('conv2')).toEqual([16, 8]);
+    expect(channels('bn2')).toEqual([16, 8]);
+    expect(channels('conv1')).toEqual([8, 8]);
+    expect(channels('fc1')).toEqual([32, 32]);
+    await expect(run('staged-global.yaml', staged('{ scope: global }', '{ conv2: 0.5 }'))).rejects.toThrow(/stages\[0\]\.layerTargets\.filterRatio: per-layer ratios need this plugin's scope: layer \(it is global\)/);
+    await expect(run('staged-bn.yaml', staged('{ scope: layer }', '{ bn2: 0.5 }'))).rejects.toThrow(/stages\[0\]\.layerTargets\.filterRatio\.bn2: not a layer whose output channels this plugin prunes/);
+  });
 });
+
