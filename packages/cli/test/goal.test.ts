@@ -158,5 +158,23 @@ describe('nncompress run with a goal', () => {
     expect(r.stdout).toMatch(/goal search: the smallest flops losing at most 0\.03/);
     expect(r.stdout).toMatch(/chosen: filter ratio /);
   });
+
+  it('minimize latency: every trial is timed after its round, alone, and the report carries the times', () => {
+    const lenet5 = path.join(REPO, 'examples/mnist-lenet/models/lenet-5/model.json');
+    const text = `model: ${lenet5}\nseed: 1\ndata: { source: mnist, train: 300, test: 200 }\nlatency: { repeats: 2 }\nplugins:\n  filters: { use: '@nncompress/plugin-filter-pruning', options: { scope: layer } }\nstages:\n  - name: slim\n    target: { filterRatio: 0.2 }\ngoal: { minimize: latency, metricDrop: 0.05, steps: 1, processes: 2 }\n`;
+    const out = path.join(dir, 'latency');
+    const r = nncompress(['run', write('latency.yaml', text), '-o', out]);
+    expect(r.stderr).not.toMatch(/error:/);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
+    const g = report.goal;
+    expect([g.mode, g.resource, g.searched]).toEqual(['minimize', 'latency', 'filterRatio']);
+    expect(g.trials.length).toBeGreaterThan(1);
+    for (const t of g.trials) expect(t.latencyMs).toBeGreaterThan(0);
+    // The final run times itself against the unpruned model, in alternation, as any run with a latency section.
+    expect(report.final.latencyMs.batch1).toBeGreaterThan(0);
+    expect(r.stdout).toMatch(/goal search: the smallest latency losing at most 0\.05/);
+    expect(r.stdout).toMatch(/\d+\.\d\d ms/);
+  });
 });
 

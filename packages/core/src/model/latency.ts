@@ -50,18 +50,25 @@ export function compareLatency(before: tf.LayersModel, after: tf.LayersModel, ro
   if (!(Number.isInteger(rounds) && rounds >= 1 && Number.isInteger(callsPerBlock) && callsPerBlock >= 1)) {
     throw new Error(`compareLatency: rounds and callsPerBlock must be positive integers (got ${rounds}, ${callsPerBlock})`);
   }
-  const at = (batchSize: number, warmup: number): [number, number] => {
-    medianPredictMs(before, batchSize, 1, warmup);
-    medianPredictMs(after, batchSize, 1, warmup);
-    const a: number[] = [];
-    const b: number[] = [];
-    for (let r = 0; r < rounds; r++) {
-      a.push(medianPredictMs(before, batchSize, callsPerBlock, 0));
-      b.push(medianPredictMs(after, batchSize, callsPerBlock, 0));
-    }
-    return [median(a), median(b)];
-  };
+  const at = (batchSize: number, warmup: number): [number, number] => alternatingMedians(before, after, batchSize, rounds, callsPerBlock, warmup);
   const [before1, after1] = at(1, 3);
   const [before32, after32] = at(32, 1);
   return { before: { batch1: before1, batch32: before32 }, after: { batch1: after1, batch32: after32 } };
+}
+
+/**
+ * The two models' median call times at one batch size, in alternation: a warm-up of each,
+ * then `rounds` blocks of `callsPerBlock` calls on each in turn; the median of each model's
+ * block medians.
+ */
+export function alternatingMedians(before: tf.LayersModel, after: tf.LayersModel, batchSize: number, rounds: number, callsPerBlock: number, warmup: number): [number, number] {
+  medianPredictMs(before, batchSize, 1, warmup);
+  medianPredictMs(after, batchSize, 1, warmup);
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    a.push(medianPredictMs(before, batchSize, callsPerBlock, 0));
+    b.push(medianPredictMs(after, batchSize, callsPerBlock, 0));
+  }
+  return [median(a), median(b)];
 }

@@ -22,12 +22,14 @@ import { JobEvent, JobRunner, runJobs } from '../jobs/local-pool';
 import type { PipelineJobInput, PipelineJobResult } from '../jobs/pipeline-job';
 import { setPath } from '../jobs/sweep';
 import { prunableWeights } from '../model/masks';
-import { loadConfiguredModel } from '../model/model-io';
+import { alternatingMedians } from '../model/latency';
+import { loadConfiguredModel, loadModel } from '../model/model-io';
 import { pruneCount } from '../pipeline/schedule';
 import { Pipeline, RunOptions } from '../pipeline/pipeline';
 import { costOf, showCost } from '../report/goal-costs';
 import type { GoalCosts, Report, ReportGoal, ReportGoalTrial } from '../report/report';
 import type { Logger } from '../util/logger';
+import type { LayersModel } from '@tensorflow/tfjs';
 
 /** One measured point of the search (report.json's `goal.trials`). */
 export type GoalTrial = ReportGoalTrial;
@@ -363,17 +365,67 @@ export async function searchGoal(loaded: LoadedConfig, options: GoalSearchOption
     }
   }
 
+  // Trials run side by side, and a time taken inside one carries its neighbour's load (one
+  // MobileNetV2 structure timed at 11.19 and 9.27 ms in two trials of the same search). So for
+  // a latency goal the trials do not time themselves: after each round, with no trial
+  // running, this process times each trial's model against the config as written's, in
+  // alternation (timeAlone below).
+  const timedAlone = plan.resource === 'latency';
+  const untimed = (c: PipelineConfig): PipelineConfig => {
+    if (!timedAlone) return c;
+    const { latency: _latency, ...rest } = c;
+    return rest;
+  };
+  trialBase = untimed(trialBase);
+
   // The layers (or channel groups, by the layer producing them) and their sizes, from the model itself.
   const sizes = await searchedSizes(loaded, kind);
 
   const work = options.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'nncompress-goal-'));
   let jobNumber = 0;
-  const run = async (configs: readonly { change: string; config: PipelineConfig }[]): Promise<PipelineJobResult[]> => {
-    const jobs: Job[] = configs.map((c) => {
-      const input: PipelineJobInput = { config: c.config, dir, file: `${file} (goal trial: ${c.change})`, outDir: path.join(work, `trial-${++jobNumber}`), workers: 1, discardOutput: true };
-      return { handler: 'pipeline', input: input as unknown as JsonValue, label: c.change };
-    });
-    return (options.runner ?? runJobs)<PipelineJobResult>(jobs, { processes: options.processes ?? goal.processes ?? 'auto', ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
+  /** Runs the configs as trial jobs; with a latency goal, their models stay (`model/model.json` in `outDir`) to be timed alone. */
+  const run = async (configs: readonly { change: string; config: PipelineConfig }[]): Promise<{ result: PipelineJobResult; outDir: string }[]> => {
+    const inputs = configs.map((c): PipelineJobInput => ({ config: c.config, dir, file: `${file} (goal trial: ${c.change})`, outDir: path.join(work, `trial-${++jobNumber}`), workers: 1, discardOutput: !timedAlone }));
+    const jobs: Job[] = inputs.map((input, i) => ({ handler: 'pipeline', input: input as unknown as JsonValue, label: configs[i].change }));
+    const results = await (options.runner ?? runJobs)<PipelineJobResult>(jobs, { processes: options.processes ?? goal.processes ?? 'auto', ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
+    return results.map((result, i) => ({ result, outDir: inputs[i].outDir }));
+  };
+
+  // The model every latency is timed against (the config as written, from the first trial), and its own batch-1 time.
+  let reference: { model: LayersModel; outDir: string; ms: number } | undefined;
+  const repeats = config.latency?.repeats ?? 5;
+  /** Batch-1 milliseconds of each trial's model, timed alone in this process: the reference's time × the ratio measured in alternation with it. */
+  const timeAlone = async (trials: readonly { outDir: string }[]): Promise<number[]> => {
+    const modelFile = (outDir: string): string => path.join(outDir, 'model', 'model.json');
+    if (!reference) {
+      const model = await loadModel(modelFile(trials[0].outDir));
+      // Timed as every trial is (warm-up, blocks), so that the ratios start from a like figure.
+      reference = { model, outDir: trials[0].outDir, ms: alternatingMedians(model, model, 1, repeats, 5, 3)[0] };
+    }
+    const ref = reference;
+    const times: number[] = [];
+    for (const t of trials) {
+      if (t.outDir === ref.outDir) {
+        times.push(ref.ms);
+        continue;
+      }
+      const model = await loadModel(modelFile(t.outDir));
+      try {
+        const [before, after] = alternatingMedians(ref.model, model, 1, repeats, 5, 3);
+        times.push((ref.ms * after) / before);
+      } finally {
+        model.dispose();
+        fs.rmSync(t.outDir, { recursive: true, force: true });
+      }
+    }
+    return times;
+  };
+  /** Trials' results with their latency: timed alone for a latency goal, none otherwise. */
+  const runAndTime = async (configs: readonly { change: string; config: PipelineConfig }[]): Promise<{ result: PipelineJobResult; latencyMs?: number }[]> => {
+    const done = await run(configs);
+    if (!timedAlone) return done.map(({ result }) => ({ result }));
+    const times = await timeAlone(done);
+    return done.map(({ result }, i) => ({ result, latencyMs: times[i] }));
   };
 
   try {
@@ -383,7 +435,8 @@ export async function searchGoal(loaded: LoadedConfig, options: GoalSearchOption
     // the round's trials are shifted by that point's gap before the goal is checked.
     const cheaper = Object.keys(goal.trial ?? {}).length > 0;
     const fullBase = goal.holdOut !== undefined ? setPath(base, 'data.holdOut', goal.holdOut) : base;
-    const [first, full = first] = await run([{ change: 'start', config: trialBase }, ...(cheaper ? [{ change: 'start, full settings', config: fullBase }] : [])]);
+    const [firstRun, fullRun = firstRun] = await runAndTime([{ change: 'start', config: trialBase }, ...(cheaper ? [{ change: 'start, full settings', config: untimed(fullBase) }] : [])]);
+    const [first, full] = [firstRun.result, fullRun.result];
     const higherIsBetter = first.report.task.higherIsBetter;
     // Losses are against the model the searched stage starts from: the unpruned model, or the
     // transferred one after a transfer stage (whose new head scores nothing before it trains).
@@ -393,23 +446,18 @@ export async function searchGoal(loaded: LoadedConfig, options: GoalSearchOption
       const [reference, metric] = [referenceOf(report), report.final.metric.value];
       return higherIsBetter ? reference - metric : metric - reference;
     };
-    // Latency in milliseconds of the start's unpruned model; trials give their own ratio to it.
-    const baselineMs = full.report.baseline.latencyMs?.batch1;
-    const costs = (report: Report): GoalCosts => {
-      const ratio = report.final.latencyMs && report.baseline.latencyMs ? report.final.latencyMs.batch1 / report.baseline.latencyMs.batch1 : undefined;
-      return { bytes: report.final.encodedBytes, flops: report.final.flops, ...(ratio !== undefined && baselineMs !== undefined ? { latencyMs: baselineMs * ratio } : {}) };
-    };
-    const measure = (result: PipelineJobResult): GoalCosts & { metric: number; drop: number } => ({ ...costs(result.report), metric: result.report.final.metric.value, drop: dropOf(result.report) });
+    const costs = (report: Report, latencyMs: number | undefined): GoalCosts => ({ bytes: report.final.encodedBytes, flops: report.final.flops, ...(latencyMs !== undefined ? { latencyMs } : {}) });
+    const measure = ({ result, latencyMs }: { result: PipelineJobResult; latencyMs?: number }): GoalCosts & { metric: number; drop: number } => ({ ...costs(result.report, latencyMs), metric: result.report.final.metric.value, drop: dropOf(result.report) });
     const reached = startValues(full.report, sizes, kind);
-    const startFull = measure(full);
-    const firstMeasured = measure(first);
-    const start: GoalTrial = { step: 0, change: 'start', layerValues: reached, ...(relativeError !== undefined ? { relativeError } : {}), ...firstMeasured, estimatedDrop: startFull.drop, ...(cheaper ? { full: { ...costs(full.report), drop: startFull.drop } } : {}), accepted: true };
+    const startFull = measure(fullRun);
+    const firstMeasured = measure(firstRun);
+    const start: GoalTrial = { step: 0, change: 'start', layerValues: reached, ...(relativeError !== undefined ? { relativeError } : {}), ...firstMeasured, estimatedDrop: startFull.drop, ...(cheaper ? { full: { ...costs(full.report, startFull.latencyMs), drop: startFull.drop } } : {}), accepted: true };
     const measuredOn = first.report.data.heldOut ? 'held-out training examples' : 'test split';
     const fullStart = cheaper ? startFull : undefined;
     const show = (t: GoalCosts): string => showCost(costOf(t, plan.resource), plan.resource);
     const wanted = plan.metricDrop !== undefined ? `${plan.metricDrop} allowed` : `${LIMIT_KEYS[plan.resource]} ${showCost(plan.limit!, plan.resource)}`;
     options.logger.info(
-      `goal: start (the config as written): ${show(start)}, ${first.report.task.metric} ${start.metric.toFixed(4)} on the ${measuredOn} (${first.report.data.testExamples} examples; unpruned ${baselineMetric.toFixed(4)}, drop ${start.drop.toFixed(4)}${fullStart ? `, ${fullStart.drop.toFixed(4)} and ${show(fullStart)} with the full settings` : ''}; ${wanted})`,
+      `goal: start (the config as written): ${show(start)}, ${first.report.task.metric} ${start.metric.toFixed(4)} on the ${measuredOn} (${first.report.data.testExamples} examples; ${stage === 0 ? 'unpruned' : `before stage "${config.stages[stage].name}"`} ${baselineMetric.toFixed(4)}, drop ${start.drop.toFixed(4)}${fullStart ? `, ${fullStart.drop.toFixed(4)} and ${show(fullStart)} with the full settings` : ''}; ${wanted})`,
     );
     const walked = await walkGoal(start, {
       plan,
@@ -421,9 +469,9 @@ export async function searchGoal(loaded: LoadedConfig, options: GoalSearchOption
       measuredOn,
       log: (line) => options.logger.info(`goal: ${line}`),
       measure: async (point, round, calibrate) => {
-        const results = await run([
+        const results = await runAndTime([
           ...round.map((p) => ({ change: p.change, config: budgetedConfig(trialBase, stage, kind, sizes, p.layerValues, p.relativeError) })),
-          ...(calibrate ? [{ change: `round ${point.step}'s step, full settings`, config: budgetedConfig(fullBase, stage, kind, sizes, point.layerValues, point.relativeError) }] : []),
+          ...(calibrate ? [{ change: `round ${point.step}'s step, full settings`, config: untimed(budgetedConfig(fullBase, stage, kind, sizes, point.layerValues, point.relativeError)) }] : []),
         ]);
         const fullRun = calibrate ? measure(results[round.length]) : undefined;
         return { trials: round.map((_, i) => measure(results[i])), ...(fullRun ? { full: { bytes: fullRun.bytes, flops: fullRun.flops, ...(fullRun.latencyMs !== undefined ? { latencyMs: fullRun.latencyMs } : {}), drop: fullRun.drop } } : {}) };
@@ -453,6 +501,7 @@ export async function searchGoal(loaded: LoadedConfig, options: GoalSearchOption
       durationMs: Date.now() - started,
     };
   } finally {
+    reference?.model.dispose();
     if (!options.workDir) fs.rmSync(work, { recursive: true, force: true });
   }
 }
