@@ -104,8 +104,8 @@ withRedis('the queue, on a real redis-server', () => {
     expect(nncompress(['run', file, '-o', local]).code).toBe(0);
 
     // Short locks, so that the dead worker's trial runs elsewhere within seconds.
-    const doomed = start(['worker', '--queue', redis.url, '--name', 'doomed', '--lock-seconds', '2']);
-    const survivor = start(['worker', '--queue', redis.url, '--name', 'survivor', '--lock-seconds', '2']);
+    const doomed = start(['worker', '--queue', redis.url, '--name', 'doomed', '--lock-seconds', '4']);
+    const survivor = start(['worker', '--queue', redis.url, '--name', 'survivor', '--lock-seconds', '4']);
     await Promise.all([doomed.waitFor(/waiting for jobs/), survivor.waitFor(/waiting for jobs/)]);
     const queued = path.join(dir, 'queued');
     const coordinator = start(['run', file, '--queue', redis.url, '-o', queued]);
