@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig } from '@nncompress/core';
 import { resolvePlugin, validateAgainst } from '@nncompress/core/internal';
-import { loadSweep } from '@nncompress/core/jobs';
+import { goalPlan, loadSweep } from '@nncompress/core/jobs';
 
 /** Every shipped example config loads, validates, resolves its plugins and options, and finds its model. */
 const EXAMPLES = path.resolve(__dirname, '../../../examples');
@@ -36,5 +36,7 @@ describe('example configs', () => {
       const { plugin } = resolvePlugin(spec.use, dir, `plugins.${name}.use`);
       expect(plugin.optionsSchema ? validateAgainst(plugin.optionsSchema, structuredClone(spec.options ?? {}), `plugins.${name}.options`) : undefined).toBeUndefined();
     }
+    // A goal's shape (minimize with metricDrop, or maximize with one limit) is checked when the search starts: here too.
+    if (config.goal) expect(() => goalPlan(config.goal!, relative)).not.toThrow();
   });
 });

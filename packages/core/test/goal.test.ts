@@ -1,6 +1,5 @@
 import fc from 'fast-check';
-import { budgetedConfig, GoalTrial, pickProposal, proposals } from '../src/entries/jobs';
-import { goalPlan, MeasureRound, walkGoal } from '../src/search/goal-search';
+import { budgetedConfig, goalPlan, GoalTrial, MeasureRound, pickProposal, proposals, walkGoal } from '../src/entries/jobs';
 import { pruneCount } from '../src/pipeline/schedule';
 import type { GoalConfig, PipelineConfig } from '../src/config/types';
 

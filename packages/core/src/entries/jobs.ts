@@ -11,5 +11,5 @@ export { VERSION } from '../jobs/job';
 export type { PipelineJobInput, PipelineJobResult } from '../jobs/pipeline-job';
 export { loadSweep, setPath, sweepJobs, configurationFolder, MAX_CONFIGURATIONS } from '../jobs/sweep';
 export type { LoadedSweep, SweepConfiguration } from '../jobs/sweep';
-export { runGoal, searchGoal, goalReport, budgetedConfig, proposals, pickProposal } from '../search/goal-search';
-export type { GoalResult, GoalTrial, GoalSearchOptions, RunGoalOptions } from '../search/goal-search';
+export { runGoal, searchGoal, goalReport, goalPlan, budgetedConfig, proposals, pickProposal, walkGoal } from '../search/goal-search';
+export type { GoalResult, GoalTrial, GoalPlan, GoalSearchOptions, RunGoalOptions, SearchedKind, Proposal, MeasureRound, WalkOptions } from '../search/goal-search';
