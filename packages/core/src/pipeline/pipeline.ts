@@ -271,8 +271,8 @@ export class Pipeline {
       this.logger.warn(notes[notes.length - 1]);
     }
     const cost = search.resource === 'bytes' ? finalCosts.bytes : search.resource === 'flops' ? finalCosts.flops : finalCosts.latencyMs;
-    // A limit the search reached by its estimate, and the final run did not (an unreached limit is already a note).
-    if (search.limit !== undefined && cost !== undefined && cost > search.limit && notes.length === (search.notes ?? []).length) {
+    // A limit the search reached by its estimate, and the final run did not (a limit the search did not reach is the search's own note).
+    if (search.limit !== undefined && cost !== undefined && cost > search.limit && (search.notes ?? []).length === 0) {
       const unit = search.resource === 'bytes' ? ' B' : search.resource === 'flops' ? ' FLOPs' : ' ms';
       notes.push(`goal: the run with ${which} comes to ${cost.toLocaleString('en-US', { maximumFractionDigits: 2 })}${unit}, over the limit of ${search.limit.toLocaleString('en-US')}${unit} its trial was estimated within`);
       this.logger.warn(notes[notes.length - 1]);
