@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { InputError, loadConfig, Pipeline, Report } from '@nncompress/core';
 import { runGoal } from '@nncompress/core/jobs';
 import { formatMetric, metricLabel } from '@nncompress/core/training';
-import { costOf, GoalCosts, showCost } from '@nncompress/core/report';
+import { costOf, GoalCosts, resourceColumn, showCost } from '@nncompress/core/report';
 import { ProgressReporter } from '../progress';
 import { openRunner } from './queue';
 import { formatTable, int, pct } from '../table';
@@ -41,7 +41,7 @@ export function goalTable(report: Report): string {
   const missed = (g.missed ?? []).map((m) => `the run with ${g.trials[m.trial].change} (round ${g.trials[m.trial].step}, ${int(m.bytes)} B) lost ${m.testDrop.toFixed(4)} on the test split; `).join('');
   const budgets = Object.entries(chosen.layerValues).map(([layer, v]) => `${layer} ${pct(v)}`).join(', ');
   const aim = g.metricDrop !== undefined ? `the smallest ${g.resource === 'bytes' ? 'file' : g.resource} losing at most ${g.metricDrop}` : `the best ${metricLabel(report.task.metric)} with ${g.resource} at most ${showCost(g.limit!, g.resource)}`;
-  const header = ['round', 'change', g.resource === 'bytes' ? 'bytes' : g.resource === 'flops' ? 'FLOPs' : 'latency', metricLabel(report.task.metric), 'drop', ...(estimated ? ['full settings (est.)', 'full settings (run)'] : []), ''];
+  const header = ['round', 'change', resourceColumn(g.resource), metricLabel(report.task.metric), 'drop', ...(estimated ? ['full settings (est.)', 'full settings (run)'] : []), ''];
   return `goal search: ${aim} (${g.trials.length} trials on the ${g.measuredOn}, ${int(g.examples)} examples, ${(g.durationMs / 1000).toFixed(0)} s; stopped: ${g.stopped})\n${formatTable(header, rows)}\n${missed}chosen: ${budgets ? `${g.searched === 'sparsity' ? 'sparsity' : 'filter ratio'} ${budgets}` : 'the config as written'}${chosen.relativeError !== undefined ? `, error bound ${chosen.relativeError}` : ''}; on the test split the final run loses ${g.testDrop.toFixed(4)}`;
 }
 

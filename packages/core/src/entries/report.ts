@@ -3,7 +3,7 @@
  * markdown tables the docs are generated from.
  */
 export type { Report, ReportStage, ReportLayer, ReportEncoding, ReportStructure, ReportData, ReportGoal, ReportGoalTrial, GoalCosts } from '../report/report';
-export { costOf, showCost } from '../report/goal-costs';
+export { costOf, showCost, resourceColumn } from '../report/goal-costs';
 export { renderHtml } from '../report/html';
 export { lineChart, escapeXml, CHART_COLORS } from '../report/svg';
 export type { LineChartOptions, ChartSeries, ChartPoint } from '../report/svg';

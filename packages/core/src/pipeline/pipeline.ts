@@ -25,7 +25,8 @@ import { modelStats, ModelStats } from '../model/model-stats';
 import { defaultServices, ReplaceableServices } from '../plugins/di';
 import type { PluginHost } from '../plugins/host';
 import { assembleReport } from '../report/assemble';
-import type { Report, ReportGoal, ReportStage, ReportStructure } from '../report/report';
+import { costOf, showCost } from '../report/goal-costs';
+import type { GoalCosts, Report, ReportGoal, ReportStage, ReportStructure } from '../report/report';
 import type { Evaluation } from '../training/evaluate';
 import { dataMismatchReason, MEASURABLE_TASKS, nonFiniteWeight, unmeasurableReason } from '../training/measurable';
 import { writeFileAtomic } from '../util/fs-atomic';
@@ -228,7 +229,7 @@ export class Pipeline {
 
       // A goal's loss is against the model the searched stage starts from (after a transfer stage, the transferred model).
       const goalReference = this.options.goal ? (stages[this.options.goal.referenceStage]?.metricBefore.value ?? baseline.metric.value) : baseline.metric.value;
-      const goal = this.options.goal && this.goalOutcome(this.options.goal, goalReference, finalAccuracy.metric.value, run.task.higherIsBetter, { bytes: encodedBytes, flops: finalStats.flops, latencyMs: latencies?.after.batch1 });
+      const goal = this.options.goal && this.goalOutcome(this.options.goal, goalReference, finalAccuracy.metric.value, run.task.higherIsBetter, { bytes: encodedBytes, flops: finalStats.flops, ...(latencies ? { latencyMs: latencies.after.batch1 } : {}) });
       const report = assembleReport({
         configFile: this.loaded.file,
         config,
@@ -261,7 +262,7 @@ export class Pipeline {
   }
 
   /** The search's record with the final run's loss on the test split; a miss of the goal is said in the log and the report. */
-  private goalOutcome(search: Omit<ReportGoal, 'testDrop'>, baseline: number, final: number, higherIsBetter: boolean, finalCosts: { bytes: number; flops: number; latencyMs?: number }): ReportGoal {
+  private goalOutcome(search: Omit<ReportGoal, 'testDrop'>, baseline: number, final: number, higherIsBetter: boolean, finalCosts: GoalCosts): ReportGoal {
     const testDrop = higherIsBetter ? baseline - final : final - baseline;
     const notes = [...(search.notes ?? [])];
     const trial = search.trials[search.chosen];
@@ -270,11 +271,11 @@ export class Pipeline {
       notes.push(`goal: the run with ${which} loses ${testDrop.toFixed(4)} on the test split, more than metricDrop ${search.metricDrop}; its trial was estimated at ${trial.estimatedDrop.toFixed(4)} on the ${search.measuredOn}`);
       this.logger.warn(notes[notes.length - 1]);
     }
-    const cost = search.resource === 'bytes' ? finalCosts.bytes : search.resource === 'flops' ? finalCosts.flops : finalCosts.latencyMs;
+    // Unmeasured latency (no latency section) is no figure to compare.
+    const cost = search.resource === 'latency' && finalCosts.latencyMs === undefined ? undefined : costOf(finalCosts, search.resource);
     // A limit the search reached by its estimate, and the final run did not (a limit the search did not reach is the search's own note).
     if (search.limit !== undefined && cost !== undefined && cost > search.limit && (search.notes ?? []).length === 0) {
-      const unit = search.resource === 'bytes' ? ' B' : search.resource === 'flops' ? ' FLOPs' : ' ms';
-      notes.push(`goal: the run with ${which} comes to ${cost.toLocaleString('en-US', { maximumFractionDigits: 2 })}${unit}, over the limit of ${search.limit.toLocaleString('en-US')}${unit} its trial was estimated within`);
+      notes.push(`goal: the run with ${which} comes to ${showCost(cost, search.resource)}, over the limit of ${showCost(search.limit, search.resource)} its trial was estimated within`);
       this.logger.warn(notes[notes.length - 1]);
     }
     return { ...search, testDrop, ...(notes.length > 0 ? { notes } : {}) };

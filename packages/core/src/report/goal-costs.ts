@@ -16,3 +16,8 @@ export function costOf(costs: GoalCosts, resource: GoalResource): number {
 export function showCost(value: number, resource: GoalResource): string {
   return resource === 'bytes' ? `${int(value)} B` : resource === 'flops' ? `${int(value)} FLOPs` : `${value.toFixed(2)} ms`;
 }
+
+/** The resource as a table column names it: `bytes`, `FLOPs`, `latency`. */
+export function resourceColumn(resource: GoalResource): string {
+  return resource === 'bytes' ? 'bytes' : resource === 'flops' ? 'FLOPs' : 'latency';
+}

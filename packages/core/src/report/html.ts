@@ -4,7 +4,7 @@
  */
 import { TargetKindRegistry, targetKinds } from '../pipeline/targets';
 import { formatMetric, metricLabel } from '../training/task';
-import { costOf, showCost } from './goal-costs';
+import { costOf, resourceColumn, showCost } from './goal-costs';
 import type { GoalCosts, Report } from './report';
 import { escapeXml, lineChart } from './svg';
 
@@ -154,7 +154,7 @@ function goalSection(report: Report): string {
   return `<h2>Goal search</h2><p>${aim}: ${g.trials.length} trials in ${(g.durationMs / 1000).toFixed(0)} s, measured on the ${g.measuredOn} (${int(g.examples)} examples)${g.measuredOn === 'test split' ? ': the chosen trial was selected on the split the final run is measured on' : ''}; stopped because ${esc(g.stopped)}.${calibration} The final run above, on the test split, loses ${g.testDrop.toFixed(4)}.</p>${notes}
 <figure>${chart}</figure>
 <table><tr><th>layer</th><th>${valueName} chosen</th></tr>${budgets}</table>${chosen.relativeError !== undefined ? `<p>Codec error bound chosen: ${chosen.relativeError}.</p>` : ''}
-<table><tr><th>round</th><th class="t">change</th><th>${g.resource === 'bytes' ? 'bytes' : g.resource === 'flops' ? 'FLOPs' : 'latency'}</th><th>${esc(label)}</th><th>drop</th>${estimated ? '<th>full settings (est.)</th><th>full settings (run)</th>' : ''}<th></th></tr>${rows}</table>`;
+<table><tr><th>round</th><th class="t">change</th><th>${resourceColumn(g.resource)}</th><th>${esc(label)}</th><th>drop</th>${estimated ? '<th>full settings (est.)</th><th>full settings (run)</th>' : ''}<th></th></tr>${rows}</table>`;
 }
 
 /** What structured pruning could not touch, and why (omitted when nothing was left alone but the output). */
