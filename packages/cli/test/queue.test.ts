@@ -7,7 +7,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startWorker } from '@nncompress/queue';
+import { openQueue, startWorker } from '@nncompress/queue';
 import { BIN, expectOneLineError, LENET300, nncompress, REPO } from './helpers';
 import { haveRedis, RedisServer, startRedis } from './redis';
 
@@ -123,6 +123,16 @@ withRedis('the queue, on a real redis-server', () => {
     const [a, b] = [local, queued].map((d) => JSON.parse(fs.readFileSync(path.join(d, 'report.json'), 'utf8')).goal);
     expect(b.trials).toEqual(a.trials);
   }, 600_000);
+
+  it('refuses what it cannot run before queueing anything, as the local pool does', async () => {
+    const queue = await openQueue(redis.url);
+    try {
+      await expect(queue.run([{ handler: './no-such-handler.js', input: {} }], { from: dir })).rejects.toThrow(/job handler "\.\/no-such-handler\.js": no such module/);
+      await expect(queue.run([{ handler: 'pipeline', input: { when: new Date() } as never }])).rejects.toThrow(/job 1: input\.when is a Date, not a plain object; a job's input must be plain JSON/);
+    } finally {
+      await queue.close();
+    }
+  });
 
   it('refuses a worker of another version by name; a worker of this version runs the sweep, with the same files as the local pool', async () => {
     write('pipeline.yaml', `model: ${LENET300}\nseed: 1\ndata: { source: mnist, train: 200, test: 200 }\nplugins:\n  prune: { use: '@nncompress/plugin-magnitude', options: { scope: global } }\nstages:\n  - name: cut\n    target: { sparsity: 0.8 }\nencode: { codec: huffman }\n`);

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { InputError } from '@nncompress/core';
-import { Job, JobError, JobEvent, JobRunner, notJson, RunJobsOptions, VERSION } from '@nncompress/core/jobs';
+import { Job, JobError, JobEvent, JobRunner, notJson, portableHandler, RunJobsOptions, VERSION } from '@nncompress/core/jobs';
 import { Queue, Job as QueueJob } from 'bullmq';
 import type IORedis from 'ioredis';
 import * as path from 'node:path';
@@ -42,18 +42,19 @@ export async function openQueue(url: string, options: OpenQueueOptions = {}): Pr
     const from = path.resolve(runOptions.from ?? process.cwd());
     const emit = runOptions.onEvent ?? (() => {});
     const labelOf = (i: number): string => jobs[i].label ?? `job ${i + 1}`;
+    const runId = randomUUID();
+    // Checked as the local pool checks, before anything is queued: JSON inputs, handlers that resolve.
     const queued = jobs.map((job, i): QueuedJob => {
       const problem = notJson(job.input);
       if (problem) throw new InputError(`${labelOf(i)}: ${problem}; a job's input must be plain JSON`);
-      return { version: VERSION, run: '', index: i, job: { ...job, label: labelOf(i) }, from };
+      return { version: VERSION, run: runId, index: i, job: { ...job, handler: portableHandler(job.handler, from), label: labelOf(i) }, from };
     });
     if (jobs.length === 0) return [];
-    const runId = randomUUID();
     const ids = jobs.map((_, i) => `${runId}-${i}`);
     await queue.addBulk(
       queued.map((data, i) => ({
-        name: data.job.label ?? `job ${i + 1}`,
-        data: { ...data, run: runId },
+        name: labelOf(i),
+        data,
         // A job whose process died runs again (3 runs in all); one whose handler threw fails at once (the worker says which).
         opts: { jobId: ids[i], attempts: runOptions.attempts ?? 3, removeOnComplete: false, removeOnFail: false },
       })),

@@ -4,7 +4,7 @@
  * goal search that runs its trials as jobs.
  */
 export type { Job, JsonValue, JobHandlerModule } from '../jobs/job';
-export { executeJob, notJson } from '../jobs/job';
+export { executeJob, notJson, portableHandler } from '../jobs/job';
 export { runJobs, processCount, JobError } from '../jobs/local-pool';
 export type { RunJobsOptions, JobEvent, JobRunner } from '../jobs/local-pool';
 export { VERSION } from '../jobs/job';
