@@ -86,7 +86,7 @@ describe('nncompress encode / decode / inspect', () => {
   it('an encode section that cannot work is one line before anything runs: an unknown codec, a bound the codec does not take, two encoders', () => {
     const base = `model: ${LENET300}\ndata: { source: mnist, train: 50, test: 50 }\nplugins:\n  prune: { use: '@nncompress/plugin-magnitude' }\nstages: [{ name: s, target: { sparsity: 0.5 } }]\n`;
     const cases: [string, string, RegExp][] = [
-      ['unknown', 'encode: { codec: zstd }\n', /unknown\.yaml: encode\.codec: no codec "zstd" can encode here \(available: float32, float16, uint8, huffman, pwl(, bfloat16)?\); a plugin package adds more/],
+      ['unknown', 'encode: { codec: zstd }\n', /unknown\.yaml: encode\.codec: no codec "zstd" can encode here \(available: auto, float32, float16, uint8, huffman, pwl, codebook(, bfloat16)?\); a plugin package adds more/],
       ['unbounded', 'encode: { codec: uint8, maxError: 0.01 }\n', /unbounded\.yaml: encode\.maxError: codec uint8 takes no error bound \(codecs that do: pwl/],
       ['two-modes', 'encode: { codec: pwl, maxError: 0.01, bitsPerWeight: 3 }\n', /two-modes\.yaml: encode\.bitsPerWeight: maxError and bitsPerWeight are alternatives; give one$/],
       ['both', `encode: { codec: pwl }\n`.concat(''), /both\.yaml: encode: plugin pwl encodes the model too \(it taps encodeTensor\); keep the encode section or that plugin, not both/],
@@ -152,7 +152,7 @@ describe('nncompress encode / decode / inspect', () => {
     expect(fs.readFileSync(path.join(out, 'weights.bin')).equals(fs.readFileSync(path.join(path.dirname(LENET300), 'weights.bin')))).toBe(true);
   });
 
-  it('encodes a GraphModel (nsfwjs MobileNetV2, uint8-quantised) losslessly: bit-exact to tfjs\'s dequantisation, and loadGraphModel loads the decoded folder', async () => {
+  it('encodes a GraphModel (nsfwjs MobileNetV2, uint8-quantised) losslessly by default, smaller than its shipped bytes: bit-exact to tfjs\'s dequantisation, and loadGraphModel loads the decoded folder', async () => {
     const mod = require('nsfwjs/models/mobilenet_v2_mid').MobileNetV2MidModel;
     const json = (await mod.modelJson()).default;
     const shards = await Promise.all(mod.weightBundles.map(async (load: () => Promise<{ default: string }>) => Buffer.from((await load()).default, 'base64')));
@@ -162,7 +162,18 @@ describe('nncompress encode / decode / inspect', () => {
     fs.writeFileSync(path.join(src, 'weights.bin'), shipped);
     fs.writeFileSync(path.join(src, 'model.json'), JSON.stringify({ ...json, weightsManifest: [{ paths: ['weights.bin'], weights: json.weightsManifest[0].weights }] }));
     const nnc = path.join(dir, 'graph.nnc');
-    expect(nncompress(['encode', path.join(src, 'model.json'), '-o', nnc, '--codec', 'huffman']).code).toBe(0);
+    // The default is auto: per tensor the smallest lossless encoding, here smaller than the shipped uint8 codes.
+    const encoded = nncompress(['encode', path.join(src, 'model.json'), '-o', nnc]);
+    expect(encoded.code).toBe(0);
+    expect(encoded.stderr).toBe('');
+    const tensorBytes = readNnc(new Uint8Array(fs.readFileSync(nnc))).header.tensors.reduce((n, t) => n + t.length, 0);
+    expect(tensorBytes).toBeLessThan(shipped.length);
+    expect(readNnc(new Uint8Array(fs.readFileSync(nnc))).header.tensors.every((t) => t.maxError === 0)).toBe(true);
+    // float32 asked for by name stores the dequantised values: larger than the input, and it says so.
+    const larger = nncompress(['encode', path.join(src, 'model.json'), '-o', path.join(dir, 'graph-f32.nnc'), '--codec', 'float32']);
+    expect(larger.code).toBe(0);
+    expect(larger.stderr.trim().split('\n')).toHaveLength(1);
+    expect(larger.stderr).toMatch(new RegExp(`^warning: .*graph-f32\\.nnc: the encoded weights take [\\d,]+ bytes, more than the input's own ${shipped.length.toLocaleString('en-US')} \\(its weights are stored quantised\\); --codec auto writes the smallest lossless encoding\n$`));
     const out = path.join(dir, 'graph-decoded');
     expect(nncompress(['decode', nnc, '-o', out]).code).toBe(0);
     const decodedJson = JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8'));
@@ -203,7 +214,7 @@ describe('nncompress encode / decode / inspect', () => {
     expectOneLineError(nncompress(['decode', nnc, '-o', out]), /trunc\.nnc: at byte \d+: expected .+/);
     expect(fs.existsSync(out)).toBe(false);
     expect(fs.readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
-    expectOneLineError(nncompress(['encode', LENET300, '-o', path.join(dir, 'z.nnc'), '--codec', 'zip']), /--codec: no codec "zip" can encode here \(available: float32, float16, uint8, huffman, pwl(, bfloat16)?\)$/);
+    expectOneLineError(nncompress(['encode', LENET300, '-o', path.join(dir, 'z.nnc'), '--codec', 'zip']), /--codec: no codec "zip" can encode here \(available: auto, float32, float16, uint8, huffman, pwl, codebook(, bfloat16)?\)$/);
     expect(fs.existsSync(path.join(dir, 'z.nnc'))).toBe(false);
     expectOneLineError(nncompress(['encode', LENET300, '-o', LENET300]), /the output would overwrite the input .*model\.json$/);
     expectOneLineError(nncompress(['decode', path.join(dir, 'full.nnc'), '-o', path.join(REPO, 'examples')]), /the output folder exists and is not empty$/);

@@ -8,7 +8,7 @@ import { fromHalf } from './codecs/float';
 import { CodecRegistry, codecs as defaultRegistry } from './codecs/registry';
 import { NncFile, NncHeader, NncModel, NncTensorEntry, readNnc, TensorToWrite, writeNnc, ReadLimits } from './container';
 import { ByteSource, NncStream, openNncStream } from './stream';
-import { EncodeChoice, encodeWeights, WeightEncoding } from './tensor';
+import { AUTO_CODEC, EncodeChoice, encodeWeights, WeightEncoding } from './tensor';
 
 export type WeightDtype = 'float32' | 'int32' | 'bool' | 'string' | 'complex64';
 
@@ -77,7 +77,10 @@ export function weightValues(artifacts: ModelArtifactsLike): { spec: WeightSpec;
   });
 }
 
-/** Encodes a model's artifacts into an .nnc container, choosing a codec per weight. */
+/**
+ * Encodes a model's artifacts into an .nnc container, choosing a codec per weight; by default
+ * `auto` (the smallest lossless encoding of each tensor).
+ */
 export function encodeArtifacts(
   artifacts: ModelArtifactsLike,
   choose: (spec: WeightSpec, values: Float32Array) => EncodeChoice | WeightEncoding = () => ({}),
@@ -88,7 +91,7 @@ export function encodeArtifacts(
   const model: NncModel | null = topology
     ? { modelTopology: topology as JsonValue, format: artifacts.format, generatedBy: artifacts.generatedBy, convertedBy: artifacts.convertedBy ?? null, ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata as JsonValue } : {}) }
     : null;
-  const tensors: TensorToWrite[] = weightValues(artifacts).map(({ spec, values }) => ({ name: spec.name, shape: spec.shape, ...encodeWeights(values, { codec: 'float32', ...choose(spec, values) }, registry) }));
+  const tensors: TensorToWrite[] = weightValues(artifacts).map(({ spec, values }) => ({ name: spec.name, shape: spec.shape, ...encodeWeights(values, { codec: AUTO_CODEC, ...choose(spec, values) }, registry, spec.shape) }));
   return writeNnc(model, tensors);
 }
 

@@ -1,4 +1,4 @@
-import { ByteReader, ByteWriter, EncodedValues, largestAbs, maxAbsError, NncEncodeError, pwlCodec, pwlValue, requireFinite, smallestBoundWithin, writeHuffman } from '@nncompress/format';
+import { ByteReader, ByteWriter, EncodedValues, largestAbs, maxAbsError, NncEncodeError, pwlCodec, pwlValue, requireFinite, smallestBoundWithin, writeHuffman, encodeSymbols } from '@nncompress/format';
 import { chordSegment, fitSegments, mergeShort, shareSlopes } from './fit';
 
 export interface PwlEncodeOptions {
@@ -101,8 +101,10 @@ function encodeOnce(values: Float32Array, options: PwlEncodeOptions): EncodedVal
   const codeValues = Float64Array.from(points, (c) => c.value);
   const symbols = new Uint32Array(values.length);
   for (let i = 0; i < values.length; i++) symbols[i] = points[nearest(codeValues, values[i])].symbol;
-  writeHuffman(w, symbols, symbol);
-  return { params: {}, bytes: w.finish() };
+  // Huffman or rANS, whichever is smaller: rANS when a few code points (those near zero) dominate.
+  const coded = encodeSymbols(symbols, symbol);
+  w.bytes(coded.bytes);
+  return { params: coded.coding === 'huffman' ? {} : { entropy: coded.coding }, bytes: w.finish() };
 }
 
 /** Index of the entry of sorted `table` nearest to x (the lower one on a tie). */

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
-import { ByteReader, CodecRegistry, encodeTensor, maxAbsError, pwlCodec, readNnc, writeNnc } from '@nncompress/format';
+import { ByteReader, CodecRegistry, EncodedValues, encodeTensor, maxAbsError, pwlCodec, readNnc, writeNnc } from '@nncompress/format';
 import { encodePwl, encodePwlToSize, fitSegments, mergeShort, shareSlopes } from '@nncompress/plugin-piecewise-linear';
 
-const decode = (bytes: Uint8Array, count: number): Float32Array => {
-  const r = new ByteReader(bytes);
-  const out = pwlCodec.decode(r, {}, count, { get: () => undefined });
+const decode = (encoded: EncodedValues, count: number): Float32Array => {
+  const r = new ByteReader(encoded.bytes);
+  const out = pwlCodec.decode(r, encoded.params, count, { get: () => undefined });
   r.expectEnd('pwl tensor');
   return out;
 };
@@ -69,7 +69,7 @@ describe('pwl codec', () => {
         for (const x of values) range = Math.max(range, Math.abs(x));
         const maxError = Math.max(rel * range, 1e-30);
         const encoded = encodePwl(values, { maxError });
-        const decoded = decode(encoded.bytes, values.length);
+        const decoded = decode(encoded, values.length);
         expect(maxAbsError(values, decoded)).toBeLessThanOrEqual(maxError);
       }),
       { numRuns: 150 },
@@ -80,7 +80,7 @@ describe('pwl codec', () => {
     fc.assert(
       fc.property(tensor, (values) => {
         const encoded = encodePwl(values, { p: 0.01, pd: 1 / 8, pm: 8, parallel: 0 });
-        const decoded = decode(encoded.bytes, values.length);
+        const decoded = decode(encoded, values.length);
         let lo = Infinity;
         let hi = -Infinity;
         for (const x of values) {
@@ -92,9 +92,9 @@ describe('pwl codec', () => {
       }),
       { numRuns: 100 },
     );
-    expect(decode(encodePwl(new Float32Array(0)).bytes, 0)).toHaveLength(0);
-    expect([...decode(encodePwl(Float32Array.of(0.75)).bytes, 1)]).toEqual([0.75]);
-    expect([...decode(encodePwl(Float32Array.of(2, 2, 2)).bytes, 3)]).toEqual([2, 2, 2]);
+    expect(decode(encodePwl(new Float32Array(0)), 0)).toHaveLength(0);
+    expect([...decode(encodePwl(Float32Array.of(0.75)), 1)]).toEqual([0.75]);
+    expect([...decode(encodePwl(Float32Array.of(2, 2, 2)), 3)]).toEqual([2, 2, 2]);
   });
 
   it('rejects NaN and ±Inf and bad options with one clear line', () => {
@@ -109,8 +109,8 @@ describe('pwl codec', () => {
     const tight = encodePwlToSize(values, 1200);
     expect(loose.bytes.length).toBeLessThanOrEqual(3000);
     expect(tight.bytes.length).toBeLessThanOrEqual(1200);
-    const errLoose = maxAbsError(values, decode(loose.bytes, values.length));
-    const errTight = maxAbsError(values, decode(tight.bytes, values.length));
+    const errLoose = maxAbsError(values, decode(loose, values.length));
+    const errTight = maxAbsError(values, decode(tight, values.length));
     expect(errLoose).toBeLessThanOrEqual(loose.maxError);
     expect(errTight).toBeGreaterThan(errLoose);
   });

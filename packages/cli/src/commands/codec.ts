@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { chooseBackend, InputError, tf } from '@nncompress/core';
 import { modelInputFiles, readModelOrWeights } from '@nncompress/core/model';
 import { codecRegistryFor, errorMessage, overwrittenInput, removeOnExit, sweepStale, writeFileAtomic } from '@nncompress/core/internal';
-import { CodecParams, CodecRegistry, encodeArtifacts, ModelArtifactsLike, NncFile, NncFormatError, NncStream, openNncStream, readNnc, ReadLimits, WeightEncoding, weightEncodingProblem } from '@nncompress/format';
+import { AUTO_CODEC, CodecParams, CodecRegistry, encodeArtifacts, ModelArtifactsLike, NncFile, NncFormatError, NncStream, openNncStream, readNnc, ReadLimits, WeightEncoding, weightEncodingProblem } from '@nncompress/format';
 import { formatTable, int } from '../table';
 
 /** The codecs of the project in `from` (the working directory) and of the plugins named with `--plugin`. */
@@ -67,8 +67,11 @@ export async function encodeCommand(input: string, options: EncodeCommandOptions
   }
   // Read back before anything is written: a file a reader would refuse is never written.
   let table: string;
+  let tensorBytes: number;
   try {
-    table = inspectNncTable(readNnc(bytes, registry));
+    const file = readNnc(bytes, registry);
+    table = inspectNncTable(file);
+    tensorBytes = file.header.tensors.reduce((n, t) => n + t.length, 0);
   } catch (err) {
     if (err instanceof NncFormatError) throw new InputError(`${input}: the encoded file would not read back: ${err.message}`);
     throw err;
@@ -78,6 +81,22 @@ export async function encodeCommand(input: string, options: EncodeCommandOptions
   // What the weights take as float32: sizes from the specs, not the dequantised values again.
   const float32 = (artifacts.weightSpecs ?? []).reduce((n, spec) => n + 4 * spec.shape.reduce((a, b) => a * b, 1), 0);
   process.stdout.write(`${table}\n\nwrote ${options.out}: ${int(bytes.length)} bytes, ${(float32 / Math.max(1, bytes.length)).toFixed(2)}x smaller than float32 (${int(float32)} bytes)\n`);
+  const larger = largerThanInput(tensorBytes, artifacts, how);
+  if (larger) process.stderr.write(`warning: ${options.out}: ${larger}\n`);
+}
+
+/**
+ * Why the encoded weights take more bytes than the input's own (a quantised model stored
+ * back as float32, say), or undefined when they do not: encoding is meant to make models
+ * smaller, so a larger result is said, never left for the user to notice.
+ */
+export function largerThanInput(tensors: number, artifacts: ModelArtifactsLike, how: WeightEncoding): string | undefined {
+  const data = artifacts.weightData;
+  const input = data === undefined ? 0 : (Array.isArray(data) ? data : [data]).reduce((n, b) => n + b.byteLength, 0);
+  if (tensors <= input) return undefined;
+  const quantised = (artifacts.weightSpecs ?? []).some((spec) => spec.quantization !== undefined);
+  const hint = how.codec === AUTO_CODEC ? 'no codec here stores them smaller within the bound' : `--codec auto writes the smallest ${how.maxError === undefined && how.relativeError === undefined ? 'lossless ' : ''}encoding`;
+  return `the encoded weights take ${int(tensors)} bytes, more than the input's own ${int(input)}${quantised ? ' (its weights are stored quantised)' : ''}; ${hint}`;
 }
 
 /**

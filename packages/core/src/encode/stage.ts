@@ -24,7 +24,7 @@ export const encodeConfigSchema: JsonSchema = {
   required: ['codec'],
   description: 'Encode the final model into a .nnc container with one codec for every weight tensor, and report the decoded model (docs/config.md, Encoding).',
   properties: {
-    codec: { type: 'string', minLength: 1, description: 'Codec id: float32, float16, uint8, huffman (lossless), or one an installed or configured plugin provides (pwl: the piecewise-linear plugin).' },
+    codec: { type: 'string', minLength: 1, description: 'Codec id: auto (per tensor the smallest encoding of any codec here within the error bound; lossless without one), float32, float16, uint8, huffman or codebook (lossless), or one an installed or configured plugin provides (pwl: the piecewise-linear plugin).' },
     options: { type: 'object', description: "The codec's own options (pwl: p, pm, pd, parallel)." },
     maxError: { type: 'number', exclusiveMinimum: 0, description: 'Error-bound mode: the largest |decoded − original| of any weight (codecs that take a bound).' },
     relativeError: { type: 'number', exclusiveMinimum: 0, maximum: 1, description: "Error-bound mode per tensor: this fraction of the tensor's largest |w|." },
@@ -36,7 +36,7 @@ export const encodeConfigSchema: JsonSchema = {
 
 /** One weight tensor encoded as `how` says (format's `encodeWeights`, the rule `nncompress encode` follows too). */
 export function encodeTensorWith(tensor: TensorToEncode, how: WeightEncoding, registry: CodecRegistry): EncodedTensor {
-  const encoded = encodeWeights(tensor.values, how, registry);
+  const encoded = encodeWeights(tensor.values, how, registry, tensor.shape);
   return { name: tensor.name, shape: tensor.shape, codec: encoded.codec, params: encoded.params, bytes: encoded.bytes, maxError: encoded.maxError };
 }
 

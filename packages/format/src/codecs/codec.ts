@@ -10,6 +10,12 @@ export interface EncodedValues {
   readonly bytes: Uint8Array;
 }
 
+/** What an encoder may know of a tensor beyond its values. */
+export interface EncodeContext {
+  /** The tensor's shape (its last axis: a Dense kernel's units, a conv kernel's filters); absent when the caller has only values. */
+  readonly shape?: readonly number[];
+}
+
 /** What a decoder may look up: other codecs (for wrappers such as `sparse`). */
 export interface CodecLookup {
   get(id: string): TensorCodec | undefined;
@@ -23,7 +29,7 @@ export interface TensorCodec {
   readonly id: string;
   readonly lossless: boolean;
   /** Absent on decode-only codecs (an encoder another package provides). */
-  encode?(values: Float32Array, options: CodecParams, codecs: CodecLookup): EncodedValues;
+  encode?(values: Float32Array, options: CodecParams, codecs: CodecLookup, context?: EncodeContext): EncodedValues;
   /** Decodes `count` values from `r`, which holds exactly this tensor's bytes. */
   decode(r: ByteReader, params: CodecParams, count: number, codecs: CodecLookup): Float32Array;
   /**

@@ -1,5 +1,5 @@
 import { NncFormatError } from '../errors';
-import { readHuffman } from '../huffman';
+import { readSymbols, SYMBOL_CODINGS, SymbolCoding } from '../symbols';
 import type { TensorCodec } from './codec';
 
 /** Most segments and levels a piecewise-linear tensor may declare (guards crafted input). */
@@ -28,13 +28,16 @@ export function pwlValue(alpha: number, slope: number, length: number, levels: n
  * Decoder of the piecewise-linear codec (its encoder, which fits the segments, is in
  * @nncompress/plugin-piecewise-linear; the decoder lives here so a file decodes with this
  * package alone). Layout: segment count, slope count, the slopes (float32), per segment
- * alpha (float32), slope index, length and level count (varints), then one canonical-Huffman
- * symbol per value: the segment's first symbol + q.
+ * alpha (float32), slope index, length and level count (varints), then one symbol per value
+ * (the segment's first symbol + q), canonical-Huffman coded, or rANS coded when
+ * `params.entropy` is "rans".
  */
 export const pwlCodec: TensorCodec = {
   id: 'pwl',
   lossless: false,
-  decode(r, _params, count) {
+  decode(r, params, count) {
+    const entropy = params.entropy ?? 'huffman';
+    if (!SYMBOL_CODINGS.includes(entropy as SymbolCoding)) throw new NncFormatError(r.base, 'codec pwl: params.entropy "huffman" or "rans"', `got ${JSON.stringify(entropy)}`);
     const segmentCount = r.varint('pwl: segment count', Math.max(1, count));
     const slopeCount = r.varint('pwl: slope count', segmentCount);
     const slopes = new Float64Array(slopeCount);
@@ -58,7 +61,7 @@ export const pwlCodec: TensorCodec = {
     segments.forEach((g, s) => {
       for (let q = 0; q <= g.levels; q++) table[firstSymbol[s] + q] = pwlValue(g.alpha, slopes[g.slope], g.length, g.levels, q);
     });
-    const symbols = readHuffman(r, count, alphabet, 'pwl: codes');
+    const symbols = readSymbols(r, count, alphabet, 'pwl: codes', entropy as SymbolCoding);
     const out = new Float32Array(count);
     for (let i = 0; i < count; i++) out[i] = table[symbols[i]];
     return out;

@@ -1,4 +1,5 @@
 import type { CodecLookup, TensorCodec } from './codec';
+import { codebookCodec } from './codebook';
 import { float16Codec, float32Codec } from './float';
 import { huffmanCodec } from './huffman';
 import { pwlCodec } from './pwl';
@@ -6,7 +7,7 @@ import { sparseCodec } from './sparse';
 import { uint8Codec } from './uint8';
 
 /** The codecs every reader knows: a file written with them decodes with this package alone. */
-export const builtinCodecs: readonly TensorCodec[] = [float32Codec, float16Codec, uint8Codec, huffmanCodec, sparseCodec, pwlCodec];
+export const builtinCodecs: readonly TensorCodec[] = [float32Codec, float16Codec, uint8Codec, huffmanCodec, sparseCodec, pwlCodec, codebookCodec];
 
 /** Codecs by id. Plugins register theirs; readers look codecs up by the id in the header. */
 export class CodecRegistry implements CodecLookup {

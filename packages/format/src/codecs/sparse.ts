@@ -1,7 +1,8 @@
 import { ByteWriter } from '../bytes';
 import { NncEncodeError, NncFormatError } from '../errors';
 import { huffmanSize, readHuffman, writeHuffman } from '../huffman';
-import { CodecParams, stringParam, TensorCodec } from './codec';
+import { readContextMask, writeContextMask } from '../mask';
+import { CodecParams, EncodeContext, stringParam, TensorCodec } from './codec';
 
 /** Longest zero run one symbol says; longer runs are split (the top symbol means "RUN zeros, no value"). */
 const RUN = 255;
@@ -27,9 +28,17 @@ function runSymbols(bits: Uint32Array): number[] {
   return out;
 }
 
+/** Columns of the matrix a tensor is read as: its last axis when the shape is known and fits, else one row. */
+export function maskColumns(count: number, context?: EncodeContext): number {
+  const shape = context?.shape;
+  if (shape && shape.length > 0 && shape.reduce((a, b) => a * b, 1) === count && shape[shape.length - 1] > 0) return shape[shape.length - 1];
+  return Math.max(1, count);
+}
+
 /**
- * Pruned zeros apart from the values: the positions of the non-zero entries — a bitmap, or
- * Huffman-coded zero runs, whichever is smaller — then the non-zero values in order,
+ * Pruned zeros apart from the values: the positions of the non-zero entries — a bitmap,
+ * Huffman-coded zero runs, or a context-modelled rANS code (`../mask`: row and column
+ * densities), whichever is smallest — then the non-zero values in order,
  * encoded by the inner codec (`options.inner`, default float32, with `options.innerOptions`).
  * Zero is +0 only. Lossless exactly when the inner codec is.
  */
@@ -37,7 +46,7 @@ export const sparseCodec: TensorCodec = {
   id: 'sparse',
   lossless: false, // as lossless as the inner codec: the header's maxError says
 
-  encode(values, options, codecs) {
+  encode(values, options, codecs, context) {
     const innerId = typeof options.inner === 'string' ? options.inner : 'float32';
     const inner = codecs.get(innerId);
     if (!inner?.encode || innerId === 'sparse') throw new NncEncodeError(`codec sparse: inner codec "${innerId}" cannot encode`);
@@ -49,15 +58,22 @@ export const sparseCodec: TensorCodec = {
     const nonZero = new Float32Array(nonZeroBits.buffer);
     const runs = runSymbols(bits);
     const w = new ByteWriter().varint(nonZero.length);
-    if (huffmanSize(runs, RUN + 1) + 4 < Math.ceil(values.length / 8)) {
-      w.u8(1).varint(runs.length);
-      writeHuffman(w, runs, RUN + 1);
-    } else {
-      w.u8(0);
-      const map = new Uint8Array(Math.ceil(values.length / 8));
-      for (let i = 0; i < values.length; i++) if (!isZero(bits[i])) map[i >>> 3] |= 0x80 >>> (i & 7);
-      w.bytes(map);
+    const keep = new Uint8Array(values.length);
+    for (let i = 0; i < values.length; i++) if (!isZero(bits[i])) keep[i] = 1;
+    const layouts: Uint8Array[] = [];
+    const map = new Uint8Array(Math.ceil(values.length / 8));
+    for (let i = 0; i < values.length; i++) if (keep[i]) map[i >>> 3] |= 0x80 >>> (i & 7);
+    layouts.push(new ByteWriter().u8(0).bytes(map).finish());
+    if (huffmanSize(runs, RUN + 1) + 4 < map.length) {
+      const runLayout = new ByteWriter().u8(1).varint(runs.length);
+      writeHuffman(runLayout, runs, RUN + 1);
+      layouts.push(runLayout.finish());
     }
+    const contextMask = new ByteWriter().u8(2);
+    writeContextMask(contextMask, keep, maskColumns(values.length, context));
+    layouts.push(contextMask.finish());
+    // The first of the smallest: deterministic, and old layouts keep their bytes on a tie.
+    w.bytes(layouts.reduce((a, b) => (b.length < a.length ? b : a)));
     const encoded = inner.encode(nonZero, (options.innerOptions ?? {}) as CodecParams, codecs);
     w.bytes(encoded.bytes);
     return { params: { inner: innerId, innerParams: encoded.params }, bytes: w.finish() };
@@ -70,7 +86,7 @@ export const sparseCodec: TensorCodec = {
     if (typeof innerParams !== 'object' || innerParams === null || Array.isArray(innerParams)) throw new NncFormatError(r.base, 'codec sparse: params.innerParams as an object');
     const nonZeroCount = r.varint('count of non-zero values', count);
     const layoutAt = r.offset;
-    const layout = r.u8('zero layout (0 bitmap, 1 runs)');
+    const layout = r.u8('zero layout (0 bitmap, 1 runs, 2 context-modelled)');
     const keep = new Uint8Array(count);
     let found = 0;
     if (layout === 0) {
@@ -88,8 +104,11 @@ export const sparseCodec: TensorCodec = {
         keep[pos++] = 1;
         found++;
       }
+    } else if (layout === 2) {
+      keep.set(readContextMask(r, count, 'context-modelled positions'));
+      for (const k of keep) found += k;
     } else {
-      throw new NncFormatError(layoutAt, 'zero layout 0 (bitmap) or 1 (runs)', `got ${layout}`);
+      throw new NncFormatError(layoutAt, 'zero layout 0 (bitmap), 1 (runs) or 2 (context-modelled)', `got ${layout}`);
     }
     if (found !== nonZeroCount) throw new NncFormatError(layoutAt, `${nonZeroCount} non-zero positions`, `the layout marks ${found}`);
     const innerBytes = r.sub(r.remaining, `values of inner codec ${innerId}`);
