@@ -14,7 +14,7 @@ const { configMarkdownTable, importanceMarkdownTable, optionsMarkdownTable } = r
 const { pipelineConfigSchema, pluginFromExports } = require('@nncompress/core/internal');
 
 const root = path.resolve(__dirname, '..');
-const dirs = ['plugins/magnitude', 'plugins/finetune', 'plugins/filter-pruning', 'plugins/layer-pruning', 'plugins/row-column', 'plugins/small-weight-retention', 'plugins/piecewise-linear', 'examples/third-party-plugin'];
+const dirs = ['plugins/magnitude', 'plugins/finetune', 'plugins/filter-pruning', 'plugins/layer-pruning', 'plugins/row-column', 'plugins/small-weight-retention', 'plugins/piecewise-linear', 'plugins/weight-sharing', 'examples/third-party-plugin'];
 for (const dir of dirs) {
   const plugin = pluginFromExports(require(path.join(root, dir)));
   const readme = path.join(root, dir, 'README.md');

@@ -51,6 +51,8 @@ export { loadModel, saveModel } from './model/model-io';
 export { modelStats } from './model/model-stats';
 export { MaskSet, prunableWeights } from './model/masks';
 export type { PrunableWeight } from './model/masks';
+export { WeightTies, PINNED_ZERO, tiedGradient, projectToMeans } from './model/ties';
+export type { WeightTie } from './model/ties';
 export { analyzeChannels } from './graph/channel-groups';
 export type { ChannelAnalysis, ChannelGroup } from './graph/channel-groups';
 export { ArrayDataset } from './datasets/dataset';

@@ -9,7 +9,8 @@ const RECALIBRATION_BATCHES = 16;
 /**
  * Recovers accuracy after pruning with the run's trainer (core's mask-aware training loop
  * unless a plugin or the caller replaced it): gradients of pruned weights are zeroed and the
- * masks re-applied after every step, so pruned weights stay exactly zero.
+ * masks re-applied after every step, so pruned weights stay exactly zero; shared weights (the
+ * state's ties) move by their cluster's summed gradient and stay one value per cluster.
  */
 @injectable()
 export class FinetunePlugin {
@@ -62,6 +63,7 @@ export class FinetunePlugin {
         learningRateDecay: options.learningRateDecay,
         rng: ctx.rng,
         masks: round.state.masks,
+        ties: round.state.ties,
         validation,
         earlyStopping: options.patience > 0 ? { patience: options.patience } : undefined,
         batchNorm: options.batchNorm === 'update' ? 'update' : 'freeze',

@@ -1,4 +1,4 @@
-import { chooseBackend, createHooks, evaluate, importanceMeasures, MaskSet, prunableWeights, Rng, RoundContext, silentLogger, tf, train } from '@nncompress/core';
+import { chooseBackend, createHooks, evaluate, importanceMeasures, MaskSet, prunableWeights, Rng, RoundContext, silentLogger, tf, train, WeightTies } from '@nncompress/core';
 import { defaultServices } from '@nncompress/core/training';
 import { DatasetRegistry, loadMnist } from '@nncompress/core/data';
 import { validateAgainst } from '@nncompress/core/internal';
@@ -28,7 +28,7 @@ function setup(opts: FinetuneOptions, model: tf.LayersModel, masks: MaskSet, rou
   const plugin = new FinetunePlugin(silentLogger, defaultServices.trainer);
   plugin.apply(hooks, opts, { instanceName: 'tune', logger: silentLogger, rng: new Rng(4), datasets: new DatasetRegistry(), backend: { name: 'wasm', notes: [] }, importance: importanceMeasures, resolvePath: (p: string) => p, emitFile: () => {} });
   const ctx = (round: number): RoundContext => ({
-    state: { model, masks },
+    state: { model, masks, ties: new WeightTies() },
     data,
     task: data.train.task,
     seed: 1,

@@ -7,6 +7,8 @@ export { modelStats, isKernelWeight } from '../model/model-stats';
 export type { ModelStats, LayerStats } from '../model/model-stats';
 export { MaskSet, prunableWeights } from '../model/masks';
 export type { PrunableWeight } from '../model/masks';
+export { WeightTies, PINNED_ZERO, tiedGradient, projectToMeans } from '../model/ties';
+export type { WeightTie } from '../model/ties';
 export { compareLatency, measureLatency, medianPredictMs } from '../model/latency';
 export type { Latency } from '../model/latency';
 export { kernelSparsity } from '../pipeline/targets';

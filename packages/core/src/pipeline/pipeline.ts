@@ -19,6 +19,7 @@ import { analyzeChannels, ChannelAnalysis } from '../graph/channel-groups';
 import { cloneModel } from '../graph/topology';
 import { withTrainableBatchNorm } from '../graph/trainable-batchnorm';
 import type { Latency } from '../model/latency';
+import { WeightTies } from '../model/ties';
 import { MaskSet } from '../model/masks';
 import { float32Bytes, loadConfiguredModel, modelArtifacts, modelInputFiles, writeModelArtifacts } from '../model/model-io';
 import { modelStats, ModelStats } from '../model/model-stats';
@@ -127,7 +128,7 @@ export class Pipeline {
       model = trainable.model;
       this.logger.info(`BatchNormalization ${trainable.rewritten.join(', ')}: scale/center turned on with gamma 1 and beta 0 (the same function; tfjs cannot train them off)`);
     }
-    const state: ModelState = { model, masks: new MaskSet() };
+    const state: ModelState = { model, masks: new MaskSet(), ties: new WeightTies() };
     let opened = false;
     try {
       const host = applyPlugins({ hooks: this.hooks, logger: this.logger, file, baseDir: this.loaded.dir, emitted: this.emitted, services: this.services, codecs: this.codecs }, plugins, [reportFilesPlugin(kinds), summaryLogPlugin], { state, datasets, backend, rng, importance });

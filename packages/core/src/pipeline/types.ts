@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { MaskSet } from '../model/masks';
+import type { WeightTies } from '../model/ties';
 import type { ModelStats } from '../model/model-stats';
 import type { DataSplits } from '../datasets/source';
 import type { StageConfig } from '../config/types';
@@ -13,6 +14,8 @@ import type { Report } from '../report/report';
 export interface ModelState {
   model: tf.LayersModel;
   readonly masks: MaskSet;
+  /** Shared weights (weight sharing): the trainer keeps each cluster one value. */
+  readonly ties: WeightTies;
 }
 
 /** What every hook of a run receives: the model state, the data, the task, the seed and the backend. */

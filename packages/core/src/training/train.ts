@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { untrainableBatchNorms } from '../graph/trainable-batchnorm';
 import { ArrayDataset, modelInputShape } from '../datasets/dataset';
 import { applyMask, MaskSet, maskTensor } from '../model/masks';
+import { PINNED_ZERO, projectToMeans, tiedGradient, WeightTie, WeightTies } from '../model/ties';
 import { Rng } from '../util/rng';
 import { evaluate, Evaluation } from './evaluate';
 import { distillationLoss, DistillationOptions } from './loss';
@@ -25,6 +26,8 @@ export interface TrainOptions {
   readonly learningRateDecay?: number;
   readonly rng: Rng;
   readonly masks?: MaskSet;
+  /** Shared weights (weight sharing's clusters): each cluster moves by its summed gradient and stays one value. */
+  readonly ties?: WeightTies;
   readonly validation?: ArrayDataset;
   /** Stop when the validation metric has not improved by minDelta for `patience` epochs. */
   readonly earlyStopping?: { readonly patience: number; readonly minDelta?: number };
@@ -133,6 +136,23 @@ export function prepareTraining(model: tf.LayersModel, data: ArrayDataset, optio
     }
     masks.apply(model);
   }
+  const tied = new Map<string, { tie: WeightTie; shape: number[] }>();
+  if (options.ties && options.ties.size > 0) {
+    options.ties.check(model);
+    options.ties.apply(model);
+    for (const w of model.trainableWeights) {
+      const tie = options.ties.get(w.name);
+      const variable = w.read() as tf.Variable;
+      const mask = masks?.get(w.name);
+      if (tie && mask) {
+        // A weight pruned after it was shared: the mask's zeros sit in clusters that would pull them back.
+        for (let i = 0; i < mask.length; i++) {
+          if (mask[i] === 0 && tie.clusters[i] !== PINNED_ZERO) throw new Error(`weight "${w.name}" was pruned after its weights were shared (entry ${i}): share weights after the last pruning stage`);
+        }
+      }
+      if (tie && trainable.includes(variable)) tied.set(variable.name, { tie, shape: w.shape.map((d) => d ?? 0) });
+    }
+  }
   const distill = options.distill;
   const training = options.batchNorm !== 'freeze';
   const asked = Math.max(1, Math.floor(options.workers ?? 1));
@@ -175,12 +195,16 @@ export function prepareTraining(model: tf.LayersModel, data: ArrayDataset, optio
         }
         time('mask gradients', () => {
           for (const [name, keep] of maskTensors) grads[name] = applyMask(grads[name], keep);
+          for (const [name, { tie, shape }] of tied) grads[name] = tf.tensor(tiedGradient(grads[name].dataSync() as Float32Array, tie), shape);
         });
         time('optimizer', () => optimizer.applyGradients(grads));
         time('mask weights', () => {
           for (const v of trainable) {
             const keep = maskTensors.get(v.name);
             if (keep) v.assign(applyMask(v, keep));
+            const t = tied.get(v.name);
+            // Members moved alike already; the projection keeps them one value against rounding.
+            if (t) v.assign(tf.tensor(projectToMeans(v.dataSync() as Float32Array, t.tie), t.shape));
           }
         });
         return loss();

@@ -1,0 +1,33 @@
+import type { JsonSchema, OptionsOf } from '@nncompress/core';
+
+export const weightSharingOptionsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    bits: { type: 'integer', minimum: 1, maximum: 8, default: 5, description: 'Clusters per layer as bits: 2^bits shared values for the non-zero weights of each kernel (Deep Compression: 5 for fully connected layers, 8 for convolutions).' },
+    layerBits: {
+      type: 'object',
+      additionalProperties: { type: 'integer', minimum: 1, maximum: 8 },
+      description: 'Bits per layer (layer name → bits), overriding bits for the layers it names.',
+    },
+    sensitivity: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['maxLossIncrease'],
+      description: "Choose each layer's bits from a measurement instead: the fewest bits (from minBits to maxBits) whose clustering of that layer alone raises the loss on calibration examples by at most maxLossIncrease. layerBits still fixes the layers it names.",
+      properties: {
+        maxLossIncrease: { type: 'number', exclusiveMinimum: 0, description: 'Largest rise of the mean loss one layer may cause.' },
+        minBits: { type: 'integer', minimum: 1, maximum: 8, default: 2 },
+        maxBits: { type: 'integer', minimum: 1, maximum: 8, default: 8 },
+        examples: { type: 'integer', minimum: 16, default: 2000, description: 'Calibration examples, drawn from the training split (stratified).' },
+      },
+    },
+    biasBits: { type: 'integer', minimum: 1, maximum: 8, description: "Also share the biases of the same layers, in 2^biasBits values each (a 500-unit layer's biases take 2,000 bytes as float32, more than its pruned kernel's shared values); absent: biases keep their values." },
+    init: { enum: ['linear', 'density'], default: 'linear', description: 'Where k-means starts: linear (evenly between the smallest and largest weight; Deep Compression found it best, as it keeps large weights their own clusters) or density (evenly spaced quantiles).' },
+    iterations: { type: 'integer', minimum: 1, maximum: 1000, default: 30, description: "Most Lloyd iterations of k-means per layer (it stops earlier when no cluster's members change)." },
+    exclude: { type: 'array', items: { type: 'string' }, default: [], description: 'Names of layers whose weights are not shared.' },
+  },
+} as const satisfies JsonSchema;
+
+/** The options as `apply` receives them: validated, defaults filled in. */
+export type WeightSharingOptions = OptionsOf<typeof weightSharingOptionsSchema>;
