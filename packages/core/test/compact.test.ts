@@ -1,4 +1,4 @@
-import { analyzeChannels, chooseBackend, MaskSet, prunableWeights, Rng, tf } from '../src';
+import { analyzeChannels, chooseBackend, MaskSet, prunableWeights, Rng, tf, WeightTies } from '../src';
 import { compactMasked, deadChannels, sliceKernelMasks } from '../src/entries/graph';
 import { compactState } from '../src/entries/internal';
 import { maxAbsDiff, plainTfjsRoundTrip } from './helpers';
@@ -102,7 +102,7 @@ describe('compacting masked channels', () => {
     const stateOf = (model: tf.LayersModel, masks: Map<string, Uint8Array>) => {
       const set = new MaskSet();
       for (const w of prunableWeights(model)) set.set(w.name, masks.get(w.layerName)!);
-      return { model, masks: set };
+      return { model, masks: set, ties: new WeightTies() };
     };
     const whole = net('valid');
     const wholeMasks = fullMasks(whole);
