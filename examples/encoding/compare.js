@@ -22,6 +22,8 @@ const zlib = require('node:zlib');
 const core = { ...require('@nncompress/core'), ...require('@nncompress/core/model'), ...require('@nncompress/core/data') };
 const format = require('@nncompress/format');
 const { pwlRegistry } = require('@nncompress/plugin-piecewise-linear');
+const { kmeans, sharedValues } = require('@nncompress/plugin-weight-sharing');
+const { modelSparseFormatBytes } = require('./cer');
 
 const { tf } = core;
 const registry = pwlRegistry();
@@ -39,7 +41,23 @@ const encodings = [
   ['pwl, error ≤ 2% of max', (values) => ({ codec: 'pwl', options: { maxError: 0.02 * format.largestAbs(values) } })],
   ['pwl, error ≤ 4% of max', (values) => ({ codec: 'pwl', options: { maxError: 0.04 * format.largestAbs(values) } })],
   ['pwl, error ≤ 8% of max', (values) => ({ codec: 'pwl', options: { maxError: 0.08 * format.largestAbs(values) } })],
+  ['auto (smallest lossless per tensor)', () => ({ codec: 'auto' })],
 ];
+
+/**
+ * `artifacts` with every kernel's weights shared one-shot: k-means into 2^bits values
+ * (the weight-sharing plugin's clustering, without its fine-tuning), biases as they are.
+ */
+function sharedArtifacts(artifacts, bits) {
+  const weights = format.weightValues(artifacts);
+  const data = new Float32Array(weights.reduce((n, w) => n + w.values.length, 0));
+  let at = 0;
+  for (const { spec, values } of weights) {
+    data.set(spec.name.endsWith('kernel') ? sharedValues(kmeans(values, 2 ** bits)) : values, at);
+    at += values.length;
+  }
+  return { ...artifacts, weightSpecs: weights.map(({ spec }) => ({ name: spec.name, shape: spec.shape, dtype: 'float32' })), weightData: data.buffer };
+}
 
 async function modelTable(label, file, data) {
   const artifacts = core.readModelArtifacts(file);
@@ -55,6 +73,23 @@ async function modelTable(label, file, data) {
     const { nnc, file, accuracy, decodeMBps } = await measureEncoding(artifacts, choose, data, registry);
     byName.set(name, { file, accuracy });
     row(name, nnc.length, accuracy, `${decodeMBps.toFixed(0)} MB/s`);
+  }
+  // Weight sharing one-shot (no fine-tuning: the plugin's stage recovers what this loses), stored by auto: codebooks.
+  for (const bits of [5, 3]) {
+    const shared = sharedArtifacts(artifacts, bits);
+    const { nnc, file, accuracy, decodeMBps } = await measureEncoding(shared, () => ({ codec: 'auto' }), data, registry);
+    byName.set(`shared ${bits}`, { file, accuracy, weights: format.weightValues(shared) });
+    row(`weight sharing ${bits} bits, one-shot + auto`, nnc.length, accuracy, `${decodeMBps.toFixed(0)} MB/s`);
+  }
+  // CER and CSER (Wiedemann et al. 2020) hold a matrix of few distinct values: the uint8 codes, and the shared weights.
+  const uint8Weights = format.weightValues(format.fileToArtifacts(byName.get('uint8 (tfjs-converter)').file));
+  for (const [label, weights, accuracy] of [
+    ['uint8 values', uint8Weights, byName.get('uint8 (tfjs-converter)').accuracy],
+    ['shared 3-bit values', byName.get('shared 3').weights, byName.get('shared 3').accuracy],
+  ]) {
+    const sizes = modelSparseFormatBytes(weights);
+    row(`CER of the ${label}`, sizes.cer, accuracy);
+    row(`CSER of the ${label}`, sizes.cser, accuracy);
   }
   for (const [base, name] of [['float32', 'float32'], ['uint8 (tfjs-converter)', 'uint8']]) {
     const { file, accuracy } = byName.get(base);
@@ -88,7 +123,10 @@ async function mobilenetLossless() {
     if (ours.length !== theirs.length || ours.some((b, i) => b !== theirs[i])) exact = false;
   }
   const payload = payloadBytes(file).length;
-  return { shipped: shipped.length, nnc: nnc.length, payload, exact, gzip: zlib.gzipSync(shipped, { level: 9 }).length, brotli: zlib.brotliCompressSync(shipped, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length, params: specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0) };
+  const auto = format.encodeArtifacts(artifacts, () => ({ codec: 'auto' }), registry);
+  const autoFile = format.readNnc(auto, registry);
+  const autoExact = autoFile.header.tensors.every((t) => t.maxError === 0);
+  return { auto: auto.length, autoPayload: payloadBytes(autoFile).length, autoExact, shipped: shipped.length, nnc: nnc.length, payload, exact, gzip: zlib.gzipSync(shipped, { level: 9 }).length, brotli: zlib.brotliCompressSync(shipped, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length, params: specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0) };
 }
 
 async function main() {
@@ -107,7 +145,7 @@ async function main() {
     for (const r of rows) console.log(r);
   }
   const m = await mobilenetLossless();
-  console.log(`\nnsfwjs MobileNetV2 (${m.params.toLocaleString('en-US')} weights, shipped uint8-quantised): shipped weight bytes ${m.shipped.toLocaleString('en-US')}; lossless huffman .nnc ${m.nnc.toLocaleString('en-US')} bytes (tensors ${m.payload.toLocaleString('en-US')}, header with topology ${(m.nnc - m.payload).toLocaleString('en-US')}), ${(100 * (1 - m.nnc / m.shipped)).toFixed(1)}% smaller; decoded weights bit-exact to tfjs's dequantisation: ${m.exact ? 'yes' : 'NO'}. For reference gzip -9 of the shard ${m.gzip.toLocaleString('en-US')}, brotli -11 ${m.brotli.toLocaleString('en-US')} (these still need tfjs's dequantisation after decompressing).`);
+  console.log(`\nnsfwjs MobileNetV2 (${m.params.toLocaleString('en-US')} weights, shipped uint8-quantised): shipped weight bytes ${m.shipped.toLocaleString('en-US')}; lossless huffman .nnc ${m.nnc.toLocaleString('en-US')} bytes (tensors ${m.payload.toLocaleString('en-US')}, header with topology ${(m.nnc - m.payload).toLocaleString('en-US')}), ${(100 * (1 - m.nnc / m.shipped)).toFixed(1)}% smaller; decoded weights bit-exact to tfjs's dequantisation: ${m.exact ? 'yes' : 'NO'}. Lossless auto (the default of nncompress encode): ${m.auto.toLocaleString('en-US')} bytes (tensors ${m.autoPayload.toLocaleString('en-US')}), ${(100 * (1 - m.auto / m.shipped)).toFixed(1)}% smaller, every tensor bit for bit: ${m.autoExact ? 'yes' : 'NO'}. For reference gzip -9 of the shard ${m.gzip.toLocaleString('en-US')}, brotli -11 ${m.brotli.toLocaleString('en-US')} (these still need tfjs's dequantisation after decompressing).`);
 }
 
 main().catch((err) => {

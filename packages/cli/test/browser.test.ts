@@ -11,7 +11,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadMnist } from '@nncompress/core/data';
-import { nncompressIO } from '@nncompress/format';
+import { readModelArtifacts } from '@nncompress/core/model';
+import { ByteReader, encodeArtifacts, nncompressIO, readNnc } from '@nncompress/format';
 import { Browser, chromium } from 'playwright-core';
 import { BIN, LENET300, REPO } from './helpers';
 
@@ -44,10 +45,14 @@ data: { source: mnist, train: 500, test: 300 }
 plugins:
   prune: { use: '@nncompress/plugin-magnitude' }
   tune: { use: '@nncompress/plugin-finetune', options: { epochs: 1 } }
+  share: { use: '@nncompress/plugin-weight-sharing', options: { bits: 3, biasBits: 4 } }
   encode: { use: '@nncompress/plugin-piecewise-linear', options: { relativeError: 0.02 } }
 stages:
   - name: prune
+    use: [prune, tune]
     target: { sparsity: 0.9 }
+  - name: share
+    use: [share, tune]
 `);
   out = path.join(dir, 'out');
   const run = spawnSync(process.execPath, [BIN, 'run', config, '--out', out], { cwd: REPO, encoding: 'utf8', env: { ...process.env, CI: 'true' }, timeout: 300_000 });
@@ -127,16 +132,49 @@ function formatBundle(): string {
 })();`;
 }
 
-it('loads model.nnc in the browser with @nncompress/format and plain tfjs, streamed over HTTP, predicting as in Node', async () => {
-  const nnc = fs.readFileSync(path.join(out, 'model.nnc'));
+/**
+ * Which of the newer layouts a file uses: codebook tensors, rANS-coded codebook indices,
+ * context-modelled positions (read from the payloads as the format README describes them).
+ */
+function newerLayouts(bytes: Uint8Array): string[] {
+  const file = readNnc(bytes);
+  const start = bytes.length - file.header.tensors.reduce((n, t) => n + t.length, 0);
+  const found = new Set<string>();
+  for (const t of file.header.tensors) {
+    const r = new ByteReader(bytes.subarray(start + t.offset, start + t.offset + t.length));
+    let codec = t.codec;
+    if (codec === 'sparse') {
+      r.varint('count');
+      if (r.u8('layout') !== 2) continue; // bitmap and runs: not newer
+      found.add('context-modelled positions');
+      r.varint('columns');
+      r.bytesOf(r.varint('stream length'), 'stream');
+      codec = t.params.inner as string;
+    }
+    if (codec === 'codebook') {
+      found.add('codebook');
+      r.bytesOf(4 * r.varint('entries'), 'codebook');
+      if (r.u8('entropy coder') === 1) found.add('rANS');
+    }
+  }
+  return [...found].sort();
+}
+
+it('loads model.nnc in the browser with @nncompress/format and plain tfjs, streamed over HTTP, predicting as in Node — piecewise-linear, and auto with codebooks, rANS and context-modelled positions', async () => {
+  const pwlNnc = fs.readFileSync(path.join(out, 'model.nnc'));
+  // The same shared model encoded by default (auto): it must use each of the newer layouts.
+  const autoNnc = Buffer.from(encodeArtifacts(readModelArtifacts(path.join(out, 'model', 'model.json'))));
+  expect(newerLayouts(autoNnc)).toEqual(['codebook', 'context-modelled positions', 'rANS']);
+  fs.writeFileSync(path.join(out, 'auto.nnc'), autoNnc);
   const files: Record<string, { type: string; body: Buffer | string }> = {
     '/': { type: 'text/html', body: '<!doctype html><link rel="icon" href="data:,"><script src="/tf.min.js"></script><script src="/format.js"></script>' },
     '/tf.min.js': { type: 'text/javascript', body: fs.readFileSync(require.resolve('@tensorflow/tfjs/dist/tf.min.js')) },
     '/format.js': { type: 'text/javascript', body: formatBundle() },
   };
   const server = http.createServer((req, res) => {
-    if (req.url === '/model.nnc') {
+    if (req.url === '/model.nnc' || req.url === '/auto.nnc') {
       // In 4 KB pieces, so the page's reader sees the file arrive in many chunks.
+      const nnc = req.url === '/model.nnc' ? pwlNnc : autoNnc;
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
       let at = 0;
       const next = (): void => {
@@ -163,28 +201,30 @@ it('loads model.nnc in the browser with @nncompress/format and plain tfjs, strea
     expect(problems).toEqual([]); // the bundle loaded: no import format's browser entry cannot have
     const digits = loadMnist({ train: 1, test: 200 }).test;
     const shape = [digits.labels.length, ...digits.featureShape];
-    const inBrowser = await page.evaluate(
-      async ({ features, shape }) => {
-        const w = window as unknown as { tf: typeof tf; nncFormat: { nncompressIO: typeof nncompressIO } };
-        await w.tf.setBackend('cpu');
-        const model = await w.tf.loadLayersModel(w.nncFormat.nncompressIO(`${location.origin}/model.nnc`));
-        return Array.from((model.predict(w.tf.tensor(features, shape)) as tf.Tensor).dataSync());
-      },
-      { features: Array.from(digits.features), shape },
-    );
-    expect(problems).toEqual([]);
-    expect(requests.every((u) => u.startsWith(origin))).toBe(true);
-    await tf.setBackend('cpu');
-    const model = await tf.loadLayersModel(nncompressIO(path.join(out, 'model.nnc')));
-    const inNode = (model.predict(tf.tensor(digits.features, shape)) as tf.Tensor).dataSync();
-    expect(inBrowser).toHaveLength(inNode.length);
-    expect(Math.max(...inBrowser.map((p, i) => Math.abs(p - inNode[i])))).toBeLessThan(1e-5);
-    // And the model is the compressed one that does its job: most of the 200 digits right.
-    const correct = Array.from(digits.labels).reduce((n: number, label: number, i: number) => {
-      const row = inBrowser.slice(10 * i, 10 * i + 10);
-      return n + (row.indexOf(Math.max(...row)) === label ? 1 : 0);
-    }, 0);
-    expect(correct / digits.labels.length).toBeGreaterThan(0.85);
+    for (const name of ['model.nnc', 'auto.nnc']) {
+      const inBrowser = await page.evaluate(
+        async ({ features, shape, name }) => {
+          const w = window as unknown as { tf: typeof tf; nncFormat: { nncompressIO: typeof nncompressIO } };
+          await w.tf.setBackend('cpu');
+          const model = await w.tf.loadLayersModel(w.nncFormat.nncompressIO(`${location.origin}/${name}`));
+          return Array.from((model.predict(w.tf.tensor(features, shape)) as tf.Tensor).dataSync());
+        },
+        { features: Array.from(digits.features), shape, name },
+      );
+      expect(problems).toEqual([]);
+      expect(requests.every((u) => u.startsWith(origin))).toBe(true);
+      await tf.setBackend('cpu');
+      const model = await tf.loadLayersModel(nncompressIO(path.join(out, name)));
+      const inNode = (model.predict(tf.tensor(digits.features, shape)) as tf.Tensor).dataSync();
+      expect(inBrowser).toHaveLength(inNode.length);
+      expect(Math.max(...inBrowser.map((p, i) => Math.abs(p - inNode[i])))).toBeLessThan(1e-5);
+      // And the model is the compressed one that does its job: most of the 200 digits right.
+      const correct = Array.from(digits.labels).reduce((n: number, label: number, i: number) => {
+        const row = inBrowser.slice(10 * i, 10 * i + 10);
+        return n + (row.indexOf(Math.max(...row)) === label ? 1 : 0);
+      }, 0);
+      expect(correct / digits.labels.length).toBeGreaterThan(0.85);
+    }
   } finally {
     await page.close();
     server.close();

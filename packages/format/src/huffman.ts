@@ -190,9 +190,14 @@ export function readHuffman(r: ByteReader, count: number, maxAlphabet: number, w
     }
     return v;
   };
+  // The bytes with 3 zero bytes after them, so the table's window is read without bounds checks.
+  const padded = new Uint8Array(bytes.length + 3);
+  padded.set(bytes);
   let pos = 0;
   for (let i = 0; i < count; i++) {
-    const head = peek(pos, TABLE_BITS);
+    // TABLE_BITS from bit `pos`: they lie within the 3 bytes from pos's byte (offset ≤ 7, 7 + 10 ≤ 24).
+    const at = pos >>> 3;
+    const head = (((padded[at] << 16) | (padded[at + 1] << 8) | padded[at + 2]) >>> (24 - TABLE_BITS - (pos & 7))) & ((1 << TABLE_BITS) - 1);
     let len = tableLength[head];
     if (len > 0) {
       out[i] = tableSymbol[head];

@@ -1,0 +1,106 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ArrayDataset, chooseBackend, Evaluation, loadConfig, loadModel, Pipeline, prunableWeights, silentLogger, tf } from '@nncompress/core';
+import { encodeArtifacts, readNnc } from '@nncompress/format';
+import { readModelArtifacts } from '@nncompress/core/model';
+import { chooseBits } from '../src';
+
+// The committed, trained LeNet-300-100 of the mnist-lenet example.
+const modelJson = path.join(__dirname, '../../../examples/mnist-lenet/models/lenet-300-100/model.json');
+let dir: string;
+
+const config = (shareStage: string, shareOptions = '{ bits: 3, biasBits: 4 }'): string => `
+model: ${JSON.stringify(modelJson)}
+seed: 5
+data: { source: mnist, train: 1500, test: 500 }
+plugins:
+  prune: { use: '@nncompress/plugin-magnitude', options: { scope: global } }
+  share: { use: '@nncompress/plugin-weight-sharing', options: ${shareOptions} }
+  tune: { use: '@nncompress/plugin-finetune', options: { epochs: 1, learningRate: 0.0003 } }
+encode: { codec: auto }
+stages:
+  - name: prune
+    use: [prune]
+    target: { sparsity: 0.9 }
+${shareStage}
+`;
+
+async function run(name: string, text: string): Promise<Awaited<ReturnType<Pipeline['run']>>> {
+  fs.writeFileSync(path.join(dir, name), text);
+  return new Pipeline(loadConfig(path.join(dir, name)), { outDir: path.join(dir, `out-${name}`), logger: silentLogger }).run();
+}
+
+/** Distinct non-zero values of a tensor. */
+const distinctNonZero = (values: ArrayLike<number>): number => new Set(Array.from(values).filter((v) => v !== 0)).size;
+
+beforeAll(async () => {
+  await chooseBackend('wasm');
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nnc-share-'));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('weight sharing in a pipeline (LeNet-300-100, real digits)', () => {
+  it('leaves ≤ 2^bits values per kernel with every pruned zero kept, fine-tunes the shared values, and the codebook codec stores it smaller than a palette', async () => {
+    const report = await run('share.yaml', config('  - { name: share, use: [share, tune] }'));
+    const [pruned, shared] = report.stages;
+    // Sparsity is exactly the pruning stage's: sharing moves no weight to or from zero.
+    expect(shared.sparsity).toBe(pruned.sparsity);
+    expect(report.final.sparsity).toBe(pruned.sparsity);
+    // Three bits on a 90% pruned LeNet-300-100, then one epoch on the shared values: within two points.
+    expect(shared.accuracyAfter).toBeGreaterThanOrEqual(pruned.accuracyAfter! - 0.02);
+    const out = path.join(dir, 'out-share.yaml');
+    const model = await loadModel(path.join(out, 'model', 'model.json'));
+    for (const w of prunableWeights(model)) expect(distinctNonZero(w.variable.read().dataSync())).toBeLessThanOrEqual(8);
+    for (const layer of model.layers) {
+      const bias = layer.weights.find((v) => v.name.endsWith('/bias'));
+      if (bias) expect(distinctNonZero(bias.read().dataSync())).toBeLessThanOrEqual(16);
+    }
+    model.dispose();
+    // The file: lossless (auto without a bound), kernels in codebooks, smaller than the huffman codec's palettes.
+    const file = readNnc(new Uint8Array(fs.readFileSync(path.join(out, 'model.nnc'))));
+    expect(file.header.tensors.every((t) => t.maxError === 0)).toBe(true);
+    const kernels = file.header.tensors.filter((t) => t.name.endsWith('/kernel'));
+    expect(kernels.some((t) => t.codec === 'codebook' || t.params.inner === 'codebook')).toBe(true);
+    const palettes = readNnc(encodeArtifacts(readModelArtifacts(path.join(out, 'model', 'model.json')), () => ({ codec: 'huffman' })));
+    const bytes = (f: typeof file): number => f.header.tensors.reduce((n, t) => n + t.length, 0);
+    expect(bytes(file)).toBeLessThan(bytes(palettes));
+    expect(report.final.accuracy).toBe(shared.accuracyAfter);
+  });
+
+  it('refuses a stage that prunes and shares, saying why and what to do', async () => {
+    await expect(run('both.yaml', config('  - { name: both, use: [prune, share], target: { sparsity: 0.95 } }'))).rejects.toThrow(
+      'stage "both" prunes (target sparsity) and shares weights: pruning after clustering breaks the clusters; share weights in a stage of its own, after the pruning stages',
+    );
+  });
+
+  it('refuses a layerBits entry naming no layer', async () => {
+    await expect(run('nolayer.yaml', config('  - { name: share, use: [share] }', '{ layerBits: { fc9: 3 } }'))).rejects.toThrow('layerBits: the model has no layer named "fc9"');
+  });
+});
+
+describe('chooseBits', () => {
+  it('takes per kernel the fewest bits whose loss rise is within the bound (hand-checked with a loss that is 1/clusters)', async () => {
+    const model = tf.sequential({ layers: [tf.layers.dense({ units: 30, inputShape: [20], name: 'a', kernelInitializer: tf.initializers.randomNormal({ seed: 1 }) }), tf.layers.dense({ units: 30, name: 'b', kernelInitializer: tf.initializers.randomNormal({ seed: 2 }) })] });
+    const before = model.getWeights().map((t) => t.dataSync().slice());
+    // Loss: a's and b's 1/distinct values, b's weighted 4x (a "sensitive" layer).
+    const evaluator = {
+      evaluate(m: tf.LayersModel, _data: ArrayDataset): Evaluation {
+        const [a, b] = prunableWeights(m).map((w) => distinctNonZero(w.variable.read().dataSync()));
+        const loss = 1 / a + 4 / b;
+        return { loss, examples: 1, metric: { name: 'loss', value: loss }, score: -loss } as unknown as Evaluation;
+      },
+    };
+    const choices = chooseBits(model, {} as ArrayDataset, evaluator, { maxLossIncrease: 0.2, minBits: 1, maxBits: 6, include: () => true });
+    // Unclustered: 600 and 900 distinct values, so the base loss is 1/600 + 4/900.
+    // a: 1/2^bits − 1/600 ≤ 0.2 first at 3 bits (0.123); b: 4/2^bits − 4/900 ≤ 0.2 first at 5 bits (0.121).
+    expect(choices.map((c) => [c.layerName, c.bits])).toEqual([
+      ['a', 3],
+      ['b', 5],
+    ]);
+    expect(choices[0].lossIncrease).toBeCloseTo(1 / 8 - 1 / 600, 6);
+    // The model leaves as it came.
+    model.getWeights().forEach((t, i) => expect(Array.from(t.dataSync())).toEqual(Array.from(before[i])));
+    expect(() => chooseBits(model, {} as ArrayDataset, evaluator, { maxLossIncrease: 0.2, minBits: 5, maxBits: 3, include: () => true })).toThrow('sensitivity: minBits 5 is above maxBits 3');
+  });
+});
