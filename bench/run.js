@@ -27,6 +27,9 @@
  *      per core, in alternation; and the time LeNet-300-100 and LeNet-5 take to evaluate the
  *      10,000 standard test digits on one thread and on every core.
  *
+ *   K. decode throughput of the newer layouts (codebooks, rANS, context-modelled positions,
+ *      piecewise-linear under rANS), streamed, in Node and in headless Chromium.
+ *
  * --quick: a subset that finishes in about 3 minutes (smaller data and fewer points).
  */
 'use strict';
@@ -41,6 +44,7 @@ const format = require('@nncompress/format');
 const { pwlRegistry } = require('@nncompress/plugin-piecewise-linear');
 const rc = require('@nncompress/plugin-row-column');
 const { profileModels } = require('./profile');
+const { decodeThroughput } = require('./decode-throughput');
 
 const quick = process.argv.includes('--quick');
 const ROOT = path.resolve(__dirname, '..');
@@ -494,6 +498,46 @@ const PAPERS = {
   'LeNet-5': { errorBefore: 0.008, pruned: { ratio: 12, error: 0.0077 }, deepCompression: { ratio: 39, error: 0.0074 } },
 };
 
+/** Deep Compression's own per-layer sparsities for LeNet-5 (Han, Mao & Dally 2016, Table 2: conv1 keeps 66%, conv2 12%, fc1 8%, fc2 19%). */
+const DEEP_COMPRESSION_LENET5 = [0.34, 0.88, 0.92, 0.81];
+
+/**
+ * Deep Compression run in PyTorch (bench/peer-deep-compression.py) from the standard LeNet-5's
+ * weights with smallest.yaml's budget and rounds: once at the paper's own per-layer ratios,
+ * once at smallest.yaml's global sparsity; rows for section H, or one saying why it was skipped.
+ */
+function deepCompressionPeer(work) {
+  const { spawnSync } = require('node:child_process');
+  const torch = torchPython();
+  if (!torch) return { rows: [['LeNet-5', 'Deep Compression in PyTorch: not run (python3 cannot import torch; apt-get install python3-torch)', '', '', '', '', '']], results: [] };
+  const loaded = core.loadConfig(path.join(EXAMPLES, 'mnist-standard', 'smallest.yaml'));
+  const prune = loaded.config.stages[0];
+  const rounds = require('@nncompress/core/internal').roundTargets(prune.target.sparsity, prune.schedule);
+  const folder = fs.mkdtempSync(path.join(work, 'dc-'));
+  const artifacts = core.readModelArtifacts(path.resolve(loaded.dir, loaded.config.model));
+  const weights = format.weightValues(artifacts);
+  fs.writeFileSync(path.join(folder, 'weights.bin'), Buffer.concat(weights.map((w) => Buffer.from(w.values.buffer, w.values.byteOffset, w.values.byteLength))));
+  const rows = [];
+  const results = [];
+  const final = rounds[rounds.length - 1];
+  for (const [label, perRound] of [
+    ["the paper's per-layer ratios", rounds.map((r) => DEEP_COMPRESSION_LENET5.map((s) => (s * r) / final))],
+    ["smallest.yaml's global sparsity", rounds],
+  ]) {
+    // The budget of smallest.yaml: one epoch a pruning round, then its polish epochs for recovery and for the shared values.
+    const meta = { weightShapes: weights.map((w) => w.spec.shape), batchSize: 64, rounds: perRound, pruneEpochs: 1, pruneLearningRate: 0.0005, recoverEpochs: 3, recoverLearningRate: 0.0002, decay: 0.8, shareEpochs: 3, bits: [8, 8, 5, 5], indexBits: [8, 8, 5, 5] };
+    fs.writeFileSync(path.join(folder, 'meta.json'), JSON.stringify(meta));
+    log(`H. Deep Compression in PyTorch ${torch.version}, ${label}`);
+    const p = spawnSync(torch.python, [path.join(__dirname, 'peer-deep-compression.py'), folder, path.resolve(loaded.dir, loaded.config.data.path), '1'], { encoding: 'utf8' });
+    if (p.status !== 0) throw new Error(`bench/peer-deep-compression.py failed: ${p.stderr.trim().split('\n').pop()}`);
+    const peer = JSON.parse(p.stdout.trim().split('\n').pop());
+    const float32 = 4 * weights.reduce((n, w) => n + w.values.length, 0);
+    rows.push(['LeNet-5', `Deep Compression in PyTorch ${torch.version}, ${label}, same start and budget`, '', pct(1 - peer.accuracy), `${times(431080 / peer.nonzero)} (${int(peer.nonzero)} of 431,080)`, `${times(float32 / peer.bytes)} (${int(peer.bytes)} B: codebooks ${int(peer.parts.codebooks)}, values ${int(peer.parts.values)}, positions ${int(peer.parts.positions)}, biases ${int(peer.parts.biases)})`, `${(peer.seconds / 60).toFixed(1)} min`]);
+    results.push({ peer: 'deep-compression-pytorch', pruning: label, ...peer });
+  }
+  return { rows, results };
+}
+
 async function standardMnist(work) {
   if (quick) return { rows: [['(full run only)', '', '', '', '', '', '']], results: [] };
   const rows = [];
@@ -510,6 +554,11 @@ async function standardMnist(work) {
     rows.push([name, `nncompress (${file})`, pct(1 - b.accuracy), pct(1 - f.accuracy), `${times(weightsFewer)} (${int(f.nonzeroParams)} of ${int(b.params)})`, `${times(f.compressionRatio)} (${int(f.encodedBytes)} B)`, `${minutes.toFixed(1)} min`]);
     results.push({ model: name, config: file, errorBefore: 1 - b.accuracy, errorAfter: 1 - f.accuracy, weightsFewer, fileRatio: f.compressionRatio, encodedBytes: f.encodedBytes, minutes });
     if (!file.startsWith('smallest')) continue;
+    if (name === 'LeNet-5') {
+      const peer = deepCompressionPeer(work);
+      rows.push(...peer.rows);
+      results.push(...peer.results);
+    }
     // The papers' own rows, after ours: each with its own baseline error (theirs trained elsewhere).
     const soft = SOFT_WEIGHT_SHARING[name];
     rows.push([name, 'Han et al. 2015 (pruning), published', pct(paper.errorBefore), pct(paper.pruned.error), `${paper.pruned.ratio}x`, '–', '']);
@@ -536,6 +585,7 @@ async function main() {
     const h = await standardMnist(work);
     const i = await profileModels({ quick, kernels: 8, log });
     const j = await peerTraining(data, work);
+    const k = await decodeThroughput({ quick, log });
     const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${backend.name} backend`;
     const date = new Date().toISOString().slice(0, 10);
     const minutes = (Date.now() - started) / 60000;
@@ -553,9 +603,10 @@ async function main() {
       ['I. (continued) Against the limit the backend\'s own matrix multiply sets (a training example ≈ 3 forward passes)', ['model', 'forward per example', 'matmul (512²) × workers', 'limit', 'measured', 'of limit'], i.limitRows],
     ];
     sections.push([`J. Next to PyTorch on the CPU: one LeNet-5 epoch (${int(j.results.examples)} digits, batch 64, Adam, the same starting weights), median of ${j.results.rounds} alternated rounds; and evaluation`, ['tool', 'threads', 'throughput', 'note'], j.rows]);
+    sections.push([`K. Decode throughput of the newer layouts, streamed in 64 KiB chunks (float32 MB out per second, median of 5; one tensor of ${int(k.results[0].values)} values each${k.chromium ? `; Chromium ${k.chromium}` : ''})`, ['layout', 'file', 'Node', 'headless Chromium'], k.rows]);
     const markdown = `${sections.map(([title, header, rows]) => `### ${title}\n\n${table(header, rows)}`).join('\n\n')}\n\n_${quick ? 'Quick run' : 'Full run'} of \`npm run bench${quick ? ' -- --quick' : ''}\` on ${date}: ${machine}; ${minutes.toFixed(1)} min._\n`;
     process.stdout.write(`${markdown}\n`);
-    const results = { date, machine, quick, minutes, compression: ac.compression.results, structured: b.results, training: c.results, decode: ac.decode.rows, rowColumn: e.results, hostile: f.results, dataMemory: g.results, standardMnist: h.results, trainingProfile: i.results, peer: j.results };
+    const results = { date, machine, quick, minutes, compression: ac.compression.results, structured: b.results, training: c.results, decode: ac.decode.rows, rowColumn: e.results, hostile: f.results, dataMemory: g.results, standardMnist: h.results, trainingProfile: i.results, peer: j.results, decodeNewer: k.results };
     fs.writeFileSync(path.join(__dirname, quick ? 'results-quick.json' : 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
     if (!quick) {
       fs.writeFileSync(path.join(__dirname, 'RESULTS.md'), `# Benchmark results\n\nGenerated by \`npm run bench\` (bench/run.js); do not edit by hand.\n\n${markdown}`);

@@ -10,13 +10,15 @@ import { REPO } from './helpers';
 it('bench --quick prints its tables and writes consistent results', () => {
   const r = spawnSync(process.execPath, [path.join(REPO, 'bench/run.js'), '--quick'], { cwd: REPO, encoding: 'utf8', env: { ...process.env, CI: 'true' }, timeout: 600_000 });
   expect(r.status).toBe(0);
-  for (const section of ['A. Compression', 'B. Structured pruning', 'C. Training throughput', 'D. Decode throughput', 'E. Row-and-column pruning']) expect(r.stdout).toContain(`### ${section}`);
+  for (const section of ['A. Compression', 'B. Structured pruning', 'C. Training throughput', 'D. Decode throughput', 'E. Row-and-column pruning', 'K. Decode throughput of the newer layouts']) expect(r.stdout).toContain(`### ${section}`);
   const results = JSON.parse(fs.readFileSync(path.join(REPO, 'bench/results-quick.json'), 'utf8'));
   expect(results.quick).toBe(true);
   const ratio = (prefix: string): number => results.compression.find((x: { encoding: string }) => x.encoding.startsWith(prefix)).ratio;
   // Taking the zeros out must beat the dense uint8 file several times over at 95% sparsity.
   expect(ratio('uint8 + zeros')).toBeGreaterThan(5 * ratio('uint8, tfjs'));
   expect(ratio('float32')).toBeCloseTo(1, 1);
+  // Lossless auto keeps only the 5% of weights left and their positions: well over 10x, without a bound.
+  expect(ratio('auto')).toBeGreaterThan(10 * ratio('float32'));
   for (const s of results.structured) expect(s.flops).toBeGreaterThan(1);
   expect(results.rowColumn.maxGap.localSa).toBeGreaterThanOrEqual(0);
   // The training profile covers both networks, with kernels in the forward and backward passes.

@@ -15,6 +15,8 @@ import { readModelArtifacts } from '@nncompress/core/model';
 import { ByteReader, encodeArtifacts, nncompressIO, readNnc } from '@nncompress/format';
 import { Browser, chromium } from 'playwright-core';
 import { BIN, LENET300, REPO } from './helpers';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { formatBundle } = require('../../../scripts/format-bundle') as { formatBundle: (repo: string) => string };
 
 
 function chromiumPath(): string {
@@ -102,37 +104,6 @@ it('report.html opens offline in headless Chromium without console errors and sh
 });
 
 /**
- * @nncompress/format's built CommonJS files as one script for a page, with a require that
- * resolves only the package's own relative imports: a Node built-in or any other import
- * in the browser entry fails the load, naming it (the package must stay browser-safe).
- */
-function formatBundle(): string {
-  const dist = path.join(REPO, 'packages/format/dist');
-  const files = (fs.readdirSync(dist, { recursive: true }) as string[]).filter((f) => f.endsWith('.js'));
-  const defs = files.map((f) => `${JSON.stringify(f.split(path.sep).join('/'))}: function (module, exports, require) {\n${fs.readFileSync(path.join(dist, f), 'utf8')}\n}`).join(',\n');
-  return `(() => {
-  const defs = {${defs}};
-  const cache = {};
-  const resolve = (from, spec) => {
-    if (!spec.startsWith('.')) throw new Error('not browser-safe: ' + from + ' requires "' + spec + '"');
-    const parts = from.split('/').slice(0, -1);
-    for (const p of spec.split('/')) p === '..' ? parts.pop() : p !== '.' && parts.push(p);
-    const id = parts.join('/');
-    for (const c of [id, id + '.js', id + '/index.js']) if (defs[c]) return c;
-    throw new Error('no module ' + spec + ' from ' + from);
-  };
-  const load = (id) => {
-    if (!cache[id]) {
-      cache[id] = { exports: {} };
-      defs[id](cache[id], cache[id].exports, (spec) => load(resolve(id, spec)));
-    }
-    return cache[id].exports;
-  };
-  window.nncFormat = load('index.js');
-})();`;
-}
-
-/**
  * Which of the newer layouts a file uses: codebook tensors, rANS-coded codebook indices,
  * context-modelled positions (read from the payloads as the format README describes them).
  */
@@ -169,7 +140,7 @@ it('loads model.nnc in the browser with @nncompress/format and plain tfjs, strea
   const files: Record<string, { type: string; body: Buffer | string }> = {
     '/': { type: 'text/html', body: '<!doctype html><link rel="icon" href="data:,"><script src="/tf.min.js"></script><script src="/format.js"></script>' },
     '/tf.min.js': { type: 'text/javascript', body: fs.readFileSync(require.resolve('@tensorflow/tfjs/dist/tf.min.js')) },
-    '/format.js': { type: 'text/javascript', body: formatBundle() },
+    '/format.js': { type: 'text/javascript', body: formatBundle(REPO) },
   };
   const server = http.createServer((req, res) => {
     if (req.url === '/model.nnc' || req.url === '/auto.nnc') {

@@ -12,7 +12,7 @@
  */
 import { ByteReader, ByteWriter } from './bytes';
 import { NncFormatError } from './errors';
-import { AdaptiveBits, bitCost, RansBitDecoder, RansBitEncoder } from './rans';
+import { AdaptiveBits, bitCost, PROB_BITS, PROB_ONE, RANS_L, RansBitDecoder, RansBitEncoder, SHIFT_AFTER } from './rans';
 
 /** Density levels of a row or column so far: 0 nothing seen, 1–2 none kept (short, long), 3–7 rising density. */
 const LEVELS = 8;
@@ -85,19 +85,49 @@ export function readContextMask(r: ByteReader, count: number, what: string): Uin
   const keep = new Uint8Array(count);
   const columnKept = new Uint32Array(columns);
   const rows = count / columns;
+  // The hot loop of decoding: `decodeBit` and `AdaptiveBits.update` written out, so the
+  // coder's state and position stay in locals (about 2x faster than the calls).
+  const p = model.p;
+  const seen = model.seen;
+  const lastStep = SHIFT_AFTER.length - 1;
+  const bytes = decoder.bytes;
+  const stop = decoder.stop;
+  let x = decoder.state;
+  let pos = decoder.pos;
   for (let i = 0, k = 0; i < rows; i++) {
     let rowKept = 0;
     let left = 0;
     for (let j = 0; j < columns; j++, k++) {
       const ctx = ((level(rowKept, j) * LEVELS + level(columnKept[j], i)) << 1) | left;
-      const bit = decoder.bit(model.p[ctx]);
-      model.update(ctx, bit);
-      keep[k] = bit;
-      rowKept += bit;
-      columnKept[j] += bit;
+      const p1 = p[ctx];
+      const slot = x & (PROB_ONE - 1);
+      let bit: number;
+      if (slot < p1) {
+        bit = 1;
+        x = p1 * (x >>> PROB_BITS) + slot;
+      } else {
+        bit = 0;
+        x = (PROB_ONE - p1) * (x >>> PROB_BITS) + slot - p1;
+      }
+      while (x < RANS_L) {
+        x = (x << 8) | bytes[pos];
+        if (pos < stop) pos++;
+        else throw decoder.overrun();
+      }
+      const n = seen[ctx];
+      const shift = SHIFT_AFTER[n];
+      if (n < lastStep) seen[ctx] = n + 1;
+      p[ctx] = bit ? p1 + ((PROB_ONE - p1) >> shift) : p1 - (p1 >> shift);
+      if (bit) {
+        keep[k] = 1;
+        rowKept++;
+        columnKept[j]++;
+      }
       left = bit;
     }
   }
+  decoder.state = x;
+  decoder.pos = pos;
   decoder.end();
   return keep;
 }

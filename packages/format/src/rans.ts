@@ -18,13 +18,13 @@ import { ByteReader, ByteWriter } from './bytes';
 import { NncFormatError } from './errors';
 
 /** Lower end of the state interval [L, 256·L). */
-const RANS_L = 1 << 23;
+export const RANS_L = 1 << 23;
 /** Frequency resolution of the multi-symbol coder: frequencies sum to 2^15. */
 export const RANS_SCALE_BITS = 15;
 const RANS_M = 1 << RANS_SCALE_BITS;
 /** Resolution of binary probabilities (of a 1 bit). */
 export const PROB_BITS = 15;
-const PROB_ONE = 1 << PROB_BITS;
+export const PROB_ONE = 1 << PROB_BITS;
 
 /** Collects renormalisation bytes while encoding backwards; `finish` puts them in decoding order. */
 class ReverseBytes {
@@ -62,7 +62,9 @@ function put(x: number, start: number, freq: number, scaleBits: number, out: Rev
 
 /** Reads a stream's length and bytes and its initial state; errors name `what`. */
 class StreamReader {
+  /** The stream's bytes with zeros after them, so decoders read past the end without bounds checks (finish() reports an overrun). */
   readonly bytes: Uint8Array;
+  readonly length: number;
   readonly base: number;
   pos = 4;
   state: number;
@@ -71,7 +73,9 @@ class StreamReader {
     const length = r.varint(`${what}: rANS stream length`, r.remaining);
     const stream = r.sub(length, `${what}: rANS stream`);
     if (length < 4) throw new NncFormatError(stream.base, `${what}: a rANS stream of at least 4 bytes`, `got ${length}`);
-    this.bytes = stream.bytes;
+    this.length = length;
+    this.bytes = new Uint8Array(length + 8);
+    this.bytes.set(stream.bytes);
     this.base = stream.base;
     const b = this.bytes;
     this.state = ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0;
@@ -80,8 +84,8 @@ class StreamReader {
 
   /** Throws unless decoding ended where encoding began: every byte read, the initial state reached. */
   finish(what: string): void {
-    if (this.pos !== this.bytes.length || this.state !== RANS_L) {
-      throw new NncFormatError(this.base + Math.min(this.pos, this.bytes.length), `${what}: a rANS stream that decodes to its end`, this.pos > this.bytes.length ? 'it ran out of bytes' : `it ends in state ${this.state} with ${this.bytes.length - this.pos} bytes unread`);
+    if (this.pos !== this.length || this.state !== RANS_L) {
+      throw new NncFormatError(this.base + Math.min(this.pos, this.length), `${what}: a rANS stream that decodes to its end`, this.pos > this.length ? 'it ran out of bytes' : `it ends in state ${this.state} with ${this.length - this.pos} bytes unread`);
     }
   }
 }
@@ -164,20 +168,19 @@ export function writeRans(w: ByteWriter, symbols: ArrayLike<number>, alphabet: n
 export function readRans(r: ByteReader, count: number, maxAlphabet: number, what: string): Uint32Array {
   const tableAt = r.offset;
   const present = r.varint(`${what}: rANS symbol count`, Math.min(maxAlphabet, RANS_M));
-  const symbolOf = present > 0 ? new Uint32Array(RANS_M) : new Uint32Array(0);
-  const freqOf = new Uint32Array(present);
-  const startOf = new Uint32Array(present);
-  const symbols = new Uint32Array(present);
+  // Per slot of the 2^15: the symbol, its frequency, and slot − start (one look-up index per step).
+  const slotSymbol = new Uint32Array(present > 0 ? RANS_M : 0);
+  const slotFreq = new Uint32Array(present > 0 ? RANS_M : 0);
+  const slotBias = new Uint32Array(present > 0 ? RANS_M : 0);
   let sum = 0;
   for (let k = 0, prev = -1; k < present; k++) {
     const s = prev + 1 + r.varint(`${what}: rANS symbol`, maxAlphabet);
     const f = 1 + r.varint(`${what}: rANS frequency`, RANS_M - 1);
     if (s >= maxAlphabet) throw new NncFormatError(tableAt, `${what}: rANS symbols < ${maxAlphabet}`, `got ${s}`);
     if (sum + f > RANS_M) throw new NncFormatError(tableAt, `${what}: rANS frequencies summing to ${RANS_M}`, 'they sum to more');
-    symbols[k] = s;
-    freqOf[k] = f;
-    startOf[k] = sum;
-    symbolOf.fill(k, sum, sum + f);
+    slotSymbol.fill(s, sum, sum + f);
+    slotFreq.fill(f, sum, sum + f);
+    for (let slot = sum; slot < sum + f; slot++) slotBias[slot] = slot - sum;
     sum += f;
     prev = s;
   }
@@ -187,16 +190,19 @@ export function readRans(r: ByteReader, count: number, maxAlphabet: number, what
   if (present === 0) throw new NncFormatError(tableAt, `${what}: a rANS table with at least one symbol`, `${count} symbols to decode`);
   const s = new StreamReader(r, what);
   const bytes = s.bytes;
+  const end = bytes.length - 4; // reads stop short of the padding's end; finish() reports an overrun
   let x = s.state;
   let pos = s.pos;
   const mask = RANS_M - 1;
   for (let i = 0; i < count; i++) {
     const slot = x & mask;
-    const k = symbolOf[slot];
-    out[i] = symbols[k];
-    x = freqOf[k] * (x >>> RANS_SCALE_BITS) + slot - startOf[k];
-    // Past the end reads as 0; finish() then reports the overrun.
-    while (x < RANS_L) x = (x << 8) | (bytes[pos++] ?? 0);
+    out[i] = slotSymbol[slot];
+    x = slotFreq[slot] * (x >>> RANS_SCALE_BITS) + slotBias[slot];
+    while (x < RANS_L) {
+      x = (x << 8) | bytes[pos];
+      if (pos < end) pos++;
+      else throw new NncFormatError(s.base + s.length, `${what}: more rANS bytes`, 'the stream ran out');
+    }
   }
   s.pos = pos;
   s.state = x;
@@ -213,7 +219,8 @@ export function readRans(r: ByteReader, count: number, maxAlphabet: number, what
  */
 export class AdaptiveBits {
   readonly p: Uint16Array;
-  private readonly seen: Uint8Array;
+  /** Bits seen per context, up to the last step of SHIFT_AFTER. */
+  readonly seen: Uint8Array;
 
   constructor(contexts: number) {
     this.p = new Uint16Array(contexts).fill(PROB_ONE / 2);
@@ -230,7 +237,7 @@ export class AdaptiveBits {
 }
 
 /** Shift of the update after n bits: 1 + ⌊log2(n + 1)⌋, at most 7 (so p stays within [127, 2^15 − 127]). */
-const SHIFT_AFTER = Uint8Array.from({ length: 64 }, (_, n) => Math.min(7, 1 + Math.floor(Math.log2(n + 1))));
+export const SHIFT_AFTER = Uint8Array.from({ length: 64 }, (_, n) => Math.min(7, 1 + Math.floor(Math.log2(n + 1))));
 
 /** Cost in bits of coding `bit` with probability `p1` (of 2^15) of a 1. */
 export function bitCost(p1: number, bit: number): number {
@@ -269,12 +276,19 @@ export class RansBitEncoder {
   }
 }
 
-/** Binary rANS decoder over a stream `RansBitEncoder` wrote; `end` checks it decoded to its end. */
+/**
+ * Binary rANS decoder over a stream `RansBitEncoder` wrote. `bit(p1)` decodes one bit; hot
+ * loops (the context-modelled masks) may instead run `decodeBit` on the public state and
+ * write it back, which keeps the state in registers.
+ */
 export class RansBitDecoder {
   private readonly s: StreamReader;
-  private readonly bytes: Uint8Array;
-  private x: number;
-  private pos: number;
+  /** The stream's bytes, zero-padded; the state and read position, for `decodeBit`. */
+  readonly bytes: Uint8Array;
+  state: number;
+  pos: number;
+  /** Reads stop here: past it the stream is corrupt (see `decodeBit`). */
+  readonly stop: number;
 
   constructor(
     r: ByteReader,
@@ -282,29 +296,49 @@ export class RansBitDecoder {
   ) {
     this.s = new StreamReader(r, what);
     this.bytes = this.s.bytes;
-    this.x = this.s.state;
+    this.state = this.s.state;
     this.pos = this.s.pos;
+    this.stop = this.bytes.length - 4;
   }
 
   bit(p1: number): number {
-    let x = this.x;
-    const slot = x & (PROB_ONE - 1);
-    let bit: number;
-    if (slot < p1) {
-      bit = 1;
-      x = p1 * (x >>> PROB_BITS) + slot;
-    } else {
-      bit = 0;
-      x = (PROB_ONE - p1) * (x >>> PROB_BITS) + slot - p1;
-    }
-    while (x < RANS_L) x = (x << 8) | (this.bytes[this.pos++] ?? 0);
-    this.x = x;
-    return bit;
+    return decodeBit(this, p1);
+  }
+
+  /** An error for a stream that ran past its end. */
+  overrun(): NncFormatError {
+    return new NncFormatError(this.s.base + this.s.length, `${this.what}: more rANS bytes`, 'the stream ran out');
   }
 
   end(): void {
     this.s.pos = this.pos;
-    this.s.state = this.x;
+    this.s.state = this.state;
     this.s.finish(this.what);
   }
+}
+
+/** One bit with probability `p1` (of 2^15) of a 1, from the decoder's state. */
+export function decodeBit(d: RansBitDecoder, p1: number): number {
+  let x = d.state;
+  const slot = x & (PROB_ONE - 1);
+  let bit: number;
+  if (slot < p1) {
+    bit = 1;
+    x = p1 * (x >>> PROB_BITS) + slot;
+  } else {
+    bit = 0;
+    x = (PROB_ONE - p1) * (x >>> PROB_BITS) + slot - p1;
+  }
+  if (x < RANS_L) {
+    let pos = d.pos;
+    const bytes = d.bytes;
+    do {
+      x = (x << 8) | bytes[pos];
+      if (pos < d.stop) pos++;
+      else throw d.overrun();
+    } while (x < RANS_L);
+    d.pos = pos;
+  }
+  d.state = x;
+  return bit;
 }

@@ -87,12 +87,12 @@ export const sparseCodec: TensorCodec = {
     const nonZeroCount = r.varint('count of non-zero values', count);
     const layoutAt = r.offset;
     const layout = r.u8('zero layout (0 bitmap, 1 runs, 2 context-modelled)');
-    const keep = new Uint8Array(count);
+    let keep: Uint8Array = new Uint8Array(count);
     let found = 0;
     if (layout === 0) {
       const map = r.bytesOf(Math.ceil(count / 8), 'bitmap of non-zero entries');
       for (let i = 0; i < count; i++) if (map[i >>> 3] & (0x80 >>> (i & 7))) keep[i] = 1;
-      for (const k of keep) found += k;
+      for (let i = 0; i < count; i++) found += keep[i];
     } else if (layout === 1) {
       // Each symbol stands for at least one entry (a value, or RUN zeros).
       const symbols = readHuffman(r, r.varint('count of zero-run symbols', count), RUN + 1, 'zero runs');
@@ -105,8 +105,8 @@ export const sparseCodec: TensorCodec = {
         found++;
       }
     } else if (layout === 2) {
-      keep.set(readContextMask(r, count, 'context-modelled positions'));
-      for (const k of keep) found += k;
+      keep = readContextMask(r, count, 'context-modelled positions');
+      for (let i = 0; i < count; i++) found += keep[i];
     } else {
       throw new NncFormatError(layoutAt, 'zero layout 0 (bitmap), 1 (runs) or 2 (context-modelled)', `got ${layout}`);
     }
