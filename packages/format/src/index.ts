@@ -15,7 +15,7 @@ export { writeContextMask, readContextMask, maskModelBits } from './mask';
 export type { TensorCodec, CodecParams, CodecLookup, EncodedValues, EncodeContext, JsonValue } from './codecs/codec';
 export { numberParam, stringParam, requireFinite } from './codecs/codec';
 export { float32Codec, float16Codec, toHalf, fromHalf, HALF_MAX } from './codecs/float';
-export { uint8Codec, affineRange } from './codecs/uint8';
+export { uint8Codec, affineRange, outputChannels } from './codecs/uint8';
 export { huffmanCodec, PALETTE_MAX } from './codecs/huffman';
 export { sparseCodec, maskColumns } from './codecs/sparse';
 export { codebookCodec, CODEBOOK_MAX } from './codecs/codebook';

@@ -291,3 +291,56 @@ describe('auto', () => {
     expect(() => encodeWeights(Float32Array.of(1), { codec: AUTO_CODEC, maxError: 1, relativeError: 0.1 })).toThrow(/^relativeError: maxError and relativeError are alternatives/);
   });
 });
+
+describe('uint8 with per-channel scales', () => {
+  const decodeWith = (encoded: ReturnType<typeof encodeTensor>, count: number): Float32Array => {
+    const r = new ByteReader(encoded.bytes);
+    const out = codecs.get(encoded.codec)!.decode(r, encoded.params, count, codecs);
+    r.expectEnd('the tensor');
+    return out;
+  };
+
+  it('keeps each channel within half its own step, where one grid for the tensor loses the narrow channel', () => {
+    // Two output channels (the last axis): one spans ±0.01, the other ±10.
+    const values = Float32Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? 0.01 : 10) * Math.sin(i));
+    const perChannel = encodeTensor(values, { codec: 'uint8', sparse: 'never', shape: [100, 2], options: { perChannel: true } });
+    const perTensor = encodeTensor(values, { codec: 'uint8', sparse: 'never', shape: [100, 2] });
+    expect(perChannel.params).toEqual({ channels: 2 });
+    const decoded = decodeWith(perChannel, values.length);
+    for (let i = 0; i < values.length; i += 2) expect(Math.abs(decoded[i] - values[i])).toBeLessThanOrEqual((0.02 / 255 / 2) * 1.01 + 1e-9);
+    // The narrow channel under one grid: every value rounds to the zero step.
+    const coarse = decodeWith(perTensor, values.length);
+    expect(Math.max(...Array.from({ length: 100 }, (_, k) => Math.abs(coarse[2 * k] - values[2 * k])))).toBeGreaterThan(0.005);
+  });
+
+  it('on any tensor: within each channel\'s scale/2, channels from the last axis (the one before for a depthwise kernel)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 30 }), fc.boolean(), fc.nat(), (channels, rows, depthwise, seed) => {
+        const next = lcg(seed);
+        const spread = Array.from({ length: channels }, () => 10 ** (4 * next() - 2));
+        const values = Float32Array.from({ length: rows * channels }, (_, i) => spread[i % channels] * (2 * next() - 1));
+        const shape = depthwise ? [rows, channels, 1] : [rows, channels];
+        const encoded = encodeTensor(values, { codec: 'uint8', sparse: 'never', shape, options: { perChannel: true } });
+        const decoded = decodeWith(encoded, values.length);
+        for (let c = 0; c < channels; c++) {
+          let lo = Infinity;
+          let hi = -Infinity;
+          for (let i = c; i < values.length; i += channels) [lo, hi] = [Math.min(lo, values[i]), Math.max(hi, values[i])];
+          const step = hi > lo ? (hi - lo) / 255 : 0;
+          for (let i = c; i < values.length; i += channels) expect(Math.abs(decoded[i] - values[i])).toBeLessThanOrEqual(step * 0.5001 + Math.abs(values[i]) * 1e-6 + 1e-12);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('refuses a channel count that does not divide the tensor, and a bad scale, naming the byte', () => {
+    const values = Float32Array.from({ length: 40 }, (_, i) => i);
+    const encoded = encodeTensor(values, { codec: 'uint8', sparse: 'never', shape: [20, 2], options: { perChannel: true } });
+    expect(encoded.params).toEqual({ channels: 2 });
+    expect(() => codecs.get('uint8')!.decode(new ByteReader(encoded.bytes, 30), { channels: 3 }, 40, codecs)).toThrow(/^at byte 30: expected codec uint8: params.channels, a whole number dividing 40, got 3/);
+    const broken = encoded.bytes.slice();
+    new DataView(broken.buffer).setFloat32(4, -1, true);
+    expect(() => codecs.get('uint8')!.decode(new ByteReader(broken, 30), encoded.params, 40, codecs)).toThrow(/^at byte 30: expected uint8: a finite channel min and a finite scale > 0/);
+  });
+});

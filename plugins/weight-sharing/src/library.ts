@@ -91,13 +91,22 @@ export function chooseBits(
   model: tf.LayersModel,
   calibration: ArrayDataset,
   evaluator: Pick<Evaluator, 'evaluate'>,
-  options: { readonly maxLossIncrease: number; readonly minBits: number; readonly maxBits: number; readonly init?: ClusterInit; readonly iterations?: number; readonly include: (weight: PrunableWeight) => boolean },
+  options: {
+    readonly maxLossIncrease: number;
+    readonly minBits: number;
+    readonly maxBits: number;
+    readonly init?: ClusterInit;
+    readonly iterations?: number;
+    readonly include: (weight: PrunableWeight) => boolean;
+    /** After each kernel: how many are measured, of how many. */
+    readonly onKernel?: (done: number, total: number) => void;
+  },
 ): BitChoice[] {
   if (options.minBits > options.maxBits) throw new Error(`sensitivity: minBits ${options.minBits} is above maxBits ${options.maxBits}`);
   const base = evaluator.evaluate(model, calibration).loss;
   const choices: BitChoice[] = [];
-  for (const weight of prunableWeights(model)) {
-    if (!options.include(weight)) continue;
+  const measured = prunableWeights(model).filter(options.include);
+  for (const weight of measured) {
     const original = (weight.variable.read().dataSync() as Float32Array).slice();
     let chosen: BitChoice | undefined;
     try {
@@ -110,6 +119,7 @@ export function chooseBits(
       writeValues(weight, original);
     }
     choices.push(chosen!);
+    options.onKernel?.(choices.length, measured.length);
   }
   return choices;
 }

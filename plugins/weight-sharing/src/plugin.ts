@@ -43,7 +43,13 @@ export class WeightSharingPlugin {
       if (options.sensitivity) {
         const s = options.sensitivity;
         const calibration = round.data.train.stratified(s.examples);
-        const choices = chooseBits(model, calibration, this.evaluator, { ...s, init: options.init, iterations: options.iterations, include: (w) => included(w) && options.layerBits?.[w.layerName] === undefined });
+        const choices = chooseBits(model, calibration, this.evaluator, {
+          ...s,
+          init: options.init,
+          iterations: options.iterations,
+          include: (w) => included(w) && options.layerBits?.[w.layerName] === undefined,
+          onKernel: (done, total) => hooks.progress.call({ phase: 'share', message: `${round.stage.name}: bits per layer`, done, total }),
+        });
         for (const c of choices) {
           bits.set(c.name, c.bits);
           this.logger.info(`weight sharing: ${c.layerName} → ${c.bits} bits (loss +${c.lossIncrease.toFixed(4)} alone, on ${calibration.size} calibration examples; allowed ${s.maxLossIncrease})`);

@@ -1,5 +1,5 @@
 import { NncFormatError } from '../errors';
-import { numberParam, requireFinite, TensorCodec } from './codec';
+import { EncodeContext, EncodedValues, numberParam, requireFinite, TensorCodec } from './codec';
 
 /**
  * tfjs-converter's uint8 affine quantisation, per tensor: scale = (max − min)/255, min
@@ -9,14 +9,20 @@ import { numberParam, requireFinite, TensorCodec } from './codec';
  * half step beyond the grid, where it is clamped). Decoded values are clamped to float32's
  * finite range: near ±3.4e38 the nudged grid's end can lie past it, and a finite tensor must
  * not decode to ±Infinity (clamping only moves such a value closer to the original).
+ *
+ * With `options.perChannel` and a known shape, each output channel gets its own min and
+ * scale (`params.channels`; the mins and scales lead the codes as float32 pairs): compact
+ * networks have channels of very different ranges (a depthwise filter next to its
+ * neighbour), and one per-tensor grid spends most of its 256 levels on the widest.
  */
 /** The largest finite float32, 2^128 − 2^104. */
 const FLOAT32_MAX = 3.4028234663852886e38;
 
-export function affineRange(values: Float32Array): { min: number; scale: number } {
+export function affineRange(values: ArrayLike<number>): { min: number; scale: number } {
   let lo = Infinity;
   let hi = -Infinity;
-  for (const x of values) {
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i];
     if (x < lo) lo = x;
     if (x > hi) hi = x;
   }
@@ -26,23 +32,75 @@ export function affineRange(values: Float32Array): { min: number; scale: number 
   return { min: lo, scale };
 }
 
+/**
+ * Output channels of a weight of `shape`: its last axis, or the one before when the last is 1
+ * (a depthwise kernel [kh, kw, channels, 1]); entry i belongs to channel i mod the count.
+ * 1 when the shape is unknown or does not describe the values.
+ */
+export function outputChannels(count: number, context?: EncodeContext): number {
+  const shape = context?.shape;
+  if (!shape || shape.length < 2 || shape.reduce((a, b) => a * b, 1) !== count) return 1;
+  const last = shape[shape.length - 1];
+  return last === 1 ? shape[shape.length - 2] : last;
+}
+
+const quantise = (x: number, min: number, scale: number): number => Math.min(255, Math.max(0, Math.round((x - min) / scale)));
+const dequantise = (q: number, min: number, scale: number): number => Math.min(FLOAT32_MAX, Math.max(-FLOAT32_MAX, q * scale + min));
+
 export const uint8Codec: TensorCodec = {
   id: 'uint8',
   lossless: false,
-  encode(values) {
+  encode(values, options, _codecs, context): EncodedValues {
     requireFinite(values, 'uint8');
+    const channels = options.perChannel === true ? outputChannels(values.length, context) : 1;
+    if (channels > 1) {
+      const out = new Uint8Array(8 * channels + values.length);
+      const view = new DataView(out.buffer);
+      const codes = out.subarray(8 * channels);
+      for (let c = 0; c < channels; c++) {
+        const members = new Float32Array(values.length / channels);
+        for (let i = c, k = 0; i < values.length; i += channels) members[k++] = values[i];
+        // Stored as float32, so the grid is taken from the rounded numbers the decoder will use.
+        const range = affineRange(members);
+        const min = Math.fround(range.min);
+        const scale = Math.fround(range.scale) || 1;
+        view.setFloat32(8 * c, min, true);
+        view.setFloat32(8 * c + 4, scale, true);
+        for (let i = c; i < values.length; i += channels) codes[i] = quantise(values[i], min, scale);
+      }
+      return { params: { channels }, bytes: out };
+    }
     const { min, scale } = affineRange(values);
     const bytes = new Uint8Array(values.length);
-    for (let i = 0; i < values.length; i++) bytes[i] = Math.min(255, Math.max(0, Math.round((values[i] - min) / scale)));
+    for (let i = 0; i < values.length; i++) bytes[i] = quantise(values[i], min, scale);
     return { params: { min, scale }, bytes };
   },
   decode(r, params, count) {
+    if (params.channels !== undefined) {
+      const channels = numberParam(params, 'channels', r, 'uint8');
+      if (!(Number.isInteger(channels) && channels >= 1 && count % channels === 0)) throw new NncFormatError(r.base, `codec uint8: params.channels, a whole number dividing ${count}`, `got ${channels}`);
+      const mins = new Float64Array(channels);
+      const scales = new Float64Array(channels);
+      for (let c = 0; c < channels; c++) {
+        const at = r.offset;
+        mins[c] = r.f32('uint8: channel min');
+        scales[c] = r.f32('uint8: channel scale');
+        if (!Number.isFinite(mins[c]) || !(scales[c] > 0) || !Number.isFinite(scales[c])) throw new NncFormatError(at, 'uint8: a finite channel min and a finite scale > 0', `got ${mins[c]} and ${scales[c]}`);
+      }
+      const q = r.bytesOf(count, 'uint8 codes');
+      const out = new Float32Array(count);
+      for (let i = 0, c = 0; i < count; i++) {
+        out[i] = dequantise(q[i], mins[c], scales[c]);
+        if (++c === channels) c = 0;
+      }
+      return out;
+    }
     const min = numberParam(params, 'min', r, 'uint8');
     const scale = numberParam(params, 'scale', r, 'uint8');
     if (!(scale > 0)) throw new NncFormatError(r.base, 'codec uint8: params.scale > 0', `got ${scale}`);
     const q = r.bytesOf(count, 'uint8 codes');
     const out = new Float32Array(count);
-    for (let i = 0; i < count; i++) out[i] = Math.min(FLOAT32_MAX, Math.max(-FLOAT32_MAX, q[i] * scale + min));
+    for (let i = 0; i < count; i++) out[i] = dequantise(q[i], min, scale);
     return out;
   },
 };
