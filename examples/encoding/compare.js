@@ -129,6 +129,41 @@ async function mobilenetLossless() {
   return { auto: auto.length, autoPayload: payloadBytes(autoFile).length, autoExact, shipped: shipped.length, nnc: nnc.length, payload, exact, gzip: zlib.gzipSync(shipped, { level: 9 }).length, brotli: zlib.brotliCompressSync(shipped, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length, params: specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0) };
 }
 
+/**
+ * The positions of a pruned model's survivors, coded three ways, next to what they cost
+ * under the context model and under order-0 (the overall density alone): bytes summed over
+ * the kernels.
+ */
+function positionsTable(label, file) {
+  const sizes = { bitmap: 0, runs: 0, context: 0, model: 0, order0: 0 };
+  for (const { spec, values } of format.weightValues(core.readModelArtifacts(file))) {
+    if (!spec.name.endsWith('kernel')) continue;
+    const keep = Uint8Array.from(values, (v) => (v !== 0 ? 1 : 0));
+    const columns = format.maskColumns(keep.length, { shape: spec.shape });
+    const runs = [];
+    let run = 0;
+    for (const k of keep) {
+      if (k) {
+        runs.push(run);
+        run = 0;
+      } else if (++run === 255) {
+        runs.push(255);
+        run = 0;
+      }
+    }
+    const w = new format.ByteWriter();
+    format.writeContextMask(w, keep, columns);
+    const d = keep.reduce((a, b) => a + b, 0) / keep.length;
+    sizes.bitmap += Math.ceil(keep.length / 8);
+    sizes.runs += format.huffmanSize(runs, 256);
+    sizes.context += w.length;
+    sizes.model += format.maskModelBits(keep, columns) / 8;
+    sizes.order0 += d > 0 && d < 1 ? (keep.length * -(d * Math.log2(d) + (1 - d) * Math.log2(1 - d))) / 8 : 0;
+  }
+  const f = (x) => Math.round(x).toLocaleString('en-US');
+  return `| ${label} | ${f(sizes.bitmap)} | ${f(sizes.runs)} | ${f(sizes.context)} | ${f(sizes.model)} | ${f(sizes.order0)} |`;
+}
+
 async function main() {
   await core.chooseBackend('wasm');
   const data = core.loadMnist();
@@ -143,6 +178,12 @@ async function main() {
     const { rows, count, zeros } = await modelTable(label, file, data);
     console.error(`${label}: ${count.toLocaleString('en-US')} weights, ${(100 * zeros / count).toFixed(1)}% zero`);
     for (const r of rows) console.log(r);
+  }
+  if (arg('pruned', '')) {
+    console.log('\nPositions of the survivors (kernels), bytes: a bitmap, Huffman-coded zero runs (order-0), the context-modelled rANS code, the cost the context model assigns, and the order-0 entropy of the masks');
+    console.log('| model | bitmap | zero runs | context-modelled | context model cost | order-0 entropy |');
+    console.log('|---|---|---|---|---|---|');
+    for (const f of arg('pruned', '').split(',')) console.log(positionsTable(path.basename(path.dirname(path.dirname(path.resolve(f)))), f));
   }
   const m = await mobilenetLossless();
   console.log(`\nnsfwjs MobileNetV2 (${m.params.toLocaleString('en-US')} weights, shipped uint8-quantised): shipped weight bytes ${m.shipped.toLocaleString('en-US')}; lossless huffman .nnc ${m.nnc.toLocaleString('en-US')} bytes (tensors ${m.payload.toLocaleString('en-US')}, header with topology ${(m.nnc - m.payload).toLocaleString('en-US')}), ${(100 * (1 - m.nnc / m.shipped)).toFixed(1)}% smaller; decoded weights bit-exact to tfjs's dequantisation: ${m.exact ? 'yes' : 'NO'}. Lossless auto (the default of nncompress encode): ${m.auto.toLocaleString('en-US')} bytes (tensors ${m.autoPayload.toLocaleString('en-US')}), ${(100 * (1 - m.auto / m.shipped)).toFixed(1)}% smaller, every tensor bit for bit: ${m.autoExact ? 'yes' : 'NO'}. For reference gzip -9 of the shard ${m.gzip.toLocaleString('en-US')}, brotli -11 ${m.brotli.toLocaleString('en-US')} (these still need tfjs's dequantisation after decompressing).`);
