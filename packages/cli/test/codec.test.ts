@@ -83,6 +83,32 @@ describe('nncompress encode / decode / inspect', () => {
     expect(fs.readFileSync(path.join(out2, 'model.nnc')).equals(fs.readFileSync(path.join(out, 'model.nnc')))).toBe(true);
   });
 
+  it('says when a lossy encoding costs the model: a warning and a note in the report naming both figures; a lossless one says nothing', () => {
+    // LeNet-300-100 with one huge weight on pixel 0 (always blank in MNIST): the model is as good
+    // as before, but one uint8 grid for fc1 now has a step of 4, and every other weight rounds to 0.
+    const src = path.join(dir, 'outlier');
+    fs.mkdirSync(src);
+    fs.copyFileSync(LENET300, path.join(src, 'model.json'));
+    const weights = new Float32Array(new Uint8Array(fs.readFileSync(path.join(path.dirname(LENET300), 'weights.bin'))).buffer);
+    weights[0] = 1000; // fc1/kernel[0][0], the first weight of the manifest
+    fs.writeFileSync(path.join(src, 'weights.bin'), Buffer.from(weights.buffer));
+    const config = path.join(dir, 'lossy.yaml');
+    const base = `model: ${path.join(src, 'model.json')}\nseed: 1\ndata: { source: mnist, train: 200, test: 300 }\nplugins:\n  prune: { use: '@nncompress/plugin-magnitude' }\nstages: [{ name: s, target: { sparsity: 0.1 } }]\n`;
+    fs.writeFileSync(config, `${base}encode: { codec: uint8, sparse: never }\n`);
+    const run = nncompress(['run', config, '--out', path.join(dir, 'lossy-out')]);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(fs.readFileSync(path.join(dir, 'lossy-out', 'report.json'), 'utf8'));
+    expect(report.encoding.decodedMetric.value).toBeLessThan(report.encoding.metricBeforeEncoding.value - 0.005);
+    expect(report.encoding.notes).toHaveLength(1);
+    expect(report.encoding.notes[0]).toMatch(/^encoding cost accuracy: [\d.]+% before encoding, [\d.]+% decoded from model\.nnc; \d+ of 6 tensors are stored lossily/);
+    expect(run.stderr).toContain(report.encoding.notes[0]);
+    fs.writeFileSync(config, `${base}encode: { codec: auto }\n`);
+    const exact = nncompress(['run', config, '--out', path.join(dir, 'lossless-out')]);
+    expect(exact.code).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'lossless-out', 'report.json'), 'utf8')).encoding.notes).toBeUndefined();
+    expect(exact.stderr).not.toMatch(/encoding cost/);
+  });
+
   it('an encode section that cannot work is one line before anything runs: an unknown codec, a bound the codec does not take, two encoders', () => {
     const base = `model: ${LENET300}\ndata: { source: mnist, train: 50, test: 50 }\nplugins:\n  prune: { use: '@nncompress/plugin-magnitude' }\nstages: [{ name: s, target: { sparsity: 0.5 } }]\n`;
     const cases: [string, string, RegExp][] = [

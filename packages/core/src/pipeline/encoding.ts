@@ -59,6 +59,9 @@ async function encodeTensors(hooks: PipelineHooks, run: RunContext, artifacts: t
   return hooks.encodeArtifact.promise({ tensors, model }, run);
 }
 
+/** Decoding losing more than this share of the metric (points for a fraction) is said in the log and the report. */
+export const LOSSY_ENCODING_WARNING = 0.005;
+
 export interface EncodedModel {
   /** What the encoder wrote; undefined without one. */
   readonly artifact?: EncodedArtifact;
@@ -97,11 +100,20 @@ export async function encodeFinalModel(
     await hooks.evaluate.promise({ label: 'decoded', ...evaluation }, run);
     logger.info(`encoded: ${artifact.fileName} ${bytes} bytes (${(bytesFloat32 / bytes).toFixed(1)}x), decoded ${metricLabel(evaluation.metric.name)} ${formatMetric(evaluation.metric)}`);
   }
+  // A lossy bound the model cannot take (one relative to a tensor's largest value on
+  // BatchNorm statistics, say) shows only as a lower figure: say it in words as well.
+  const notes: string[] = [];
+  const lossy = artifact.tensors.filter((t) => t.maxError > 0);
+  if (artifact.ioHandler && lossy.length > 0 && finalEval.score - evaluation.score > LOSSY_ENCODING_WARNING * Math.max(1, Math.abs(finalEval.score))) {
+    notes.push(`encoding cost ${metricLabel(evaluation.metric.name)}: ${formatMetric(finalEval.metric)} before encoding, ${formatMetric(evaluation.metric)} decoded from ${artifact.fileName}; ${lossy.length} of ${artifact.tensors.length} tensors are stored lossily (a smaller error bound, or codec auto without one, keeps them exact)`);
+    logger.warn(notes[notes.length - 1]);
+  }
   const encoding: Report['encoding'] = {
     file: artifact.fileName,
     bytes,
     metricBeforeEncoding: finalEval.metric,
     decodedMetric: artifact.ioHandler ? evaluation.metric : undefined,
+    ...(notes.length > 0 ? { notes } : {}),
     ...(finalEval.accuracy !== undefined ? { accuracyBeforeEncoding: finalEval.accuracy, decodedAccuracy: artifact.ioHandler ? evaluation.accuracy : undefined } : {}),
     tensors: artifact.tensors.map((t) => ({ name: t.name, shape: [...t.shape], codec: t.codec, bytes: t.bytes.byteLength, maxError: t.maxError })),
   };

@@ -213,6 +213,8 @@ export interface ReportEncoding {
   readonly metricBeforeEncoding: MetricValue;
   /** The metric of the model decoded from the file (`final.metric` then equals it). */
   readonly decodedMetric?: MetricValue;
+  /** Said when decoding loses more than LOSSY_ENCODING_WARNING of the metric: what the lossy tensors cost. */
+  readonly notes?: readonly string[];
   /** The same two, when the metric is an accuracy. */
   readonly accuracyBeforeEncoding?: number;
   readonly decodedAccuracy?: number;
