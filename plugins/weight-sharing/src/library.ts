@@ -82,10 +82,15 @@ export interface BitChoice {
 }
 
 /**
- * Per kernel, the fewest bits in [minBits, maxBits] whose clustering of that kernel alone
- * raises the loss on `calibration` by at most `maxLossIncrease` (maxBits when none does).
- * Each kernel is measured with the others as they are, and restored afterwards: the model
- * leaves as it came.
+ * Bits per kernel from a measurement: each kernel is clustered alone at each bit width in
+ * [minBits, maxBits] (the others as they are, and restored afterwards: the model leaves as
+ * it came), and the loss on `calibration` measured.
+ * - `budget: 'layer'`: per kernel the fewest bits whose loss rise is at most
+ *   `maxLossIncrease` (maxBits when none is); widths above the first that fits are not measured.
+ * - `budget: 'total'`: `maxLossIncrease` bounds the sum of the kernels' rises. From maxBits
+ *   everywhere, the step down that saves the most bits per unit of added loss is taken while
+ *   the sum stays within the bound (the rises taken as additive, and as never smaller at fewer
+ *   bits). Large, tolerant layers give up bits first; small, sensitive ones keep theirs.
  */
 export function chooseBits(
   model: tf.LayersModel,
@@ -93,6 +98,7 @@ export function chooseBits(
   evaluator: Pick<Evaluator, 'evaluate'>,
   options: {
     readonly maxLossIncrease: number;
+    readonly budget?: 'layer' | 'total';
     readonly minBits: number;
     readonly maxBits: number;
     readonly init?: ClusterInit;
@@ -103,23 +109,55 @@ export function chooseBits(
   },
 ): BitChoice[] {
   if (options.minBits > options.maxBits) throw new Error(`sensitivity: minBits ${options.minBits} is above maxBits ${options.maxBits}`);
+  const total = options.budget === 'total';
   const base = evaluator.evaluate(model, calibration).loss;
-  const choices: BitChoice[] = [];
   const measured = prunableWeights(model).filter(options.include);
+  /** Per kernel, the loss rise at each measured width (index bits − minBits), and its non-zero count. */
+  const curves: { weight: PrunableWeight; rises: number[]; nonZero: number }[] = [];
   for (const weight of measured) {
     const original = (weight.variable.read().dataSync() as Float32Array).slice();
-    let chosen: BitChoice | undefined;
+    const rises: number[] = [];
     try {
-      for (let bits = options.minBits; bits <= options.maxBits && !chosen; bits++) {
+      for (let bits = options.minBits; bits <= options.maxBits; bits++) {
         writeValues(weight, sharedValues(kmeans(original, 2 ** bits, options.init ?? 'linear', options.iterations ?? 30)));
-        const rise = evaluator.evaluate(model, calibration).loss - base;
-        if (rise <= options.maxLossIncrease || bits === options.maxBits) chosen = { name: weight.name, layerName: weight.layerName, bits, lossIncrease: rise };
+        rises.push(evaluator.evaluate(model, calibration).loss - base);
+        if (!total && rises[rises.length - 1] <= options.maxLossIncrease) break;
       }
     } finally {
       writeValues(weight, original);
     }
-    choices.push(chosen!);
-    options.onKernel?.(choices.length, measured.length);
+    curves.push({ weight, rises, nonZero: original.reduce((n, v) => n + (v !== 0 ? 1 : 0), 0) });
+    options.onKernel?.(curves.length, measured.length);
   }
-  return choices;
+  const choice = (c: (typeof curves)[number], bits: number): BitChoice => ({ name: c.weight.name, layerName: c.weight.layerName, bits, lossIncrease: c.rises[bits - options.minBits] });
+  if (!total) return curves.map((c) => choice(c, options.minBits + c.rises.length - 1));
+  // Fewer bits never cost less: each curve made non-increasing in bits, and never below 0.
+  const cost = curves.map((c) => {
+    const out = c.rises.map((r) => Math.max(0, r));
+    for (let i = out.length - 2; i >= 0; i--) out[i] = Math.max(out[i], out[i + 1]);
+    return out;
+  });
+  const bits = curves.map(() => options.maxBits);
+  let spent = cost.reduce((sum, c) => sum + c[c.length - 1], 0);
+  for (;;) {
+    // The step saving the most bits per unit of loss added; free steps (no loss added) first, the largest of them.
+    let best = -1;
+    let bestKey: [number, number] = [-1, -1];
+    curves.forEach((c, k) => {
+      if (bits[k] === options.minBits) return;
+      const at = bits[k] - options.minBits;
+      const added = cost[k][at - 1] - cost[k][at];
+      if (spent + added > options.maxLossIncrease) return;
+      const key: [number, number] = added > 0 ? [0, c.nonZero / added] : [1, c.nonZero];
+      if (key[0] > bestKey[0] || (key[0] === bestKey[0] && key[1] > bestKey[1])) {
+        best = k;
+        bestKey = key;
+      }
+    });
+    if (best < 0) break;
+    const at = bits[best] - options.minBits;
+    spent += cost[best][at - 1] - cost[best][at];
+    bits[best]--;
+  }
+  return curves.map((c, k) => choice(c, bits[k]));
 }

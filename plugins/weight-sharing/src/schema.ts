@@ -14,9 +14,10 @@ export const weightSharingOptionsSchema = {
       type: 'object',
       additionalProperties: false,
       required: ['maxLossIncrease'],
-      description: "Choose each layer's bits from a measurement instead: the fewest bits (from minBits to maxBits) whose clustering of that layer alone raises the loss on calibration examples by at most maxLossIncrease. layerBits still fixes the layers it names.",
+      description: "Choose each layer's bits from a measurement instead: each layer clustered alone at each width from minBits to maxBits, the loss rise on calibration examples measured, and the bits chosen within maxLossIncrease (see budget). layerBits still fixes the layers it names.",
       properties: {
-        maxLossIncrease: { type: 'number', exclusiveMinimum: 0, description: 'Largest rise of the mean loss one layer may cause.' },
+        maxLossIncrease: { type: 'number', exclusiveMinimum: 0, description: 'Largest rise of the mean loss: per layer, or summed over the layers with budget total.' },
+        budget: { enum: ['layer', 'total'], default: 'layer', description: "layer: each layer the fewest bits within maxLossIncrease alone; total: maxLossIncrease bounds the sum over the layers, spent where it saves the most bits (a network of many layers, such as MobileNetV2, needs this: per-layer bounds add up)." },
         minBits: { type: 'integer', minimum: 1, maximum: 8, default: 2 },
         maxBits: { type: 'integer', minimum: 1, maximum: 8, default: 8 },
         examples: { type: 'integer', minimum: 16, default: 2000, description: 'Calibration examples, drawn from the training split (stratified).' },

@@ -80,8 +80,8 @@ describe('weight sharing in a pipeline (LeNet-300-100, real digits)', () => {
 });
 
 describe('chooseBits', () => {
-  it('takes per kernel the fewest bits whose loss rise is within the bound (hand-checked with a loss that is 1/clusters)', async () => {
-    const model = tf.sequential({ layers: [tf.layers.dense({ units: 30, inputShape: [20], name: 'a', kernelInitializer: tf.initializers.randomNormal({ seed: 1 }) }), tf.layers.dense({ units: 30, name: 'b', kernelInitializer: tf.initializers.randomNormal({ seed: 2 }) })] });
+  it('takes per kernel the fewest bits within a per-layer bound, or spends a total budget where it saves the most bits (hand-checked with a loss that is 1/clusters)', async () => {
+    const model = tf.sequential({ layers: [tf.layers.dense({ units: 30, inputShape: [20], name: 'a', kernelInitializer: tf.initializers.randomUniform({ seed: 1 }) }), tf.layers.dense({ units: 30, name: 'b', kernelInitializer: tf.initializers.randomUniform({ seed: 2 }) })] });
     const before = model.getWeights().map((t) => t.dataSync().slice());
     // Loss: a's and b's 1/distinct values, b's weighted 4x (a "sensitive" layer).
     const evaluator = {
@@ -102,5 +102,14 @@ describe('chooseBits', () => {
     // The model leaves as it came.
     model.getWeights().forEach((t, i) => expect(Array.from(t.dataSync())).toEqual(Array.from(before[i])));
     expect(() => chooseBits(model, {} as ArrayDataset, evaluator, { maxLossIncrease: 0.2, minBits: 5, maxBits: 3, include: () => true })).toThrow('sensitivity: minBits 5 is above maxBits 3');
+    // A total budget of 0.3, from 6 bits each: a's steps cost 1/2^(b−1) − 1/2^b for 600 weights, b's four times that for 900.
+    // By bits saved per unit of loss: a 6→5 (0.016), a 5→4 (0.031), b 6→5 (0.063), a 4→3 (0.063): spent 0.244;
+    // a 3→2 (0.125) or b 5→4 (0.125) would pass 0.3.
+    const total = chooseBits(model, {} as ArrayDataset, evaluator, { maxLossIncrease: 0.3, budget: 'total', minBits: 1, maxBits: 6, include: () => true });
+    expect(total.map((c) => [c.layerName, c.bits])).toEqual([
+      ['a', 3],
+      ['b', 5],
+    ]);
+    expect(total.reduce((sum, c) => sum + c.lossIncrease, 0)).toBeCloseTo(1 / 8 - 1 / 600 + 4 / 32 - 4 / 900, 6);
   });
 });
