@@ -140,17 +140,7 @@ function positionsTable(label, file) {
     if (!spec.name.endsWith('kernel')) continue;
     const keep = Uint8Array.from(values, (v) => (v !== 0 ? 1 : 0));
     const columns = format.maskColumns(keep.length, { shape: spec.shape });
-    const runs = [];
-    let run = 0;
-    for (const k of keep) {
-      if (k) {
-        runs.push(run);
-        run = 0;
-      } else if (++run === 255) {
-        runs.push(255);
-        run = 0;
-      }
-    }
+    const runs = format.zeroRunSymbols(keep);
     const w = new format.ByteWriter();
     format.writeContextMask(w, keep, columns);
     const d = keep.reduce((a, b) => a + b, 0) / keep.length;

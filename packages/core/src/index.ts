@@ -47,6 +47,7 @@ export type { DatasetSource } from './datasets/source';
 
 // What most techniques touch
 export { Rng } from './util/rng';
+export { nearestInSorted } from './util/sorted';
 export { loadModel, saveModel } from './model/model-io';
 export { modelStats } from './model/model-stats';
 export { MaskSet, prunableWeights } from './model/masks';

@@ -17,7 +17,7 @@ export { numberParam, stringParam, requireFinite } from './codecs/codec';
 export { float32Codec, float16Codec, toHalf, fromHalf, HALF_MAX } from './codecs/float';
 export { uint8Codec, affineRange, outputChannels } from './codecs/uint8';
 export { huffmanCodec, PALETTE_MAX } from './codecs/huffman';
-export { sparseCodec, maskColumns } from './codecs/sparse';
+export { sparseCodec, maskColumns, zeroRunSymbols } from './codecs/sparse';
 export { codebookCodec, CODEBOOK_MAX } from './codecs/codebook';
 export { pwlCodec, pwlValue, PWL_MAX_SYMBOLS } from './codecs/pwl';
 export type { PwlSegment } from './codecs/pwl';

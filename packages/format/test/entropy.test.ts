@@ -26,6 +26,7 @@ import {
   writeContextMask,
   writeRans,
   encodeSymbols,
+  zeroRunSymbols,
 } from '../src';
 
 /** A seeded linear congruential stream in [0, 1). */
@@ -178,17 +179,7 @@ describe('context-modelled masks', () => {
     const liveRow = Array.from({ length: rows }, () => next() < 0.4);
     const liveColumn = Array.from({ length: columns }, () => next() < 0.5);
     const keep = Uint8Array.from({ length: rows * columns }, (_, i) => (liveRow[Math.floor(i / columns)] && liveColumn[i % columns] && next() < 0.3 ? 1 : 0));
-    const runs: number[] = [];
-    let run = 0;
-    for (const k of keep) {
-      if (k) {
-        runs.push(run);
-        run = 0;
-      } else if (++run === 255) {
-        runs.push(255);
-        run = 0;
-      }
-    }
+    const runs = zeroRunSymbols(keep);
     const w = new ByteWriter();
     writeContextMask(w, keep, columns);
     expect(w.length).toBeLessThan(0.75 * huffmanSize(runs, 256));

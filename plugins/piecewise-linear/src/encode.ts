@@ -1,3 +1,4 @@
+import { nearestInSorted } from '@nncompress/core';
 import { ByteReader, ByteWriter, EncodedValues, largestAbs, maxAbsError, NncEncodeError, pwlCodec, pwlValue, requireFinite, smallestBoundWithin, writeHuffman, encodeSymbols } from '@nncompress/format';
 import { chordSegment, fitSegments, mergeShort, shareSlopes } from './fit';
 
@@ -100,21 +101,10 @@ function encodeOnce(values: Float32Array, options: PwlEncodeOptions): EncodedVal
   points.sort((a, b) => a.value - b.value || a.symbol - b.symbol);
   const codeValues = Float64Array.from(points, (c) => c.value);
   const symbols = new Uint32Array(values.length);
-  for (let i = 0; i < values.length; i++) symbols[i] = points[nearest(codeValues, values[i])].symbol;
+  for (let i = 0; i < values.length; i++) symbols[i] = points[nearestInSorted(codeValues, values[i])].symbol;
   // Huffman or rANS, whichever is smaller: rANS when a few code points (those near zero) dominate.
   const coded = encodeSymbols(symbols, symbol);
   w.bytes(coded.bytes);
   return { params: coded.coding === 'huffman' ? {} : { entropy: coded.coding }, bytes: w.finish() };
 }
 
-/** Index of the entry of sorted `table` nearest to x (the lower one on a tie). */
-function nearest(table: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = table.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (table[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo > 0 && x - table[lo - 1] <= table[lo] - x ? lo - 1 : lo;
-}

@@ -7,7 +7,7 @@
  * and stay zero. Deterministic: no random start.
  */
 
-import { PINNED_ZERO } from '@nncompress/core';
+import { nearestInSorted, PINNED_ZERO } from '@nncompress/core';
 
 export type ClusterInit = 'linear' | 'density';
 
@@ -67,7 +67,7 @@ export function kmeans(values: Float32Array, k: number, init: ClusterInit = 'lin
       clusters[i] = ZERO_ENTRY;
       continue;
     }
-    const c = nearest(rounded, values[i]);
+    const c = nearestInSorted(rounded, values[i]);
     clusters[i] = c;
     used[c] = 1;
   }
@@ -81,17 +81,6 @@ export function kmeans(values: Float32Array, k: number, init: ClusterInit = 'lin
   return { centroids: Float32Array.from(kept), clusters };
 }
 
-/** Index of the entry of ascending `table` nearest to x (the lower one on a tie). */
-function nearest(table: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = table.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (table[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo > 0 && x - table[lo - 1] <= table[lo] - x ? lo - 1 : lo;
-}
 
 /** The values a clustering gives: each entry its centroid, zeros +0. */
 export function sharedValues(clustering: Clustering): Float32Array {

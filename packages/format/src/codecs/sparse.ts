@@ -10,12 +10,16 @@ const RUN = 255;
 /** True for +0 exactly (bit pattern 0): −0 is a value of its own, so lossless codecs keep it. */
 const isZero = (bits: number): boolean => bits === 0;
 
-/** Zero runs before each non-zero as symbols < RUN, with RUN as "RUN zeros and go on". */
-function runSymbols(bits: Uint32Array): number[] {
+/**
+ * Zero runs before each non-zero entry (an entry equal to 0: a +0 bit pattern, or a pruned
+ * position of a 0/1 mask) as symbols < RUN, with RUN as "RUN zeros and go on": the
+ * order-0 code of positions the sparse codec's run layout Huffman-codes (alphabet RUN + 1).
+ */
+export function zeroRunSymbols(entries: ArrayLike<number>): number[] {
   const out: number[] = [];
   let run = 0;
-  for (const b of bits) {
-    if (isZero(b)) {
+  for (let i = 0; i < entries.length; i++) {
+    if (entries[i] === 0) {
       if (++run === RUN) {
         out.push(RUN);
         run = 0;
@@ -56,7 +60,7 @@ export const sparseCodec: TensorCodec = {
     let k = 0;
     for (let i = 0; i < values.length; i++) if (!isZero(bits[i])) nonZeroBits[k++] = bits[i];
     const nonZero = new Float32Array(nonZeroBits.buffer);
-    const runs = runSymbols(bits);
+    const runs = zeroRunSymbols(bits);
     const w = new ByteWriter().varint(nonZero.length);
     const keep = new Uint8Array(values.length);
     for (let i = 0; i < values.length; i++) if (!isZero(bits[i])) keep[i] = 1;
