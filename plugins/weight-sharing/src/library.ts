@@ -50,7 +50,11 @@ function writeValues(weight: PrunableWeight, values: Float32Array): void {
 }
 
 function clusterWeight(weight: PrunableWeight, bits: number, init: ClusterInit, iterations: number): Clustering {
-  return kmeans(weight.variable.read().dataSync() as Float32Array, 2 ** bits, init, iterations);
+  try {
+    return kmeans(weight.variable.read().dataSync() as Float32Array, 2 ** bits, init, iterations);
+  } catch (err) {
+    throw new Error(`weight sharing: ${weight.name}: ${(err as Error).message}`);
+  }
 }
 
 /**

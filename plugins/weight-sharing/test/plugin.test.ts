@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ArrayDataset, chooseBackend, Evaluation, loadConfig, loadModel, Pipeline, prunableWeights, silentLogger, tf } from '@nncompress/core';
+import { ArrayDataset, chooseBackend, Evaluation, loadConfig, loadModel, Pipeline, prunableWeights, Rng, saveModel, silentLogger, tf, train } from '@nncompress/core';
+import { loadMnist } from '@nncompress/core/data';
 import { encodeArtifacts, readNnc } from '@nncompress/format';
 import { readModelArtifacts } from '@nncompress/core/model';
 import { chooseBits } from '../src';
@@ -76,6 +77,44 @@ describe('weight sharing in a pipeline (LeNet-300-100, real digits)', () => {
 
   it('refuses a layerBits entry naming no layer', async () => {
     await expect(run('nolayer.yaml', config('  - { name: share, use: [share] }', '{ layerBits: { fc9: 3 } }'))).rejects.toThrow('layerBits: the model has no layer named "fc9"');
+  });
+});
+
+describe('weight sharing on a network unlike the LeNets: depthwise convolution, BatchNorm, a residual Add', () => {
+  it('shares every kernel (the depthwise one too), leaves BatchNorm alone, and trains the shared values', async () => {
+    const rng = new Rng(11);
+    const init = (): ReturnType<typeof tf.initializers.glorotUniform> => tf.initializers.glorotUniform({ seed: rng.childSeed() });
+    const input = tf.input({ shape: [28, 28, 1] });
+    const stem = tf.layers.conv2d({ filters: 12, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: init(), name: 'stem' }).apply(input) as tf.SymbolicTensor;
+    const dw = tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', depthwiseInitializer: init(), name: 'dw' }).apply(stem) as tf.SymbolicTensor;
+    const bn = tf.layers.batchNormalization({ name: 'bn' }).apply(dw) as tf.SymbolicTensor;
+    const sum = tf.layers.add({ name: 'residual' }).apply([stem, tf.layers.reLU().apply(bn) as tf.SymbolicTensor]) as tf.SymbolicTensor;
+    const pooled = tf.layers.flatten({ name: 'flat' }).apply(sum) as tf.SymbolicTensor;
+    const output = tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: init(), name: 'out' }).apply(pooled) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: output });
+    train(model, loadMnist({ train: 600, test: 10 }).train, { epochs: 3, batchSize: 32, learningRate: 0.003, rng: new Rng(2) });
+    const bnBefore = model.getLayer('bn').getWeights().map((t) => Array.from(t.dataSync()));
+    const folder = path.join(dir, 'dw-model');
+    await saveModel(model, folder);
+    fs.writeFileSync(
+      path.join(dir, 'dw.yaml'),
+      `model: ./dw-model/model.json\nseed: 3\ndata: { source: mnist, train: 600, test: 300 }\nplugins:\n  share: { use: '@nncompress/plugin-weight-sharing', options: { bits: 3 } }\n  tune: { use: '@nncompress/plugin-finetune', options: { epochs: 1, learningRate: 0.003, batchNorm: freeze } }\nencode: { codec: auto }\nstages:\n  - { name: share, use: [share, tune] }\n`,
+    );
+    const report = await new Pipeline(loadConfig(path.join(dir, 'dw.yaml')), { outDir: path.join(dir, 'out-dw'), logger: silentLogger }).run();
+    const shared = await loadModel(path.join(dir, 'out-dw', 'model', 'model.json'));
+    const kernels = prunableWeights(shared);
+    expect(kernels.map((w) => w.layerName)).toEqual(['stem', 'dw', 'out']);
+    for (const w of kernels) expect(distinctNonZero(w.variable.read().dataSync())).toBeLessThanOrEqual(8);
+    // BatchNorm's scale and shift trained with BatchNorm frozen, so only its statistics are certainly untouched; none is clustered.
+    const bnAfter = shared.getLayer('bn').getWeights().map((t) => Array.from(t.dataSync()));
+    expect(bnAfter[2]).toEqual(bnBefore[2]);
+    expect(bnAfter[3]).toEqual(bnBefore[3]);
+    expect(distinctNonZero(bnAfter[0])).toBeGreaterThan(4);
+    // Three bits for every kernel, then one epoch on the shared values: no worse than five points below the model as it came.
+    expect(report.stages[0].accuracyAfter).toBeGreaterThanOrEqual(report.baseline.accuracy - 0.05);
+    expect(report.final.accuracy).toBe(report.stages[0].accuracyAfter);
+    shared.dispose();
+    model.dispose();
   });
 });
 
