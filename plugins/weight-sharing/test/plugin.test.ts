@@ -111,7 +111,7 @@ describe('weight sharing on a network unlike the LeNets: depthwise convolution, 
     expect(bnAfter[3]).toEqual(bnBefore[3]);
     expect(distinctNonZero(bnAfter[0])).toBeGreaterThan(4);
     // Three bits for every kernel, then one epoch on the shared values: no worse than five points below the model as it came.
-    expect(report.stages[0].accuracyAfter).toBeGreaterThanOrEqual(report.baseline.accuracy - 0.05);
+    expect(report.stages[0].accuracyAfter).toBeGreaterThanOrEqual(report.baseline.accuracy! - 0.05);
     expect(report.final.accuracy).toBe(report.stages[0].accuracyAfter);
     shared.dispose();
     model.dispose();
