@@ -110,6 +110,8 @@ export function chooseBits(
     readonly include: (weight: PrunableWeight) => boolean;
     /** After each kernel: how many are measured, of how many. */
     readonly onKernel?: (done: number, total: number) => void;
+    /** Why a total budget could not be spent as asked. */
+    readonly onBudget?: (message: string) => void;
   },
 ): BitChoice[] {
   if (options.minBits > options.maxBits) throw new Error(`sensitivity: minBits ${options.minBits} is above maxBits ${options.maxBits}`);
@@ -143,6 +145,7 @@ export function chooseBits(
   });
   const bits = curves.map(() => options.maxBits);
   let spent = cost.reduce((sum, c) => sum + c[c.length - 1], 0);
+  if (spent > options.maxLossIncrease) options.onBudget?.(`the layers at maxBits ${options.maxBits} already add up to a loss rise of ${spent.toFixed(4)}, above the budget ${options.maxLossIncrease}: every layer keeps ${options.maxBits} bits`);
   for (;;) {
     // The step saving the most bits per unit of loss added; free steps (no loss added) first, the largest of them.
     let best = -1;

@@ -49,10 +49,11 @@ export class WeightSharingPlugin {
           iterations: options.iterations,
           include: (w) => included(w) && options.layerBits?.[w.layerName] === undefined,
           onKernel: (done, total) => hooks.progress.call({ phase: 'share', message: `${round.stage.name}: bits per layer`, done, total }),
+          onBudget: (message) => this.logger.warn(`weight sharing: ${message}`),
         });
         for (const c of choices) {
           bits.set(c.name, c.bits);
-          this.logger.info(`weight sharing: ${c.layerName} → ${c.bits} bits (loss +${c.lossIncrease.toFixed(4)} alone, on ${calibration.size} calibration examples; allowed ${s.maxLossIncrease})`);
+          this.logger.info(`weight sharing: ${c.layerName} → ${c.bits} bits (loss +${c.lossIncrease.toFixed(4)} alone, on ${calibration.size} calibration examples; allowed ${s.maxLossIncrease}${s.budget === 'total' ? ' in all' : ''})`);
         }
       }
       const shared = shareWeights(model, {

@@ -150,5 +150,10 @@ describe('chooseBits', () => {
       ['b', 5],
     ]);
     expect(total.reduce((sum, c) => sum + c.lossIncrease, 0)).toBeCloseTo(1 / 8 - 1 / 600 + 4 / 32 - 4 / 900, 6);
+    // A budget below what maxBits already costs: every layer keeps maxBits, and it is said.
+    const said: string[] = [];
+    const tight = chooseBits(model, {} as ArrayDataset, evaluator, { maxLossIncrease: 0.01, budget: 'total', minBits: 1, maxBits: 6, include: () => true, onBudget: (m) => said.push(m) });
+    expect(tight.map((c) => c.bits)).toEqual([6, 6]);
+    expect(said).toEqual(['the layers at maxBits 6 already add up to a loss rise of 0.0720, above the budget 0.01: every layer keeps 6 bits']);
   });
 });
