@@ -47,12 +47,11 @@ export type { DatasetSource } from './datasets/source';
 
 // What most techniques touch
 export { Rng } from './util/rng';
-export { nearestInSorted } from './util/sorted';
 export { loadModel, saveModel } from './model/model-io';
 export { modelStats } from './model/model-stats';
 export { MaskSet, prunableWeights } from './model/masks';
 export type { PrunableWeight } from './model/masks';
-export { WeightTies, PINNED_ZERO, tiedGradient, projectToMeans } from './model/ties';
+export { WeightTies, PINNED_ZERO } from './model/ties';
 export type { WeightTie } from './model/ties';
 export { analyzeChannels } from './graph/channel-groups';
 export type { ChannelAnalysis, ChannelGroup } from './graph/channel-groups';

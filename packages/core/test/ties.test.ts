@@ -1,4 +1,5 @@
-import { chooseBackend, MaskSet, PINNED_ZERO, projectToMeans, Rng, tf, tiedGradient, train, WeightTies } from '../src';
+import { chooseBackend, MaskSet, PINNED_ZERO, Rng, tf, train, WeightTies } from '../src';
+import { projectToMeans, tiedGradient } from '../src/entries/model';
 import { loadMnist } from '../src/datasets/mnist';
 
 function mlp(): tf.LayersModel {

@@ -1,4 +1,4 @@
-import { nearestInSorted } from '@nncompress/core';
+import { nearestInSorted } from '@nncompress/core/model';
 import { ByteReader, ByteWriter, EncodedValues, largestAbs, maxAbsError, NncEncodeError, pwlCodec, pwlValue, requireFinite, smallestBoundWithin, writeHuffman, encodeSymbols } from '@nncompress/format';
 import { chordSegment, fitSegments, mergeShort, shareSlopes } from './fit';
 

@@ -7,7 +7,8 @@
  * and stay zero. Deterministic: no random start.
  */
 
-import { nearestInSorted, PINNED_ZERO } from '@nncompress/core';
+import { PINNED_ZERO } from '@nncompress/core';
+import { nearestInSorted } from '@nncompress/core/model';
 
 export type ClusterInit = 'linear' | 'density';
 
