@@ -1,18 +1,21 @@
 /**
  * Context-modelled positions of a sparse tensor's survivors. The tensor is read as a matrix
  * of rows × `columns` (the last axis: a Dense kernel's units, a conv kernel's filters), in
- * row-major order, and each entry's "kept" bit is coded with binary rANS under an adaptive
- * probability chosen by its context:
+ * row-major order. First one flag per column and one per row says whether it keeps anything
+ * (pruned networks have whole dead inputs and units); then each entry of a live row and a live
+ * column has its "kept" bit coded with binary rANS under an adaptive probability chosen by its
+ * context:
  * - how dense its row has been so far (a dead input channel or pixel is a zero row),
  * - how dense its column has been in the rows above (a pruned-away unit or filter is a zero column),
  * - whether the entry to its left was kept.
  * Pruned networks are far from uniform in both directions, so this beats order-0 codes of
- * zero runs, which see only the overall density. The model's own cost (−Σ log2 p over the
+ * zero runs, which see only the overall density; and the decoder visits only the live block,
+ * which keeps it fast on very sparse layers. The model's own cost (−Σ log2 p over the
  * bits) is what the stream approaches; `maskModelBits` gives it for comparison.
  */
 import { ByteReader, ByteWriter } from './bytes';
 import { NncFormatError } from './errors';
-import { AdaptiveBits, bitCost, PROB_BITS, PROB_ONE, RANS_L, RansBitDecoder, RansBitEncoder, SHIFT_AFTER } from './rans';
+import { AdaptiveBits, bitCost, decodeBit, PROB_BITS, PROB_ONE, RANS_L, RansBitDecoder, RansBitEncoder, SHIFT_AFTER } from './rans';
 
 /** Density levels of a row or column so far: 0 nothing seen, 1–2 none kept (short, long), 3–7 rising density. */
 const LEVELS = 8;
@@ -29,26 +32,54 @@ function level(kept: number, seen: number): number {
   return 7;
 }
 
+/** Which rows and columns of `keep` (rows × `columns`) keep anything. */
+function liveLines(keep: Uint8Array, columns: number): { rows: Uint8Array; cols: Uint8Array } {
+  const rows = new Uint8Array(keep.length / columns);
+  const cols = new Uint8Array(columns);
+  for (let i = 0, at = 0; i < rows.length; i++) {
+    for (let j = 0; j < columns; j++, at++) {
+      if (keep[at]) {
+        rows[i] = 1;
+        cols[j] = 1;
+      }
+    }
+  }
+  return { rows, cols };
+}
+
 /**
  * Runs the model over `keep` (1 kept, 0 pruned), handing each bit and its probability of
- * being 1 to `visit` in coding order.
+ * being 1 to `visit` in coding order: the column flags, the row flags (each kind under its
+ * own adaptive probability), then the entries of live rows × live columns.
  */
 function walk(keep: Uint8Array, columns: number, visit: (bit: number, p1: number) => void): void {
+  const live = liveLines(keep, columns);
+  const flags = new AdaptiveBits(2);
+  for (const [kind, lines] of [live.cols, live.rows].entries()) {
+    for (const bit of lines) {
+      visit(bit, flags.p[kind]);
+      flags.update(kind, bit);
+    }
+  }
+  const liveColumns = Int32Array.from(live.cols.keys()).filter((j) => live.cols[j]);
   const model = new AdaptiveBits(CONTEXTS);
-  const columnKept = new Uint32Array(columns);
-  const rows = keep.length / columns;
-  for (let i = 0, at = 0; i < rows; i++) {
+  const columnKept = new Int32Array(columns);
+  let liveRows = 0;
+  for (let i = 0; i < live.rows.length; i++) {
+    if (!live.rows[i]) continue;
     let rowKept = 0;
     let left = 0;
-    for (let j = 0; j < columns; j++, at++) {
-      const ctx = ((level(rowKept, j) * LEVELS + level(columnKept[j], i)) << 1) | left;
-      const bit = keep[at];
+    for (let t = 0; t < liveColumns.length; t++) {
+      const j = liveColumns[t];
+      const ctx = ((level(rowKept, t) * LEVELS + level(columnKept[j], liveRows)) << 1) | left;
+      const bit = keep[i * columns + j];
       visit(bit, model.p[ctx]);
       model.update(ctx, bit);
       rowKept += bit;
       columnKept[j] += bit;
       left = bit;
     }
+    liveRows++;
   }
 }
 
@@ -60,10 +91,11 @@ function checkColumns(count: number, columns: number): void {
 /** Writes `keep` as `columns` (varint) and the rANS stream. */
 export function writeContextMask(w: ByteWriter, keep: Uint8Array, columns: number): void {
   checkColumns(keep.length, columns);
-  const encoder = new RansBitEncoder();
-  walk(keep, columns, (bit, p1) => encoder.add(bit, p1));
   // An empty tensor is a matrix of any width; one column keeps the reader's bound simple.
-  w.varint(keep.length === 0 ? 1 : columns);
+  const width = keep.length === 0 ? 1 : columns;
+  const encoder = new RansBitEncoder();
+  walk(keep, width, (bit, p1) => encoder.add(bit, p1));
+  w.varint(width);
   encoder.finish(w);
 }
 
@@ -81,10 +113,22 @@ export function readContextMask(r: ByteReader, count: number, what: string): Uin
   const columns = r.varint(`${what}: columns`, Math.max(1, count));
   if (columns === 0 || count % columns !== 0) throw new NncFormatError(at, `${what}: a column count that divides ${count}`, `got ${columns}`);
   const decoder = new RansBitDecoder(r, what);
+  const rows = count / columns;
+  const flags = new AdaptiveBits(2);
+  const liveFlags = (n: number, kind: number): Uint8Array => {
+    const out = new Uint8Array(n);
+    for (let k = 0; k < n; k++) {
+      out[k] = decodeBit(decoder, flags.p[kind]);
+      flags.update(kind, out[k]);
+    }
+    return out;
+  };
+  const liveCols = liveFlags(columns, 0);
+  const liveRows = liveFlags(rows, 1);
+  const liveColumns = Int32Array.from(liveCols.keys()).filter((j) => liveCols[j]);
   const model = new AdaptiveBits(CONTEXTS);
   const keep = new Uint8Array(count);
-  const columnKept = new Uint32Array(columns);
-  const rows = count / columns;
+  const columnKept = new Int32Array(columns);
   // The hot loop of decoding: `decodeBit` and `AdaptiveBits.update` written out, so the
   // coder's state and position stay in locals (about 2x faster than the calls).
   const p = model.p;
@@ -94,37 +138,38 @@ export function readContextMask(r: ByteReader, count: number, what: string): Uin
   const stop = decoder.stop;
   let x = decoder.state;
   let pos = decoder.pos;
-  for (let i = 0, k = 0; i < rows; i++) {
+  let rowsSeen = 0;
+  for (let i = 0; i < rows; i++) {
+    if (!liveRows[i]) continue;
+    const base = i * columns;
     let rowKept = 0;
     let left = 0;
-    for (let j = 0; j < columns; j++, k++) {
-      const ctx = ((level(rowKept, j) * LEVELS + level(columnKept[j], i)) << 1) | left;
+    for (let t = 0; t < liveColumns.length; t++) {
+      const j = liveColumns[t];
+      const ctx = ((level(rowKept, t) * LEVELS + level(columnKept[j], rowsSeen)) << 1) | left;
       const p1 = p[ctx];
       const slot = x & (PROB_ONE - 1);
       let bit: number;
       if (slot < p1) {
         bit = 1;
-        x = p1 * (x >>> PROB_BITS) + slot;
+        x = Math.imul(p1, x >> PROB_BITS) + slot;
       } else {
         bit = 0;
-        x = (PROB_ONE - p1) * (x >>> PROB_BITS) + slot - p1;
+        x = Math.imul(PROB_ONE - p1, x >> PROB_BITS) + slot - p1;
       }
-      while (x < RANS_L) {
-        x = (x << 8) | bytes[pos];
-        if (pos < stop) pos++;
-        else throw decoder.overrun();
-      }
+      // A step leaves x ≥ 2^8, so at most two bytes are read: one check per entry keeps reads in the padding.
+      while (x < RANS_L) x = (x << 8) | bytes[pos++];
+      if (pos > stop) throw decoder.overrun();
       const n = seen[ctx];
       const shift = SHIFT_AFTER[n];
       if (n < lastStep) seen[ctx] = n + 1;
       p[ctx] = bit ? p1 + ((PROB_ONE - p1) >> shift) : p1 - (p1 >> shift);
-      if (bit) {
-        keep[k] = 1;
-        rowKept++;
-        columnKept[j]++;
-      }
+      keep[base + j] = bit;
+      rowKept += bit;
+      columnKept[j] += bit;
       left = bit;
     }
+    rowsSeen++;
   }
   decoder.state = x;
   decoder.pos = pos;

@@ -168,8 +168,12 @@ export function writeRans(w: ByteWriter, symbols: ArrayLike<number>, alphabet: n
   return true;
 }
 
-/** Reads `count` symbols written by `writeRans`; every symbol is < maxAlphabet. */
-export function readRans(r: ByteReader, count: number, maxAlphabet: number, what: string): Uint32Array {
+/**
+ * Reads `count` symbols written by `writeRans`; every symbol is < maxAlphabet. With `map`
+ * (one word per symbol, e.g. a codebook's float32 bit patterns) each symbol comes out as its
+ * map entry, in the same pass.
+ */
+export function readRans(r: ByteReader, count: number, maxAlphabet: number, what: string, map?: Uint32Array): Uint32Array {
   const tableAt = r.offset;
   const present = r.varint(`${what}: rANS symbol count`, Math.min(maxAlphabet, RANS_M));
   // Per slot: the symbol, and its frequency and slot − start packed in one word (freq · 2^16 + bias).
@@ -181,7 +185,7 @@ export function readRans(r: ByteReader, count: number, maxAlphabet: number, what
     const f = 1 + r.varint(`${what}: rANS frequency`, RANS_M - 1);
     if (s >= maxAlphabet) throw new NncFormatError(tableAt, `${what}: rANS symbols < ${maxAlphabet}`, `got ${s}`);
     if (sum + f > RANS_M) throw new NncFormatError(tableAt, `${what}: rANS frequencies summing to ${RANS_M}`, 'they sum to more');
-    slotSymbol.fill(s, sum, sum + f);
+    slotSymbol.fill(map ? map[s] : s, sum, sum + f);
     for (let slot = sum; slot < sum + f; slot++) slotStep[slot] = f * 65536 + (slot - sum);
     sum += f;
     prev = s;
@@ -192,7 +196,9 @@ export function readRans(r: ByteReader, count: number, maxAlphabet: number, what
   if (present === 0) throw new NncFormatError(tableAt, `${what}: a rANS table with at least one symbol`, `${count} symbols to decode`);
   const s = new StreamReader(r, what);
   const bytes = s.bytes;
-  const end = bytes.length - 4; // reads stop short of the padding's end; finish() reports an overrun
+  // A step leaves x ≥ 2^11 (frequency ≥ 1, x ≥ 2^23 before), so renormalising reads at most
+  // two bytes: checking the position once per symbol keeps reads within the 8 padding bytes.
+  const end = s.length + 4;
   let x = s.state;
   let pos = s.pos;
   const mask = RANS_M - 1;
@@ -200,12 +206,11 @@ export function readRans(r: ByteReader, count: number, maxAlphabet: number, what
     const slot = x & mask;
     out[i] = slotSymbol[slot];
     const step = slotStep[slot];
-    x = (step >>> 16) * (x >>> RANS_SCALE_BITS) + (step & 0xffff);
-    while (x < RANS_L) {
-      x = (x << 8) | bytes[pos];
-      if (pos < end) pos++;
-      else throw new NncFormatError(s.base + s.length, `${what}: more rANS bytes`, 'the stream ran out');
-    }
+    // x < 2^31 throughout, so signed shifts and Math.imul keep every step in int32 (a plain
+    // multiply of two unsigned shifts makes some engines fall back to doubles).
+    x = Math.imul(step >> 16, x >> RANS_SCALE_BITS) + (step & 0xffff);
+    while (x < RANS_L) x = (x << 8) | bytes[pos++];
+    if (pos > end) throw new NncFormatError(s.base + s.length, `${what}: more rANS bytes`, 'the stream ran out');
   }
   s.pos = pos;
   s.state = x;
@@ -327,10 +332,10 @@ export function decodeBit(d: RansBitDecoder, p1: number): number {
   let bit: number;
   if (slot < p1) {
     bit = 1;
-    x = p1 * (x >>> PROB_BITS) + slot;
+    x = Math.imul(p1, x >> PROB_BITS) + slot;
   } else {
     bit = 0;
-    x = (PROB_ONE - p1) * (x >>> PROB_BITS) + slot - p1;
+    x = Math.imul(PROB_ONE - p1, x >> PROB_BITS) + slot - p1;
   }
   if (x < RANS_L) {
     let pos = d.pos;

@@ -20,8 +20,12 @@ export function encodeSymbols(symbols: ArrayLike<number>, alphabet: number): { r
   return { coding: 'huffman', bytes: huffman.finish() };
 }
 
-export function readSymbols(r: ByteReader, count: number, maxAlphabet: number, what: string, coding: SymbolCoding): Uint32Array {
-  return coding === 'rans' ? readRans(r, count, maxAlphabet, what) : readHuffman(r, count, maxAlphabet, what);
+/** Reads `count` symbols; with `map`, each comes out as its entry (in one pass under rANS). */
+export function readSymbols(r: ByteReader, count: number, maxAlphabet: number, what: string, coding: SymbolCoding, map?: Uint32Array): Uint32Array {
+  if (coding === 'rans') return readRans(r, count, maxAlphabet, what, map);
+  const symbols = readHuffman(r, count, maxAlphabet, what);
+  if (map) for (let i = 0; i < count; i++) symbols[i] = map[symbols[i]];
+  return symbols;
 }
 
 /** A coding named by a tag byte: 0 Huffman, 1 rANS. */

@@ -38,13 +38,8 @@ export const codebookCodec: TensorCodec = {
     const entries = new Uint32Array(size);
     for (let i = 0; i < size; i++) entries[i] = r.u32('codebook: entry');
     const coding = readCodingTag(r, 'codebook');
-    const indices = readSymbols(r, count, Math.max(1, size), 'codebook: indices', coding);
-    const out = new Uint32Array(count);
-    for (let i = 0; i < count; i++) {
-      const k = indices[i];
-      if (k >= size) throw new NncFormatError(at, `codebook: indices < ${size}`, `index ${i} is ${k}`);
-      out[i] = entries[k];
-    }
-    return new Float32Array(out.buffer);
+    // Every index is < size (both coders check their symbols against it), so the map is total.
+    const out = readSymbols(r, count, Math.max(1, size), 'codebook: indices', coding, entries);
+    return new Float32Array(out.buffer, out.byteOffset, count);
   },
 };

@@ -61,9 +61,7 @@ export const pwlCodec: TensorCodec = {
     segments.forEach((g, s) => {
       for (let q = 0; q <= g.levels; q++) table[firstSymbol[s] + q] = pwlValue(g.alpha, slopes[g.slope], g.length, g.levels, q);
     });
-    const symbols = readSymbols(r, count, alphabet, 'pwl: codes', entropy as SymbolCoding);
-    const out = new Float32Array(count);
-    for (let i = 0; i < count; i++) out[i] = table[symbols[i]];
-    return out;
+    const out = readSymbols(r, count, alphabet, 'pwl: codes', entropy as SymbolCoding, new Uint32Array(table.buffer));
+    return new Float32Array(out.buffer, out.byteOffset, count);
   },
 };
