@@ -88,11 +88,15 @@ function checkColumns(count: number, columns: number): void {
   if (!(Number.isInteger(columns) && columns >= 1 && count % columns === 0)) throw new Error(`mask columns ${columns} do not divide ${count} entries`);
 }
 
+/** The width the mask is coded at: `columns`, or 1 for an empty tensor (a matrix of any width; one column keeps the reader's bound simple). */
+function codedWidth(count: number, columns: number): number {
+  checkColumns(count, columns);
+  return count === 0 ? 1 : columns;
+}
+
 /** Writes `keep` as `columns` (varint) and the rANS stream. */
 export function writeContextMask(w: ByteWriter, keep: Uint8Array, columns: number): void {
-  checkColumns(keep.length, columns);
-  // An empty tensor is a matrix of any width; one column keeps the reader's bound simple.
-  const width = keep.length === 0 ? 1 : columns;
+  const width = codedWidth(keep.length, columns);
   const encoder = new RansBitEncoder();
   walk(keep, width, (bit, p1) => encoder.add(bit, p1));
   w.varint(width);
@@ -101,9 +105,8 @@ export function writeContextMask(w: ByteWriter, keep: Uint8Array, columns: numbe
 
 /** Bits the model assigns to `keep`: the size a perfect coder under it would reach. */
 export function maskModelBits(keep: Uint8Array, columns: number): number {
-  checkColumns(keep.length, columns);
   let bits = 0;
-  walk(keep, columns, (bit, p1) => (bits += bitCost(p1, bit)));
+  walk(keep, codedWidth(keep.length, columns), (bit, p1) => (bits += bitCost(p1, bit)));
   return bits;
 }
 

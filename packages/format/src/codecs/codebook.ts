@@ -2,6 +2,7 @@ import { ByteWriter } from '../bytes';
 import { NncEncodeError, NncFormatError } from '../errors';
 import { codingTag, encodeSymbols, readCodingTag, readSymbols } from '../symbols';
 import type { TensorCodec } from './codec';
+import { paletteOf } from './palette';
 
 /** Most entries a codebook holds: shared weights come in a few dozen clusters, not thousands. */
 export const CODEBOOK_MAX = 1 << 16;
@@ -20,11 +21,9 @@ export const codebookCodec: TensorCodec = {
   lossless: true,
   encode(values) {
     const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
-    const entries = Uint32Array.from(new Set(bits)).sort();
-    if (entries.length > CODEBOOK_MAX) throw new NncEncodeError(`codec codebook: ${entries.length} distinct values, more than ${CODEBOOK_MAX} entries; cluster the weights first (weight sharing) or use another codec`);
-    const index = new Map<number, number>();
-    entries.forEach((b, i) => index.set(b, i));
-    const indices = Uint32Array.from(bits, (b) => index.get(b) as number);
+    const palette = paletteOf(bits, CODEBOOK_MAX);
+    if (!palette) throw new NncEncodeError(`codec codebook: ${new Set(bits).size} distinct values, more than ${CODEBOOK_MAX} entries; cluster the weights first (weight sharing) or use another codec`);
+    const { entries, indices } = palette;
     const w = new ByteWriter().varint(entries.length);
     for (const b of entries) w.u32(b);
     const coded = encodeSymbols(indices, Math.max(1, entries.length));

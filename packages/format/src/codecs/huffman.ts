@@ -3,18 +3,18 @@ import { NncFormatError } from '../errors';
 import { readHuffman, writeHuffman } from '../huffman';
 import type { EncodedValues, TensorCodec } from './codec';
 import { float32Codec } from './float';
+import { paletteOf } from './palette';
 
 /** Most distinct values a palette holds (beyond this, float32 is smaller anyway). */
 export const PALETTE_MAX = 1 << 20;
 
 /** Palette layout: the distinct bit patterns, then each value's index Huffman-coded. */
 function writePalette(bits: Uint32Array): Uint8Array | undefined {
-  const distinct = [...new Set(bits)].sort((a, b) => a - b);
-  if (distinct.length > PALETTE_MAX) return undefined;
-  const index = new Map(distinct.map((b, i) => [b, i] as const));
-  const w = new ByteWriter().varint(distinct.length);
-  for (const b of distinct) w.u32(b);
-  writeHuffman(w, Uint32Array.from(bits, (b) => index.get(b) as number), distinct.length);
+  const palette = paletteOf(bits, PALETTE_MAX);
+  if (!palette) return undefined;
+  const w = new ByteWriter().varint(palette.entries.length);
+  for (const b of palette.entries) w.u32(b);
+  writeHuffman(w, palette.indices, palette.entries.length);
   return w.finish();
 }
 

@@ -55,15 +55,13 @@ export const sparseCodec: TensorCodec = {
     const inner = codecs.get(innerId);
     if (!inner?.encode || innerId === 'sparse') throw new NncEncodeError(`codec sparse: inner codec "${innerId}" cannot encode`);
     const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+    const keep = Uint8Array.from(bits, (b) => (isZero(b) ? 0 : 1));
     // Copied as bits, not numbers, so NaN payloads reach a lossless inner codec intact.
-    const nonZeroBits = new Uint32Array(values.length - bits.filter(isZero).length);
-    let k = 0;
-    for (let i = 0; i < values.length; i++) if (!isZero(bits[i])) nonZeroBits[k++] = bits[i];
+    const nonZeroBits = new Uint32Array(keep.reduce((n, k) => n + k, 0));
+    for (let i = 0, k = 0; i < values.length; i++) if (keep[i]) nonZeroBits[k++] = bits[i];
     const nonZero = new Float32Array(nonZeroBits.buffer);
     const runs = zeroRunSymbols(bits);
     const w = new ByteWriter().varint(nonZero.length);
-    const keep = new Uint8Array(values.length);
-    for (let i = 0; i < values.length; i++) if (!isZero(bits[i])) keep[i] = 1;
     const layouts: Uint8Array[] = [];
     const map = new Uint8Array(Math.ceil(values.length / 8));
     for (let i = 0; i < values.length; i++) if (keep[i]) map[i >>> 3] |= 0x80 >>> (i & 7);
