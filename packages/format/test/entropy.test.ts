@@ -231,6 +231,54 @@ describe('codebook codec', () => {
     expect((8 * codebook.bytes.length) / values.length).toBeLessThan(2.2);
   });
 
+  /** A kernel shared per output channel: `channels` filters, each with its own few values at its own scale. */
+  const perChannel = fc
+    .tuple(fc.integer({ min: 2, max: 12 }), fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: 16 }), fc.integer({ min: 0, max: 2 ** 31 }), fc.boolean())
+    .map(([channels, rows, k, seed, depthwise]) => {
+      const next = lcg(seed);
+      const entries = Array.from({ length: channels }, (_, c) => Array.from({ length: k }, () => Math.fround((next() - 0.5) * 10 ** (c % 4))));
+      const values = Float32Array.from({ length: channels * rows }, (_, i) => entries[i % channels][Math.floor(next() * k)]);
+      return { values, shape: depthwise ? [1, rows, channels, 1] : [rows, channels] };
+    });
+
+  it('with the shape, keeps the smaller of one codebook and one per output channel, and round-trips either bit for bit', () => {
+    fc.assert(
+      fc.property(perChannel, ({ values, shape }) => {
+        const withShape = encodeTensor(values, { codec: 'codebook', sparse: 'never', shape });
+        const whole = encodeTensor(values, { codec: 'codebook', sparse: 'never' });
+        expect(whole.params.channels).toBeUndefined();
+        expect(withShape.bytes.length).toBeLessThanOrEqual(whole.bytes.length);
+        if (withShape.params.channels !== undefined) expect(withShape.params.channels).toBe(shape[shape.length - 1] === 1 ? shape[shape.length - 2] : shape[shape.length - 1]);
+        const out = codecs.get(withShape.codec)!.decode(new ByteReader(withShape.bytes), withShape.params, values.length, codecs);
+        expect(bitsOf(out)).toEqual(bitsOf(values));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('stores 64 filters of 16 values each (1,024 over the tensor) per channel, in well under the bytes of one codebook', () => {
+    const next = lcg(4);
+    const channels = 64;
+    const entries = Array.from({ length: channels }, (_, c) => Float32Array.from({ length: 16 }, (_, j) => ((j - 7.5) / 8) * 1.1 ** c));
+    const values = Float32Array.from({ length: channels * 512 }, (_, i) => entries[i % channels][Math.floor(next() * 16)]);
+    const split = encodeTensor(values, { codec: 'codebook', sparse: 'never', shape: [512, channels] });
+    const whole = encodeTensor(values, { codec: 'codebook', sparse: 'never' });
+    expect(split.params.channels).toBe(channels);
+    // Per channel: 64 × 16 entries of 4 bytes and 4 bits an index (20,480 bytes); one codebook: 1,024 entries and 10 bits an index (45,056).
+    expect(split.bytes.length).toBeLessThan(21000);
+    expect(whole.bytes.length).toBeGreaterThan(40000);
+  });
+
+  it('refuses a per-channel stream whose index passes its channel\'s codebook, or whose channel count does not divide the values, naming it', () => {
+    const symbols = encodeSymbols([1, 1], 2);
+    const w = new ByteWriter().varint(1).u32(0x3f800000).varint(2).u32(0x40000000).u32(0x40400000).u8(symbols.coding === 'rans' ? 1 : 0).bytes(symbols.bytes);
+    const bytes = w.finish();
+    const decode = (params: { channels: number }, count: number): Float32Array => codecs.get('codebook')!.decode(new ByteReader(bytes), params, count, codecs);
+    expect(() => decode({ channels: 2 }, 2)).toThrow(NncFormatError);
+    expect(() => decode({ channels: 2 }, 2)).toThrow(/index of value 0 below channel 0's 1 entries, got 1/);
+    expect(() => decode({ channels: 3 }, 2)).toThrow(/params.channels, a whole number dividing 2, got 3/);
+  });
+
   it('refuses more distinct values than a codebook holds, with the count', () => {
     const values = Float32Array.from({ length: 70000 }, (_, i) => i);
     expect(() => encodeTensor(values, { codec: 'codebook', sparse: 'never' })).toThrow(NncEncodeError);

@@ -16,7 +16,7 @@ export type ClusterInit = 'linear' | 'density';
 export const ZERO_ENTRY = PINNED_ZERO;
 
 export interface Clustering {
-  /** Float32 centroids, ascending; every one has at least one member. */
+  /** Float32 centroids, ascending (per channel, for `kmeansPerChannel`); every one has at least one member. */
   readonly centroids: Float32Array;
   /** Per entry, its centroid's index, or `ZERO_ENTRY` for zeros. */
   readonly clusters: Int32Array;
@@ -87,4 +87,26 @@ export function kmeans(values: Float32Array, k: number, init: ClusterInit = 'lin
 export function sharedValues(clustering: Clustering): Float32Array {
   const { centroids, clusters } = clustering;
   return Float32Array.from(clusters, (c) => (c === ZERO_ENTRY ? 0 : centroids[c]));
+}
+
+/**
+ * k-means in each output channel apart (entry i in channel i mod `channels`): at most `k`
+ * centroids per channel, numbered channel by channel (channel 0's ascending, then channel
+ * 1's, …). Compact networks have filters of very different ranges (a depthwise filter next to
+ * its neighbour can differ a hundredfold), which one codebook per kernel spends its
+ * centroids on; one per filter fits each.
+ */
+export function kmeansPerChannel(values: Float32Array, channels: number, k: number, init: ClusterInit = 'linear', iterations = 30): Clustering {
+  if (!(Number.isInteger(channels) && channels >= 1 && values.length % channels === 0)) throw new Error(`k-means per channel: ${channels} channels do not divide ${values.length} values`);
+  const clusters = new Int32Array(values.length);
+  const centroids: number[] = [];
+  const members = new Float32Array(values.length / channels);
+  for (let c = 0; c < channels; c++) {
+    for (let i = c, j = 0; i < values.length; i += channels) members[j++] = values[i];
+    const one = kmeans(members, k, init, iterations);
+    const offset = centroids.length;
+    centroids.push(...one.centroids);
+    for (let i = c, j = 0; i < values.length; i += channels, j++) clusters[i] = one.clusters[j] === ZERO_ENTRY ? ZERO_ENTRY : offset + one.clusters[j];
+  }
+  return { centroids: Float32Array.from(centroids), clusters };
 }

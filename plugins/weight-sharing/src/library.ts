@@ -1,5 +1,6 @@
 import { ArrayDataset, Evaluator, PrunableWeight, prunableWeights, tf, WeightTies } from '@nncompress/core';
-import { ClusterInit, Clustering, kmeans, sharedValues } from './kmeans';
+import { outputChannels } from '@nncompress/format';
+import { ClusterInit, Clustering, kmeans, kmeansPerChannel, sharedValues } from './kmeans';
 
 /** One kernel after sharing: its layer, bits asked for, and the shared values it holds. */
 export interface SharedWeight {
@@ -19,6 +20,8 @@ export interface ShareWeightsOptions {
   readonly biases?: boolean;
   readonly init?: ClusterInit;
   readonly iterations?: number;
+  /** k-means in each output channel apart (kernels only; a bias is one channel). */
+  readonly perChannel?: boolean;
   /** Where the ties go, for the trainer to keep (a pipeline's `state.ties`); none for one-shot sharing. */
   readonly ties?: WeightTies;
 }
@@ -49,9 +52,18 @@ function writeValues(weight: PrunableWeight, values: Float32Array): void {
   });
 }
 
-function clusterWeight(weight: PrunableWeight, bits: number, init: ClusterInit, iterations: number): Clustering {
+/** How a kernel is clustered: its k-means start and iterations, and whether per output channel. */
+interface ClusterHow {
+  readonly init?: ClusterInit;
+  readonly iterations?: number;
+  readonly perChannel?: boolean;
+}
+
+/** Clusters `values` (the weight's, or a copy of them) at `bits`, per channel when asked and the weight has channels (the format's rule: last axis, or the one before for a depthwise kernel). */
+function clusterValues(weight: PrunableWeight, values: Float32Array, bits: number, how: ClusterHow): Clustering {
   try {
-    return kmeans(weight.variable.read().dataSync() as Float32Array, 2 ** bits, init, iterations);
+    const channels = how.perChannel && !isBiasWeight(weight.name) ? outputChannels(values.length, { shape: weight.shape }) : 1;
+    return channels > 1 ? kmeansPerChannel(values, channels, 2 ** bits, how.init ?? 'linear', how.iterations ?? 30) : kmeans(values, 2 ** bits, how.init ?? 'linear', how.iterations ?? 30);
   } catch (err) {
     throw new Error(`weight sharing: ${weight.name}: ${(err as Error).message}`);
   }
@@ -68,7 +80,7 @@ export function shareWeights(model: tf.LayersModel, options: ShareWeightsOptions
   for (const weight of options.biases ? [...kernels, ...biasesOf(model, kernels)] : kernels) {
     const bits = options.bitsOf(weight);
     if (bits === undefined) continue;
-    const clustering = clusterWeight(weight, bits, options.init ?? 'linear', options.iterations ?? 30);
+    const clustering = clusterValues(weight, weight.variable.read().dataSync() as Float32Array, bits, options);
     const values = sharedValues(clustering);
     writeValues(weight, values);
     options.ties?.set(weight.name, clustering.clusters, clustering.centroids.length);
@@ -107,6 +119,7 @@ export function chooseBits(
     readonly maxBits: number;
     readonly init?: ClusterInit;
     readonly iterations?: number;
+    readonly perChannel?: boolean;
     readonly include: (weight: PrunableWeight) => boolean;
     /** After each kernel: how many are measured, of how many. */
     readonly onKernel?: (done: number, total: number) => void;
@@ -125,7 +138,7 @@ export function chooseBits(
     const rises: number[] = [];
     try {
       for (let bits = options.minBits; bits <= options.maxBits; bits++) {
-        writeValues(weight, sharedValues(kmeans(original, 2 ** bits, options.init ?? 'linear', options.iterations ?? 30)));
+        writeValues(weight, sharedValues(clusterValues(weight, original, bits, options)));
         rises.push(evaluator.evaluate(model, calibration).loss - base);
         if (!total && rises[rises.length - 1] <= options.maxLossIncrease) break;
       }

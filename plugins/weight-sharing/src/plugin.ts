@@ -47,6 +47,7 @@ export class WeightSharingPlugin {
           ...s,
           init: options.init,
           iterations: options.iterations,
+          perChannel: options.perChannel,
           include: (w) => included(w) && options.layerBits?.[w.layerName] === undefined,
           onKernel: (done, total) => hooks.progress.call({ phase: 'share', message: `${round.stage.name}: bits per layer`, done, total }),
           onBudget: (message) => this.logger.warn(`weight sharing: ${message}`),
@@ -61,9 +62,10 @@ export class WeightSharingPlugin {
         bitsOf: (w) => (!included(w) ? undefined : isBiasWeight(w.name) ? options.biasBits : (options.layerBits?.[w.layerName] ?? bits.get(w.name) ?? options.bits)),
         init: options.init,
         iterations: options.iterations,
+        perChannel: options.perChannel,
         ties: round.state.ties,
       });
-      for (const s of shared) this.logger.info(`weight sharing: ${s.name}: ${s.nonZero.toLocaleString('en-US')} non-zero values in ${s.clusters} shared (${s.bits} bits)`);
+      for (const s of shared) this.logger.info(`weight sharing: ${s.name}: ${s.nonZero.toLocaleString('en-US')} non-zero values in ${s.clusters} shared (${s.bits} bits${options.perChannel && s.clusters > 2 ** s.bits ? ' per channel' : ''})`);
     });
   }
 }

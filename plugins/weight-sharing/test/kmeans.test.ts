@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { kmeans, sharedValues, ZERO_ENTRY } from '@nncompress/plugin-weight-sharing';
+import { kmeans, kmeansPerChannel, sharedValues, ZERO_ENTRY } from '@nncompress/plugin-weight-sharing';
 
 describe('k-means over a tensor', () => {
   it('finds the two obvious clusters of a hand-checkable tensor, and leaves zeros at zero', () => {
@@ -59,4 +59,17 @@ describe('k-means over a tensor', () => {
     expect(() => kmeans(values, 0)).toThrow(/k ≥ 1/);
     expect(() => kmeans(Float32Array.of(1, NaN), 2)).toThrow(/entry 1 is NaN/);
   });
+
+  it('per channel: each filter its own clusters, numbered channel by channel, where one codebook for the kernel merges the small filter', () => {
+    // Two channels interleaved (entry i in channel i mod 2): channel 0 near ±0.01, channel 1 near ±10, one pruned zero.
+    const values = Float32Array.of(-0.011, -10, 0.01, 10.2, -0.009, 9.8, 0, -10.4);
+    const split = kmeansPerChannel(values, 2, 2);
+    expect([...split.centroids]).toEqual([Math.fround(-0.01), Math.fround(0.01), Math.fround(-10.2), Math.fround(10)]);
+    expect([...split.clusters]).toEqual([0, 2, 1, 3, 0, 3, ZERO_ENTRY, 2]);
+    // One codebook of 2 values for the kernel: channel 0's values all land near zero, on one centroid.
+    const whole = kmeans(values, 2);
+    expect(new Set([0, 2, 4].map((i) => whole.clusters[i])).size).toBe(1);
+    expect(() => kmeansPerChannel(values, 3, 2)).toThrow(/3 channels do not divide 8 values/);
+  });
 });
+

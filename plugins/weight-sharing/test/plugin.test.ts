@@ -81,7 +81,7 @@ describe('weight sharing in a pipeline (LeNet-300-100, real digits)', () => {
 });
 
 describe('weight sharing on a network unlike the LeNets: depthwise convolution, BatchNorm, a residual Add', () => {
-  it('shares every kernel (the depthwise one too), leaves BatchNorm alone, and trains the shared values', async () => {
+  it('shares every kernel (the depthwise one too), leaves BatchNorm alone, and trains the shared values; per channel too, stored one codebook per filter', async () => {
     const rng = new Rng(11);
     const init = (): ReturnType<typeof tf.initializers.glorotUniform> => tf.initializers.glorotUniform({ seed: rng.childSeed() });
     const input = tf.input({ shape: [28, 28, 1] });
@@ -114,6 +114,22 @@ describe('weight sharing on a network unlike the LeNets: depthwise convolution, 
     expect(report.stages[0].accuracyAfter).toBeGreaterThanOrEqual(report.baseline.accuracy! - 0.05);
     expect(report.final.accuracy).toBe(report.stages[0].accuracyAfter);
     shared.dispose();
+
+    // Per channel: 2 bits for each filter (the depthwise kernel's channel is its third axis), and one codebook per channel in the file.
+    fs.writeFileSync(path.join(dir, 'dw-pc.yaml'), fs.readFileSync(path.join(dir, 'dw.yaml'), 'utf8').replace('{ bits: 3 }', '{ bits: 2, perChannel: true }'));
+    const perChannelReport = await new Pipeline(loadConfig(path.join(dir, 'dw-pc.yaml')), { outDir: path.join(dir, 'out-dw-pc'), logger: silentLogger }).run();
+    const split = await loadModel(path.join(dir, 'out-dw-pc', 'model', 'model.json'));
+    for (const w of prunableWeights(split)) {
+      const values = w.variable.read().dataSync();
+      const channels = w.shape[w.shape.length - 1] === 1 ? w.shape[w.shape.length - 2] : w.shape[w.shape.length - 1];
+      for (let c = 0; c < channels; c++) expect(distinctNonZero(values.filter((_, i) => i % channels === c))).toBeLessThanOrEqual(4);
+      expect(distinctNonZero(values)).toBeGreaterThan(4);
+    }
+    const file = readNnc(new Uint8Array(fs.readFileSync(path.join(dir, 'out-dw-pc', 'model.nnc'))));
+    const dwEntry = file.header.tensors.find((t) => t.shape.length === 4 && t.shape[3] === 1);
+    expect(dwEntry).toMatchObject({ codec: 'codebook', params: { channels: 12 } });
+    expect(perChannelReport.final.accuracy).toBeGreaterThanOrEqual(perChannelReport.baseline.accuracy! - 0.05);
+    split.dispose();
     model.dispose();
   });
 });

@@ -1,36 +1,106 @@
 import { ByteWriter } from '../bytes';
 import { NncEncodeError, NncFormatError } from '../errors';
 import { codingTag, encodeSymbols, readCodingTag, readSymbols } from '../symbols';
-import type { TensorCodec } from './codec';
+import { EncodedValues, numberParam, outputChannels, TensorCodec } from './codec';
 import { paletteOf } from './palette';
 
 /** Most entries a codebook holds: shared weights come in a few dozen clusters, not thousands. */
 export const CODEBOOK_MAX = 1 << 16;
+
+/** One codebook per output channel: the entries of each (ascending) and every value's index in its channel's codebook. */
+function channelPalettes(bits: Uint32Array, channels: number): { readonly sizes: Uint32Array; readonly entries: Uint32Array; readonly indices: Uint32Array } | undefined {
+  const sizes = new Uint32Array(channels);
+  const entries: number[] = [];
+  const indices = new Uint32Array(bits.length);
+  const members = new Uint32Array(bits.length / channels);
+  for (let c = 0; c < channels; c++) {
+    for (let i = c, k = 0; i < bits.length; i += channels) members[k++] = bits[i];
+    const palette = paletteOf(members, CODEBOOK_MAX);
+    // Entries of 32 bits for more than every second value cannot pay: the tensor is not shared per channel.
+    if (!palette || entries.length + palette.entries.length > bits.length / 2) return undefined;
+    sizes[c] = palette.entries.length;
+    entries.push(...palette.entries);
+    for (let i = c, k = 0; i < bits.length; i += channels) indices[i] = palette.indices[k++];
+  }
+  return { sizes, entries: Uint32Array.from(entries), indices };
+}
 
 /**
  * A codebook and one index per value: the form weight sharing (k-means clustering of a
  * layer's weights, Han, Mao & Dally 2016) leaves a tensor in. Layout: the entry count, the
  * entries as float32 bit patterns (ascending), an entropy-coder tag, then the indices coded
  * with Huffman or rANS, whichever is smaller (rANS wins when one cluster dominates).
+ *
+ * Per channel (`params.channels`, when the shape is known and it is smaller): one codebook per
+ * output channel (each: its entry count and entries), then the indices, each into its own
+ * channel's codebook, in one stream. Sharing clustered per channel leaves a kernel with a
+ * few values per filter, but thousands over the tensor: one codebook would index them all.
+ *
  * Lossless: the entries are the tensor's own distinct bit patterns, so clustering happens
  * before encoding (the weight-sharing plugin), and encoding stores exactly what training
- * left. A tensor with more than `CODEBOOK_MAX` distinct values is not one to store this way.
+ * left. A tensor with more than `CODEBOOK_MAX` distinct values (in a channel, per channel) is
+ * not one to store this way.
  */
 export const codebookCodec: TensorCodec = {
   id: 'codebook',
   lossless: true,
-  encode(values) {
+  encode(values, _options, _codecs, context): EncodedValues {
     const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
     const palette = paletteOf(bits, CODEBOOK_MAX);
-    if (!palette) throw new NncEncodeError(`codec codebook: ${new Set(bits).size} distinct values, more than ${CODEBOOK_MAX} entries; cluster the weights first (weight sharing) or use another codec`);
-    const { entries, indices } = palette;
-    const w = new ByteWriter().varint(entries.length);
-    for (const b of entries) w.u32(b);
-    const coded = encodeSymbols(indices, Math.max(1, entries.length));
-    w.u8(codingTag(coded.coding)).bytes(coded.bytes);
-    return { params: {}, bytes: w.finish() };
+    let whole: Uint8Array | undefined;
+    if (palette) {
+      const { entries, indices } = palette;
+      const w = new ByteWriter().varint(entries.length);
+      for (const b of entries) w.u32(b);
+      const coded = encodeSymbols(indices, Math.max(1, entries.length));
+      whole = w.u8(codingTag(coded.coding)).bytes(coded.bytes).finish();
+    }
+    const channels = outputChannels(values.length, context);
+    const split = channels > 1 && (!palette || palette.entries.length > 2) ? channelPalettes(bits, channels) : undefined;
+    let perChannel: Uint8Array | undefined;
+    if (split) {
+      const w = new ByteWriter();
+      let largest = 1;
+      for (let c = 0, at = 0; c < channels; at += split.sizes[c], c++) {
+        w.varint(split.sizes[c]);
+        for (let j = 0; j < split.sizes[c]; j++) w.u32(split.entries[at + j]);
+        largest = Math.max(largest, split.sizes[c]);
+      }
+      const coded = encodeSymbols(split.indices, largest);
+      perChannel = w.u8(codingTag(coded.coding)).bytes(coded.bytes).finish();
+    }
+    if (perChannel && (!whole || perChannel.length < whole.length)) return { params: { channels }, bytes: perChannel };
+    if (whole) return { params: {}, bytes: whole };
+    throw new NncEncodeError(`codec codebook: ${new Set(bits).size} distinct values, more than ${CODEBOOK_MAX} entries${channels > 1 ? ' (and in a channel)' : ''}; cluster the weights first (weight sharing) or use another codec`);
   },
-  decode(r, _params, count) {
+  decode(r, params, count) {
+    if (params.channels !== undefined) {
+      const channels = numberParam(params, 'channels', r, 'codebook');
+      if (!(Number.isInteger(channels) && channels >= 1 && count % channels === 0)) throw new NncFormatError(r.base, `codec codebook: params.channels, a whole number dividing ${count}`, `got ${channels}`);
+      const sizes = new Uint32Array(channels);
+      const starts = new Uint32Array(channels);
+      const entries: number[] = [];
+      let largest = 1;
+      for (let c = 0; c < channels; c++) {
+        const at = r.offset;
+        sizes[c] = r.varint('codebook: channel entry count', CODEBOOK_MAX);
+        if (sizes[c] === 0 && count > 0) throw new NncFormatError(at, `codebook: at least one entry in channel ${c}`, `${count / channels} values to decode`);
+        starts[c] = entries.length;
+        for (let j = 0; j < sizes[c]; j++) entries.push(r.u32('codebook: entry'));
+        largest = Math.max(largest, sizes[c]);
+      }
+      const coding = readCodingTag(r, 'codebook');
+      const at = r.offset;
+      const indices = readSymbols(r, count, largest, 'codebook: indices', coding);
+      const out = new Uint32Array(count);
+      for (let i = 0, c = 0; i < count; i++) {
+        const index = indices[i];
+        if (index >= sizes[c]) throw new NncFormatError(at, `codebook: index of value ${i} below channel ${c}'s ${sizes[c]} entries`, `got ${index}`);
+        out[i] = entries[starts[c] + index];
+        if (++c === channels) c = 0;
+      }
+      return new Float32Array(out.buffer, 0, count);
+    }
     const at = r.offset;
     const size = r.varint('codebook: entry count', CODEBOOK_MAX);
     if (size === 0 && count > 0) throw new NncFormatError(at, 'codebook: at least one entry', `${count} values to decode`);

@@ -63,3 +63,15 @@ export function requireFinite(values: Float32Array, codec: string): void {
     if (!Number.isFinite(values[i])) throw new NncEncodeError(`codec ${codec} is lossy and takes finite values only; index ${i} is ${values[i]}`);
   }
 }
+
+/**
+ * Output channels of a weight of `shape`: its last axis, or the one before when the last is 1
+ * (a depthwise kernel [kh, kw, channels, 1]); entry i belongs to channel i mod the count.
+ * 1 when the shape is unknown or does not describe the values.
+ */
+export function outputChannels(count: number, context?: EncodeContext): number {
+  const shape = context?.shape;
+  if (!shape || shape.length < 2 || shape.reduce((a, b) => a * b, 1) !== count) return 1;
+  const last = shape[shape.length - 1];
+  return last === 1 ? shape[shape.length - 2] : last;
+}

@@ -1,5 +1,5 @@
 import { NncFormatError } from '../errors';
-import { EncodeContext, EncodedValues, numberParam, requireFinite, TensorCodec } from './codec';
+import { EncodedValues, numberParam, outputChannels, requireFinite, TensorCodec } from './codec';
 
 /**
  * tfjs-converter's uint8 affine quantisation, per tensor: scale = (max − min)/255, min
@@ -30,18 +30,6 @@ export function affineRange(values: ArrayLike<number>): { min: number; scale: nu
   const scale = (hi - lo) / 255;
   if (lo <= 0 && hi >= 0) return { min: -Math.round(-lo / scale) * scale, scale };
   return { min: lo, scale };
-}
-
-/**
- * Output channels of a weight of `shape`: its last axis, or the one before when the last is 1
- * (a depthwise kernel [kh, kw, channels, 1]); entry i belongs to channel i mod the count.
- * 1 when the shape is unknown or does not describe the values.
- */
-export function outputChannels(count: number, context?: EncodeContext): number {
-  const shape = context?.shape;
-  if (!shape || shape.length < 2 || shape.reduce((a, b) => a * b, 1) !== count) return 1;
-  const last = shape[shape.length - 1];
-  return last === 1 ? shape[shape.length - 2] : last;
 }
 
 const quantise = (x: number, min: number, scale: number): number => Math.min(255, Math.max(0, Math.round((x - min) / scale)));
