@@ -9,12 +9,12 @@ const format = require('@nncompress/format');
 const { medianSeconds } = require('../shared/script');
 
 /**
- * Encodes `artifacts` choosing each tensor's codec with `choose(values)`, loads the model back
+ * Encodes `artifacts` choosing each tensor's codec with `choose(values, spec)`, loads the model back
  * from the file with plain tfjs and evaluates it on `data.test`, and times decoding every
  * tensor (float32 MB out per second, median of 5).
  */
 async function measureEncoding(artifacts, choose, data, registry) {
-  const nnc = format.encodeArtifacts(artifacts, (spec, values) => choose(values), registry);
+  const nnc = format.encodeArtifacts(artifacts, (spec, values) => choose(values, spec), registry);
   const model = await core.tf.loadLayersModel(format.nncompressIO(nnc, registry));
   const accuracy = core.evaluate(model, data.test).accuracy;
   model.dispose();

@@ -8,7 +8,7 @@ import { encodePwl, pwlDefaults, PwlEncodeOptions } from './encode';
  */
 export const pwlEncoderCodec: TensorCodec = {
   ...pwlCodec,
-  encode: (values: Float32Array, options: CodecParams) => encodePwl(values, { ...pwlDefaults, ...(options as PwlEncodeOptions) }),
+  encode: (values: Float32Array, options: CodecParams, _codecs, context) => encodePwl(values, { ...pwlDefaults, ...(options as PwlEncodeOptions) }, context),
   alsoTry: ['float16'],
   errorBound: true,
 };

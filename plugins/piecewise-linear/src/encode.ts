@@ -1,5 +1,5 @@
 import { nearestInSorted } from '@nncompress/core/model';
-import { ByteReader, ByteWriter, EncodedValues, largestAbs, maxAbsError, NncEncodeError, pwlCodec, pwlValue, requireFinite, smallestBoundWithin, writeHuffman, encodeSymbols } from '@nncompress/format';
+import { ByteReader, ByteWriter, EncodeContext, EncodedValues, largestAbs, maxAbsError, NncEncodeError, outputChannels, pwlCodec, pwlValue, requireFinite, smallestBoundWithin, writeHuffman, encodeSymbols } from '@nncompress/format';
 import { chordSegment, fitSegments, mergeShort, shareSlopes } from './fit';
 
 export interface PwlEncodeOptions {
@@ -16,6 +16,12 @@ export interface PwlEncodeOptions {
    * segment gets just enough code points, and the fit's p is at most half of it.
    */
   readonly maxError?: number;
+  /**
+   * One scale per output channel (its largest |w|; needs the shape): the fit runs over the
+   * values divided by their channel's scale, so p, pd and the bound act per channel, each at
+   * its own range, and the whole tensor stays within maxError.
+   */
+  readonly perChannel?: boolean;
 }
 
 export const pwlDefaults = { p: 0.005, pm: 64, pd: 1 / 16, parallel: 0.05 } as const;
@@ -36,7 +42,9 @@ function sortedCopy(values: Float32Array): Float32Array {
  * In error-bound mode the result is decoded and checked, and the bound tightened a little
  * while float rounding of the stored numbers leaves any value over it.
  */
-export function encodePwl(values: Float32Array, options: PwlEncodeOptions = {}): EncodedValues {
+export function encodePwl(values: Float32Array, options: PwlEncodeOptions = {}, context?: EncodeContext): EncodedValues {
+  const channels = options.perChannel === true ? outputChannels(values.length, context) : 1;
+  if (channels > 1) return encodePerChannel(values, channels, options);
   if (options.maxError === undefined) return encodeOnce(values, options);
   for (let attempt = 0; ; attempt++) {
     const encoded = encodeOnce(values, { ...options, maxError: options.maxError * (1 - 1e-4 * (2 ** attempt - 1)) });
@@ -45,10 +53,37 @@ export function encodePwl(values: Float32Array, options: PwlEncodeOptions = {}):
   }
 }
 
-/** Size-target mode for one tensor: see `smallestBoundWithin`. */
-export function encodePwlToSize(values: Float32Array, targetBytes: number, options: Omit<PwlEncodeOptions, 'maxError'> = {}): EncodedValues & { readonly maxError: number } {
+/**
+ * Per channel: scales are the channels' largest |w|; the scaled
+ * values are fitted with the bound divided by the largest scale, so channel c's error is at
+ * most maxError · scale_c / largest scale — its own share of the bound — and decoding
+ * (code point × scale, rounded to float32) is checked against maxError like `encodePwl`.
+ */
+function encodePerChannel(values: Float32Array, channels: number, options: PwlEncodeOptions): EncodedValues {
   requireFinite(values, 'pwl');
-  const { encoded, bound } = smallestBoundWithin((maxError) => encodePwl(values, { ...options, maxError }), targetBytes, largestAbs(values));
+  const scales = new Float32Array(channels).fill(0);
+  for (let i = 0; i < values.length; i++) scales[i % channels] = Math.max(scales[i % channels], Math.abs(values[i]));
+  const largest = scales.reduce((a, b) => Math.max(a, b), 0);
+  if (largest === 0) return encodePwl(values, { ...options, perChannel: false });
+  // An all-zero channel gets the smallest normal float32 as its scale: whatever code point its zeros take, they decode within 2^-126 of zero.
+  for (let c = 0; c < channels; c++) if (!(scales[c] > 0)) scales[c] = 2 ** -126;
+  const scaled = Float32Array.from(values, (v, i) => v / scales[i % channels]);
+  for (let attempt = 0; ; attempt++) {
+    const inner = options.maxError === undefined ? undefined : (options.maxError / largest) * (1 - 1e-4 * (2 ** attempt - 1));
+    const encoded = encodePwl(scaled, { ...options, perChannel: false, maxError: inner });
+    const w = new ByteWriter();
+    for (const s of scales) w.f32(s);
+    const result = { params: { ...encoded.params, channels }, bytes: w.bytes(encoded.bytes).finish() };
+    if (options.maxError === undefined || attempt >= 12) return result;
+    const decoded = pwlCodec.decode(new ByteReader(result.bytes), result.params, values.length, { get: () => undefined });
+    if (maxAbsError(values, decoded) <= options.maxError) return result;
+  }
+}
+
+/** Size-target mode for one tensor: see `smallestBoundWithin`. */
+export function encodePwlToSize(values: Float32Array, targetBytes: number, options: Omit<PwlEncodeOptions, 'maxError'> = {}, context?: EncodeContext): EncodedValues & { readonly maxError: number } {
+  requireFinite(values, 'pwl');
+  const { encoded, bound } = smallestBoundWithin((maxError) => encodePwl(values, { ...options, maxError }, context), targetBytes, largestAbs(values));
   return { ...encoded, maxError: bound };
 }
 

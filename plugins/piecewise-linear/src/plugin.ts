@@ -28,7 +28,7 @@ export class PiecewiseLinearPlugin {
     const how: WeightEncoding = {
       codec: options.codec,
       sparse: options.sparse,
-      options: options.codec === 'pwl' ? { p: options.p, pm: options.pm, pd: options.pd, parallel: options.parallel } : {},
+      options: options.codec === 'pwl' ? { p: options.p, pm: options.pm, pd: options.pd, parallel: options.parallel, ...(options.perChannel ? { perChannel: true } : {}) } : {},
       maxError: options.maxError,
       relativeError: options.relativeError,
       bitsPerWeight: options.bitsPerWeight,

@@ -10,6 +10,7 @@ export const piecewiseLinearOptionsSchema = {
     pm: { type: 'integer', minimum: 1, default: pwlDefaults.pm, description: 'pwl: segments shorter than this many values merge with a neighbour.' },
     pd: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: pwlDefaults.pd, description: 'pwl: code-point step along a segment, as a fraction of its length (1/pd + 1 code points per segment).' },
     parallel: { type: 'number', minimum: 0, default: pwlDefaults.parallel, description: 'pwl: segments whose slopes differ by at most this fraction share one slope (0: off).' },
+    perChannel: { type: 'boolean', default: false, description: "pwl: one scale per output channel (its largest abs(w)), the fit made over the scaled values: each filter coded at its own range, and the bound kept for the whole tensor (compact networks such as MobileNetV2 have filters whose ranges differ a hundredfold)." },
     maxError: { type: 'number', exclusiveMinimum: 0, description: 'pwl error-bound mode: the largest abs(decoded − original) of any weight. Overrides pd.' },
     relativeError: { type: 'number', exclusiveMinimum: 0, maximum: 1, description: 'pwl error-bound mode per tensor: the bound is this fraction of the tensor’s largest abs(w). Overrides pd.' },
     bitsPerWeight: { type: 'number', exclusiveMinimum: 0, maximum: 32, description: 'pwl size-target mode: each tensor gets the smallest error bound whose encoding fits this many bits per entry.' },

@@ -127,4 +127,52 @@ describe('pwl codec', () => {
     expect(maxAbsError(values, decoded)).toBeLessThanOrEqual(0.01);
     values.forEach((x, i) => x === 0 && expect(decoded[i]).toBe(0));
   });
+
+  it('per channel: the whole tensor within maxError, and each channel within its own share of it (maxError · its largest |w| / the largest)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 9 }), fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 1 << 30 }), fc.double({ min: 1e-3, max: 0.3, noNaN: true }), fc.boolean(), (channels, rows, seed, rel, depthwise) => {
+        let s = seed;
+        const rand = (): number => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+        // Channel c spans about 10^-(c mod 4): filters of very different ranges, a few all zero.
+        const values = Float32Array.from({ length: channels * rows }, (_, i) => (i % channels === 5 ? 0 : (rand() - 0.5) * 10 ** -(i % channels % 4)));
+        const scales = new Float64Array(channels);
+        values.forEach((v, i) => (scales[i % channels] = Math.max(scales[i % channels], Math.abs(v))));
+        const largest = Math.max(...scales);
+        if (largest === 0) return;
+        const maxError = rel * largest;
+        const shape = depthwise ? [rows, 1, channels, 1] : [rows, channels];
+        const encoded = encodePwl(values, { maxError, perChannel: true }, { shape });
+        expect(encoded.params.channels).toBe(channels);
+        const decoded = decode(encoded, values.length);
+        expect(maxAbsError(values, decoded)).toBeLessThanOrEqual(maxError);
+        values.forEach((v, i) => {
+          const c = i % channels;
+          // The channel's share, plus float32 rounding of the scaled value and of its product with the scale.
+          // (An all-zero channel's scale is 2^-126: its zeros decode within that of zero.)
+          expect(Math.abs(decoded[i] - v)).toBeLessThanOrEqual(scales[c] === 0 ? 2 ** -126 : (maxError * scales[c]) / largest + 2 ** -22 * scales[c]);
+        });
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('per channel keeps a narrow filter beside a wide one, where one fit for the tensor flattens it', () => {
+    const rows = 2000;
+    const values = Float32Array.from({ length: 2 * rows }, (_, i) => Math.sin(i * 12.9898) * (i % 2 ? 0.01 : 1));
+    const narrow = (decoded: Float32Array): number => Math.max(...Array.from({ length: rows }, (_, r) => Math.abs(decoded[2 * r + 1] - values[2 * r + 1])));
+    const one = decode(encodePwl(values, { maxError: 0.02 }, { shape: [rows, 2] }), values.length);
+    const split = decode(encodePwl(values, { maxError: 0.02, perChannel: true }, { shape: [rows, 2] }), values.length);
+    // One fit: the narrow filter (|w| ≤ 0.01) is inside a single step of the bound; per channel: within 2% of its range.
+    expect(narrow(one)).toBeGreaterThan(0.002);
+    expect(narrow(split)).toBeLessThanOrEqual(0.0002 * 1.001);
+  });
+
+  it('refuses a per-channel stream with a bad scale or channel count, naming the byte', () => {
+    const encoded = encodePwl(Float32Array.of(1, 0.01, -1, -0.01), { maxError: 0.001, perChannel: true }, { shape: [2, 2] });
+    const broken = encoded.bytes.slice();
+    new DataView(broken.buffer).setFloat32(4, 0, true);
+    expect(() => decode({ ...encoded, bytes: broken }, 4)).toThrow(/^at byte 4: expected pwl: a finite channel scale > 0, got 0/);
+    expect(() => decode({ ...encoded, params: { ...encoded.params, channels: 3 } }, 4)).toThrow(/params.channels, a whole number dividing 4, got 3/);
+  });
 });
+

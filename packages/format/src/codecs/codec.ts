@@ -44,6 +44,9 @@ export interface TensorCodec {
   readonly errorBound?: boolean;
 }
 
+/** The largest finite float32: lossy decoders clamp to it, so crafted numbers cannot decode to ±Inf. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
 /** A finite number parameter, or a format error naming it. */
 export function numberParam(params: CodecParams, key: string, r: ByteReader, codec: string): number {
   const v = params[key];

@@ -1,6 +1,7 @@
+import type { ByteReader } from '../bytes';
 import { NncFormatError } from '../errors';
 import { readSymbols, SYMBOL_CODINGS, SymbolCoding } from '../symbols';
-import type { TensorCodec } from './codec';
+import { CodecParams, FLOAT32_MAX, numberParam, TensorCodec } from './codec';
 
 /** Most segments and levels a piecewise-linear tensor may declare (guards crafted input). */
 export const PWL_MAX_SYMBOLS = 1 << 22;
@@ -31,37 +32,61 @@ export function pwlValue(alpha: number, slope: number, length: number, levels: n
  * alpha (float32), slope index, length and level count (varints), then one symbol per value
  * (the segment's first symbol + q), canonical-Huffman coded, or rANS coded when
  * `params.entropy` is "rans".
+ *
+ * Per channel (`params.channels`): one float32 scale per output channel first (entry i in
+ * channel i mod the count), then the layout above for the values divided by their channel's
+ * scale; each value decodes as its code point times its scale, rounded to float32. One fit
+ * then serves filters whose ranges differ a hundredfold, each at its own resolution.
  */
 export const pwlCodec: TensorCodec = {
   id: 'pwl',
   lossless: false,
   decode(r, params, count) {
-    const entropy = params.entropy ?? 'huffman';
-    if (!SYMBOL_CODINGS.includes(entropy as SymbolCoding)) throw new NncFormatError(r.base, 'codec pwl: params.entropy "huffman" or "rans"', `got ${JSON.stringify(entropy)}`);
-    const segmentCount = r.varint('pwl: segment count', Math.max(1, count));
-    const slopeCount = r.varint('pwl: slope count', segmentCount);
-    const slopes = new Float64Array(slopeCount);
-    for (let i = 0; i < slopeCount; i++) slopes[i] = r.f32('pwl: slope');
-    const firstSymbol = new Float64Array(segmentCount + 1);
-    const segments: PwlSegment[] = [];
-    for (let s = 0; s < segmentCount; s++) {
+    if (params.channels === undefined) return decodeSegments(r, params, count);
+    const channels = numberParam(params, 'channels', r, 'pwl');
+    if (!(Number.isInteger(channels) && channels >= 1 && count % channels === 0)) throw new NncFormatError(r.base, `codec pwl: params.channels, a whole number dividing ${count}`, `got ${channels}`);
+    const scales = new Float32Array(channels);
+    for (let c = 0; c < channels; c++) {
       const at = r.offset;
-      const alpha = r.f32('pwl: segment alpha');
-      const slope = r.varint('pwl: segment slope index', Math.max(0, slopeCount - 1));
-      if (slopeCount === 0) throw new NncFormatError(at, 'pwl: a slope table with at least one slope');
-      const length = r.varint('pwl: segment length', count);
-      const levels = r.varint('pwl: segment level count', PWL_MAX_SYMBOLS);
-      if (!Number.isFinite(alpha) || !Number.isFinite(slopes[slope])) throw new NncFormatError(at, 'pwl: finite segment numbers');
-      firstSymbol[s + 1] = firstSymbol[s] + levels + 1;
-      if (firstSymbol[s + 1] > PWL_MAX_SYMBOLS) throw new NncFormatError(at, `pwl: at most ${PWL_MAX_SYMBOLS} code points in all`);
-      segments.push({ alpha, slope, length, levels });
+      scales[c] = r.f32('pwl: channel scale');
+      if (!(scales[c] > 0 && Number.isFinite(scales[c]))) throw new NncFormatError(at, 'pwl: a finite channel scale > 0', `got ${scales[c]}`);
     }
-    const alphabet = firstSymbol[segmentCount];
-    const table = new Float32Array(alphabet);
-    segments.forEach((g, s) => {
-      for (let q = 0; q <= g.levels; q++) table[firstSymbol[s] + q] = pwlValue(g.alpha, slopes[g.slope], g.length, g.levels, q);
-    });
-    const out = readSymbols(r, count, alphabet, 'pwl: codes', entropy as SymbolCoding, new Uint32Array(table.buffer));
-    return new Float32Array(out.buffer, out.byteOffset, count);
+    const out = decodeSegments(r, params, count);
+    for (let i = 0, c = 0; i < count; i++) {
+      out[i] = Math.min(FLOAT32_MAX, Math.max(-FLOAT32_MAX, out[i] * scales[c]));
+      if (++c === channels) c = 0;
+    }
+    return out;
   },
 };
+
+/** The segment table and the coded symbols: a tensor's values, or (per channel) its scaled values. */
+function decodeSegments(r: ByteReader, params: CodecParams, count: number): Float32Array {
+  const entropy = params.entropy ?? 'huffman';
+  if (!SYMBOL_CODINGS.includes(entropy as SymbolCoding)) throw new NncFormatError(r.base, 'codec pwl: params.entropy "huffman" or "rans"', `got ${JSON.stringify(entropy)}`);
+  const segmentCount = r.varint('pwl: segment count', Math.max(1, count));
+  const slopeCount = r.varint('pwl: slope count', segmentCount);
+  const slopes = new Float64Array(slopeCount);
+  for (let i = 0; i < slopeCount; i++) slopes[i] = r.f32('pwl: slope');
+  const firstSymbol = new Float64Array(segmentCount + 1);
+  const segments: PwlSegment[] = [];
+  for (let s = 0; s < segmentCount; s++) {
+    const at = r.offset;
+    const alpha = r.f32('pwl: segment alpha');
+    const slope = r.varint('pwl: segment slope index', Math.max(0, slopeCount - 1));
+    if (slopeCount === 0) throw new NncFormatError(at, 'pwl: a slope table with at least one slope');
+    const length = r.varint('pwl: segment length', count);
+    const levels = r.varint('pwl: segment level count', PWL_MAX_SYMBOLS);
+    if (!Number.isFinite(alpha) || !Number.isFinite(slopes[slope])) throw new NncFormatError(at, 'pwl: finite segment numbers');
+    firstSymbol[s + 1] = firstSymbol[s] + levels + 1;
+    if (firstSymbol[s + 1] > PWL_MAX_SYMBOLS) throw new NncFormatError(at, `pwl: at most ${PWL_MAX_SYMBOLS} code points in all`);
+    segments.push({ alpha, slope, length, levels });
+  }
+  const alphabet = firstSymbol[segmentCount];
+  const table = new Float32Array(alphabet);
+  segments.forEach((g, s) => {
+    for (let q = 0; q <= g.levels; q++) table[firstSymbol[s] + q] = pwlValue(g.alpha, slopes[g.slope], g.length, g.levels, q);
+  });
+  const out = readSymbols(r, count, alphabet, 'pwl: codes', entropy as SymbolCoding, new Uint32Array(table.buffer));
+  return new Float32Array(out.buffer, out.byteOffset, count);
+}

@@ -1,5 +1,5 @@
 import { NncFormatError } from '../errors';
-import { EncodedValues, numberParam, outputChannels, requireFinite, TensorCodec } from './codec';
+import { EncodedValues, FLOAT32_MAX, numberParam, outputChannels, requireFinite, TensorCodec } from './codec';
 
 /**
  * tfjs-converter's uint8 affine quantisation, per tensor: scale = (max − min)/255, min
@@ -16,7 +16,6 @@ import { EncodedValues, numberParam, outputChannels, requireFinite, TensorCodec 
  * neighbour), and one per-tensor grid spends most of its 256 levels on the widest.
  */
 /** The largest finite float32, 2^128 − 2^104. */
-const FLOAT32_MAX = 3.4028234663852886e38;
 
 export function affineRange(values: ArrayLike<number>): { min: number; scale: number } {
   let lo = Infinity;
