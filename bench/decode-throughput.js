@@ -1,7 +1,8 @@
 /*
  * Bench section K: how fast the newer layouts decode, streamed, in Node and in headless
  * Chromium — codebooks with rANS- or Huffman-coded indices, context-modelled positions,
- * piecewise-linear codes under rANS — next to plain float32. Each case is one .nnc file of
+ * piecewise-linear codes under rANS, codebooks and pwl per output channel — next to plain
+ * float32. Each case is one .nnc file of
  * one large tensor, read through `openNncStream` in 64 KiB chunks; throughput is float32 MB
  * out per second, the median of 5 reads. Chromium comes from Debian (or CHROMIUM_PATH);
  * without it the Chromium column says so.
@@ -39,6 +40,9 @@ function cases(n) {
     ['codebook, 32 values, even (Huffman indices)', Float32Array.from({ length: n }, () => thirtyTwo[Math.floor(next() * 32)]), { codec: 'codebook', sparse: 'never' }, 'codebook/Huffman'],
     ['pruned layer: context-modelled positions + codebook', pruned, { codec: 'codebook', sparse: 'always' }, 'sparse/context'],
     ['piecewise-linear codes (rANS)', gaussian, { codec: 'pwl', sparse: 'never', options: { maxError: 0.004 } }, 'pwl/rANS'],
+    // Per output channel (1,024 filters of differing ranges): weight sharing's and pwl's per-channel layouts.
+    ['codebook per channel, 16 values a filter', Float32Array.from({ length: n }, (_, i) => sixteen[Math.floor(next() * 16)] * (1 + (i % cols) / 64)), { codec: 'codebook', sparse: 'never' }, 'codebook/channels'],
+    ['piecewise-linear per channel', Float32Array.from(gaussian, (v, i) => v * (1 + (i % cols) / 64)), { codec: 'pwl', sparse: 'never', options: { maxError: 0.004, perChannel: true } }, 'pwl/channels'],
   ].map(([label, values, choice, layout]) => ({ label, values, shape: [rows, cols], choice, layout }));
 }
 
@@ -47,6 +51,7 @@ function layoutOf(bytes) {
   const file = format.readNnc(bytes, pwlRegistry());
   const t = file.header.tensors[0];
   const r = new format.ByteReader(bytes.subarray(bytes.length - t.length));
+  if (t.params.channels !== undefined) return `${t.codec}/channels`;
   if (t.codec === 'pwl') return t.params.entropy === 'rans' ? 'pwl/rANS' : 'pwl/Huffman';
   if (t.codec === 'sparse') {
     r.varint('count');

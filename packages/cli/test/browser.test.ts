@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loadMnist } from '@nncompress/core/data';
 import { readModelArtifacts } from '@nncompress/core/model';
 import { ByteReader, encodeArtifacts, nncompressIO, readNnc } from '@nncompress/format';
+import { pwlRegistry } from '@nncompress/plugin-piecewise-linear';
 import { Browser, chromium } from 'playwright-core';
 import { BIN, LENET300, REPO } from './helpers';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -47,7 +48,7 @@ data: { source: mnist, train: 500, test: 300 }
 plugins:
   prune: { use: '@nncompress/plugin-magnitude' }
   tune: { use: '@nncompress/plugin-finetune', options: { epochs: 1 } }
-  share: { use: '@nncompress/plugin-weight-sharing', options: { bits: 3, biasBits: 4 } }
+  share: { use: '@nncompress/plugin-weight-sharing', options: { bits: 3, biasBits: 4, perChannel: true } }
   encode: { use: '@nncompress/plugin-piecewise-linear', options: { relativeError: 0.02 } }
 stages:
   - name: prune
@@ -105,7 +106,8 @@ it('report.html opens offline in headless Chromium without console errors and sh
 
 /**
  * Which of the newer layouts a file uses: codebook tensors, rANS-coded codebook indices,
- * context-modelled positions (read from the payloads as the format README describes them).
+ * context-modelled positions, codebooks and pwl per channel (read from the payloads and
+ * params as the format README describes them).
  */
 function newerLayouts(bytes: Uint8Array): string[] {
   const file = readNnc(bytes);
@@ -122,30 +124,45 @@ function newerLayouts(bytes: Uint8Array): string[] {
       r.bytesOf(r.varint('stream length'), 'stream');
       codec = t.params.inner as string;
     }
+    const params = codec === t.codec ? t.params : (t.params.innerParams as typeof t.params);
+    if (codec === 'pwl' && params.channels !== undefined) found.add('pwl per channel');
     if (codec === 'codebook') {
-      found.add('codebook');
-      r.bytesOf(4 * r.varint('entries'), 'codebook');
+      found.add(params.channels === undefined ? 'codebook' : 'codebook per channel');
+      for (let c = 0; c < ((params.channels as number | undefined) ?? 1); c++) r.bytesOf(4 * r.varint('entries'), 'codebook');
       if (r.u8('entropy coder') === 1) found.add('rANS');
     }
   }
   return [...found].sort();
 }
 
-it('loads model.nnc in the browser with @nncompress/format and plain tfjs, streamed over HTTP, predicting as in Node — piecewise-linear, and auto with codebooks, rANS and context-modelled positions', async () => {
+it('loads model.nnc in the browser with @nncompress/format and plain tfjs, streamed over HTTP, predicting as in Node — piecewise-linear, auto with codebooks, rANS and context-modelled positions, and codebooks and pwl per channel', async () => {
   const pwlNnc = fs.readFileSync(path.join(out, 'model.nnc'));
   // The same shared model encoded by default (auto): it must use each of the newer layouts.
   const autoNnc = Buffer.from(encodeArtifacts(readModelArtifacts(path.join(out, 'model', 'model.json'))));
-  expect(newerLayouts(autoNnc)).toEqual(['codebook', 'context-modelled positions', 'rANS']);
+  // Shared per channel, the pruned kernels come out smallest as per-filter codebooks (zero one entry of each), rANS-coded.
+  expect(newerLayouts(autoNnc)).toEqual(expect.arrayContaining(['codebook per channel', 'rANS']));
   fs.writeFileSync(path.join(out, 'auto.nnc'), autoNnc);
+  // And the rest: the first kernel's zeros stored apart (context-modelled positions) around one codebook, the others piecewise-linear per channel.
+  const artifacts = readModelArtifacts(path.join(out, 'model', 'model.json'));
+  const firstKernel = artifacts.weightSpecs!.find((w) => w.shape.length >= 2)!.name;
+  const channelsNnc = Buffer.from(
+    encodeArtifacts(
+      artifacts,
+      (spec) => (spec.shape.length < 2 ? { codec: 'auto' } : spec.name === firstKernel ? { codec: 'codebook', sparse: 'always' } : { codec: 'pwl', sparse: 'never', relativeError: 0.02, options: { perChannel: true } }),
+      pwlRegistry(),
+    ),
+  );
+  expect(newerLayouts(channelsNnc)).toEqual(expect.arrayContaining(['codebook', 'context-modelled positions', 'pwl per channel']));
+  fs.writeFileSync(path.join(out, 'channels.nnc'), channelsNnc);
   const files: Record<string, { type: string; body: Buffer | string }> = {
     '/': { type: 'text/html', body: '<!doctype html><link rel="icon" href="data:,"><script src="/tf.min.js"></script><script src="/format.js"></script>' },
     '/tf.min.js': { type: 'text/javascript', body: fs.readFileSync(require.resolve('@tensorflow/tfjs/dist/tf.min.js')) },
     '/format.js': { type: 'text/javascript', body: formatBundle(REPO) },
   };
   const server = http.createServer((req, res) => {
-    if (req.url === '/model.nnc' || req.url === '/auto.nnc') {
+    const nnc = { '/model.nnc': pwlNnc, '/auto.nnc': autoNnc, '/channels.nnc': channelsNnc }[req.url ?? ''];
+    if (nnc) {
       // In 4 KB pieces, so the page's reader sees the file arrive in many chunks.
-      const nnc = req.url === '/model.nnc' ? pwlNnc : autoNnc;
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
       let at = 0;
       const next = (): void => {
@@ -172,7 +189,7 @@ it('loads model.nnc in the browser with @nncompress/format and plain tfjs, strea
     expect(problems).toEqual([]); // the bundle loaded: no import format's browser entry cannot have
     const digits = loadMnist({ train: 1, test: 200 }).test;
     const shape = [digits.labels.length, ...digits.featureShape];
-    for (const name of ['model.nnc', 'auto.nnc']) {
+    for (const name of ['model.nnc', 'auto.nnc', 'channels.nnc']) {
       const inBrowser = await page.evaluate(
         async ({ features, shape, name }) => {
           const w = window as unknown as { tf: typeof tf; nncFormat: { nncompressIO: typeof nncompressIO } };

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ByteReader, CodecRegistry, EncodedValues, encodeTensor, maxAbsError, pwlCodec, readNnc, writeNnc } from '@nncompress/format';
+import { ByteReader, ByteWriter, CodecRegistry, EncodedValues, encodeSymbols, encodeTensor, maxAbsError, pwlCodec, readNnc, writeNnc } from '@nncompress/format';
 import { encodePwl, encodePwlToSize, fitSegments, mergeShort, shareSlopes } from '@nncompress/plugin-piecewise-linear';
 
 const decode = (encoded: EncodedValues, count: number): Float32Array => {
@@ -167,12 +167,17 @@ describe('pwl codec', () => {
     expect(narrow(split)).toBeLessThanOrEqual(0.0002 * 1.001);
   });
 
-  it('refuses a per-channel stream with a bad scale or channel count, naming the byte', () => {
+  it('refuses a per-channel stream with a bad scale or channel count, naming the byte, and clamps a crafted scale to finite values', () => {
     const encoded = encodePwl(Float32Array.of(1, 0.01, -1, -0.01), { maxError: 0.001, perChannel: true }, { shape: [2, 2] });
     const broken = encoded.bytes.slice();
     new DataView(broken.buffer).setFloat32(4, 0, true);
     expect(() => decode({ ...encoded, bytes: broken }, 4)).toThrow(/^at byte 4: expected pwl: a finite channel scale > 0, got 0/);
     expect(() => decode({ ...encoded, params: { ...encoded.params, channels: 3 } }, 4)).toThrow(/params.channels, a whole number dividing 4, got 3/);
+    // Crafted by hand: scale 3e38, one segment of one code point at 2: the product passes float32's range and decodes clamped, not as Inf.
+    const symbols = encodeSymbols([0], 1);
+    const crafted = new ByteWriter().f32(3e38).varint(1).varint(1).f32(0).f32(2).varint(0).varint(1).varint(0).bytes(symbols.bytes).finish();
+    const params = { channels: 1, ...(symbols.coding === 'rans' ? { entropy: 'rans' } : {}) };
+    expect([...decode({ params, bytes: crafted }, 1)]).toEqual([Math.fround(3.4028234663852886e38)]);
   });
 });
 
