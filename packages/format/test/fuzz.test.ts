@@ -50,14 +50,18 @@ const values = fc
     fc.array(fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 4, arbitrary: fc.float({ min: -4, max: 4, noNaN: true }) }, { weight: 1, arbitrary: fc.constantFrom(0.5, -0.25, 1) }), { maxLength: 120 }),
     // Skewed: few distinct values, one dominant, so rANS and the context-modelled positions are chosen.
     fc.array(fc.oneof({ weight: 40, arbitrary: fc.constant(0) }, { weight: 6, arbitrary: fc.constant(0.5) }, { weight: 1, arbitrary: fc.constantFrom(-0.25, 1, 2) }), { minLength: 200, maxLength: 600 }),
+    // Shared per channel (4 channels of 3 values each, their own): stored as 4 codebooks (the shape below says 4 channels).
+    fc.array(fc.tuple(fc.nat(2), fc.nat(2), fc.nat(2), fc.nat(2)), { minLength: 50, maxLength: 150 }).map((rows) => rows.flatMap((row) => row.map((k, c) => (k + 1) * 10 ** -c))),
   )
   .map((xs) => Float32Array.from(xs));
+/** Four channels on the last axis when the count allows, so per-channel layouts are written and fuzzed too. */
+const shapeOf = (v: Float32Array): number[] => (v.length >= 8 && v.length % 4 === 0 ? [v.length / 4, 4] : [v.length]);
 const codec = fc.constantFrom('float32', 'float16', 'uint8', 'huffman', 'codebook');
 const sparse = fc.constantFrom('auto' as const, 'never' as const, 'always' as const);
 
 /** A valid file's parts: its tensors' entries and payloads. */
 const validParts = fc.array(fc.tuple(values, codec, sparse), { minLength: 1, maxLength: 4 }).map((specs) => {
-  const encoded = specs.map(([v, c, s], i) => ({ name: `t${i}`, shape: [v.length], ...encodeTensor(v, { codec: c, sparse: s }) }));
+  const encoded = specs.map(([v, c, s], i) => ({ name: `t${i}`, shape: shapeOf(v), ...encodeTensor(v, { codec: c, sparse: s, shape: shapeOf(v), options: c === 'uint8' ? { perChannel: true } : {} }) }));
   const file = readNnc(writeNnc(null, encoded));
   return { entries: file.header.tensors.map((e) => ({ ...e }) as Entry), payloads: encoded.map((t) => t.bytes) };
 });

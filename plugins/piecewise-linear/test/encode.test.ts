@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ByteReader, ByteWriter, CodecRegistry, EncodedValues, encodeSymbols, encodeTensor, maxAbsError, pwlCodec, readNnc, writeNnc } from '@nncompress/format';
+import { ByteReader, ByteWriter, CodecRegistry, EncodedValues, encodeSymbols, encodeTensor, maxAbsError, NncFormatError, pwlCodec, readNnc, writeNnc } from '@nncompress/format';
 import { encodePwl, encodePwlToSize, fitSegments, mergeShort, shareSlopes } from '@nncompress/plugin-piecewise-linear';
 
 const decode = (encoded: EncodedValues, count: number): Float32Array => {
@@ -178,6 +178,24 @@ describe('pwl codec', () => {
     const crafted = new ByteWriter().f32(3e38).varint(1).varint(1).f32(0).f32(2).varint(0).varint(1).varint(0).bytes(symbols.bytes).finish();
     const params = { channels: 1, ...(symbols.coding === 'rans' ? { entropy: 'rans' } : {}) };
     expect([...decode({ params, bytes: crafted }, 1)]).toEqual([Math.fround(3.4028234663852886e38)]);
+  });
+
+  it('per channel, corrupted anywhere: decodes to finite values or throws NncFormatError naming a byte', () => {
+    const values = Float32Array.from({ length: 600 }, (_, i) => Math.sin(i * 1.7) * 10 ** -(i % 3));
+    const encoded = encodePwl(values, { maxError: 0.001, perChannel: true }, { shape: [200, 3] });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), fc.integer({ min: -8, max: 0 }), (edits, cut) => {
+        const bytes = encoded.bytes.slice(0, encoded.bytes.length + cut);
+        for (const [at, v] of edits) bytes[at % bytes.length] = v;
+        try {
+          expect(decode({ ...encoded, bytes }, values.length).every(Number.isFinite)).toBe(true);
+        } catch (err) {
+          expect(err).toBeInstanceOf(NncFormatError);
+          expect((err as Error).message).toMatch(/^at byte \d+: expected .+/);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 
