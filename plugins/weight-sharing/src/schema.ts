@@ -24,7 +24,7 @@ export const weightSharingOptionsSchema = {
       },
     },
     biasBits: { type: 'integer', minimum: 1, maximum: 8, description: "Also share the biases of the same layers, in 2^biasBits values each (a 500-unit layer's biases take 2,000 bytes as float32, more than its pruned kernel's shared values); absent: biases keep their values." },
-    perChannel: { type: 'boolean', default: false, description: "Cluster each output channel (filter) of a kernel apart: 2^bits shared values per filter instead of per kernel. Compact networks (MobileNetV2) need it: their filters' ranges differ a hundredfold. The codebook codec then stores one codebook per channel." },
+    perChannel: { type: 'boolean', default: false, description: "Cluster each output channel (filter) of a kernel apart: 2^bits shared values per filter instead of per kernel, for networks whose filters differ in range (MobileNetV2 kept 85.0% at 4 bits a filter, 81.2% at 6 bits a kernel). The codebook codec stores one codebook per channel, at 32 bits an entry: on networks whose filters do not differ (the LeNets) files grow." },
     init: { enum: ['linear', 'density'], default: 'linear', description: 'Where k-means starts: linear (evenly between the smallest and largest weight; Deep Compression found it best, as it keeps large weights their own clusters) or density (evenly spaced quantiles).' },
     iterations: { type: 'integer', minimum: 1, maximum: 1000, default: 30, description: "Most Lloyd iterations of k-means per layer (it stops earlier when no cluster's members change)." },
     exclude: { type: 'array', items: { type: 'string' }, default: [], description: 'Names of layers whose weights are not shared.' },
