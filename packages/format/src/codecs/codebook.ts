@@ -1,7 +1,7 @@
 import { ByteWriter } from '../bytes';
 import { NncEncodeError, NncFormatError } from '../errors';
 import { codingTag, encodeSymbols, readCodingTag, readSymbols } from '../symbols';
-import { EncodedValues, numberParam, outputChannels, TensorCodec } from './codec';
+import { channelsParam, EncodedValues, outputChannels, TensorCodec } from './codec';
 import { paletteOf } from './palette';
 
 /** Most entries a codebook holds: shared weights come in a few dozen clusters, not thousands. */
@@ -75,8 +75,7 @@ export const codebookCodec: TensorCodec = {
   },
   decode(r, params, count) {
     if (params.channels !== undefined) {
-      const channels = numberParam(params, 'channels', r, 'codebook');
-      if (!(Number.isInteger(channels) && channels >= 1 && count % channels === 0)) throw new NncFormatError(r.base, `codec codebook: params.channels, a whole number dividing ${count}`, `got ${channels}`);
+      const channels = channelsParam(params, r, 'codebook', count);
       const sizes = new Uint32Array(channels);
       const starts = new Uint32Array(channels);
       const entries: number[] = [];

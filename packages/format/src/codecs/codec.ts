@@ -54,6 +54,13 @@ export function numberParam(params: CodecParams, key: string, r: ByteReader, cod
   return v;
 }
 
+/** `params.channels` of a per-channel layout: a whole number dividing `count`, or a format error naming it. */
+export function channelsParam(params: CodecParams, r: ByteReader, codec: string, count: number): number {
+  const channels = numberParam(params, 'channels', r, codec);
+  if (!(Number.isInteger(channels) && channels >= 1 && count % channels === 0)) throw new NncFormatError(r.base, `codec ${codec}: params.channels, a whole number dividing ${count}`, `got ${channels}`);
+  return channels;
+}
+
 export function stringParam(params: CodecParams, key: string, r: ByteReader, codec: string): string {
   const v = params[key];
   if (typeof v !== 'string') throw new NncFormatError(r.base, `codec ${codec}: params.${key} as a string`, `got ${JSON.stringify(v)}`);

@@ -1,7 +1,7 @@
 import type { ByteReader } from '../bytes';
 import { NncFormatError } from '../errors';
 import { readSymbols, SYMBOL_CODINGS, SymbolCoding } from '../symbols';
-import { CodecParams, FLOAT32_MAX, numberParam, TensorCodec } from './codec';
+import { channelsParam, CodecParams, FLOAT32_MAX, TensorCodec } from './codec';
 
 /** Most segments and levels a piecewise-linear tensor may declare (guards crafted input). */
 export const PWL_MAX_SYMBOLS = 1 << 22;
@@ -43,8 +43,7 @@ export const pwlCodec: TensorCodec = {
   lossless: false,
   decode(r, params, count) {
     if (params.channels === undefined) return decodeSegments(r, params, count);
-    const channels = numberParam(params, 'channels', r, 'pwl');
-    if (!(Number.isInteger(channels) && channels >= 1 && count % channels === 0)) throw new NncFormatError(r.base, `codec pwl: params.channels, a whole number dividing ${count}`, `got ${channels}`);
+    const channels = channelsParam(params, r, 'pwl', count);
     const scales = new Float32Array(channels);
     for (let c = 0; c < channels; c++) {
       const at = r.offset;

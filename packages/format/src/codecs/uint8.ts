@@ -1,5 +1,5 @@
 import { NncFormatError } from '../errors';
-import { EncodedValues, FLOAT32_MAX, numberParam, outputChannels, requireFinite, TensorCodec } from './codec';
+import { channelsParam, EncodedValues, FLOAT32_MAX, numberParam, outputChannels, requireFinite, TensorCodec } from './codec';
 
 /**
  * tfjs-converter's uint8 affine quantisation, per tensor: scale = (max − min)/255, min
@@ -64,8 +64,7 @@ export const uint8Codec: TensorCodec = {
   },
   decode(r, params, count) {
     if (params.channels !== undefined) {
-      const channels = numberParam(params, 'channels', r, 'uint8');
-      if (!(Number.isInteger(channels) && channels >= 1 && count % channels === 0)) throw new NncFormatError(r.base, `codec uint8: params.channels, a whole number dividing ${count}`, `got ${channels}`);
+      const channels = channelsParam(params, r, 'uint8', count);
       const mins = new Float64Array(channels);
       const scales = new Float64Array(channels);
       for (let c = 0; c < channels; c++) {
