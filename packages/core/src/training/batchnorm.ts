@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ArrayDataset, modelInputShape } from '../datasets/dataset';
 import { Rng } from '../util/rng';
+import { switchOffNoise } from './noise';
 
 export interface RecalibrateOptions {
   /** Batches to average over (fewer if the data run out). */
@@ -25,12 +26,9 @@ export interface RecalibrateResult {
   readonly examples: number;
 }
 
-/** The private fields of tfjs-layers' BatchNormalization and Dropout that recalibration borrows. */
+/** The private field of tfjs-layers' BatchNormalization that recalibration borrows. */
 interface MutableMomentum {
   momentum: number;
-}
-interface MutableRate {
-  rate: number;
 }
 
 /**
@@ -41,22 +39,20 @@ interface MutableRate {
  * adaptive BN): every BatchNorm normalises with the batch's own statistics, so each layer sees
  * inputs produced by already-calibrated layers upstream, and tfjs updates the moving averages
  * as `old·m + batch·(1−m)`. Setting m = (t−1)/t on the t-th batch turns that update into an
- * exact running mean of the per-batch statistics. Dropout is switched off for the pass (it
- * would inflate the variances that inference never sees); momentum and rate are restored
- * afterwards, whatever happens. No trainable weight changes.
+ * exact running mean of the per-batch statistics. Dropout and noise layers are switched off
+ * for the pass (they would inflate the variances that inference never sees); they and the
+ * momenta are restored afterwards, whatever happens. No trainable weight changes.
  */
 export function recalibrateBatchNorm(model: tf.LayersModel, data: ArrayDataset, options: RecalibrateOptions): RecalibrateResult {
   if (data.size === 0) throw new Error(`cannot recalibrate BatchNorm on an empty dataset (${data.name})`);
   if (options.batches < 1) throw new Error(`recalibrate: batches must be ≥ 1 (got ${options.batches})`);
   const norms = model.layers.filter((l) => l.getClassName() === 'BatchNormalization');
   if (norms.length === 0) return { layers: [], examples: 0 };
-  const dropouts = model.layers.filter((l) => l.getClassName() === 'Dropout' || l.getClassName() === 'SpatialDropout1D');
   const momenta = norms.map((l) => (l as unknown as MutableMomentum).momentum);
-  const rates = dropouts.map((l) => (l as unknown as MutableRate).rate);
   const inputShape = modelInputShape(model);
   let examples = 0;
+  const restoreNoise = switchOffNoise(model);
   try {
-    for (const l of dropouts) (l as unknown as MutableRate).rate = 0;
     let t = 0;
     for (const batch of data.batches(options.batchSize, inputShape, options.rng)) {
       if (t >= options.batches) {
@@ -73,7 +69,7 @@ export function recalibrateBatchNorm(model: tf.LayersModel, data: ArrayDataset, 
     }
   } finally {
     norms.forEach((l, i) => ((l as unknown as MutableMomentum).momentum = momenta[i]));
-    dropouts.forEach((l, i) => ((l as unknown as MutableRate).rate = rates[i]));
+    restoreNoise();
   }
   return { layers: norms.map((l) => l.name), examples };
 }

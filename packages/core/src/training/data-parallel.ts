@@ -26,6 +26,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { rebuildableTask, Task, TaskConfig } from './task';
 import { DistillationOptions } from './loss';
+import { noiseLayers } from './noise';
 import { claimThreads, discard, ERROR_BYTES, finishing, PooledThread, readError, unclaim } from './worker-threads';
 
 /** What the threads compute for their rows: the loss's gradients (training), or the metric and loss sums of a batch (evaluation). */
@@ -136,6 +137,8 @@ export class GradientWorkers {
     if (request.training && model.layers.some((l) => l.getClassName() === 'BatchNormalization')) {
       return { refused: 'BatchNorm updates its statistics (batchNorm: update), which each worker would estimate on its own shard; use batchNorm: freeze or recalibrate to train on several cores' };
     }
+    const noisy = request.training ? noiseLayers(model) : [];
+    if (noisy.length > 0) return { refused: `layers draw random numbers in training (${noisy.join(', ')}), seeded on the calling thread alone so that a seed gives the same weights` };
     const indexOf = new Map(model.weights.map((w, i) => [w.read() as tf.Variable, i] as const));
     const trainableIndices = request.trainable.map((v) => indexOf.get(v) ?? -1);
     if (trainableIndices.some((i) => i < 0)) return { refused: 'a trained variable is not one of the model weights' };

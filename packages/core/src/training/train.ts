@@ -14,6 +14,7 @@ import { evaluate, Evaluation } from './evaluate';
 import { distillationLoss, DistillationOptions } from './loss';
 import { GradientWorkers, shardBounds } from './data-parallel';
 import { inputConvolutionKernels, weightGradients } from './weight-gradients';
+import { seededTrainingNoise } from './noise';
 
 export type OptimizerName = 'adam' | 'sgd' | 'momentum' | 'rmsprop';
 
@@ -159,6 +160,7 @@ export function prepareTraining(model: tf.LayersModel, data: ArrayDataset, optio
   const pool = asked > 1 ? GradientWorkers.start({ workers: asked, model, trainable, task: data.task, training, inputShape: modelInputShape(model), yWidth: data.yWidth, batchSize: options.batchSize, teacher: distill?.teacher, distill }) : undefined;
   const workers = pool instanceof GradientWorkers ? pool : undefined;
   const inputKernels = inputConvolutionKernels(model);
+  const noise = seededTrainingNoise(model, options.rng);
   /** The loss of `x`, `y` (the whole batch, or the caller's shard) and its gradients. */
   const lossAndGrads = (x: tf.Tensor, y: tf.Tensor, time: StepTimer): { value: tf.Scalar; grads: tf.NamedTensorMap } => {
     const teacherProbs = distill ? (distill.teacher.predict(x) as tf.Tensor) : undefined;
@@ -176,6 +178,7 @@ export function prepareTraining(model: tf.LayersModel, data: ArrayDataset, optio
   };
   return {
     step(batch, time = untimed) {
+      noise.reseed();
       return tf.tidy(() => {
         let grads: tf.NamedTensorMap;
         let loss: () => number;
@@ -214,6 +217,7 @@ export function prepareTraining(model: tf.LayersModel, data: ArrayDataset, optio
     workers: workers ? workers.count : 1,
     workersRefused: pool && !(pool instanceof GradientWorkers) ? pool.refused : undefined,
     dispose() {
+      noise.restore();
       workers?.stop();
       for (const t of maskTensors.values()) t.dispose();
       optimizer.dispose();
