@@ -19,7 +19,7 @@ function channelPalettes(bits: Uint32Array, channels: number): { readonly sizes:
     // Entries of 32 bits for more than every second value cannot pay: the tensor is not shared per channel.
     if (!palette || entries.length + palette.entries.length > bits.length / 2) return undefined;
     sizes[c] = palette.entries.length;
-    entries.push(...palette.entries);
+    for (const e of palette.entries) entries.push(e);
     for (let i = c, k = 0; i < bits.length; i += channels) indices[i] = palette.indices[k++];
   }
   return { sizes, entries: Uint32Array.from(entries), indices };
