@@ -54,10 +54,10 @@ export function encodePwl(values: Float32Array, options: PwlEncodeOptions = {}, 
 }
 
 /**
- * Per channel: scales are the channels' largest |w|; the scaled
- * values are fitted with the bound divided by the largest scale, so channel c's error is at
- * most maxError · scale_c / largest scale — its own share of the bound — and decoding
- * (code point × scale, rounded to float32) is checked against maxError like `encodePwl`.
+ * Per channel: scales are the channels' largest |w|; the scaled values are fitted with the
+ * bound divided by the largest scale, so channel c's error is at most maxError · scale_c /
+ * largest scale — its own share of the bound — and decoding (code point × scale, rounded to
+ * float32) is checked against maxError like `encodePwl`.
  */
 function encodePerChannel(values: Float32Array, channels: number, options: PwlEncodeOptions): EncodedValues {
   requireFinite(values, 'pwl');
