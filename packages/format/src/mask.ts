@@ -47,6 +47,11 @@ function liveLines(keep: Uint8Array, columns: number): { rows: Uint8Array; cols:
   return { rows, cols };
 }
 
+/** Indices of the set flags, ascending. */
+function setIndices(flags: Uint8Array): Int32Array {
+  return Int32Array.from(flags.keys()).filter((j) => flags[j]);
+}
+
 /**
  * Runs the model over `keep` (1 kept, 0 pruned), handing each bit and its probability of
  * being 1 to `visit` in coding order: the column flags, the row flags (each kind under its
@@ -61,7 +66,7 @@ function walk(keep: Uint8Array, columns: number, visit: (bit: number, p1: number
       flags.update(kind, bit);
     }
   }
-  const liveColumns = Int32Array.from(live.cols.keys()).filter((j) => live.cols[j]);
+  const liveColumns = setIndices(live.cols);
   const model = new AdaptiveBits(CONTEXTS);
   const columnKept = new Int32Array(columns);
   let liveRows = 0;
@@ -128,7 +133,7 @@ export function readContextMask(r: ByteReader, count: number, what: string): Uin
   };
   const liveCols = liveFlags(columns, 0);
   const liveRows = liveFlags(rows, 1);
-  const liveColumns = Int32Array.from(liveCols.keys()).filter((j) => liveCols[j]);
+  const liveColumns = setIndices(liveCols);
   const model = new AdaptiveBits(CONTEXTS);
   const keep = new Uint8Array(count);
   const columnKept = new Int32Array(columns);

@@ -37,11 +37,14 @@ const SEEDED_CALLS: Readonly<Record<string, (layer: NoiseLayer, x: tf.Tensor, se
   },
 };
 
-const drawsInTraining = (layer: tf.layers.Layer): boolean => SEED_FIELD_CLASSES.has(layer.getClassName()) || layer.getClassName() in SEEDED_CALLS;
+/** `model`'s layers that draw random numbers in training. */
+function noiseLayersOf(model: tf.LayersModel): NoiseLayer[] {
+  return model.layers.filter((l) => SEED_FIELD_CLASSES.has(l.getClassName()) || l.getClassName() in SEEDED_CALLS) as unknown as NoiseLayer[];
+}
 
 /** Names of `model`'s layers that draw random numbers in training. */
 export function noiseLayers(model: tf.LayersModel): string[] {
-  return model.layers.filter(drawsInTraining).map((l) => l.name);
+  return noiseLayersOf(model).map((l) => l.name);
 }
 
 export interface TrainingNoise {
@@ -55,7 +58,7 @@ export interface TrainingNoise {
 
 /** Seeds `model`'s noise layers from a generator derived from `rng` (drawn from only when the model has such layers, so other runs keep their streams). */
 export function seededTrainingNoise(model: tf.LayersModel, rng: Rng): TrainingNoise {
-  const layers = model.layers.filter(drawsInTraining) as unknown as NoiseLayer[];
+  const layers = noiseLayersOf(model);
   if (layers.length === 0) return { layers: [], reseed: () => undefined, restore: () => undefined };
   const draws = new Rng(rng.childSeed());
   const seeds = new Map<NoiseLayer, number>();
@@ -98,7 +101,7 @@ export function seededTrainingNoise(model: tf.LayersModel, rng: Rng): TrainingNo
  * statistics that inference never sees.
  */
 export function switchOffNoise(model: tf.LayersModel): () => void {
-  const layers = model.layers.filter(drawsInTraining) as unknown as NoiseLayer[];
+  const layers = noiseLayersOf(model);
   for (const layer of layers) layer.call = (inputs) => (Array.isArray(inputs) ? inputs[0] : inputs);
   return () => {
     for (const layer of layers) delete (layer as { call?: Call }).call;
