@@ -26,29 +26,53 @@ export class FinetunePlugin {
     if (options.patience > 0 && options.validationSplit === 0) {
       throw new Error('patience needs a validation set: set validationSplit > 0');
     }
-    // Distillation's teacher: the model at the start of a stage that prunes, before its first
-    // round, kept until the stage's last round ends.
+    // Distillation's teacher: the model as the stage found it (taken in the first round, before
+    // any plugin of the stage prunes or shares it: its tap runs ahead of theirs) and freed after
+    // the stage's last round, or the run's input model, kept until the run ends.
     let teacher: tf.LayersModel | undefined;
-    if (options.distill > 0) {
-      hooks.beforeRound.tapPromise(FinetunePlugin.name, async (round) => {
-        if (round.round !== 0 || Object.keys(round.targets).length === 0) return;
-        teacher?.dispose();
-        teacher = await cloneModel(round.state.model);
+    let teacherChecked = false;
+    const takeTeacher = async (model: tf.LayersModel): Promise<void> => {
+      teacher?.dispose();
+      teacher = await cloneModel(model);
+      teacherChecked = false;
+    };
+    const dropTeacher = async (): Promise<void> => {
+      teacher?.dispose();
+      teacher = undefined;
+    };
+    const first = { name: FinetunePlugin.name, stage: -100 };
+    if (options.distill > 0 && options.teacher === 'stage') {
+      hooks.beforeRound.tapPromise(first, async (round) => {
+        if (round.round === 0) await takeTeacher(round.state.model);
       });
       hooks.afterRound.tapPromise(FinetunePlugin.name, async (round) => {
-        if (round.round !== round.rounds - 1) return;
-        teacher?.dispose();
-        teacher = undefined;
+        if (round.round === round.rounds - 1) await dropTeacher();
       });
     }
+    if (options.distill > 0 && options.teacher === 'input') {
+      hooks.beforeRun.tapPromise(first, async (run) => takeTeacher(run.state.model));
+      hooks.afterRun.tapPromise(FinetunePlugin.name, dropTeacher);
+    }
+    if (options.distill > 0) hooks.failed.tapPromise(FinetunePlugin.name, dropTeacher);
     hooks.finetune.tapPromise(FinetunePlugin.name, async (round) => {
       const recalibrate = options.batchNorm === 'recalibrate';
       if (options.epochs === 0 && !recalibrate) return;
       if (options.when === 'last-round' && round.round !== round.rounds - 1) return;
       const [trainSet, validation] = options.validationSplit > 0 ? round.data.train.split(options.validationSplit) : [round.data.train, undefined];
       const label = `${round.stage.name} round ${round.round + 1}/${round.rounds}`;
-      if (options.distill > 0 && !teacher) {
-        throw new Error(`distill: stage "${round.stage.name}" prunes nothing, so there is no teacher (distillation learns from the model as it was before the stage's pruning)`);
+      if (options.distill > 0) {
+        if (!teacher) throw new Error(`distill: no teacher for stage "${round.stage.name}" (it is taken in the ${options.teacher === 'stage' ? "stage's first beforeRound" : "run's beforeRun"} hook, which did not run)`);
+        if (!teacherChecked) {
+          const taught = String(round.state.model.outputs[0].shape.slice(1));
+          const teaches = String(teacher.outputs[0].shape.slice(1));
+          if (taught !== teaches) {
+            throw new Error(`distill: the teacher predicts [${teaches}] and the model in stage "${round.stage.name}" [${taught}] (an earlier stage changed the model's head); distill from a teacher with the same outputs (teacher: stage)`);
+          }
+          if (sameWeights(teacher, round.state.model)) {
+            throw new Error(`distill: the model has not changed since its teacher was taken (${options.teacher === 'stage' ? `stage "${round.stage.name}" neither pruned nor shared it` : 'the run has not changed it'}), so it would learn from itself; distill in a stage that prunes or shares weights, or set teacher: input`);
+          }
+          teacherChecked = true;
+        }
       }
       if (recalibrate) {
         const { layers, examples } = recalibrateBatchNorm(round.state.model, trainSet, { batches: RECALIBRATION_BATCHES, batchSize: options.batchSize, rng: ctx.rng });
@@ -75,4 +99,18 @@ export class FinetunePlugin {
       this.logger.debug(`${label}: ${result.epochs.length} epoch(s), loss ${last?.loss.toFixed(4)}${result.stoppedEarly ? ' (stopped early)' : ''}`);
     });
   }
+}
+
+/** Whether two models hold the same weights, shape for shape and value for value. */
+function sameWeights(a: tf.LayersModel, b: tf.LayersModel): boolean {
+  const wa = a.getWeights();
+  const wb = b.getWeights();
+  if (wa.length !== wb.length) return false;
+  return wa.every((w, i) => {
+    if (!tf.util.arraysEqual(w.shape, wb[i].shape)) return false;
+    const x = w.dataSync();
+    const y = wb[i].dataSync();
+    for (let j = 0; j < x.length; j++) if (x[j] !== y[j]) return false;
+    return true;
+  });
 }

@@ -111,24 +111,75 @@ describe('finetune plugin', () => {
     expect(Array.from(variance.dataSync()).some((v) => Math.abs(v - 1) > 0.01)).toBe(true);
   });
 
+  /** What a pruning plugin does between the teacher's capture and fine-tuning: some weights set to zero. */
+  function pruneFirstKernel(model: tf.LayersModel): void {
+    const [kernel, ...rest] = model.getWeights();
+    const values = kernel.dataSync().slice();
+    for (let i = 0; i < values.length; i += 3) values[i] = 0;
+    const pruned = tf.tensor(values, kernel.shape);
+    model.setWeights([pruned, ...rest]);
+    pruned.dispose();
+  }
+
   it('distill learns from the model as it was when the stage began, and frees that teacher after the last round', async () => {
     const model = mlp();
     const { hooks, ctx } = setup(options({ epochs: 1, distill: 0.8, temperature: 3 }), model, new MaskSet());
     const tensorsBefore = tf.memory().numTensors;
-    const w0 = Array.from(model.getWeights()[0].dataSync());
     await hooks.beforeRound.promise(ctx(0));
     expect(tf.memory().numTensors).toBeGreaterThan(tensorsBefore); // the teacher's weights
+    pruneFirstKernel(model);
+    const w0 = Array.from(model.getWeights()[0].dataSync());
     await hooks.finetune.promise(ctx(0));
     expect(Array.from(model.getWeights()[0].dataSync())).not.toEqual(w0);
     await hooks.afterRound.promise(ctx(0));
     expect(tf.memory().numTensors).toBe(tensorsBefore);
   });
 
-  it('distill in a stage that prunes nothing is an error naming the stage', async () => {
+  it("takes the stage's teacher before other plugins' beforeRound taps change the model", async () => {
+    const model = mlp();
+    const hooks0 = setup(options({ epochs: 1, distill: 0.5 }), model, new MaskSet());
+    // A weight-sharing plugin applied earlier changes the model in its own beforeRound tap.
+    const { ctx } = hooks0;
+    const hooks = createHooks();
+    hooks.beforeRound.tapPromise('EarlierPlugin', async () => pruneFirstKernel(model));
+    const plugin = new FinetunePlugin(silentLogger, defaultServices.trainer);
+    plugin.apply(hooks, options({ epochs: 1, distill: 0.5 }), { instanceName: 'tune', logger: silentLogger, rng: new Rng(4), datasets: new DatasetRegistry(), backend: { name: 'wasm', notes: [] }, importance: importanceMeasures, resolvePath: (p: string) => p, emitFile: () => {} });
+    const round = { ...ctx(0), targets: {} };
+    await hooks.beforeRound.promise(round);
+    await expect(hooks.finetune.promise(round)).resolves.toBeUndefined();
+    await hooks.afterRound.promise(round);
+  });
+
+  it('distill on a model unchanged since its teacher was taken is an error naming the stage', async () => {
     const { hooks, ctx } = setup(options({ epochs: 1, distill: 0.5 }), mlp(), new MaskSet());
     const finetuneOnly = { ...ctx(0), targets: {} };
     await hooks.beforeRound.promise(finetuneOnly);
-    await expect(hooks.finetune.promise(finetuneOnly)).rejects.toThrow('distill: stage "s" prunes nothing, so there is no teacher');
+    await expect(hooks.finetune.promise(finetuneOnly)).rejects.toThrow('distill: the model has not changed since its teacher was taken (stage "s" neither pruned nor shared it)');
+  });
+
+  it('teacher: input keeps the run\'s input model across stages and frees it when the run ends', async () => {
+    const model = mlp();
+    const { hooks, ctx } = setup(options({ epochs: 1, distill: 0.5, teacher: 'input' }), model, new MaskSet(), 2);
+    const tensorsBefore = tf.memory().numTensors;
+    await hooks.beforeRun.promise(ctx(0));
+    pruneFirstKernel(model); // an earlier stage pruned
+    // A stage that only fine-tunes still has a teacher that differs from the model.
+    const recover = { ...ctx(1), stage: { name: 'recover' }, targets: {} };
+    await hooks.beforeRound.promise(recover);
+    await expect(hooks.finetune.promise(recover)).resolves.toBeUndefined();
+    await hooks.afterRound.promise(recover);
+    expect(tf.memory().numTensors).toBeGreaterThan(tensorsBefore); // kept past the stage's last round
+    await hooks.afterRun.promise(ctx(0), {} as never);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+  });
+
+  it('distill from a teacher whose outputs differ from the model\'s (a new head) is an error naming both', async () => {
+    const { hooks, ctx } = setup(options({ epochs: 1, distill: 0.5, teacher: 'input' }), mlp(), new MaskSet());
+    const fiveClasses = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [28, 28, 1] }), tf.layers.dense({ units: 5, activation: 'softmax' })] });
+    await hooks.beforeRun.promise({ ...ctx(0), state: { ...ctx(0).state, model: fiveClasses } });
+    await expect(hooks.finetune.promise(ctx(0))).rejects.toThrow('distill: the teacher predicts [5] and the model in stage "s" [10]');
+    await hooks.afterRun.promise(ctx(0), {} as never);
+    fiveClasses.dispose();
   });
 
   it('rejects early stopping without a validation split, and bad option values', () => {
