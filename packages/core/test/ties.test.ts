@@ -1,5 +1,5 @@
 import { chooseBackend, MaskSet, PINNED_ZERO, Rng, tf, train, WeightTies } from '../src';
-import { projectToMeans, tiedGradient } from '../src/entries/model';
+import { nearestFloat16, projectToMeans, tiedGradient } from '../src/entries/model';
 import { loadMnist } from '../src/datasets/mnist';
 
 function mlp(): tf.LayersModel {
@@ -49,6 +49,23 @@ describe('weight ties', () => {
     // The clusters trained: their values are not the starting means.
     const start = projectToMeans(before as Float32Array, { clusters, count: 8 });
     expect([...valueOf.entries()].some(([c, v]) => v !== start[clusters.indexOf(c)])).toBe(true);
+    model.dispose();
+  });
+
+  it('keeps a float16 tie\'s clusters on float16\'s grid while training (hand-checked rounding; beyond its range a value stays exact)', () => {
+    // 0.1 is not a float16: its nearest is 0.0999755859375 (1638 / 16384).
+    expect(nearestFloat16(0.1)).toBe(1638 / 16384);
+    expect(nearestFloat16(1e6)).toBe(1e6);
+    expect([...projectToMeans(Float32Array.of(0.05, 0.15, 2), { clusters: Int32Array.of(0, 0, PINNED_ZERO), count: 1, float16: true })]).toEqual([1638 / 16384, 1638 / 16384, 0]);
+    const model = mlp();
+    const data = loadMnist({ train: 300, test: 10 });
+    const name = model.layers[1].weights[0].name;
+    const ties = new WeightTies();
+    ties.set(name, tieAll(model, name, 8, 5), 8, { float16: true });
+    train(model, data.train, { epochs: 1, batchSize: 32, learningRate: 0.01, rng: new Rng(1), ties });
+    const after = model.layers[1].weights[0].read().dataSync() as Float32Array;
+    expect(new Set(after).size).toBeGreaterThan(2);
+    for (const v of after) expect(nearestFloat16(v)).toBe(v);
     model.dispose();
   });
 

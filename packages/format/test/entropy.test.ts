@@ -26,6 +26,8 @@ import {
   writeContextMask,
   writeRans,
   encodeSymbols,
+  fromHalf,
+  toHalf,
   zeroRunSymbols,
 } from '../src';
 
@@ -277,6 +279,47 @@ describe('codebook codec', () => {
     expect(() => decode({ channels: 2 }, 2)).toThrow(NncFormatError);
     expect(() => decode({ channels: 2 }, 2)).toThrow(/index of value 0 below channel 0's 1 entries, got 1/);
     expect(() => decode({ channels: 3 }, 2)).toThrow(/params.channels, a whole number dividing 2, got 3/);
+  });
+
+  /** Values drawn from float16 numbers (−0, ±Inf and NaN among them): what weight sharing with float16 entries leaves. */
+  const halfShared = fc
+    .tuple(fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 1, maxLength: 40 }), fc.array(fc.nat(), { maxLength: 3000 }), fc.integer({ min: 1, max: 6 }))
+    .map(([halves, picks, channels]) => ({ values: Float32Array.from(picks.slice(0, picks.length - (picks.length % channels)), (k) => fromHalf(halves[k % halves.length])), channels }));
+
+  it('stores entries that are all float16 numbers in 16 bits, and round-trips them bit for bit', () => {
+    fc.assert(
+      fc.property(halfShared, ({ values, channels }) => {
+        const encoded = encodeTensor(values, { codec: 'codebook', sparse: 'never', shape: [values.length / channels, channels] });
+        if (encoded.codec === 'codebook') expect(encoded.params.entryBits).toBe(16);
+        const out = codecs.get(encoded.codec)!.decode(new ByteReader(encoded.bytes), encoded.params, values.length, codecs);
+        expect(bitsOf(out)).toEqual(bitsOf(values));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('saves exactly two bytes an entry when the entries are float16 numbers, in one codebook and per channel', () => {
+    const next = lcg(5);
+    const channels = 32;
+    const exact = Array.from({ length: channels }, (_, c) => Float32Array.from({ length: 8 }, (_, j) => fromHalf(toHalf(((j - 3.5) / 8) * 1.3 ** c))));
+    const values = Float32Array.from({ length: channels * 256 }, (_, i) => exact[i % channels][Math.floor(next() * 8)]);
+    // The same tensor one float32 ulp off float16's grid: every bit pattern + 1 keeps the
+    // entries distinct and in the same order, so only the entries' width differs.
+    const offGrid = new Float32Array(Uint32Array.from(new Uint32Array(values.buffer), (b) => b + 1).buffer);
+    for (const shape of [undefined, [256, channels]]) {
+      const half = encodeTensor(values, { codec: 'codebook', sparse: 'never', shape });
+      const full = encodeTensor(offGrid, { codec: 'codebook', sparse: 'never', shape });
+      expect(half.params.entryBits).toBe(16);
+      expect(full.params.entryBits).toBeUndefined();
+      expect(half.params.channels).toBe(full.params.channels);
+      const entries = half.params.channels !== undefined ? channels * 8 : new Set(values).size;
+      expect(full.bytes.length - half.bytes.length).toBe(2 * entries);
+    }
+  });
+
+  it('refuses an entry width other than 16 or 32 bits, naming it', () => {
+    const bytes = new ByteWriter().varint(1).u16(0x3c00).u8(0).finish();
+    expect(() => codecs.get('codebook')!.decode(new ByteReader(bytes), { entryBits: 8 }, 1, codecs)).toThrow(/params.entryBits 16 \(or absent: 32\), got 8/);
   });
 
   it('refuses more distinct values than a codebook holds, with the count', () => {

@@ -1,4 +1,5 @@
 import { ArrayDataset, Evaluator, PrunableWeight, prunableWeights, tf, WeightTies } from '@nncompress/core';
+import { nearestFloat16 } from '@nncompress/core/model';
 import { outputChannels } from '@nncompress/format';
 import { ClusterInit, Clustering, kmeans, kmeansPerChannel, sharedValues } from './kmeans';
 
@@ -24,6 +25,8 @@ export interface ShareWeightsOptions {
   readonly perChannel?: boolean;
   /** Where the ties go, for the trainer to keep (a pipeline's `state.ties`); none for one-shot sharing. */
   readonly ties?: WeightTies;
+  /** Shared values on float16's grid (and kept there by the ties), so the codebook codec stores them in 16 bits. */
+  readonly float16?: boolean;
 }
 
 /** True for a bias weight's name (`dense_1/bias`, `conv1/bias_2:0`). */
@@ -81,9 +84,9 @@ export function shareWeights(model: tf.LayersModel, options: ShareWeightsOptions
     const bits = options.bitsOf(weight);
     if (bits === undefined) continue;
     const clustering = clusterValues(weight, weight.variable.read().dataSync() as Float32Array, bits, options);
-    const values = sharedValues(clustering);
+    const values = options.float16 ? sharedValues(clustering).map(nearestFloat16) : sharedValues(clustering);
     writeValues(weight, values);
-    options.ties?.set(weight.name, clustering.clusters, clustering.centroids.length);
+    options.ties?.set(weight.name, clustering.clusters, clustering.centroids.length, { float16: options.float16 });
     out.push({ name: weight.name, layerName: weight.layerName, bits, clusters: clustering.centroids.length, nonZero: values.reduce((n, v) => n + (v !== 0 ? 1 : 0), 0), size: weight.size });
   }
   return out;

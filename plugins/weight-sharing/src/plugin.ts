@@ -64,6 +64,7 @@ export class WeightSharingPlugin {
         iterations: options.iterations,
         perChannel: options.perChannel,
         ties: round.state.ties,
+        float16: options.entries === 'float16',
       });
       for (const s of shared) this.logger.info(`weight sharing: ${s.name}: ${s.nonZero.toLocaleString('en-US')} non-zero values in ${s.clusters} shared (${s.bits} bits${options.perChannel && s.clusters > 2 ** s.bits ? ' per channel' : ''})`);
     });

@@ -130,6 +130,17 @@ describe('weight sharing on a network unlike the LeNets: depthwise convolution, 
     expect(dwEntry).toMatchObject({ codec: 'codebook', params: { channels: 12 } });
     expect(perChannelReport.final.accuracy).toBeGreaterThanOrEqual(perChannelReport.baseline.accuracy! - 0.05);
     split.dispose();
+
+    // float16 entries: the same run with the shared values on float16's grid stores every codebook entry in 2 bytes, not 4.
+    fs.writeFileSync(path.join(dir, 'dw-half.yaml'), fs.readFileSync(path.join(dir, 'dw.yaml'), 'utf8').replace('{ bits: 3 }', "{ bits: 2, perChannel: true, entries: 'float16' }"));
+    const halfReport = await new Pipeline(loadConfig(path.join(dir, 'dw-half.yaml')), { outDir: path.join(dir, 'out-dw-half'), logger: silentLogger }).run();
+    const halfFile = readNnc(new Uint8Array(fs.readFileSync(path.join(dir, 'out-dw-half', 'model.nnc'))));
+    const codebooks = halfFile.header.tensors.filter((t) => t.codec === 'codebook');
+    expect(codebooks.length).toBeGreaterThanOrEqual(3);
+    for (const t of codebooks) expect(t.params.entryBits).toBe(16);
+    // Up to 4 entries in each of 12 + 12 + 10 filters, each 2 bytes shorter; the indices are the same clusters.
+    expect(halfReport.final.encodedBytes).toBeLessThan(perChannelReport.final.encodedBytes!);
+    expect(halfReport.final.accuracy).toBeGreaterThanOrEqual(perChannelReport.baseline.accuracy! - 0.05);
     model.dispose();
   });
 });

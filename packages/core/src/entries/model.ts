@@ -8,7 +8,7 @@ export { modelStats, isKernelWeight } from '../model/model-stats';
 export type { ModelStats, LayerStats } from '../model/model-stats';
 export { MaskSet, prunableWeights } from '../model/masks';
 export type { PrunableWeight } from '../model/masks';
-export { WeightTies, PINNED_ZERO, tiedGradient, projectToMeans } from '../model/ties';
+export { WeightTies, PINNED_ZERO, tiedGradient, projectToMeans, nearestFloat16 } from '../model/ties';
 export { nearestInSorted } from '../util/sorted';
 export type { WeightTie } from '../model/ties';
 export { compareLatency, measureLatency, medianPredictMs } from '../model/latency';

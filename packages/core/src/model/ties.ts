@@ -6,6 +6,7 @@
  * value to the bit. Entries tied to `PINNED_ZERO` stay exactly +0 (pruned weights).
  */
 import * as tf from '@tensorflow/tfjs';
+import { fromHalf, HALF_MAX, toHalf } from '@nncompress/format';
 
 /** The cluster index of an entry held at +0. */
 export const PINNED_ZERO = -1;
@@ -14,6 +15,17 @@ export const PINNED_ZERO = -1;
 export interface WeightTie {
   readonly clusters: Int32Array;
   readonly count: number;
+  /** Each cluster's value kept on float16's grid (its mean rounded to the nearest float16), so a codebook can store it in 16 bits. */
+  readonly float16?: boolean;
+}
+
+/**
+ * The float16 number nearest to `x`, as a float32 number; `x` itself beyond float16's range
+ * (±65,504), where rounding would give an infinity: such a value stays exact, and a codebook
+ * that meets it stores its entries in 32 bits.
+ */
+export function nearestFloat16(x: number): number {
+  return Math.abs(x) <= HALF_MAX ? fromHalf(toHalf(x)) : Math.fround(x);
 }
 
 /** The ties of a model's shared weights, by weight name. */
@@ -32,12 +44,12 @@ export class WeightTies {
     return this.ties.get(name);
   }
 
-  /** Ties one weight; the array is owned by the set afterwards. */
-  set(name: string, clusters: Int32Array, count: number): void {
+  /** Ties one weight; the array is owned by the set afterwards. With `float16`, its clusters' values stay on float16's grid. */
+  set(name: string, clusters: Int32Array, count: number, options: { readonly float16?: boolean } = {}): void {
     for (let i = 0; i < clusters.length; i++) {
       if (clusters[i] >= count || clusters[i] < PINNED_ZERO) throw new Error(`ties of "${name}": entry ${i} is in cluster ${clusters[i]}, outside 0..${count - 1}`);
     }
-    this.ties.set(name, { clusters, count });
+    this.ties.set(name, { clusters, count, ...(options.float16 ? { float16: true } : {}) });
   }
 
   clear(): void {
@@ -95,13 +107,14 @@ export function tiedGradient(gradient: Float32Array, tie: WeightTie): Float32Arr
   return out;
 }
 
-/** Each entry set to its cluster's mean (pinned entries to +0; an empty cluster has no entries to set). */
+/** Each entry set to its cluster's mean (on float16's grid for a `float16` tie; pinned entries to +0; an empty cluster has no entries to set). */
 export function projectToMeans(values: Float32Array, tie: WeightTie): Float32Array {
   const sums = clusterSums(values, tie);
   const counts = new Float64Array(tie.count);
   const { clusters } = tie;
   for (let i = 0; i < values.length; i++) if (clusters[i] >= 0) counts[clusters[i]]++;
-  const means = Float32Array.from(sums, (s, c) => (counts[c] > 0 ? s / counts[c] : 0));
+  const mean = (s: number, c: number): number => (counts[c] > 0 ? s / counts[c] : 0);
+  const means = Float32Array.from(sums, tie.float16 ? (s, c) => nearestFloat16(mean(s, c)) : mean);
   const out = new Float32Array(values.length);
   for (let i = 0; i < out.length; i++) {
     const c = clusters[i];

@@ -1,7 +1,8 @@
-import { ByteWriter } from '../bytes';
+import { ByteReader, ByteWriter } from '../bytes';
 import { NncEncodeError, NncFormatError } from '../errors';
 import { codingTag, encodeSymbols, readCodingTag, readSymbols } from '../symbols';
-import { channelsParam, EncodedValues, outputChannels, TensorCodec } from './codec';
+import { channelsParam, CodecParams, EncodedValues, numberParam, outputChannels, TensorCodec } from './codec';
+import { fromHalf, toHalf } from './float';
 import { paletteOf } from './palette';
 
 /** Most entries a codebook holds: shared weights come in a few dozen clusters, not thousands. */
@@ -26,6 +27,40 @@ function channelPalettes(bits: Uint32Array, channels: number): { readonly sizes:
 }
 
 /**
+ * Each distinct float32 bit pattern of `bits` → its float16 bits, when every one of them is
+ * exactly a float16 (−0, infinities and NaN payloads included: the round trip is checked bit
+ * for bit); undefined otherwise, or when there are more than `CODEBOOK_MAX` per channel anyway.
+ */
+function halfBits(bits: Uint32Array): Map<number, number> | undefined {
+  const map = new Map<number, number>();
+  const f = new Float32Array(1);
+  const u = new Uint32Array(f.buffer);
+  for (let i = 0; i < bits.length; i++) {
+    const b = bits[i];
+    if (map.has(b)) continue;
+    u[0] = b;
+    const h = toHalf(f[0]);
+    f[0] = fromHalf(h);
+    if (u[0] !== b) return undefined;
+    map.set(b, h);
+  }
+  return map;
+}
+
+/** Reads one entry as float32 bits: 32 bits stored, or 16 (`params.entryBits: 16`). */
+function entryReader(params: CodecParams, r: ByteReader): () => number {
+  if (params.entryBits === undefined) return () => r.u32('codebook: entry');
+  const width = numberParam(params, 'entryBits', r, 'codebook');
+  if (width !== 16) throw new NncFormatError(r.base, 'codec codebook: params.entryBits 16 (or absent: 32)', `got ${width}`);
+  const f = new Float32Array(1);
+  const u = new Uint32Array(f.buffer);
+  return () => {
+    f[0] = fromHalf(r.u16('codebook: entry'));
+    return u[0];
+  };
+}
+
+/**
  * A codebook and one index per value: the form weight sharing (k-means clustering of a
  * layer's weights, Han, Mao & Dally 2016) leaves a tensor in. Layout: the entry count, the
  * entries as float32 bit patterns (ascending), an entropy-coder tag, then the indices coded
@@ -35,6 +70,9 @@ function channelPalettes(bits: Uint32Array, channels: number): { readonly sizes:
  * output channel (each: its entry count and entries), then the indices, each into its own
  * channel's codebook, in one stream. Sharing clustered per channel leaves a kernel with a
  * few values per filter, but thousands over the tensor: one codebook would index them all.
+ *
+ * Entries take 16 bits instead of 32 (`params.entryBits: 16`) when every one is exactly a
+ * float16.
  *
  * Lossless: the entries are the tensor's own distinct bit patterns, so clustering happens
  * before encoding (the weight-sharing plugin), and encoding stores exactly what training
@@ -47,11 +85,16 @@ export const codebookCodec: TensorCodec = {
   encode(values, _options, _codecs, context): EncodedValues {
     const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
     const palette = paletteOf(bits, CODEBOOK_MAX);
+    // Entries in 16 bits when every one of them is a float16 (weight sharing with `entries:
+    // float16` keeps them so): lossless, and per-filter codebooks cost half.
+    const half = halfBits(bits);
+    const entry = (w: ByteWriter, b: number): ByteWriter => (half ? w.u16(half.get(b)!) : w.u32(b));
+    const layout = (extra: Record<string, number>): Record<string, number> => (half ? { ...extra, entryBits: 16 } : extra);
     let whole: Uint8Array | undefined;
     if (palette) {
       const { entries, indices } = palette;
       const w = new ByteWriter().varint(entries.length);
-      for (const b of entries) w.u32(b);
+      for (const b of entries) entry(w, b);
       const coded = encodeSymbols(indices, Math.max(1, entries.length));
       whole = w.u8(codingTag(coded.coding)).bytes(coded.bytes).finish();
     }
@@ -63,17 +106,18 @@ export const codebookCodec: TensorCodec = {
       let largest = 1;
       for (let c = 0, at = 0; c < channels; at += split.sizes[c], c++) {
         w.varint(split.sizes[c]);
-        for (let j = 0; j < split.sizes[c]; j++) w.u32(split.entries[at + j]);
+        for (let j = 0; j < split.sizes[c]; j++) entry(w, split.entries[at + j]);
         largest = Math.max(largest, split.sizes[c]);
       }
       const coded = encodeSymbols(split.indices, largest);
       perChannel = w.u8(codingTag(coded.coding)).bytes(coded.bytes).finish();
     }
-    if (perChannel && (!whole || perChannel.length < whole.length)) return { params: { channels }, bytes: perChannel };
-    if (whole) return { params: {}, bytes: whole };
+    if (perChannel && (!whole || perChannel.length < whole.length)) return { params: layout({ channels }), bytes: perChannel };
+    if (whole) return { params: layout({}), bytes: whole };
     throw new NncEncodeError(`codec codebook: ${new Set(bits).size} distinct values, more than ${CODEBOOK_MAX} entries${channels > 1 ? ' (and in a channel)' : ''}; cluster the weights first (weight sharing) or use another codec`);
   },
   decode(r, params, count) {
+    const readEntry = entryReader(params, r);
     if (params.channels !== undefined) {
       const channels = channelsParam(params, r, 'codebook', count);
       const sizes = new Uint32Array(channels);
@@ -85,7 +129,7 @@ export const codebookCodec: TensorCodec = {
         sizes[c] = r.varint('codebook: channel entry count', CODEBOOK_MAX);
         if (sizes[c] === 0 && count > 0) throw new NncFormatError(at, `codebook: at least one entry in channel ${c}`, `${count / channels} values to decode`);
         starts[c] = entries.length;
-        for (let j = 0; j < sizes[c]; j++) entries.push(r.u32('codebook: entry'));
+        for (let j = 0; j < sizes[c]; j++) entries.push(readEntry());
         largest = Math.max(largest, sizes[c]);
       }
       const coding = readCodingTag(r, 'codebook');
@@ -104,7 +148,7 @@ export const codebookCodec: TensorCodec = {
     const size = r.varint('codebook: entry count', CODEBOOK_MAX);
     if (size === 0 && count > 0) throw new NncFormatError(at, 'codebook: at least one entry', `${count} values to decode`);
     const entries = new Uint32Array(size);
-    for (let i = 0; i < size; i++) entries[i] = r.u32('codebook: entry');
+    for (let i = 0; i < size; i++) entries[i] = readEntry();
     const coding = readCodingTag(r, 'codebook');
     // Every index is < size (both coders check their symbols against it), so the map is total.
     const out = readSymbols(r, count, Math.max(1, size), 'codebook: indices', coding, entries);
