@@ -45,6 +45,7 @@ const { pwlRegistry } = require('@nncompress/plugin-piecewise-linear');
 const rc = require('@nncompress/plugin-row-column');
 const { profileModels } = require('./profile');
 const { decodeThroughput } = require('./decode-throughput');
+const { torchPython, peerInputs, runPeer, paperRounds } = require('./deep-compression-peer');
 
 const quick = process.argv.includes('--quick');
 const ROOT = path.resolve(__dirname, '..');
@@ -254,14 +255,6 @@ async function training(data) {
 // --- J: next to PyTorch on the CPU ----------------------------------------------------------------
 
 /** A python3 that imports torch (Debian's python3-torch installs for /usr/bin/python3, which may not be first on PATH). */
-function torchPython() {
-  const { spawnSync } = require('node:child_process');
-  for (const python of ['python3', '/usr/bin/python3']) {
-    const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
-    if (r.status === 0) return { python, version: r.stdout.trim() };
-  }
-  return undefined;
-}
 
 /**
  * One LeNet-5 epoch (batch 64, Adam, the same digits and starting weights) in nncompress and in
@@ -498,41 +491,24 @@ const PAPERS = {
   'LeNet-5': { errorBefore: 0.008, pruned: { ratio: 12, error: 0.0077 }, deepCompression: { ratio: 39, error: 0.0074 } },
 };
 
-/** Deep Compression's own per-layer sparsities for LeNet-5 (Han, Mao & Dally 2016, Table 2: conv1 keeps 66%, conv2 12%, fc1 8%, fc2 19%). */
-const DEEP_COMPRESSION_LENET5 = [0.34, 0.88, 0.92, 0.81];
-
 /**
- * Deep Compression run in PyTorch (bench/peer-deep-compression.py) from the standard LeNet-5's
+ * Deep Compression run in PyTorch (bench/deep-compression-peer.js) from the standard LeNet-5's
  * weights with smallest.yaml's budget and rounds: once at the paper's own per-layer ratios,
  * once at smallest.yaml's global sparsity; rows for section H, or one saying why it was skipped.
  */
 function deepCompressionPeer(work) {
-  const { spawnSync } = require('node:child_process');
   const torch = torchPython();
   if (!torch) return { rows: [['LeNet-5', 'Deep Compression in PyTorch: not run (python3 cannot import torch; apt-get install python3-torch)', '', '', '', '', '']], results: [] };
-  const loaded = core.loadConfig(path.join(EXAMPLES, 'mnist-standard', 'smallest.yaml'));
-  const prune = loaded.config.stages[0];
-  const rounds = require('@nncompress/core/internal').roundTargets(prune.target.sparsity, prune.schedule);
-  const folder = fs.mkdtempSync(path.join(work, 'dc-'));
-  const artifacts = core.readModelArtifacts(path.resolve(loaded.dir, loaded.config.model));
-  const weights = format.weightValues(artifacts);
-  fs.writeFileSync(path.join(folder, 'weights.bin'), Buffer.concat(weights.map((w) => Buffer.from(w.values.buffer, w.values.byteOffset, w.values.byteLength))));
+  const inputs = peerInputs(work);
   const rows = [];
   const results = [];
-  const final = rounds[rounds.length - 1];
   for (const [label, perRound] of [
-    ["the paper's per-layer ratios", rounds.map((r) => DEEP_COMPRESSION_LENET5.map((s) => (s * r) / final))],
-    ["smallest.yaml's global sparsity", rounds],
+    ["the paper's per-layer ratios", paperRounds(inputs.rounds)],
+    ["smallest.yaml's global sparsity", inputs.rounds],
   ]) {
-    // The budget of smallest.yaml: one epoch a pruning round, then its polish epochs for recovery and for the shared values.
-    const meta = { weightShapes: weights.map((w) => w.spec.shape), batchSize: 64, rounds: perRound, pruneEpochs: 1, pruneLearningRate: 0.0005, recoverEpochs: 3, recoverLearningRate: 0.0002, decay: 0.8, shareEpochs: 3, bits: [8, 8, 5, 5], indexBits: [8, 8, 5, 5] };
-    fs.writeFileSync(path.join(folder, 'meta.json'), JSON.stringify(meta));
     log(`H. Deep Compression in PyTorch ${torch.version}, ${label}`);
-    const p = spawnSync(torch.python, [path.join(__dirname, 'peer-deep-compression.py'), folder, path.resolve(loaded.dir, loaded.config.data.path), '1'], { encoding: 'utf8' });
-    if (p.status !== 0) throw new Error(`bench/peer-deep-compression.py failed: ${p.stderr.trim().split('\n').pop()}`);
-    const peer = JSON.parse(p.stdout.trim().split('\n').pop());
-    const float32 = 4 * weights.reduce((n, w) => n + w.values.length, 0);
-    rows.push(['LeNet-5', `Deep Compression in PyTorch ${torch.version}, ${label}, same start and budget`, '', pct(1 - peer.accuracy), `${times(431080 / peer.nonzero)} (${int(peer.nonzero)} of 431,080)`, `${times(float32 / peer.bytes)} (${int(peer.bytes)} B: codebooks ${int(peer.parts.codebooks)}, values ${int(peer.parts.values)}, positions ${int(peer.parts.positions)}, biases ${int(peer.parts.biases)})`, `${(peer.seconds / 60).toFixed(1)} min`]);
+    const peer = runPeer(torch, inputs, perRound);
+    rows.push(['LeNet-5', `Deep Compression in PyTorch ${torch.version}, ${label}, same start and budget`, '', pct(1 - peer.accuracy), `${times(431080 / peer.nonzero)} (${int(peer.nonzero)} of 431,080)`, `${times(inputs.float32 / peer.bytes)} (${int(peer.bytes)} B: codebooks ${int(peer.parts.codebooks)}, values ${int(peer.parts.values)}, positions ${int(peer.parts.positions)}, biases ${int(peer.parts.biases)})`, `${(peer.seconds / 60).toFixed(1)} min`]);
     results.push({ peer: 'deep-compression-pytorch', pruning: label, ...peer });
   }
   return { rows, results };

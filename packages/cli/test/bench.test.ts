@@ -39,3 +39,15 @@ it('bench --quick prints its tables and writes consistent results', () => {
   expect(results.rowColumn.maxGap.greedy).toBeLessThanOrEqual(1);
   expect(results.training.some((t: { backend: string }) => t.backend === 'wasm')).toBe(true);
 });
+
+// The PyTorch peer's own command (its runs take minutes and are the full bench's): bad
+// arguments are one line naming them and a non-zero exit, before any training.
+it('deep-compression-peer refuses a sparsity outside (0, 1) and a seed that is not a whole number, naming them', () => {
+  const run = (...args: string[]): ReturnType<typeof spawnSync> => spawnSync(process.execPath, [path.join(REPO, 'bench/deep-compression-peer.js'), ...args], { cwd: REPO, encoding: 'utf8' });
+  const sparsity = run('--sparsity', '2', '1');
+  expect(sparsity.status).toBe(1);
+  expect(String(sparsity.stderr).trim()).toBe('deep-compression-peer: --sparsity: a number between 0 and 1, got 2');
+  const seed = run('1.5');
+  expect(seed.status).toBe(1);
+  expect(String(seed.stderr).trim()).toBe('deep-compression-peer: seeds: whole numbers, got 1.5');
+});
