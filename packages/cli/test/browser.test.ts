@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadMnist } from '@nncompress/core/data';
-import { readModelArtifacts } from '@nncompress/core/model';
+import { nearestFloat16, readModelArtifacts } from '@nncompress/core/model';
 import { ByteReader, encodeArtifacts, nncompressIO, readNnc } from '@nncompress/format';
 import { pwlRegistry } from '@nncompress/plugin-piecewise-linear';
 import { Browser, chromium } from 'playwright-core';
@@ -128,23 +128,31 @@ function newerLayouts(bytes: Uint8Array): string[] {
     if (codec === 'pwl' && params.channels !== undefined) found.add('pwl per channel');
     if (codec === 'codebook') {
       found.add(params.channels === undefined ? 'codebook' : 'codebook per channel');
-      for (let c = 0; c < ((params.channels as number | undefined) ?? 1); c++) r.bytesOf(4 * r.varint('entries'), 'codebook');
+      if (params.entryBits === 16) found.add('float16 entries');
+      for (let c = 0; c < ((params.channels as number | undefined) ?? 1); c++) r.bytesOf((params.entryBits === 16 ? 2 : 4) * r.varint('entries'), 'codebook');
       if (r.u8('entropy coder') === 1) found.add('rANS');
     }
   }
   return [...found].sort();
 }
 
-it('loads model.nnc in the browser with @nncompress/format and plain tfjs, streamed over HTTP, predicting as in Node — piecewise-linear, auto with codebooks, rANS and context-modelled positions, and codebooks and pwl per channel', async () => {
+it('loads model.nnc in the browser with @nncompress/format and plain tfjs, streamed over HTTP, predicting as in Node — piecewise-linear, auto with codebooks, rANS and context-modelled positions, codebooks and pwl per channel, and float16 codebook entries', async () => {
   const pwlNnc = fs.readFileSync(path.join(out, 'model.nnc'));
   // The same shared model encoded by default (auto): it must use each of the newer layouts.
   const autoNnc = Buffer.from(encodeArtifacts(readModelArtifacts(path.join(out, 'model', 'model.json'))));
   // Shared per channel, the pruned kernels come out smallest as per-filter codebooks (zero one entry of each), rANS-coded.
   expect(newerLayouts(autoNnc)).toEqual(expect.arrayContaining(['codebook per channel', 'rANS']));
   fs.writeFileSync(path.join(out, 'auto.nnc'), autoNnc);
-  // And the rest: the first kernel's zeros stored apart (context-modelled positions) around one codebook, the others piecewise-linear per channel.
+  // And the rest: the first kernel's zeros stored apart (context-modelled positions) around one codebook with
+  // float16 entries (its values moved to float16's grid, as weight sharing's entries: float16 leaves them), the
+  // others piecewise-linear per channel.
   const artifacts = readModelArtifacts(path.join(out, 'model', 'model.json'));
-  const firstKernel = artifacts.weightSpecs!.find((w) => w.shape.length >= 2)!.name;
+  const specs = artifacts.weightSpecs!;
+  const first = specs.findIndex((w) => w.shape.length >= 2);
+  const firstKernel = specs[first].name;
+  const size = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
+  const kernel = new Float32Array(artifacts.weightData as ArrayBuffer, 4 * specs.slice(0, first).reduce((n, w) => n + size(w.shape), 0), size(specs[first].shape));
+  kernel.forEach((v, i) => (kernel[i] = nearestFloat16(v)));
   const channelsNnc = Buffer.from(
     encodeArtifacts(
       artifacts,
@@ -152,7 +160,8 @@ it('loads model.nnc in the browser with @nncompress/format and plain tfjs, strea
       pwlRegistry(),
     ),
   );
-  expect(newerLayouts(channelsNnc)).toEqual(expect.arrayContaining(['codebook', 'context-modelled positions', 'pwl per channel']));
+  expect(newerLayouts(channelsNnc)).toEqual(expect.arrayContaining(['codebook', 'context-modelled positions', 'float16 entries', 'pwl per channel']));
+  expect(newerLayouts(autoNnc)).not.toContain('float16 entries');
   fs.writeFileSync(path.join(out, 'channels.nnc'), channelsNnc);
   const files: Record<string, { type: string; body: Buffer | string }> = {
     '/': { type: 'text/html', body: '<!doctype html><link rel="icon" href="data:,"><script src="/tf.min.js"></script><script src="/format.js"></script>' },
