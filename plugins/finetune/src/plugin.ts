@@ -66,7 +66,7 @@ export class FinetunePlugin {
           const taught = String(round.state.model.outputs[0].shape.slice(1));
           const teaches = String(teacher.outputs[0].shape.slice(1));
           if (taught !== teaches) {
-            throw new Error(`distill: the teacher predicts [${teaches}] and the model in stage "${round.stage.name}" [${taught}] (an earlier stage changed the model's head); distill from a teacher with the same outputs (teacher: stage)`);
+            throw new Error(`distill: the teacher predicts [${teaches}] and the model in stage "${round.stage.name}" [${taught}] (its head changed since the teacher was taken); distill in a stage after the change, with teacher: stage`);
           }
           if (sameWeights(teacher, round.state.model)) {
             throw new Error(`distill: the model has not changed since its teacher was taken (${options.teacher === 'stage' ? `stage "${round.stage.name}" neither pruned nor shared it` : 'the run has not changed it'}), so it would learn from itself; distill in a stage that prunes or shares weights, or set teacher: input`);
