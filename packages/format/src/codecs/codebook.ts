@@ -29,7 +29,7 @@ function channelPalettes(bits: Uint32Array, channels: number): { readonly sizes:
 /**
  * Each distinct float32 bit pattern of `bits` → its float16 bits, when every one of them is
  * exactly a float16 (−0, infinities and NaN payloads included: the round trip is checked bit
- * for bit); undefined otherwise, or when there are more than `CODEBOOK_MAX` per channel anyway.
+ * for bit); undefined at the first that is not (for trained float32 weights, the first value).
  */
 function halfBits(bits: Uint32Array): Map<number, number> | undefined {
   const map = new Map<number, number>();
