@@ -22,7 +22,7 @@ const SMALLEST = path.resolve(__dirname, '..', 'examples', 'mnist-standard', 'sm
 /** Deep Compression's own per-layer sparsities for LeNet-5 (Han, Mao & Dally 2016, Table 2: conv1 keeps 66%, conv2 12%, fc1 8%, fc2 19%). */
 const DEEP_COMPRESSION_LENET5 = [0.34, 0.88, 0.92, 0.81];
 
-/** The Python with torch, and its version; undefined when none imports it. */
+/** A python3 that imports torch, and torch's version (Debian's python3-torch installs for /usr/bin/python3, which may not be first on PATH); undefined when none does. */
 function torchPython() {
   for (const python of ['python3', '/usr/bin/python3']) {
     const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });

@@ -254,8 +254,6 @@ async function training(data) {
 
 // --- J: next to PyTorch on the CPU ----------------------------------------------------------------
 
-/** A python3 that imports torch (Debian's python3-torch installs for /usr/bin/python3, which may not be first on PATH). */
-
 /**
  * One LeNet-5 epoch (batch 64, Adam, the same digits and starting weights) in nncompress and in
  * PyTorch, at one thread and at one per core, in alternation; and nncompress's evaluation of

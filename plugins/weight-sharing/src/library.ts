@@ -84,7 +84,7 @@ export function shareWeights(model: tf.LayersModel, options: ShareWeightsOptions
     const bits = options.bitsOf(weight);
     if (bits === undefined) continue;
     const clustering = clusterValues(weight, weight.variable.read().dataSync() as Float32Array, bits, options);
-    const values = options.float16 ? sharedValues(clustering).map(nearestFloat16) : sharedValues(clustering);
+    const values = sharedValues(options.float16 ? { ...clustering, centroids: clustering.centroids.map(nearestFloat16) } : clustering);
     writeValues(weight, values);
     options.ties?.set(weight.name, clustering.clusters, clustering.centroids.length, { float16: options.float16 });
     out.push({ name: weight.name, layerName: weight.layerName, bits, clusters: clustering.centroids.length, nonZero: values.reduce((n, v) => n + (v !== 0 ? 1 : 0), 0), size: weight.size });

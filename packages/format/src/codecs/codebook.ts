@@ -2,7 +2,7 @@ import { ByteReader, ByteWriter } from '../bytes';
 import { NncEncodeError, NncFormatError } from '../errors';
 import { codingTag, encodeSymbols, readCodingTag, readSymbols } from '../symbols';
 import { channelsParam, CodecParams, EncodedValues, numberParam, outputChannels, TensorCodec } from './codec';
-import { fromHalf, toHalf } from './float';
+import { exactHalf, halfToFloat32Bits } from './float';
 import { paletteOf } from './palette';
 
 /** Most entries a codebook holds: shared weights come in a few dozen clusters, not thousands. */
@@ -26,38 +26,12 @@ function channelPalettes(bits: Uint32Array, channels: number): { readonly sizes:
   return { sizes, entries: Uint32Array.from(entries), indices };
 }
 
-/**
- * Each distinct float32 bit pattern of `bits` → its float16 bits, when every one of them is
- * exactly a float16 (−0, infinities and NaN payloads included: the round trip is checked bit
- * for bit); undefined at the first that is not (for trained float32 weights, the first value).
- */
-function halfBits(bits: Uint32Array): Map<number, number> | undefined {
-  const map = new Map<number, number>();
-  const f = new Float32Array(1);
-  const u = new Uint32Array(f.buffer);
-  for (let i = 0; i < bits.length; i++) {
-    const b = bits[i];
-    if (map.has(b)) continue;
-    u[0] = b;
-    const h = toHalf(f[0]);
-    f[0] = fromHalf(h);
-    if (u[0] !== b) return undefined;
-    map.set(b, h);
-  }
-  return map;
-}
-
 /** Reads one entry as float32 bits: 32 bits stored, or 16 (`params.entryBits: 16`). */
 function entryReader(params: CodecParams, r: ByteReader): () => number {
   if (params.entryBits === undefined) return () => r.u32('codebook: entry');
   const width = numberParam(params, 'entryBits', r, 'codebook');
   if (width !== 16) throw new NncFormatError(r.base, 'codec codebook: params.entryBits 16 (or absent: 32)', `got ${width}`);
-  const f = new Float32Array(1);
-  const u = new Uint32Array(f.buffer);
-  return () => {
-    f[0] = fromHalf(r.u16('codebook: entry'));
-    return u[0];
-  };
+  return () => halfToFloat32Bits(r.u16('codebook: entry'));
 }
 
 /**
@@ -85,10 +59,13 @@ export const codebookCodec: TensorCodec = {
   encode(values, _options, _codecs, context): EncodedValues {
     const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
     const palette = paletteOf(bits, CODEBOOK_MAX);
+    const channels = outputChannels(values.length, context);
+    const split = channels > 1 && (!palette || palette.entries.length > 2) ? channelPalettes(bits, channels) : undefined;
     // Entries in 16 bits when every one of them is a float16 (weight sharing with `entries:
-    // float16` keeps them so): lossless, and per-filter codebooks cost half.
-    const half = halfBits(bits);
-    const entry = (w: ByteWriter, b: number): ByteWriter => (half ? w.u16(half.get(b)!) : w.u32(b));
+    // float16` keeps them so): lossless, and per-filter codebooks cost half. Either layout's
+    // entries are all of the tensor's distinct values, so one of them answers for both.
+    const half = (palette?.entries ?? split?.entries)?.every((b) => exactHalf(b) >= 0) ?? false;
+    const entry = (w: ByteWriter, b: number): ByteWriter => (half ? w.u16(exactHalf(b)) : w.u32(b));
     const layout = (extra: Record<string, number>): Record<string, number> => (half ? { ...extra, entryBits: 16 } : extra);
     let whole: Uint8Array | undefined;
     if (palette) {
@@ -98,8 +75,6 @@ export const codebookCodec: TensorCodec = {
       const coded = encodeSymbols(indices, Math.max(1, entries.length));
       whole = w.u8(codingTag(coded.coding)).bytes(coded.bytes).finish();
     }
-    const channels = outputChannels(values.length, context);
-    const split = channels > 1 && (!palette || palette.entries.length > 2) ? channelPalettes(bits, channels) : undefined;
     let perChannel: Uint8Array | undefined;
     if (split) {
       const w = new ByteWriter();

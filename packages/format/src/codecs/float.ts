@@ -54,6 +54,23 @@ export function fromHalf(h: number): number {
   return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }
 
+/**
+ * The float16 bits of the float32 bit pattern `b` when that float16 is `b` exactly (−0,
+ * infinities and NaN payloads included: the round trip is checked bit for bit); −1 otherwise.
+ */
+export function exactHalf(b: number): number {
+  u32[0] = b;
+  const h = toHalf(f32[0]);
+  f32[0] = fromHalf(h);
+  return u32[0] === b ? h : -1;
+}
+
+/** The float32 bit pattern of the float16 bits `h`. */
+export function halfToFloat32Bits(h: number): number {
+  f32[0] = fromHalf(h);
+  return u32[0];
+}
+
 let halves: Float32Array | undefined;
 /** Every half's float32 value, built on first use (256 KiB): decoding is one lookup per value. */
 function halfTable(): Float32Array {
