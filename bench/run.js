@@ -15,11 +15,12 @@
  *   G. data memory: the standard 70,000 MNIST digits (idx source) and an image folder of
  *      20,000 PNG files (2,000 in --quick) read at 96×96×3, each in its own process: the
  *      bytes their features hold against float32, and the process's peak RSS;
- *   H. the standard MNIST split (full run only, about 80 minutes): LeNet-300-100 and LeNet-5
+ *   H. the standard MNIST split (full run only, about 90 minutes): LeNet-300-100 and LeNet-5
  *      pruned on the 60,000 training digits and measured on the 10,000 test digits, at the
  *      papers' 12x (piecewise-linear) and as small as possible (smallest*.yaml: pruning,
  *      weight sharing, auto), against Han et al. 2015, Deep Compression and soft
- *      weight-sharing (their published figures);
+ *      weight-sharing (their published figures); and LeNet-5's smallest.yaml over three seeds
+ *      against Deep Compression run in PyTorch over three seeds (when python3 imports torch);
  *   I. where a training step's time goes (bench/profile.js): LeNet-5 and MobileNetV2 96×96 on
  *      wasm, per phase and per kernel, on one thread and on every core, next to the limit the
  *      backend's matmul sets;
@@ -57,16 +58,17 @@ const int = (x) => Math.round(x).toLocaleString('en-US');
 const times = (x) => `${x.toFixed(x >= 10 ? 1 : 2)}x`;
 /** The middle of repeated timings (the upper one of the two middles for an even count). */
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const mean = (xs) => xs.reduce((n, x) => n + x, 0) / xs.length;
 
 function table(header, rows) {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
-/** Runs a loaded pipeline config into a fresh folder under `work`. */
-async function runLoaded(loaded, work) {
+/** Runs a loaded pipeline config into a fresh folder under `work` (at `seed` instead of the config's when given, as `nncompress run --seed`). */
+async function runLoaded(loaded, work, seed) {
   const out = fs.mkdtempSync(path.join(work, 'run-'));
   fs.rmSync(out, { recursive: true });
-  const report = await new core.Pipeline(loaded, { outDir: out, logger: core.silentLogger }).run();
+  const report = await new core.Pipeline(loaded, { outDir: out, logger: core.silentLogger, seed }).run();
   return { report, out };
 }
 
@@ -387,7 +389,6 @@ async function rowColumnGap() {
     gaps.greedy.push((exact.kept - greedy.kept) / exact.kept);
     gaps['local-sa'].push((exact.kept - sa.kept) / exact.kept);
   }
-  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const rowsOut = Object.entries(gaps).map(([method, g]) => [method, pct(mean(g)), pct(Math.max(...g)), `${g.filter((x) => x < 1e-9).length}/${n}`, `${(ms[method] / n).toFixed(1)} ms`]);
   rowsOut.push(['exact (HiGHS MILP)', '0', '0', `${n}/${n}`, `${(ms.exact / n).toFixed(1)} ms`]);
   return { rows: rowsOut, results: { instances: n, meanGap: { greedy: mean(gaps.greedy), localSa: mean(gaps['local-sa']) }, maxGap: { greedy: Math.max(...gaps.greedy), localSa: Math.max(...gaps['local-sa']) } } };
@@ -489,10 +490,15 @@ const PAPERS = {
   'LeNet-5': { errorBefore: 0.008, pruned: { ratio: 12, error: 0.0077 }, deepCompression: { ratio: 39, error: 0.0074 } },
 };
 
+/** Seeds each side of the LeNet-5 comparison is run with: one run is one draw of a config's shuffling (the spread between seeds is as large as the gap being measured). */
+const PEER_SEEDS = [1, 2, 3];
+const OUR_SEED_COUNT = 3;
+
 /**
  * Deep Compression run in PyTorch (bench/deep-compression-peer.js) from the standard LeNet-5's
  * weights with smallest.yaml's budget and rounds: once at the paper's own per-layer ratios,
- * once at smallest.yaml's global sparsity; rows for section H, or one saying why it was skipped.
+ * then at smallest.yaml's global sparsity once per seed of PEER_SEEDS, with their mean; rows
+ * for section H, or one saying why it was skipped.
  */
 function deepCompressionPeer(work) {
   const torch = torchPython();
@@ -500,16 +506,35 @@ function deepCompressionPeer(work) {
   const inputs = peerInputs(work);
   const rows = [];
   const results = [];
-  for (const [label, perRound] of [
-    ["the paper's per-layer ratios", paperRounds(inputs.rounds)],
-    ["smallest.yaml's global sparsity", inputs.rounds],
-  ]) {
-    log(`H. Deep Compression in PyTorch ${torch.version}, ${label}`);
-    const peer = runPeer(torch, inputs, perRound);
-    rows.push(['LeNet-5', `Deep Compression in PyTorch ${torch.version}, ${label}, same start and budget`, '', pct(1 - peer.accuracy), `${times(431080 / peer.nonzero)} (${int(peer.nonzero)} of 431,080)`, `${times(inputs.float32 / peer.bytes)} (${int(peer.bytes)} B: codebooks ${int(peer.parts.codebooks)}, values ${int(peer.parts.values)}, positions ${int(peer.parts.positions)}, biases ${int(peer.parts.biases)})`, `${(peer.seconds / 60).toFixed(1)} min`]);
-    results.push({ peer: 'deep-compression-pytorch', pruning: label, ...peer });
+  const runs = [
+    ["the paper's per-layer ratios", paperRounds(inputs.rounds), PEER_SEEDS[0]],
+    ...PEER_SEEDS.map((seed) => ["smallest.yaml's global sparsity", inputs.rounds, seed]),
+  ];
+  for (const [label, perRound, seed] of runs) {
+    log(`H. Deep Compression in PyTorch ${torch.version}, ${label}, seed ${seed}`);
+    const peer = runPeer(torch, inputs, perRound, seed);
+    rows.push(['LeNet-5', `Deep Compression in PyTorch ${torch.version}, ${label}, seed ${seed}, same start and budget`, '', pct(1 - peer.accuracy), `${times(431080 / peer.nonzero)} (${int(peer.nonzero)} of 431,080)`, `${times(inputs.float32 / peer.bytes)} (${int(peer.bytes)} B: codebooks ${int(peer.parts.codebooks)}, values ${int(peer.parts.values)}, positions ${int(peer.parts.positions)}, biases ${int(peer.parts.biases)})`, `${(peer.seconds / 60).toFixed(1)} min`]);
+    results.push({ peer: 'deep-compression-pytorch', pruning: label, seed, float32: inputs.float32, ...peer });
   }
+  const same = results.filter((r) => r.pruning.startsWith('smallest'));
+  const bytes = mean(same.map((r) => r.bytes));
+  rows.push(['LeNet-5', `Deep Compression in PyTorch, smallest.yaml's global sparsity: mean of seeds ${PEER_SEEDS.join(', ')}`, '', pct(mean(same.map((r) => 1 - r.accuracy))), '', `${times(inputs.float32 / bytes)} (${int(bytes)} B)`, '']);
   return { rows, results };
+}
+
+/** One run of a standard-split config (at `seed` instead of its own when given): its row for section H and its result. */
+async function standardRun(name, file, work, seed) {
+  log(`H. standard MNIST: ${name}, ${file}${seed === undefined ? '' : `, seed ${seed}`}`);
+  const started = performance.now();
+  const { report } = await runLoaded(core.loadConfig(path.join(EXAMPLES, 'mnist-standard', file)), work, seed);
+  const minutes = (performance.now() - started) / 60000;
+  const b = report.baseline;
+  const f = report.final;
+  const weightsFewer = b.nonzeroParams / f.nonzeroParams;
+  return {
+    row: [name, `nncompress (${file}, seed ${report.seed})`, pct(1 - b.accuracy), pct(1 - f.accuracy), `${times(weightsFewer)} (${int(f.nonzeroParams)} of ${int(b.params)})`, `${times(f.compressionRatio)} (${int(f.encodedBytes)} B)`, `${minutes.toFixed(1)} min`],
+    result: { model: name, config: file, seed: report.seed, errorBefore: 1 - b.accuracy, errorAfter: 1 - f.accuracy, weightsFewer, fileRatio: f.compressionRatio, encodedBytes: f.encodedBytes, minutes },
+  };
 }
 
 async function standardMnist(work) {
@@ -517,23 +542,28 @@ async function standardMnist(work) {
   const rows = [];
   const results = [];
   for (const [name, file] of [['LeNet-300-100', 'lenet-300-100.yaml'], ['LeNet-300-100', 'smallest-300-100.yaml'], ['LeNet-5', 'lenet-5.yaml'], ['LeNet-5', 'smallest.yaml']]) {
-    log(`H. standard MNIST: ${name}, ${file}`);
-    const started = performance.now();
-    const { report } = await runLoaded(core.loadConfig(path.join(EXAMPLES, 'mnist-standard', file)), work);
-    const minutes = (performance.now() - started) / 60000;
-    const b = report.baseline;
-    const f = report.final;
-    const paper = PAPERS[name];
-    const weightsFewer = b.nonzeroParams / f.nonzeroParams;
-    rows.push([name, `nncompress (${file})`, pct(1 - b.accuracy), pct(1 - f.accuracy), `${times(weightsFewer)} (${int(f.nonzeroParams)} of ${int(b.params)})`, `${times(f.compressionRatio)} (${int(f.encodedBytes)} B)`, `${minutes.toFixed(1)} min`]);
-    results.push({ model: name, config: file, errorBefore: 1 - b.accuracy, errorAfter: 1 - f.accuracy, weightsFewer, fileRatio: f.compressionRatio, encodedBytes: f.encodedBytes, minutes });
+    const first = await standardRun(name, file, work);
+    rows.push(first.row);
+    results.push(first.result);
     if (!file.startsWith('smallest')) continue;
     if (name === 'LeNet-5') {
+      // The config's seed and the next ones, against the peer over as many seeds.
+      const runs = [first.result];
+      for (let i = 1; i < OUR_SEED_COUNT; i++) {
+        const next = await standardRun(name, file, work, first.result.seed + i);
+        rows.push(next.row);
+        results.push(next.result);
+        runs.push(next.result);
+      }
+      const bytes = mean(runs.map((r) => r.encodedBytes));
+      const float32 = first.result.encodedBytes * first.result.fileRatio;
+      rows.push([name, `nncompress (${file}): mean of seeds ${runs.map((r) => r.seed).join(', ')}`, pct(mean(runs.map((r) => r.errorBefore))), pct(mean(runs.map((r) => r.errorAfter))), '', `${times(float32 / bytes)} (${int(bytes)} B)`, '']);
       const peer = deepCompressionPeer(work);
       rows.push(...peer.rows);
       results.push(...peer.results);
     }
     // The papers' own rows, after ours: each with its own baseline error (theirs trained elsewhere).
+    const paper = PAPERS[name];
     const soft = SOFT_WEIGHT_SHARING[name];
     rows.push([name, 'Han et al. 2015 (pruning), published', pct(paper.errorBefore), pct(paper.pruned.error), `${paper.pruned.ratio}x`, '–', '']);
     rows.push([name, 'Deep Compression 2016, published', pct(paper.errorBefore), pct(paper.deepCompression.error), `${paper.pruned.ratio}x`, `${paper.deepCompression.ratio}x`, '']);
@@ -542,14 +572,24 @@ async function standardMnist(work) {
   return { rows, results };
 }
 
-/** README lines for section H: the smallest configs against the papers' own figures, and against the PyTorch peer at the same sparsity. */
+/**
+ * README lines for section H: each smallest config's first run against the papers' own
+ * figures, and LeNet-5's mean over its seeds against the PyTorch peer's mean at the same sparsity.
+ */
 function standardHeadline(results) {
-  const lines = results
-    .filter((r) => r.config?.startsWith('smallest'))
-    .map((r) => `${r.model}, standard MNIST split (${r.config}): **${times(r.fileRatio)}** smaller than float32 at ${pct(r.errorAfter)} error (${pct(r.errorBefore)} before; published: Deep Compression ${PUBLISHED[r.model].ratio}x at ${pct(PUBLISHED[r.model].errorAfter)}, soft weight-sharing ${SOFT_WEIGHT_SHARING[r.model].ratio}x at ${pct(SOFT_WEIGHT_SHARING[r.model].errorAfter)})`);
-  const ours = results.find((r) => r.model === 'LeNet-5' && r.config === 'smallest.yaml');
-  const peer = results.find((r) => r.peer && r.pruning.startsWith('smallest'));
-  if (ours && peer) lines.push(`Deep Compression run in PyTorch from the same weights at the same sparsity: ${int(peer.bytes)} B at ${pct(1 - peer.accuracy)} error; nncompress's file is ${times(peer.bytes / ours.encodedBytes)} smaller`);
+  const firsts = results.filter((r) => r.config?.startsWith('smallest')).filter((r, i, all) => all.findIndex((x) => x.config === r.config) === i);
+  const lines = firsts.map((r) => `${r.model}, standard MNIST split (${r.config}, seed ${r.seed}): **${times(r.fileRatio)}** smaller than float32 at ${pct(r.errorAfter)} error (${pct(r.errorBefore)} before; published: Deep Compression ${PUBLISHED[r.model].ratio}x at ${pct(PUBLISHED[r.model].errorAfter)}, soft weight-sharing ${SOFT_WEIGHT_SHARING[r.model].ratio}x at ${pct(SOFT_WEIGHT_SHARING[r.model].errorAfter)})`);
+  const ours = results.filter((r) => r.model === 'LeNet-5' && r.config === 'smallest.yaml');
+  const peer = results.filter((r) => r.peer && r.pruning.startsWith('smallest'));
+  if (ours.length > 0 && peer.length > 0) {
+    const list = (runs, f) => runs.map(f).join(' / ');
+    const ourBytes = mean(ours.map((r) => r.encodedBytes));
+    const peerBytes = mean(peer.map((r) => r.bytes));
+    lines.push(
+      `Deep Compression run in PyTorch from the same weights at the same sparsity, seeds ${list(peer, (r) => r.seed)}: ${list(peer, (r) => int(r.bytes))} B at ${list(peer, (r) => pct(1 - r.accuracy))} error (means ${int(peerBytes)} B, ${pct(mean(peer.map((r) => 1 - r.accuracy)))}); ` +
+        `smallest.yaml, seeds ${list(ours, (r) => r.seed)}: ${list(ours, (r) => int(r.encodedBytes))} B at ${list(ours, (r) => pct(r.errorAfter))} (means ${int(ourBytes)} B, ${pct(mean(ours.map((r) => r.errorAfter)))}): **${times(peerBytes / ourBytes)}** smaller on average`,
+    );
+  }
   return lines;
 }
 
