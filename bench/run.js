@@ -15,7 +15,7 @@
  *   G. data memory: the standard 70,000 MNIST digits (idx source) and an image folder of
  *      20,000 PNG files (2,000 in --quick) read at 96×96×3, each in its own process: the
  *      bytes their features hold against float32, and the process's peak RSS;
- *   H. the standard MNIST split (full run only, about 90 minutes): LeNet-300-100 and LeNet-5
+ *   H. the standard MNIST split (full run only, about 75 minutes): LeNet-300-100 and LeNet-5
  *      pruned on the 60,000 training digits and measured on the 10,000 test digits, at the
  *      papers' 12x (piecewise-linear) and as small as possible (smallest*.yaml: pruning,
  *      weight sharing, auto), against Han et al. 2015, Deep Compression and soft
