@@ -533,7 +533,7 @@ async function standardRun(name, file, work, seed) {
   const weightsFewer = b.nonzeroParams / f.nonzeroParams;
   return {
     row: [name, `nncompress (${file}, seed ${report.seed})`, pct(1 - b.accuracy), pct(1 - f.accuracy), `${times(weightsFewer)} (${int(f.nonzeroParams)} of ${int(b.params)})`, `${times(f.compressionRatio)} (${int(f.encodedBytes)} B)`, `${minutes.toFixed(1)} min`],
-    result: { model: name, config: file, seed: report.seed, errorBefore: 1 - b.accuracy, errorAfter: 1 - f.accuracy, weightsFewer, fileRatio: f.compressionRatio, encodedBytes: f.encodedBytes, minutes },
+    result: { model: name, config: file, seed: report.seed, errorBefore: 1 - b.accuracy, errorAfter: 1 - f.accuracy, weightsFewer, fileRatio: f.compressionRatio, encodedBytes: f.encodedBytes, float32: b.bytesFloat32, minutes },
   };
 }
 
@@ -556,8 +556,7 @@ async function standardMnist(work) {
         runs.push(next.result);
       }
       const bytes = mean(runs.map((r) => r.encodedBytes));
-      const float32 = first.result.encodedBytes * first.result.fileRatio;
-      rows.push([name, `nncompress (${file}): mean of seeds ${runs.map((r) => r.seed).join(', ')}`, pct(mean(runs.map((r) => r.errorBefore))), pct(mean(runs.map((r) => r.errorAfter))), '', `${times(float32 / bytes)} (${int(bytes)} B)`, '']);
+      rows.push([name, `nncompress (${file}): mean of seeds ${runs.map((r) => r.seed).join(', ')}`, pct(mean(runs.map((r) => r.errorBefore))), pct(mean(runs.map((r) => r.errorAfter))), '', `${times(first.result.float32 / bytes)} (${int(bytes)} B)`, '']);
       const peer = deepCompressionPeer(work);
       rows.push(...peer.rows);
       results.push(...peer.results);
